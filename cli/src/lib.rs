@@ -1,1 +1,68 @@
-//! placeholder
+//! `krt`, the kruntimes command line.
+//!
+//! # Layout
+//! - [`args`]: the clap definitions of every command (also rendered into `docs/reference/cli.md`).
+//! - `manifest`: reading kruntimes objects from YAML or JSON files and stdin.
+//! - `local`: `krt local`, the embedded mode that runs Runs on this machine without a cluster.
+//! - `validate`: `krt validate`, the API's validation rules applied offline.
+//!
+//! Start with [`main_with_args`].
+
+pub mod args;
+mod local;
+mod manifest;
+mod validate;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+
+pub use args::Cli;
+
+/// The clap command of `krt`, for generated docs and completions.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+/// Parses `args` and runs the command, printing errors the way users expect.
+pub fn main_with_args<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    match run(cli, &mut out) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs a parsed command, writing its normal output to `out`.
+pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<ExitCode> {
+    use args::{Command, LocalCommand};
+    match cli.command {
+        Command::Local(local) => match local.command {
+            LocalCommand::Run(run) => local::run(&run, out),
+        },
+        Command::Validate(v) => validate::run(&v, out),
+        Command::Version => {
+            writeln!(out, "krt {}", env!("CARGO_PKG_VERSION"))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completion { shell } => {
+            clap_complete::generate(shell, &mut command(), "krt", out);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! Names users and tools can see: condition types, reasons, labels, annotations, finalizers.
+//!
+//! Reasons are stable, low-cardinality strings: they appear in `status.reason`, condition reasons,
+//! Event reasons, metric labels and `retryPolicy.retryableReasons`. Changing one is an API change.
+
+/// Condition types on Runs, Runtimes and Workflows.
+pub mod conditions {
+    /// A Run was bound to a Runtime pod.
+    pub const SCHEDULED: &str = "Scheduled";
+    /// A Run is executing (True), or waiting for a retry (False).
+    pub const RUNNING: &str = "Running";
+    /// A Run or Workflow reached a terminal phase; True only for success.
+    pub const COMPLETED: &str = "Completed";
+    /// A Runtime has all its pods ready, or a Workflow passed validation.
+    pub const READY: &str = "Ready";
+    /// The pod condition runtimed heartbeats; the scheduler only places Runs on pods where it is fresh.
+    pub const RUNTIMED_READY: &str = "kruntimes.io/RuntimedReady";
+}
+
+/// `status.reason` values and condition reasons.
+pub mod reasons {
+    /// The guest exited with status 0.
+    pub const SUCCEEDED: &str = "Succeeded";
+    /// The guest exited with a non-zero status.
+    pub const EXIT_CODE: &str = "ExitCode";
+    /// The deadline (`timeoutSeconds`) passed.
+    pub const TIMEOUT: &str = "Timeout";
+    /// A user asked to cancel (`cancelRequested: true`).
+    pub const CANCELLED: &str = "Cancelled";
+    /// The guest needed more memory than its limit.
+    pub const OUT_OF_MEMORY: &str = "OutOfMemory";
+    /// The guest trapped (unreachable, stack overflow, ...); the message names the trap.
+    pub const TRAP: &str = "Trap";
+    /// The component could not be instantiated (missing import, bad component).
+    pub const INSTANTIATE_FAILED: &str = "InstantiateFailed";
+    /// The source (inline or git) could not be prepared in the workspace.
+    pub const PREPARE_SOURCE: &str = "PrepareSource";
+    /// runtimed lost the execution (restart) before it finished.
+    pub const EXECUTION_LOST: &str = "ExecutionLost";
+    /// The assigned pod was deleted or replaced.
+    pub const POD_GONE: &str = "PodGone";
+    /// `$KRUNTIME_OUTPUTS` is malformed.
+    pub const OUTPUTS_INVALID: &str = "OutputsInvalid";
+    /// `$KRUNTIME_OUTPUTS` is over a limit.
+    pub const OUTPUTS_TOO_LARGE: &str = "OutputsTooLarge";
+    /// An artifact is invalid (symlink, special file, over a limit).
+    pub const ARTIFACT_INVALID: &str = "ArtifactInvalid";
+    /// Uploading artifacts failed; what was uploaded was rolled back.
+    pub const ARTIFACT_UPLOAD_FAILED: &str = "ArtifactUploadFailed";
+    /// `resources.requests` holds a negative or fractional quantity.
+    pub const INVALID_RESOURCES: &str = "InvalidResources";
+    /// The Run is invalid for its Runtime (e.g. a timeout above the Runtime's limit).
+    pub const INVALID_SPEC: &str = "InvalidSpec";
+    /// The Run was bound to a pod.
+    pub const ASSIGNED: &str = "Assigned";
+    /// No Runtime pod can take the Run yet.
+    pub const UNSCHEDULABLE: &str = "Unschedulable";
+    /// A Workflow failed validation.
+    pub const WORKFLOW_INVALID: &str = "WorkflowInvalid";
+    /// A Workflow step was skipped because a step it needs did not succeed.
+    pub const DEPENDENCY_FAILED: &str = "DependencyFailed";
+    /// A `${{ ... }}` expression could not be resolved.
+    pub const EXPRESSION_FAILED: &str = "ExpressionFailed";
+
+    /// Reasons that are never retried whatever a retry policy says: the same inputs would fail the same way.
+    pub const NEVER_RETRIED: &[&str] = &[
+        CANCELLED,
+        OUTPUTS_INVALID,
+        OUTPUTS_TOO_LARGE,
+        ARTIFACT_INVALID,
+        INVALID_RESOURCES,
+        INVALID_SPEC,
+    ];
+}
+
+/// Labels the platform sets.
+pub mod labels {
+    /// On Runtime pods: the Runtime they serve.
+    pub const RUNTIME: &str = "kruntimes.io/runtime";
+    /// On child Runs of a Workflow: the Workflow's name.
+    pub const WORKFLOW: &str = "kruntimes.io/workflow";
+    /// On child Runs of a Workflow: the step id.
+    pub const WORKFLOW_STEP: &str = "kruntimes.io/workflow-step";
+    /// Kubernetes recommended label naming the managing tool.
+    pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+}
+
+/// Finalizers.
+pub mod finalizers {
+    /// Held by a Run whose artifacts are stored outside the cluster, until the controller deleted them.
+    pub const ARTIFACT_CLEANUP: &str = "kruntimes.io/artifact-cleanup";
+}
+
+/// Environment variables the platform sets for every guest.
+pub mod env {
+    /// Path of the file a guest writes `KEY=VALUE` outputs to.
+    pub const OUTPUTS: &str = "KRUNTIME_OUTPUTS";
+    /// Directory whose files become the Run's artifacts.
+    pub const ARTIFACTS_DIR: &str = "KRUNTIME_ARTIFACTS_DIR";
+}
+
+/// The logical resource every Run requests by default, and every pod offers as its concurrency.
+pub const RUNS_RESOURCE: &str = "runs";
+/// The entrypoint inline source is written to when the Run names none.
+pub const DEFAULT_ENTRYPOINT: &str = "script";

@@ -1,0 +1,239 @@
+//! Rules for Runtimes.
+
+use super::{ValidationErrors, check_items, check_len, is_dns_label};
+use crate::limits::*;
+use crate::quantity;
+use crate::v1alpha1::Runtime;
+
+/// Containers the controller adds to every Runtime pod; a template may not define them.
+pub const RESERVED_CONTAINER: &str = "runtimed";
+
+/// Validates a Runtime as the API server would, plus the rules CEL cannot express cheaply
+/// (quantities, reserved container names).
+pub fn validate_runtime(rt: &Runtime) -> Result<(), ValidationErrors> {
+    let mut errs = ValidationErrors::default();
+    if let Some(name) = rt.metadata.name.as_deref()
+        && !(is_dns_label(name) && name.len() <= RUNTIME_NAME_MAX)
+    {
+        errs.push(
+            "metadata.name",
+            format!("{name:?} must be a DNS label of at most {RUNTIME_NAME_MAX} characters (the controller names its Deployment runtime-<name>)"),
+        );
+    }
+    let spec = &rt.spec;
+    let c = &spec.component;
+    let set = [c.builtin.is_some(), c.image.is_some(), c.url.is_some()]
+        .iter()
+        .filter(|x| **x)
+        .count();
+    if set != 1 {
+        errs.push(
+            "spec.component",
+            "exactly one of builtin, image and url must be set",
+        );
+    }
+    if c.url.is_some() != c.sha256.is_some() {
+        errs.push("spec.component", "url and sha256 go together");
+    }
+    if let Some(url) = &c.url
+        && !url.starts_with("https://")
+    {
+        errs.push(
+            "spec.component.url",
+            format!("{url:?} must be an https:// URL"),
+        );
+    }
+    if let Some(sha) = &c.sha256
+        && !(sha.len() == 64
+            && sha
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+    {
+        errs.push("spec.component.sha256", "must be 64 lowercase hex digits");
+    }
+    if let Some(img) = &c.image {
+        check_len(
+            &mut errs,
+            "spec.component.image.reference",
+            &img.reference,
+            1,
+            IMAGE_MAX_BYTES,
+        );
+        if !img.path.starts_with('/') {
+            errs.push(
+                "spec.component.image.path",
+                "must be absolute within the image",
+            );
+        }
+    }
+    if let Some(r) = spec.replicas
+        && !(0..=REPLICAS_MAX).contains(&r)
+    {
+        errs.push(
+            "spec.replicas",
+            format!("{r} is outside 0..={REPLICAS_MAX}"),
+        );
+    }
+    if let Some(cap) = &spec.capacity {
+        check_items(
+            &mut errs,
+            "spec.capacity.resources",
+            cap.resources.len(),
+            RESOURCE_LIST_MAX_ITEMS,
+        );
+        for (k, v) in &cap.resources {
+            if let Err(e) = quantity::parse_whole(&v.0) {
+                errs.push(
+                    format!("spec.capacity.resources.{k}"),
+                    format!("{e}; capacity must be a whole, non-negative number"),
+                );
+            }
+        }
+    }
+    if let Some(limits) = &spec.limits {
+        if let Some(mem) = &limits.memory {
+            match quantity::parse_whole(&mem.0) {
+                Ok(b) if b < 1 << 20 => errs.push(
+                    "spec.limits.memory",
+                    format!("{:?} is below the minimum of 1Mi", mem.0),
+                ),
+                Ok(b) if b > 16 << 30 => errs.push(
+                    "spec.limits.memory",
+                    format!("{:?} is above the maximum of 16Gi", mem.0),
+                ),
+                Ok(_) => {}
+                Err(e) => errs.push("spec.limits.memory", e.to_string()),
+            }
+        }
+        if let Some(t) = limits.max_timeout_seconds
+            && !(TIMEOUT_SECONDS_MIN..=TIMEOUT_SECONDS_MAX).contains(&t)
+        {
+            errs.push(
+                "spec.limits.maxTimeoutSeconds",
+                format!("{t} is outside {TIMEOUT_SECONDS_MIN}..={TIMEOUT_SECONDS_MAX}"),
+            );
+        }
+        if let Some(b) = limits.output_bytes
+            && !(OUTPUT_BYTES_MIN..=OUTPUT_BYTES_MAX).contains(&b)
+        {
+            errs.push(
+                "spec.limits.outputBytes",
+                format!("{b} is outside {OUTPUT_BYTES_MIN}..={OUTPUT_BYTES_MAX}"),
+            );
+        }
+    }
+    if let Some(caps) = &spec.capabilities {
+        check_items(
+            &mut errs,
+            "spec.capabilities.network",
+            caps.network.len(),
+            NETWORK_ALLOW_MAX_ITEMS,
+        );
+        for (i, n) in caps.network.iter().enumerate() {
+            if !is_host_port(n) {
+                errs.push(
+                    format!("spec.capabilities.network[{i}]"),
+                    format!("{n:?} must be host:port (optionally *.domain:port)"),
+                );
+            }
+        }
+        check_items(
+            &mut errs,
+            "spec.capabilities.mounts",
+            caps.mounts.len(),
+            MOUNTS_MAX_ITEMS,
+        );
+        for (i, m) in caps.mounts.iter().enumerate() {
+            let f = format!("spec.capabilities.mounts[{i}]");
+            for (what, p) in [("path", &m.path), ("guestPath", &m.guest_path)] {
+                check_len(&mut errs, &format!("{f}.{what}"), p, 1, PATH_MAX_BYTES);
+                if !p.starts_with('/') || p.split('/').any(|s| s == "..") {
+                    errs.push(
+                        format!("{f}.{what}"),
+                        format!("{p:?} must be absolute with no '..' segment"),
+                    );
+                }
+            }
+            if m.guest_path == "/workspace" || m.guest_path.starts_with("/workspace/") {
+                errs.push(format!("{f}.guestPath"), "must not be inside /workspace");
+            }
+        }
+    }
+    if let Some(store) = &spec.artifact_store {
+        let n = [
+            store.s3.is_some(),
+            store.gcs.is_some(),
+            store.azure.is_some(),
+            store.filesystem.is_some(),
+        ]
+        .iter()
+        .filter(|x| **x)
+        .count();
+        if n != 1 {
+            errs.push(
+                "spec.artifactStore",
+                "exactly one of s3, gcs, azure and filesystem must be set",
+            );
+        }
+    }
+    if let Some(pod) = spec.template.as_ref().and_then(|t| t.spec.as_ref()) {
+        for (i, c) in pod.containers.iter().enumerate() {
+            if c.name == RESERVED_CONTAINER {
+                errs.push(
+                    format!("spec.template.spec.containers[{i}].name"),
+                    format!(
+                        "{RESERVED_CONTAINER:?} is reserved for the container the controller adds"
+                    ),
+                );
+            }
+        }
+    }
+    errs.into_result()
+}
+
+/// `host:port` or `*.domain:port`, port 1–65535.
+fn is_host_port(s: &str) -> bool {
+    let Some((host, port)) = s.rsplit_once(':') else {
+        return false;
+    };
+    let host = host.strip_prefix("*.").unwrap_or(host);
+    let port_ok = matches!(port.parse::<u32>(), Ok(1..=65535));
+    let host_ok = !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        });
+    port_ok && host_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_host_port;
+
+    #[test]
+    fn host_port_patterns() {
+        for ok in [
+            "example.com:443",
+            "*.example.com:443",
+            "10.0.0.1:80",
+            "svc:8080",
+        ] {
+            assert!(is_host_port(ok), "{ok}");
+        }
+        for bad in [
+            "example.com",
+            "example.com:0",
+            "example.com:99999",
+            "*:443",
+            ":443",
+            "-a.com:1",
+            "a..b:1",
+        ] {
+            assert!(!is_host_port(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! `krt validate`: the API's rules, applied offline.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use kruntimes_api::validation::{validate_run, validate_runtime, validate_workflow};
+
+use crate::args::ValidateArgs;
+use crate::manifest::{self, Object};
+
+pub(crate) fn run(args: &ValidateArgs, out: &mut dyn std::io::Write) -> Result<ExitCode> {
+    let mut failed = 0;
+    for path in &args.files {
+        let origin = path.display().to_string();
+        let objects = manifest::parse(&origin, &manifest::read_text(path)?)?;
+        for object in &objects {
+            let result = match object {
+                Object::Run(r) => validate_run(r),
+                Object::Runtime(r) => validate_runtime(r),
+                Object::Workflow(w) => validate_workflow(w),
+            };
+            match result {
+                Ok(()) => writeln!(out, "{origin}: {} is valid", object.describe())?,
+                Err(errors) => {
+                    failed += 1;
+                    writeln!(out, "{origin}: {} is invalid:", object.describe())?;
+                    for e in errors.iter() {
+                        writeln!(out, "  {e}")?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
