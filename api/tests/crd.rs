@@ -7,6 +7,12 @@
 //! silently disagree. Residual gaps (cel-go's exact cost model and wording) are listed in
 //! docs/testing.md; the e2e suite covers them on a real cluster.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a panic is the failure report"
+)]
+
 use std::collections::BTreeMap;
 
 use kruntimes_api::v1alpha1::{Run, Runtime, Workflow, crds};

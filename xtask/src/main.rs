@@ -1,1 +1,73 @@
-fn main() {}
+//! `cargo xtask`: the front door for everything beyond `cargo build`.
+//!
+//! - `cargo xtask demo`: set up this machine and run the main job (`krt local`) on an example Run.
+//! - `cargo xtask test`: the whole suite, exactly as CI runs it.
+//! - `cargo xtask codegen [--check]`: regenerate (or check) CRDs, proto bindings and CLI docs.
+//! - `cargo xtask build-guests`: build the wasm guests in `runtimes/`.
+//!
+//! Anything that needs logic lives here rather than in shell scripts, so it is checked by the
+//! compiler and works the same on every machine.
+
+mod codegen;
+mod guests;
+mod setup;
+mod suite;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "kruntimes repository automation")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Install what is needed and run the main job: `krt local run` on examples/hello-bash.yaml.
+    Demo,
+    /// Run every check and test, as CI does.
+    Test,
+    /// Regenerate every generated file (CRDs, proto bindings, CLI reference).
+    Codegen {
+        /// Fail if a generated file is out of date instead of writing it.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Build the wasm guests (runtimes/) for wasm32-wasip2.
+    BuildGuests,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let root = repo_root();
+    let result = match cli.command {
+        Command::Demo => suite::demo(&root),
+        Command::Test => suite::test(&root),
+        Command::Codegen { check } => codegen::run(&root, check),
+        Command::BuildGuests => {
+            setup::ensure_wasm_target(&root).and_then(|()| guests::build(&root))
+        }
+    };
+    report(result)
+}
+
+fn report(result: Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The repository root: the parent of this crate's directory.
+fn repo_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}

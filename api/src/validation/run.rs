@@ -118,10 +118,9 @@ pub(super) fn template_into(errs: &mut ValidationErrors, prefix: &str, t: &RunTe
             total += v.len();
         }
         match (&e.value, &e.value_from) {
-            (Some(_), Some(_)) => errs.push(
-                format!("{field}"),
-                "value and valueFrom are mutually exclusive",
-            ),
+            (Some(_), Some(_)) => {
+                errs.push(field.clone(), "value and valueFrom are mutually exclusive")
+            }
             (_, Some(from)) => {
                 let refs = [
                     ("secretKeyRef", &from.secret_key_ref),

@@ -1,0 +1,94 @@
+//! Installing what the suite needs: the wasm target, the project venv, cargo tools.
+//!
+//! Everything is idempotent and fast when already done, so `cargo xtask test` can always call it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+/// Python tools of the suite, pinned; installed into `.venv`.
+pub(crate) const PYTHON_REQUIREMENTS: &str = "tools/requirements.txt";
+
+/// Version of cargo-deny the suite installs when it is missing.
+const CARGO_DENY_VERSION: &str = "0.18.9";
+
+/// Runs a command in `dir`, echoing it, and fails if it fails.
+pub(crate) fn run(dir: &Path, program: &str, args: &[&str]) -> Result<()> {
+    eprintln!("+ {program} {}", args.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .with_context(|| format!("starting {program}"))?;
+    if !status.success() {
+        bail!("`{program} {}` failed ({status})", args.join(" "));
+    }
+    Ok(())
+}
+
+/// Adds the wasm32-wasip2 target to the pinned toolchain (rustup does not do it by itself when
+/// automatic installs are off).
+pub(crate) fn ensure_wasm_target(root: &Path) -> Result<()> {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .current_dir(root)
+        .output()
+        .context("running rustup; kruntimes needs rustup to manage its pinned toolchain")?;
+    if String::from_utf8_lossy(&installed.stdout)
+        .lines()
+        .any(|l| l.trim() == "wasm32-wasip2")
+    {
+        return Ok(());
+    }
+    run(root, "rustup", &["target", "add", "wasm32-wasip2"])
+}
+
+/// Creates `.venv` with the pinned Python tools, reinstalling when the requirements changed.
+pub(crate) fn ensure_venv(root: &Path) -> Result<PathBuf> {
+    let venv = root.join(".venv");
+    let python = venv.join("bin").join("python");
+    let requirements = root.join(PYTHON_REQUIREMENTS);
+    let stamp = venv.join(".requirements");
+    let wanted = std::fs::read_to_string(&requirements)
+        .with_context(|| format!("reading {}", requirements.display()))?;
+    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) && python.exists() {
+        return Ok(venv);
+    }
+    if !python.exists() {
+        let venv_arg = venv.to_string_lossy().into_owned();
+        run(root, "python3", &["-m", "venv", &venv_arg])?;
+    }
+    let req = requirements.to_string_lossy().into_owned();
+    let py = python.to_string_lossy().into_owned();
+    run(
+        root,
+        &py,
+        &[
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+            &req,
+        ],
+    )?;
+    std::fs::write(&stamp, wanted).with_context(|| format!("writing {}", stamp.display()))?;
+    Ok(venv)
+}
+
+/// Installs cargo-deny when it is missing.
+pub(crate) fn ensure_cargo_deny(root: &Path) -> Result<()> {
+    let present = Command::new("cargo")
+        .args(["deny", "--version"])
+        .current_dir(root)
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if present {
+        return Ok(());
+    }
+    let spec = format!("cargo-deny@{CARGO_DENY_VERSION}");
+    run(root, "cargo", &["install", "--locked", &spec])
+}

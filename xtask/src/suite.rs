@@ -1,0 +1,153 @@
+//! The two README commands: `cargo xtask test` (the whole suite) and `cargo xtask demo`.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Result, bail};
+
+use crate::setup::{self, run};
+use crate::{codegen, guests};
+
+/// Kubernetes versions whose OpenAPI schemas every generated manifest must pass: the oldest we
+/// support and the newest the schema package bundles.
+const KUBERNETES_VERSIONS: &[&str] = &["1.32.0", "1.37.0"];
+
+/// A named step of the suite.
+type Step<'a> = (&'static str, Box<dyn Fn() -> Result<()> + 'a>);
+
+/// Runs every check and test. Stops at the first failing step, after printing which steps ran.
+pub(crate) fn test(root: &Path) -> Result<()> {
+    let steps: Vec<Step<'_>> = vec![
+        (
+            "setup: wasm32-wasip2 target",
+            Box::new(|| setup::ensure_wasm_target(root)),
+        ),
+        (
+            "setup: python venv (.venv)",
+            Box::new(|| setup::ensure_venv(root).map(|_| ())),
+        ),
+        (
+            "fmt",
+            Box::new(|| run(root, "cargo", &["fmt", "--all", "--check"])),
+        ),
+        ("guests: fmt + clippy", Box::new(|| guests::lint(root))),
+        ("guests: build", Box::new(|| guests::build(root))),
+        (
+            "clippy",
+            Box::new(|| {
+                run(
+                    root,
+                    "cargo",
+                    &[
+                        "clippy",
+                        "--workspace",
+                        "--all-targets",
+                        "--locked",
+                        "--",
+                        "-D",
+                        "warnings",
+                    ],
+                )
+            }),
+        ),
+        ("codegen drift", Box::new(|| codegen::run(root, true))),
+        ("deny: licenses, bans, sources", Box::new(|| deny(root))),
+        (
+            "manifests: Kubernetes schemas",
+            Box::new(|| kubernetes_schemas(root)),
+        ),
+        (
+            "cargo test",
+            Box::new(|| run(root, "cargo", &["test", "--workspace", "--locked"])),
+        ),
+    ];
+    let mut done = Vec::new();
+    for (name, step) in &steps {
+        eprintln!("\n==> {name}");
+        let start = Instant::now();
+        let result = step();
+        done.push((*name, start.elapsed(), result.is_ok()));
+        if let Err(e) = result {
+            summary(&done);
+            bail!("step `{name}` failed: {e:#}");
+        }
+    }
+    summary(&done);
+    eprintln!("all {} steps green", done.len());
+    Ok(())
+}
+
+fn summary(done: &[(&str, std::time::Duration, bool)]) {
+    eprintln!("\nstep                                   time     result");
+    for (name, took, ok) in done {
+        eprintln!(
+            "{name:<38} {:>6.1}s  {}",
+            took.as_secs_f64(),
+            if *ok { "ok" } else { "FAILED" }
+        );
+    }
+}
+
+/// cargo-deny: licenses, bans and sources block. The advisory database cannot be fetched on
+/// machines without general network access; that check runs when the database is reachable and
+/// otherwise says plainly that it was not run.
+fn deny(root: &Path) -> Result<()> {
+    setup::ensure_cargo_deny(root)?;
+    run(
+        root,
+        "cargo",
+        &["deny", "--locked", "check", "licenses", "bans", "sources"],
+    )?;
+    if run(root, "cargo", &["deny", "--locked", "check", "advisories"]).is_err() {
+        eprintln!(
+            "NOTE: advisories were NOT checked: the RustSec advisory database could not be fetched \
+             (no network beyond the package registries). Licenses, bans and sources were checked."
+        );
+    }
+    Ok(())
+}
+
+/// Validates every generated manifest against the real Kubernetes OpenAPI schemas (strict: unknown
+/// fields fail) for the oldest and newest supported versions.
+fn kubernetes_schemas(root: &Path) -> Result<()> {
+    let venv = setup::ensure_venv(root)?;
+    let tool = venv.join("bin").join("kubernetes-validate");
+    let tool = tool.to_string_lossy().into_owned();
+    let mut files: Vec<String> = std::fs::read_dir(root.join(codegen::crds::DIR))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path().to_string_lossy().into_owned())
+        .filter(|p| p.ends_with(".yaml"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        bail!("no CRDs found in {}", codegen::crds::DIR);
+    }
+    for version in KUBERNETES_VERSIONS {
+        let mut args = vec!["--strict", "-k", version];
+        args.extend(files.iter().map(String::as_str));
+        run(root, &tool, &args)?;
+    }
+    Ok(())
+}
+
+/// The main job: build what `krt local` needs, then run the example Run with it.
+pub(crate) fn demo(root: &Path) -> Result<()> {
+    setup::ensure_wasm_target(root)?;
+    guests::build(root)?;
+    run(
+        root,
+        "cargo",
+        &[
+            "run",
+            "--quiet",
+            "--locked",
+            "-p",
+            "krt",
+            "--",
+            "local",
+            "run",
+            "-f",
+            "examples/hello-bash.yaml",
+        ],
+    )
+}
