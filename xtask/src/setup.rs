@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail};
 pub(crate) const PYTHON_REQUIREMENTS: &str = "tools/requirements.txt";
 
 /// Version of cargo-deny the suite installs when it is missing.
-const CARGO_DENY_VERSION: &str = "0.18.9";
+const CARGO_DENY_VERSION: &str = "0.20.2";
 
 /// Runs a command in `dir`, echoing it, and fails if it fails.
 pub(crate) fn run(dir: &Path, program: &str, args: &[&str]) -> Result<()> {
