@@ -18,6 +18,9 @@ pub(crate) fn build(root: &Path) -> Result<()> {
 
 /// Lints the guests like the host workspace.
 pub(crate) fn lint(root: &Path) -> Result<()> {
+    if !has_guests(root) {
+        return Ok(());
+    }
     let runtimes = root.join("runtimes");
     run(&runtimes, "cargo", &["fmt", "--all", "--check"])?;
     run(
@@ -34,4 +37,15 @@ pub(crate) fn lint(root: &Path) -> Result<()> {
             "warnings",
         ],
     )
+}
+
+/// Whether the guest workspace exists yet; says so when it does not, so nothing is skipped silently.
+fn has_guests(root: &Path) -> bool {
+    let present = root.join("runtimes").join("Cargo.toml").exists();
+    if !present {
+        eprintln!(
+            "no guest workspace yet (runtimes/Cargo.toml is absent): no guests to build or lint"
+        );
+    }
+    present
 }
