@@ -1,5 +1,72 @@
-//! runtimed: the per-pod daemon that embeds wasmtime and runs every Run as a fresh component
-//! instance in a capability-scoped workspace (DESIGN.md section 4).
+//! `kruntimes-host`: the engine of runtimed, the per-pod daemon that runs every Run as a fresh WebAssembly
+//! component instance whose only filesystem is its own workspace. `krt local` embeds the same engine.
 //!
-//! Not landed yet: the engine is being built in the host issue. This crate reserves its place in
-//! the workspace.
+//! # Layout
+//!
+//! - [`engine`]: the one wasmtime `Engine` per process (pooling allocator, epoch ticker, linker).
+//! - [`cache`]: compile each component once; `.cwasm` on disk by digest and engine; `InstancePre` in memory.
+//! - [`capabilities`]: the pure policy, request → [`Grants`] → `WasiCtx`, deny by default. Threat model here.
+//! - [`workspace`]: per-Run directories, treated as hostile once a guest has run.
+//! - [`output`]: bounded stdout/stderr with a truncation marker and live followers.
+//! - [`outputs`]: the `$KRUNTIME_OUTPUTS` `KEY=VALUE` format and its symlink-proof reader.
+//! - [`run`]: one Run: fresh Store, limits, deadline, cancellation → [`Outcome`] ([`outcome`]).
+//! - `budget` (private): one memory budget across all Stores of a Run.
+//! - [`manager`]: executions by Run id, capacity, cancel/forget/logs: what gRPC and `krt local` call.
+//! - `bindings`, `wit/` (private): `kruntimes:runtime` host imports (`spawn`, `outputs`, `log`) over `../wit`;
+//!   `pipe` (private): the bounded pipes between spawned children.
+//! - [`spec`], [`error`], [`metrics`]: request types, the error enum, Prometheus metrics.
+//!
+//! Start with [`Manager`]: build an [`Engine`], a [`Manager`], register a component as a runtime, execute a
+//! [`RunSpec`] and wait for its [`Outcome`].
+//!
+//! ```text
+//! RunSpec ─► Manager::execute ─► capabilities::grant ─► Workspace ─► run::execute ─► Outcome
+//!                 │                     (pure)                          │ fresh Store per Run
+//!                 └── ComponentCache (Runtime = Component + InstancePre) ┘ Engine (epochs, pools)
+//! ```
+//!
+//! ```no_run
+//! # async fn example() -> kruntimes_host::Result<()> {
+//! use kruntimes_host::{Engine, EngineConfig, Manager, ManagerConfig, Metrics, RunId, RunSpec, RuntimePolicy};
+//!
+//! let engine = Engine::new(EngineConfig::default())?;
+//! let manager = Manager::new(engine, ManagerConfig::in_dir("/var/lib/runtimed"), Metrics::default())?;
+//! manager
+//!     .register_runtime("hello", std::fs::read("hello.wasm").unwrap_or_default(), RuntimePolicy::default())
+//!     .await?;
+//! let mut handle = manager.execute(RunSpec::new(RunId::new("0b5e", 1)?, "hello"))?;
+//! let outcome = handle.wait().await;
+//! println!("{:?} {}", outcome.phase, String::from_utf8_lossy(&handle.stdout().contents()));
+//! manager.forget(handle.id()).await?;
+//! # Ok(())
+//! # }
+//! ```
+
+mod bindings;
+mod budget;
+pub mod cache;
+pub mod capabilities;
+pub mod engine;
+pub mod error;
+pub mod manager;
+pub mod metrics;
+pub mod outcome;
+pub mod output;
+pub mod outputs;
+mod pipe;
+pub mod run;
+pub mod spec;
+mod wit;
+pub mod workspace;
+
+pub use cache::{ComponentCache, Runtime};
+pub use capabilities::{
+    Grants, HostConfig, Mount, RuntimeCapabilities, RuntimeLimits, RuntimePolicy,
+};
+pub use engine::{Engine, EngineConfig};
+pub use error::{Error, Result};
+pub use manager::{Logs, Manager, ManagerConfig, RunHandle, RunStatus};
+pub use metrics::Metrics;
+pub use outcome::{Outcome, Phase, Reason, TrapKind, Usage};
+pub use output::{OutputBuffer, OutputFollower};
+pub use spec::{RunId, RunSpec};

@@ -1,0 +1,96 @@
+//! Grants → `WasiCtx`: the one place WASI capabilities are handed to a guest.
+
+use std::sync::Arc;
+
+use wasmtime_wasi::cli::{StdinStream, StdoutStream};
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder};
+
+use super::network::configure_network;
+use super::{Access, Grants};
+use crate::error::{Error, Result};
+use crate::output::OutputBuffer;
+use crate::workspace::GUEST_WORKSPACE;
+
+/// Where the guest's stdout and stderr go.
+#[derive(Debug, Clone)]
+pub struct Stdio {
+    /// Guest stdout.
+    pub stdout: OutputBuffer,
+    /// Guest stderr.
+    pub stderr: OutputBuffer,
+}
+
+impl Stdio {
+    /// Fresh buffers sized by the grants.
+    pub fn for_grants(grants: &Grants) -> Self {
+        Self {
+            stdout: OutputBuffer::new(grants.stdout_bytes),
+            stderr: OutputBuffer::new(grants.stderr_bytes),
+        }
+    }
+}
+
+impl Stdio {
+    /// The same streams as trait objects, for [`wasi_ctx_with`].
+    pub(crate) fn guest(&self) -> GuestStdio {
+        GuestStdio {
+            stdin: Arc::new(tokio::io::empty()),
+            stdout: Arc::new(self.stdout.clone()),
+            stderr: Arc::new(self.stderr.clone()),
+        }
+    }
+}
+
+/// A guest's stdio as shareable trait objects: the Run's buffers, pipes to or from other children, or nothing.
+/// Kept in the guest's state too, so its children can inherit them.
+#[derive(Clone)]
+pub(crate) struct GuestStdio {
+    pub(crate) stdin: Arc<dyn StdinStream + Sync>,
+    pub(crate) stdout: Arc<dyn StdoutStream + Sync>,
+    pub(crate) stderr: Arc<dyn StdoutStream + Sync>,
+}
+
+/// Builds the Run's `WasiCtx` from `grants`, with empty stdin and `stdio`'s buffers.
+///
+/// # Errors
+///
+/// [`Error::Preopen`] if a preopened directory cannot be opened on the host.
+pub fn wasi_ctx(grants: &Grants, stdio: &Stdio) -> Result<WasiCtx> {
+    wasi_ctx_with(grants, &stdio.guest(), GUEST_WORKSPACE)
+}
+
+/// Builds a guest's `WasiCtx` from `grants` and `stdio`, reporting `initial_cwd` as its working directory: the one
+/// place WASI capabilities are handed out.
+pub(crate) fn wasi_ctx_with(
+    grants: &Grants,
+    stdio: &GuestStdio,
+    initial_cwd: &str,
+) -> Result<WasiCtx> {
+    let mut builder = WasiCtxBuilder::new();
+    builder
+        .args(&grants.args)
+        .stdin(Arc::clone(&stdio.stdin))
+        .stdout(Arc::clone(&stdio.stdout))
+        .stderr(Arc::clone(&stdio.stderr))
+        .initial_cwd(initial_cwd)
+        // Filesystem calls run inline on the worker already running this guest's wasm, instead of a
+        // `spawn_blocking` hop per call: cheaper, and no thread churn. Must precede the preopens (captured there).
+        .allow_blocking_current_thread(true);
+    for var in &grants.env {
+        builder.env(&var.name, &var.value);
+    }
+    for preopen in &grants.preopens {
+        let perms = match preopen.access {
+            Access::ReadOnly => FsPerms::ReadOnly,
+            Access::ReadWrite => FsPerms::ReadWrite,
+        };
+        builder
+            .preopened_dir(&preopen.host_path, &preopen.guest_path, perms)
+            .map_err(|source| Error::Preopen {
+                guest_path: preopen.guest_path.clone(),
+                source,
+            })?;
+    }
+    configure_network(&mut builder, &grants.network);
+    Ok(builder.build())
+}

@@ -1,0 +1,224 @@
+//! How a Run ended: [`Outcome`] with its [`Phase`], stable [`Reason`] and [`Usage`], as reported in `status`.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use wasmtime::Trap;
+
+use crate::capabilities::Grants;
+use crate::outputs::Outputs;
+
+/// Longest [`Outcome::message`] in bytes.
+pub const MAX_MESSAGE_BYTES: usize = 1024;
+
+/// Terminal phase of a Run, as written to `status.phase`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Phase {
+    /// Exit code 0 and valid outputs.
+    Succeeded,
+    /// Non-zero exit, trap, memory exhaustion, bad outputs, or the host could not start it.
+    Failed,
+    /// The deadline passed.
+    Timeout,
+    /// Cancelled by request.
+    Cancelled,
+}
+
+/// What a trap was, for [`Reason::Trap`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum TrapKind {
+    /// Wasm stack exhausted (deep recursion).
+    StackOverflow,
+    /// `unreachable` executed (Rust panics and aborts end here).
+    Unreachable,
+    /// Out-of-bounds memory access.
+    MemoryOutOfBounds,
+    /// Out-of-bounds table access or call through a null/mistyped table entry.
+    BadIndirectCall,
+    /// Integer overflow, division by zero or invalid float-to-int conversion.
+    Arithmetic,
+    /// Any other trap, or an error raised by a host function.
+    Other,
+}
+
+impl TrapKind {
+    pub(crate) fn of(trap: Trap) -> Self {
+        match trap {
+            Trap::StackOverflow => TrapKind::StackOverflow,
+            Trap::UnreachableCodeReached => TrapKind::Unreachable,
+            Trap::MemoryOutOfBounds | Trap::HeapMisaligned => TrapKind::MemoryOutOfBounds,
+            Trap::TableOutOfBounds | Trap::IndirectCallToNull | Trap::BadSignature => {
+                TrapKind::BadIndirectCall
+            }
+            Trap::IntegerOverflow | Trap::IntegerDivisionByZero | Trap::BadConversionToInteger => {
+                TrapKind::Arithmetic
+            }
+            _ => TrapKind::Other,
+        }
+    }
+
+    /// The reason string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrapKind::StackOverflow => "StackOverflow",
+            TrapKind::Unreachable => "Unreachable",
+            TrapKind::MemoryOutOfBounds => "MemoryOutOfBounds",
+            TrapKind::BadIndirectCall => "BadIndirectCall",
+            TrapKind::Arithmetic => "Arithmetic",
+            TrapKind::Other => "Trap",
+        }
+    }
+}
+
+/// Why a Run ended, as written to `status.reason`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// Exit code 0.
+    Completed,
+    /// Non-zero exit code.
+    ExitCode,
+    /// Deadline passed.
+    Timeout,
+    /// Cancelled.
+    Cancelled,
+    /// A memory growth beyond the Run's budget was refused and the guest then failed.
+    OutOfMemory,
+    /// The guest trapped.
+    Trap(TrapKind),
+    /// `$KRUNTIME_OUTPUTS` is malformed, a symlink or not a file.
+    OutputsInvalid,
+    /// `$KRUNTIME_OUTPUTS` exceeds a limit.
+    OutputsTooLarge,
+    /// The host could not instantiate the component (missing preopen, pool exhausted, link error).
+    InstantiateFailed,
+    /// The host stopped running the Run (a panic in the host or runtime shutdown); worth retrying.
+    HostError,
+}
+
+impl Reason {
+    /// The stable string: `Completed`, `ExitCode`, `Timeout`, `Cancelled`, `OutOfMemory`, the trap kind
+    /// (`StackOverflow`, `Unreachable`, ...), `OutputsInvalid`, `OutputsTooLarge`, `InstantiateFailed`,
+    /// `HostError`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Completed => "Completed",
+            Reason::ExitCode => "ExitCode",
+            Reason::Timeout => "Timeout",
+            Reason::Cancelled => "Cancelled",
+            Reason::OutOfMemory => "OutOfMemory",
+            Reason::Trap(kind) => kind.as_str(),
+            Reason::OutputsInvalid => "OutputsInvalid",
+            Reason::OutputsTooLarge => "OutputsTooLarge",
+            Reason::InstantiateFailed => "InstantiateFailed",
+            Reason::HostError => "HostError",
+        }
+    }
+}
+
+impl Serialize for Reason {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// Resources a Run used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Usage {
+    /// From the start of instantiation to the end of the call.
+    pub wall: Duration,
+    /// Instantiation alone; `None` if it did not complete.
+    pub instantiate: Option<Duration>,
+    /// Largest total size of the Run's linear memories.
+    pub peak_memory_bytes: u64,
+}
+
+/// How a Run ended: everything `status` needs except stdout/stderr (those stay in their buffers).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Outcome {
+    /// Terminal phase.
+    pub phase: Phase,
+    /// Why.
+    pub reason: Reason,
+    /// The guest's exit code, when it exited (0 for a normal return).
+    pub exit_code: Option<i32>,
+    /// Short, human-readable, at most [`MAX_MESSAGE_BYTES`]; never stdout. Failures may quote the end of stderr.
+    pub message: String,
+    /// Parsed `$KRUNTIME_OUTPUTS` (only for Runs that exited 0).
+    pub outputs: Outputs,
+    /// Resources used.
+    pub usage: Usage,
+    /// What the Run was granted.
+    pub grants: Grants,
+}
+
+impl Outcome {
+    /// An outcome for a Run that never started (for example cancelled before execution).
+    pub fn not_started(
+        phase: Phase,
+        reason: Reason,
+        message: impl Into<String>,
+        grants: Grants,
+    ) -> Self {
+        Self {
+            phase,
+            reason,
+            exit_code: None,
+            message: bounded_message(message.into()),
+            outputs: Outputs::new(),
+            usage: Usage {
+                wall: Duration::ZERO,
+                instantiate: None,
+                peak_memory_bytes: 0,
+            },
+            grants,
+        }
+    }
+}
+
+/// Truncates `message` to [`MAX_MESSAGE_BYTES`] at a character boundary.
+pub(crate) fn bounded_message(mut message: String) -> String {
+    if message.len() > MAX_MESSAGE_BYTES {
+        let mut end = MAX_MESSAGE_BYTES - "…".len();
+        while !message.is_char_boundary(end) {
+            end -= 1;
+        }
+        message.truncate(end);
+        message.push('…');
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Messages are cut to 1024 bytes at a character boundary.
+    #[test]
+    fn messages_are_bounded_utf8() {
+        let long = "é".repeat(2000);
+        let cut = bounded_message(long);
+        assert!(cut.len() <= MAX_MESSAGE_BYTES);
+        assert!(cut.ends_with('…'));
+        assert_eq!(bounded_message("short".into()), "short");
+    }
+
+    /// Reasons have stable strings, trap kinds included.
+    #[test]
+    fn reasons_have_stable_strings() {
+        assert_eq!(
+            Reason::Trap(TrapKind::StackOverflow).as_str(),
+            "StackOverflow"
+        );
+        assert_eq!(
+            Reason::Trap(TrapKind::of(Trap::UnreachableCodeReached)).as_str(),
+            "Unreachable"
+        );
+        assert_eq!(Reason::OutOfMemory.as_str(), "OutOfMemory");
+        assert_eq!(
+            serde_json::to_value(Reason::OutputsInvalid).unwrap(),
+            "OutputsInvalid"
+        );
+    }
+}

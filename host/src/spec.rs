@@ -1,0 +1,118 @@
+//! What a caller asks for: a [`RunSpec`], identified by a [`RunId`].
+//!
+//! These are the host's own domain types. The gRPC service and `krt local` convert their wire types into them; the
+//! capability policy ([`crate::capabilities`]) decides what the Run may actually do.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Longest accepted Run UID. Kubernetes UIDs are 36-byte UUIDs; the bound keeps workspace names short.
+pub const MAX_RUN_UID_BYTES: usize = 128;
+
+/// Identifies one execution: the Run's UID plus the attempt number (retries get a new attempt).
+///
+/// The UID is also part of the workspace directory name, so [`RunId::new`] only accepts `[A-Za-z0-9_.-]`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct RunId {
+    uid: String,
+    attempt: u32,
+}
+
+impl RunId {
+    /// Validates `uid` (1..=128 bytes of `[A-Za-z0-9_.-]`, not `.` or `..`) and pairs it with `attempt`.
+    pub fn new(uid: impl Into<String>, attempt: u32) -> Result<Self> {
+        let uid = uid.into();
+        let problem = if uid.is_empty() {
+            Some("must not be empty")
+        } else if uid.len() > MAX_RUN_UID_BYTES {
+            Some("must be at most 128 bytes")
+        } else if uid == "." || uid == ".." {
+            Some("must not be `.` or `..`")
+        } else if !uid
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        {
+            Some("may only contain ASCII letters, digits, `-`, `_` and `.`")
+        } else {
+            None
+        };
+        match problem {
+            Some(problem) => Err(Error::InvalidRunId { uid, problem }),
+            None => Ok(Self { uid, attempt }),
+        }
+    }
+
+    /// The Run's UID.
+    pub fn uid(&self) -> &str {
+        &self.uid
+    }
+
+    /// The attempt number.
+    pub fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
+    /// The workspace directory name: `<uid>-<attempt>`.
+    pub fn workspace_name(&self) -> String {
+        format!("{}-{}", self.uid, self.attempt)
+    }
+}
+
+impl fmt::Display for RunId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}#{}", self.uid, self.attempt)
+    }
+}
+
+/// One Run as the host executes it. Built by the caller; validated by [`crate::capabilities::grant`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunSpec {
+    /// Which execution this is.
+    pub id: RunId,
+    /// Name of the registered runtime (component) to run, see [`crate::Manager::register_runtime`].
+    pub runtime: String,
+    /// Arguments after the program name (and after the entrypoint, when there is one).
+    pub args: Vec<String>,
+    /// Environment variables, in order. Names must not be reserved (see [`crate::capabilities::RESERVED_ENV`]).
+    pub env: Vec<(String, String)>,
+    /// Path of the script inside `/workspace`, relative; passed to the runtime as its first argument.
+    pub entrypoint: Option<String>,
+    /// Inline source written to the entrypoint before the Run starts (requires `entrypoint`).
+    pub source: Option<String>,
+    /// Requested wall-clock limit; `None` takes the host default (bounded by the runtime's limit).
+    pub timeout: Option<Duration>,
+}
+
+impl RunSpec {
+    /// A Run of `runtime` with no arguments, environment, entrypoint or source, and the default timeout.
+    pub fn new(id: RunId, runtime: impl Into<String>) -> Self {
+        Self {
+            id,
+            runtime: runtime.into(),
+            args: Vec::new(),
+            env: Vec::new(),
+            entrypoint: None,
+            source: None,
+            timeout: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Only directory-name-safe UIDs are accepted, since the UID names the workspace.
+    #[test]
+    fn run_uid_is_restricted_to_safe_characters() {
+        assert!(RunId::new("0b5e-uid_1.x", 1).is_ok());
+        for bad in ["", ".", "..", "a/b", "a b", "ü", &"x".repeat(129)] {
+            assert!(RunId::new(bad, 1).is_err(), "{bad:?} must be rejected");
+        }
+        assert_eq!(RunId::new("abc", 7).unwrap().workspace_name(), "abc-7");
+    }
+}

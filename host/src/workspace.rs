@@ -1,0 +1,396 @@
+//! Per-Run workspaces: `<workspace-root>/<run-uid>-<attempt>`, preopened in the guest as `/workspace`.
+//!
+//! The host creates the directory, writes the inline source to the entrypoint, reads outputs back and removes it
+//! after Forget. After the guest has run, the directory is **hostile**: the guest can create symlinks (wasmtime-wasi
+//! lets it create `up -> ..`, and the link really exists on the host) and odd file types. So every host access goes
+//! through a cap-std [`Dir`] rooted at the workspace: paths cannot resolve outside it, outputs are opened with
+//! `O_NOFOLLOW` ([`crate::outputs::read`]), and removal ([`WorkspaceRoot::remove`]) deletes symlinks as links and
+//! never descends through them.
+//!
+//! Layout seen by the guest:
+//!
+//! ```text
+//! /workspace/                     the Run's directory (read-write)
+//! /workspace/<entrypoint>         inline source, if any
+//! /workspace/.kruntimes/outputs   $KRUNTIME_OUTPUTS (written by the guest, optional)
+//! /workspace/.kruntimes/artifacts $KRUNTIME_ARTIFACTS_DIR (created empty by the host)
+//! ```
+
+use std::io;
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, mpsc};
+
+use cap_std::ambient_authority;
+use cap_std::fs::Dir;
+
+use crate::error::{Error, Result};
+use crate::outputs::{self, Outputs, OutputsError};
+use crate::spec::RunId;
+
+/// Where the workspace is mounted in the guest.
+pub const GUEST_WORKSPACE: &str = "/workspace";
+/// Host-managed directory inside the workspace; entrypoints may not live under it.
+pub const KRUNTIMES_DIR: &str = ".kruntimes";
+/// File name of the outputs file inside [`KRUNTIMES_DIR`].
+pub const OUTPUTS_FILE: &str = "outputs";
+/// Directory name of the artifacts directory inside [`KRUNTIMES_DIR`].
+pub const ARTIFACTS_DIR: &str = "artifacts";
+/// Longest accepted entrypoint path.
+pub const MAX_ENTRYPOINT_BYTES: usize = 1024;
+
+/// Checks that `entrypoint` is a plain relative path inside the workspace: not empty, not absolute, no `..` or
+/// `.` components, no trailing `/`, no NUL, not under [`KRUNTIMES_DIR`].
+pub fn validate_entrypoint(entrypoint: &str) -> std::result::Result<(), &'static str> {
+    if entrypoint.is_empty() {
+        return Err("must not be empty");
+    }
+    if entrypoint.len() > MAX_ENTRYPOINT_BYTES {
+        return Err("must be at most 1024 bytes");
+    }
+    if entrypoint.contains('\0') {
+        return Err("must not contain NUL");
+    }
+    if entrypoint.starts_with('/') {
+        return Err("must be relative to /workspace");
+    }
+    if entrypoint.ends_with('/') {
+        return Err("must name a file, not a directory");
+    }
+    let mut components = Path::new(entrypoint).components().peekable();
+    if components.peek() == Some(&Component::Normal(KRUNTIMES_DIR.as_ref())) {
+        return Err("must not be under .kruntimes (reserved for the host)");
+    }
+    for component in components {
+        match component {
+            Component::Normal(_) => {}
+            Component::ParentDir => return Err("must not contain `..`"),
+            Component::CurDir => return Err("must not contain `.` components"),
+            Component::RootDir | Component::Prefix(_) => {
+                return Err("must be relative to /workspace");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The directory holding every Run's workspace.
+#[derive(Debug)]
+pub struct WorkspaceRoot {
+    path: PathBuf,
+    dir: Dir,
+}
+
+impl WorkspaceRoot {
+    /// Creates `path` if needed and opens it.
+    pub fn open(path: impl Into<PathBuf>) -> Result<Self> {
+        let path = path.into();
+        let root_err = |source| Error::WorkspaceRoot {
+            path: path.clone(),
+            source,
+        };
+        std::fs::create_dir_all(&path).map_err(root_err)?;
+        let dir = Dir::open_ambient_dir(&path, ambient_authority()).map_err(root_err)?;
+        Ok(Self { path, dir })
+    }
+
+    /// The root's host path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Creates a fresh workspace for `id` with its `.kruntimes/artifacts` directory. A leftover directory of the
+    /// same name (from a crashed daemon) is removed first.
+    pub fn create(&self, id: &RunId) -> Result<Workspace> {
+        let name = id.workspace_name();
+        let ws_err = |op, source| Error::Workspace {
+            op,
+            name: name.clone(),
+            source,
+        };
+        match self.dir.create_dir(&name) {
+            Ok(()) => {}
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
+                self.remove(&name)?;
+                self.dir
+                    .create_dir(&name)
+                    .map_err(|e| ws_err("create", e))?;
+            }
+            Err(err) => return Err(ws_err("create", err)),
+        }
+        let dir = self.dir.open_dir(&name).map_err(|e| ws_err("open", e))?;
+        dir.create_dir_all(Path::new(KRUNTIMES_DIR).join(ARTIFACTS_DIR))
+            .map_err(|e| ws_err("prepare", e))?;
+        Ok(Workspace {
+            host_path: self.path.join(&name),
+            name,
+            dir,
+        })
+    }
+
+    /// Removes the workspace directory `name` and everything in it without following any symlink: links the guest
+    /// made are deleted as links, never traversed. A missing directory is not an error.
+    pub fn remove(&self, name: &str) -> Result<()> {
+        // cap-std's remove_dir_all lstat()s each entry and recurses only into real directories opened with
+        // O_NOFOLLOW, all relative to our root handle.
+        match self.dir.remove_dir_all(name) {
+            Ok(()) => Ok(()),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(Error::Workspace {
+                op: "remove",
+                name: name.to_owned(),
+                source,
+            }),
+        }
+    }
+
+    /// Names of the workspaces currently present (for diagnostics and leak tests).
+    pub fn entries(&self) -> Result<Vec<String>> {
+        let root_err = |source| Error::WorkspaceRoot {
+            path: self.path.clone(),
+            source,
+        };
+        let mut names = Vec::new();
+        for entry in self.dir.entries().map_err(root_err)? {
+            let entry = entry.map_err(root_err)?;
+            names.push(entry.file_name().to_string_lossy().into_owned());
+        }
+        names.sort();
+        Ok(names)
+    }
+}
+
+/// Removes workspaces on one dedicated thread (`kruntimes-reaper`).
+///
+/// Removal can take long (a Run may leave many files), so it must not run on an async worker; a dedicated thread
+/// rather than `spawn_blocking` keeps the daemon's thread count constant. The thread ends when the reaper is
+/// dropped.
+#[derive(Debug)]
+pub struct Reaper {
+    jobs: mpsc::Sender<ReapJob>,
+}
+
+struct ReapJob {
+    name: String,
+    done: Option<tokio::sync::oneshot::Sender<Result<()>>>,
+}
+
+impl Reaper {
+    /// Starts the reaper thread for `root`.
+    pub fn start(root: Arc<WorkspaceRoot>) -> Result<Self> {
+        let (jobs, queue) = mpsc::channel::<ReapJob>();
+        std::thread::Builder::new()
+            .name("kruntimes-reaper".to_owned())
+            .spawn(move || {
+                for job in queue {
+                    let result = root.remove(&job.name);
+                    match job.done {
+                        Some(done) => {
+                            let _ = done.send(result);
+                        }
+                        None => {
+                            if let Err(err) = result {
+                                tracing::warn!(workspace = job.name, error = %err, "failed to remove workspace");
+                            }
+                        }
+                    }
+                }
+            })
+            .map_err(|source| Error::Workspace {
+                op: "start the reaper for",
+                name: String::new(),
+                source,
+            })?;
+        Ok(Self { jobs })
+    }
+
+    /// Removes workspace `name` and waits for it.
+    pub async fn remove(&self, name: String) -> Result<()> {
+        let (done, result) = tokio::sync::oneshot::channel();
+        let gone = || Error::Workspace {
+            op: "remove",
+            name: name.clone(),
+            source: io::Error::other("the reaper thread has stopped"),
+        };
+        self.jobs
+            .send(ReapJob {
+                name: name.clone(),
+                done: Some(done),
+            })
+            .map_err(|_| gone())?;
+        result.await.map_err(|_| gone())?
+    }
+
+    /// Removes workspace `name` in the background (failures are logged).
+    pub fn remove_later(&self, name: String) {
+        if self.jobs.send(ReapJob { name, done: None }).is_err() {
+            tracing::warn!("the workspace reaper has stopped");
+        }
+    }
+}
+
+/// One Run's workspace. Dropping it keeps the directory; [`WorkspaceRoot::remove`] deletes it.
+#[derive(Debug)]
+pub struct Workspace {
+    name: String,
+    host_path: PathBuf,
+    dir: Dir,
+}
+
+impl Workspace {
+    /// Directory name (`<uid>-<attempt>`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Host path, preopened as [`GUEST_WORKSPACE`].
+    pub fn host_path(&self) -> &Path {
+        &self.host_path
+    }
+
+    /// Writes `source` to `entrypoint` (validated with [`validate_entrypoint`]), creating parent directories.
+    /// Called before the guest runs, so nothing in the workspace is guest-made yet.
+    pub fn write_source(&self, entrypoint: &str, source: &[u8]) -> Result<()> {
+        validate_entrypoint(entrypoint).map_err(|problem| {
+            Error::Policy(crate::capabilities::PolicyError::InvalidEntrypoint {
+                entrypoint: entrypoint.to_owned(),
+                problem,
+            })
+        })?;
+        let ws_err = |source| Error::Workspace {
+            op: "write source to",
+            name: self.name.clone(),
+            source,
+        };
+        let path = Path::new(entrypoint);
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            self.dir.create_dir_all(parent).map_err(ws_err)?;
+        }
+        self.dir.write(path, source).map_err(ws_err)
+    }
+
+    /// The directory handle (a cap-std sandbox rooted at the workspace).
+    pub(crate) fn dir(&self) -> &Dir {
+        &self.dir
+    }
+
+    /// Reads `$KRUNTIME_OUTPUTS` back without following symlinks. `Ok(None)` if the guest wrote none.
+    pub fn read_outputs(&self) -> std::result::Result<Option<Outputs>, OutputsError> {
+        outputs::read(&self.dir, KRUNTIMES_DIR, OUTPUTS_FILE)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root() -> (tempfile::TempDir, WorkspaceRoot) {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = WorkspaceRoot::open(tmp.path().join("workspaces")).unwrap();
+        (tmp, root)
+    }
+
+    /// Only plain relative paths inside the workspace are accepted as entrypoints.
+    #[test]
+    fn entrypoint_validation() {
+        for good in [
+            "main.py",
+            "src/app/main.sh",
+            "a//b",
+            ".hidden",
+            "x.kruntimes/y",
+        ] {
+            assert_eq!(validate_entrypoint(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../../x",
+            "a/..",
+            "./x",
+            "dir/",
+            "a\0b",
+            ".kruntimes/outputs",
+        ] {
+            assert!(
+                validate_entrypoint(bad).is_err(),
+                "{bad:?} must be rejected"
+            );
+        }
+        assert!(validate_entrypoint(&"a".repeat(2000)).is_err());
+    }
+
+    /// A workspace is created with its host directory, source file and artifacts directory.
+    #[test]
+    fn create_writes_source_and_prepares_layout() {
+        let (_tmp, root) = root();
+        let ws = root.create(&RunId::new("uid", 2).unwrap()).unwrap();
+        assert_eq!(ws.name(), "uid-2");
+        ws.write_source("scripts/run.sh", b"echo hi\n").unwrap();
+        assert_eq!(
+            std::fs::read(ws.host_path().join("scripts/run.sh")).unwrap(),
+            b"echo hi\n"
+        );
+        assert!(ws.host_path().join(".kruntimes/artifacts").is_dir());
+        assert!(ws.write_source("../escape", b"x").is_err());
+        assert_eq!(root.entries().unwrap(), ["uid-2"]);
+    }
+
+    /// A leftover directory with the same name is replaced by a fresh one.
+    #[test]
+    fn create_replaces_leftover_directory() {
+        let (_tmp, root) = root();
+        let id = RunId::new("uid", 1).unwrap();
+        let first = root.create(&id).unwrap();
+        std::fs::write(first.host_path().join("stale"), "x").unwrap();
+        let second = root.create(&id).unwrap();
+        assert!(!second.host_path().join("stale").exists());
+    }
+
+    /// Removing a workspace deletes guest-made symlinks (`up -> ..`, links to absolute host paths, a link in
+    /// place of a subdirectory) as links and never touches their targets.
+    #[test]
+    fn remove_never_follows_symlinks() {
+        let (tmp, root) = root();
+        let outside = tmp.path().join("outside");
+        std::fs::create_dir(&outside).unwrap();
+        std::fs::write(outside.join("precious"), "keep me").unwrap();
+        let sibling = root.create(&RunId::new("sibling", 1).unwrap()).unwrap();
+        std::fs::write(sibling.host_path().join("data"), "sibling data").unwrap();
+
+        let ws = root.create(&RunId::new("victim", 1).unwrap()).unwrap();
+        let p = ws.host_path();
+        std::fs::create_dir_all(p.join("nested/deeper")).unwrap();
+        std::os::unix::fs::symlink("..", p.join("up")).unwrap();
+        std::os::unix::fs::symlink("../..", p.join("nested/deeper/up2")).unwrap();
+        std::os::unix::fs::symlink(&outside, p.join("abs")).unwrap();
+        std::os::unix::fs::symlink("../sibling-1", p.join("nested/sib")).unwrap();
+        root.remove(ws.name()).unwrap();
+
+        assert!(!p.exists());
+        assert_eq!(
+            std::fs::read_to_string(outside.join("precious")).unwrap(),
+            "keep me"
+        );
+        assert_eq!(
+            std::fs::read_to_string(sibling.host_path().join("data")).unwrap(),
+            "sibling data"
+        );
+        assert_eq!(root.entries().unwrap(), ["sibling-1"]);
+        // Removing again is fine.
+        root.remove("victim-1").unwrap();
+    }
+
+    /// If the workspace entry itself has been replaced by a symlink, only the link is removed.
+    #[test]
+    fn remove_of_a_symlinked_workspace_removes_only_the_link() {
+        let (tmp, root) = root();
+        let outside = tmp.path().join("outside");
+        std::fs::create_dir(&outside).unwrap();
+        std::fs::write(outside.join("precious"), "keep me").unwrap();
+        std::os::unix::fs::symlink(&outside, root.path().join("evil-1")).unwrap();
+        root.remove("evil-1").unwrap();
+        assert!(outside.join("precious").exists());
+        assert!(root.entries().unwrap().is_empty());
+    }
+}

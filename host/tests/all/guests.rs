@@ -1,0 +1,127 @@
+//! The test guests (`runtimes/test-guests`), one constant per scenario.
+//!
+//! Built with `cargo build --release --manifest-path runtimes/Cargo.toml -p test-guests --target wasm32-wasip2`
+//! (from the repository root). A missing guest fails the test with that command. Every guest must be used by at
+//! least one test: [`every_guest_has_a_host_test`] checks it.
+
+use std::path::PathBuf;
+
+/// Command that builds the guests.
+pub(crate) const BUILD_COMMAND: &str = "cargo build --release --manifest-path runtimes/Cargo.toml -p test-guests --target wasm32-wasip2";
+
+/// A test guest, by binary name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Guest(pub(crate) &'static str);
+
+/// Prints a greeting, its args and its sorted environment.
+pub(crate) const HELLO: Guest = Guest("hello");
+/// Exits with the code in argv[1].
+pub(crate) const EXIT_CODE: Guest = Guest("exit_code");
+/// Loops in wasm forever.
+pub(crate) const SPIN_FOREVER: Guest = Guest("spin_forever");
+/// Sleeps in one host call for an hour.
+pub(crate) const SLEEP_FOREVER: Guest = Guest("sleep_forever");
+/// Allocates 1 MiB blocks until allocation fails (`try` handles the failure and exits 3).
+pub(crate) const ALLOC_OVER_LIMIT: Guest = Guest("alloc_over_limit");
+/// Writes `<bytes> <chunks|huge> [stdout|stderr]` of a 64-byte-line pattern.
+pub(crate) const WRITE_OUTPUT: Guest = Guest("write_output");
+/// Writes `$KRUNTIME_OUTPUTS`: valid, malformed, too-large, symlink, up-symlink or none.
+pub(crate) const OUTPUTS: Guest = Guest("outputs");
+/// Tries to escape the sandbox in many ways; exits 0 only if all were denied.
+pub(crate) const ESCAPE_ATTEMPTS: Guest = Guest("escape_attempts");
+/// Connects to `<host> <port>` over TCP.
+pub(crate) const CONNECT: Guest = Guest("connect");
+/// Reads stdin; exits 0 only if it was empty.
+pub(crate) const READ_STDIN: Guest = Guest("read_stdin");
+/// Panics (abort: an `unreachable` trap).
+pub(crate) const PANIC: Guest = Guest("panic");
+/// Traps: `unreachable` or `stack-overflow`.
+pub(crate) const TRAP: Guest = Guest("trap");
+/// Writes, reads and lists files in /workspace (and a `READ_DIR` mount).
+pub(crate) const WORKSPACE_IO: Guest = Guest("workspace_io");
+/// Copies stdin to stdout (a pipeline filter).
+pub(crate) const CAT: Guest = Guest("cat");
+/// A small shell over `kruntimes:runtime/spawn`, `outputs` and `log`; the scenario is argv[1].
+pub(crate) const SPAWN_PIPELINE: Guest = Guest("spawn_pipeline");
+
+/// Every guest.
+pub(crate) const ALL: [Guest; 15] = [
+    HELLO,
+    EXIT_CODE,
+    SPIN_FOREVER,
+    SLEEP_FOREVER,
+    ALLOC_OVER_LIMIT,
+    WRITE_OUTPUT,
+    OUTPUTS,
+    ESCAPE_ATTEMPTS,
+    CONNECT,
+    READ_STDIN,
+    PANIC,
+    TRAP,
+    WORKSPACE_IO,
+    CAT,
+    SPAWN_PIPELINE,
+];
+
+/// The repository's `runtimes/` directory.
+fn runtimes_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtimes")
+}
+
+impl Guest {
+    /// Path of the built component.
+    pub(crate) fn path(self) -> PathBuf {
+        runtimes_dir().join(format!("target/wasm32-wasip2/release/{}.wasm", self.0))
+    }
+
+    /// The component bytes. Panics with the build command if the guest has not been built.
+    pub(crate) fn bytes(self) -> Vec<u8> {
+        let path = self.path();
+        std::fs::read(&path).unwrap_or_else(|err| {
+            panic!(
+                "test guest `{}` not found at {} ({err}).\nBuild the guests first, from the repository root:\n    {BUILD_COMMAND}",
+                self.0,
+                path.display()
+            )
+        })
+    }
+}
+
+/// Every binary in `runtimes/test-guests/src/bin` has a constant here, and every constant is used by a test in
+/// another module of this test binary (the wasmtime test-programs rule).
+#[test]
+fn every_guest_has_a_host_test() {
+    let bins = runtimes_dir().join("test-guests/src/bin");
+    let mut names: Vec<String> = std::fs::read_dir(&bins)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut declared: Vec<String> = ALL.iter().map(|g| g.0.to_owned()).collect();
+    declared.sort();
+    assert_eq!(
+        names, declared,
+        "runtimes/test-guests/src/bin and guests::ALL differ"
+    );
+
+    let tests_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/all");
+    let sources: String = std::fs::read_dir(&tests_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n != "guests.rs" && n != "harness.rs")
+        })
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    for guest in ALL {
+        let constant = guest.0.to_ascii_uppercase();
+        assert!(
+            sources.contains(&format!("guests::{constant}")),
+            "guest `{}` has no host test (use guests::{constant} in a test module)",
+            guest.0
+        );
+    }
+}
