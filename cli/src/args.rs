@@ -44,11 +44,14 @@ pub struct LocalArgs {
 /// `krt local` commands.
 #[derive(Debug, Subcommand)]
 pub enum LocalCommand {
-    /// Validate a Run and execute it locally.
+    /// Validate a Run and execute it locally, in a fresh instance of its runtime's component.
+    ///
+    /// The built-in bash and python runtimes are not shipped yet: give the component with --component.
     ///
     /// Examples:
-    ///   krt local run -f examples/hello-bash.yaml
-    ///   krt local run --runtime bash -- 'echo hi'
+    ///   krt local run -f examples/hello-wasm.yaml --component greet.wasm
+    ///   krt local run --runtime greet --component greet.wasm --env GREETING=Hi -- world
+    ///   krt local run -q --runtime greet --component greet.wasm -- world
     Run(LocalRunArgs),
 }
 
@@ -64,9 +67,35 @@ pub struct LocalRunArgs {
     /// A script file used as the Run's inline source; `-` reads it from stdin.
     #[arg(long, requires = "runtime")]
     pub script: Option<PathBuf>,
+    /// Environment variable of the Run (`NAME=VALUE`, repeatable), when no manifest is given.
+    #[arg(long = "env", value_name = "NAME=VALUE", conflicts_with = "file")]
+    pub env: Vec<String>,
+    /// The wasm component (`.wasm`, a `wasi:cli/command`) that implements the Run's runtime.
+    #[arg(long, value_name = "FILE.wasm")]
+    pub component: Option<PathBuf>,
+    /// Print only the guest's own stdout and stderr, and exit with the guest's exit code
+    /// (124 after a timeout, 130 after a cancel), like a local process.
+    #[arg(short, long, conflicts_with = "output")]
+    pub quiet: bool,
+    /// Print the finished Run as an object (its status filled in) instead of a summary; the guest's
+    /// output then goes to stderr.
+    #[arg(short, long, value_enum)]
+    pub output: Option<OutputFormat>,
+    /// Directory for precompiled components (default: $XDG_CACHE_HOME/kruntimes or ~/.cache/kruntimes).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
     /// Arguments of the Run (after `--`), when no manifest is given.
     #[arg(last = true, conflicts_with = "file")]
     pub args: Vec<String>,
+}
+
+/// Object output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// JSON.
+    Json,
+    /// YAML.
+    Yaml,
 }
 
 /// `krt validate`.

@@ -1,16 +1,29 @@
-//! `krt local`: Runs on this machine, without a cluster.
+//! `krt local`: Runs on this machine, without a cluster, on the same engine as runtimed.
+//!
+//! The Run is validated with the API's rules, converted into the engine's `RunSpec`, and executed in
+//! a fresh component instance whose only filesystem is a temporary workspace. Guest output streams to
+//! the terminal as it is written; Ctrl-C cancels the Run. The result is reported as the Run's
+//! `status` would be on a cluster.
 
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use kruntimes_api::consts::DEFAULT_ENTRYPOINT;
-use kruntimes_api::v1alpha1::{Run, RunSpec, RunTemplate, Source};
+use kruntimes_api::v1alpha1::{EnvVar, Run, RunSpec as ApiRunSpec, RunTemplate, Source};
 use kruntimes_api::validation::validate_run;
+use kruntimes_host::{
+    Engine, EngineConfig, Manager, ManagerConfig, Metrics, Outcome, Phase, RunId, RunSpec,
+    RuntimePolicy,
+};
 
-use crate::args::LocalRunArgs;
+use crate::args::{LocalRunArgs, OutputFormat};
 use crate::manifest::{self, Object};
+use crate::status;
 
-/// Builds the Run that `krt local run` executes, from a manifest or from flags.
+/// Builds the Run that `krt local run` executes, from a manifest or from flags, and validates it.
 pub(crate) fn run_from_args(args: &LocalRunArgs) -> Result<Run> {
     let run = if let Some(path) = &args.file {
         let origin = path.display().to_string();
@@ -34,19 +47,31 @@ pub(crate) fn run_from_args(args: &LocalRunArgs) -> Result<Run> {
             Some(path) => Some(manifest::read_text(path)?),
             None => None,
         };
+        let mut env = Vec::new();
+        for pair in &args.env {
+            let (name, value) = pair
+                .split_once('=')
+                .with_context(|| format!("--env {pair:?}: expected NAME=VALUE"))?;
+            env.push(EnvVar {
+                name: name.to_owned(),
+                value: Some(value.to_owned()),
+                value_from: None,
+            });
+        }
         let mut run = Run::new(
             "local",
-            RunSpec {
+            ApiRunSpec {
                 template: RunTemplate {
                     runtime,
                     args: args.args.clone(),
+                    env,
                     source: inline.map(|inline| Source {
                         inline: Some(inline),
                         ..Source::default()
                     }),
                     ..RunTemplate::default()
                 },
-                ..RunSpec::default()
+                ..ApiRunSpec::default()
             },
         );
         run.metadata.namespace = Some("local".to_owned());
@@ -58,44 +83,206 @@ pub(crate) fn run_from_args(args: &LocalRunArgs) -> Result<Run> {
     Ok(run)
 }
 
-/// `krt local run`: validates the Run and prints what would execute.
-pub(crate) fn run(args: &LocalRunArgs, out: &mut dyn std::io::Write) -> Result<ExitCode> {
-    let run = run_from_args(args)?;
+/// The engine's request for `run`: what local mode can execute, or a clear error for what needs a
+/// cluster (Secret and ConfigMap references) or is not built yet (git sources).
+pub(crate) fn to_run_spec(run: &Run, uid: &str) -> Result<RunSpec> {
     let t = &run.spec.template;
-    let inline = t.source.as_ref().and_then(|s| s.inline.as_ref());
-    writeln!(
-        out,
-        "Run {} is valid",
-        run.metadata.name.as_deref().unwrap_or("<unnamed>")
-    )?;
-    writeln!(out, "  runtime:    {}", t.runtime)?;
-    match inline {
-        Some(src) => writeln!(
-            out,
-            "  source:     inline, {} bytes, written to /workspace/{}",
-            src.len(),
-            t.entrypoint.as_deref().unwrap_or(DEFAULT_ENTRYPOINT)
-        )?,
-        None => writeln!(
-            out,
-            "  entrypoint: {}",
-            t.entrypoint
-                .as_deref()
-                .unwrap_or("(none: args are the command)")
-        )?,
+    let mut spec = RunSpec::new(RunId::new(uid, 1)?, t.runtime.clone());
+    spec.args = t.args.clone();
+    for (i, e) in t.env.iter().enumerate() {
+        if e.value_from.is_some() {
+            bail!(
+                "spec.env[{i}].valueFrom: Secret and ConfigMap references need a cluster; krt local only takes literal values"
+            );
+        }
+        spec.env
+            .push((e.name.clone(), e.value.clone().unwrap_or_default()));
     }
-    writeln!(out, "  args:       {:?}", t.args)?;
-    let env: Vec<&str> = t.env.iter().map(|e| e.name.as_str()).collect();
-    writeln!(out, "  env:        {env:?}")?;
-    writeln!(
-        out,
-        "  timeout:    {}",
-        t.timeout_seconds
-            .map_or("the Runtime's limit".to_owned(), |s| format!("{s}s"))
+    let source = t.source.clone().unwrap_or_default();
+    if source.repo_url.is_some() {
+        bail!(
+            "spec.source.repoURL: git sources are not supported by krt local yet; use source.inline"
+        );
+    }
+    spec.entrypoint = t.entrypoint.clone();
+    if let Some(inline) = source.inline {
+        spec.entrypoint
+            .get_or_insert_with(|| DEFAULT_ENTRYPOINT.to_owned());
+        spec.source = Some(inline);
+    }
+    spec.timeout = t
+        .timeout_seconds
+        .map(|s| Duration::from_secs(s.unsigned_abs()));
+    Ok(spec)
+}
+
+/// The exit status of `krt local run`: with `--quiet` the guest's own (124 timeout, 130 cancel, like
+/// `timeout(1)` and a shell after SIGINT); otherwise 0 for Succeeded and 1 for anything else.
+pub(crate) fn exit_status(outcome: &Outcome, quiet: bool) -> u8 {
+    match (quiet, outcome.phase) {
+        (_, Phase::Succeeded) => 0,
+        (false, _) => 1,
+        (true, Phase::Timeout) => 124,
+        (true, Phase::Cancelled) => 130,
+        (true, Phase::Failed) => match outcome.exit_code {
+            Some(code) if (1..=255).contains(&code) => code as u8,
+            _ => 1,
+        },
+    }
+}
+
+/// `krt local run`.
+pub(crate) fn run(args: &LocalRunArgs, out: &mut dyn Write) -> Result<ExitCode> {
+    let run = run_from_args(args)?;
+    let component_path = args.component.as_ref().with_context(|| {
+        format!(
+            "runtime {:?} has no component here: the built-in bash and python runtimes are not shipped yet; \
+             pass the runtime's component with --component FILE.wasm",
+            run.spec.template.runtime
+        )
+    })?;
+    let component = std::fs::read(component_path)
+        .with_context(|| format!("reading the component {}", component_path.display()))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(execute(&run, component, args, out))
+}
+
+async fn execute(
+    run: &Run,
+    component: Vec<u8>,
+    args: &LocalRunArgs,
+    out: &mut dyn Write,
+) -> Result<ExitCode> {
+    let state = tempfile::Builder::new()
+        .prefix("krt-local-")
+        .tempdir()
+        .context("creating a workspace directory")?;
+    let mut config = ManagerConfig::in_dir(state.path());
+    config.cache_dir = cache_dir(args.cache_dir.as_deref());
+    let manager = Manager::new(
+        Engine::new(EngineConfig::default())?,
+        config,
+        Metrics::default(),
     )?;
-    writeln!(
-        out,
-        "The embedded engine does not execute Runs yet; nothing was run."
-    )?;
-    Ok(ExitCode::SUCCESS)
+    manager
+        .register_runtime(
+            &run.spec.template.runtime,
+            component,
+            RuntimePolicy::default(),
+        )
+        .await
+        .context("loading the component")?;
+
+    let uid = format!("local-{}", std::process::id());
+    let spec = to_run_spec(run, &uid)?;
+    let started = jiff::Timestamp::now();
+    let mut handle = manager.execute(spec)?;
+    let logs = manager.logs(handle.id())?;
+    let (mut stdout, mut stderr) = (logs.stdout, logs.stderr);
+    // Guest stdout goes to our stdout, unless the object itself is printed there.
+    let object_on_stdout = args.output.is_some();
+    let mut err = std::io::stderr();
+    let (mut out_done, mut err_done, mut cancelled) = (false, false, false);
+    while !(out_done && err_done) {
+        tokio::select! {
+            chunk = stdout.next_chunk(), if !out_done => match chunk {
+                Some(bytes) if object_on_stdout => err.write_all(&bytes)?,
+                Some(bytes) => { out.write_all(&bytes)?; out.flush()?; }
+                None => out_done = true,
+            },
+            chunk = stderr.next_chunk(), if !err_done => match chunk {
+                Some(bytes) => err.write_all(&bytes)?,
+                None => err_done = true,
+            },
+            _ = tokio::signal::ctrl_c(), if !cancelled => {
+                cancelled = true;
+                manager.cancel(handle.id())?;
+            }
+        }
+    }
+    let outcome = handle.wait().await;
+    let finished = jiff::Timestamp::now();
+    manager.forget(handle.id()).await?;
+
+    let status = status::from_outcome(&outcome, started, finished);
+    match args.output {
+        Some(format) => {
+            let mut object = run.clone();
+            object.status = Some(status);
+            match format {
+                OutputFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&object)?)?,
+                OutputFormat::Yaml => write!(out, "{}", serde_yaml::to_string(&object)?)?,
+            }
+        }
+        None if args.quiet => {}
+        None => status::print_summary(&mut err, &status)?,
+    }
+    Ok(ExitCode::from(exit_status(&outcome, args.quiet)))
+}
+
+/// Where precompiled components are kept between invocations.
+fn cache_dir(flag: Option<&Path>) -> PathBuf {
+    if let Some(dir) = flag {
+        return dir.to_path_buf();
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("kruntimes").join("components")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kruntimes_api::v1alpha1::{EnvVarSource, KeyRef};
+
+    fn run(spec: serde_json::Value) -> Run {
+        serde_json::from_value(serde_json::json!({"apiVersion": "kruntimes.io/v1alpha1", "kind": "Run", "metadata": {"name": "r"}, "spec": spec})).unwrap()
+    }
+
+    #[test]
+    fn inline_source_is_written_to_the_entrypoint_or_script() {
+        let spec = to_run_spec(&run(serde_json::json!({"runtime": "py", "source": {"inline": "print(1)"}, "args": ["a"], "timeoutSeconds": 5})), "u").unwrap();
+        assert_eq!(spec.entrypoint.as_deref(), Some("script"));
+        assert_eq!(spec.source.as_deref(), Some("print(1)"));
+        assert_eq!(spec.args, ["a"]);
+        assert_eq!(spec.timeout, Some(Duration::from_secs(5)));
+        let spec = to_run_spec(&run(serde_json::json!({"runtime": "py", "source": {"inline": "x"}, "entrypoint": "main.py"})), "u").unwrap();
+        assert_eq!(spec.entrypoint.as_deref(), Some("main.py"));
+    }
+
+    #[test]
+    fn cluster_only_inputs_are_refused_with_the_field() {
+        let mut r = run(serde_json::json!({"runtime": "py"}));
+        r.spec.template.env.push(EnvVar {
+            name: "TOKEN".into(),
+            value: None,
+            value_from: Some(EnvVarSource {
+                secret_key_ref: Some(KeyRef {
+                    name: "s".into(),
+                    key: "k".into(),
+                }),
+                config_map_key_ref: None,
+            }),
+        });
+        assert!(
+            to_run_spec(&r, "u")
+                .unwrap_err()
+                .to_string()
+                .starts_with("spec.env[0].valueFrom")
+        );
+        let git = run(
+            serde_json::json!({"runtime": "py", "source": {"repoURL": "https://example.com/r.git"}}),
+        );
+        assert!(
+            to_run_spec(&git, "u")
+                .unwrap_err()
+                .to_string()
+                .starts_with("spec.source.repoURL")
+        );
+    }
 }

@@ -319,13 +319,31 @@ pub fn grant(
         host.default_memory_bytes,
         host.max_memory_bytes,
     )?;
+    let memory_bytes = requested(
+        "memory limit",
+        spec.memory_bytes,
+        memory_bytes,
+        policy.limits.memory_bytes,
+        host.max_memory_bytes,
+    )?;
     let output_bytes = bounded(
         "output limit",
         policy.limits.output_bytes.map(|b| b as u64),
         host.default_output_bytes as u64,
         host.max_output_bytes as u64,
     )?;
-    let output_bytes = usize::try_from(output_bytes).unwrap_or(usize::MAX);
+    let output_limit = |field, request: Option<usize>| {
+        requested(
+            field,
+            request.map(|b| b as u64),
+            output_bytes,
+            policy.limits.output_bytes.map(|b| b as u64),
+            host.max_output_bytes as u64,
+        )
+        .map(|bytes| usize::try_from(bytes).unwrap_or(usize::MAX))
+    };
+    let stdout_bytes = output_limit("stdout limit", spec.stdout_bytes)?;
+    let stderr_bytes = output_limit("stderr limit", spec.stderr_bytes)?;
 
     let network = policy
         .capabilities
@@ -399,8 +417,8 @@ pub fn grant(
         programs,
         memory_bytes,
         timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
-        stdout_bytes: output_bytes,
-        stderr_bytes: output_bytes,
+        stdout_bytes,
+        stderr_bytes,
     })
 }
 
@@ -510,6 +528,31 @@ fn bounded(
         }),
         Some(value) => Ok(value),
         None => Ok(default.min(ceiling)),
+    }
+}
+
+/// A limit the Run requests: at most the Runtime's declared value, or the host's ceiling when it declares none.
+fn requested(
+    field: &'static str,
+    request: Option<u64>,
+    default: u64,
+    runtime: Option<u64>,
+    host_max: u64,
+) -> std::result::Result<u64, PolicyError> {
+    let (limit, by) = match runtime {
+        Some(limit) => (limit, "Runtime's"),
+        None => (host_max, "host's"),
+    };
+    match request {
+        None => Ok(default),
+        Some(0) => Err(PolicyError::RequestedLimitZero { field }),
+        Some(value) if value > limit => Err(PolicyError::RequestedLimitTooHigh {
+            field,
+            requested: format_bytes(value),
+            limit: format_bytes(limit),
+            by,
+        }),
+        Some(value) => Ok(value),
     }
 }
 

@@ -43,6 +43,10 @@ use wasmtime::{Config, InstanceAllocationStrategy, OptLevel, PoolingAllocationCo
 use crate::error::{Error, Result};
 use crate::run::GuestState;
 
+/// The embedded wasmtime's version, as pinned in the workspace `Cargo.toml` (checked against `Cargo.lock` by a
+/// test). Reported by the `Health` RPC.
+pub const WASMTIME_VERSION: &str = "48.0.8";
+
 /// Default epoch tick; see the module docs for the measurement behind it.
 pub const DEFAULT_EPOCH_TICK: Duration = Duration::from_millis(1);
 
@@ -283,6 +287,15 @@ impl Drop for EpochTicker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`WASMTIME_VERSION`] is the version `Cargo.lock` resolves.
+    #[test]
+    fn wasmtime_version_matches_the_lock_file() {
+        let lock =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.lock")).unwrap();
+        let entry = format!("name = \"wasmtime\"\nversion = \"{WASMTIME_VERSION}\"");
+        assert!(lock.contains(&entry), "Cargo.lock has no {entry:?}");
+    }
 
     /// The pools are sized from the number of concurrent Runs times the instances each may hold.
     #[test]

@@ -129,6 +129,15 @@ pub enum Error {
         /// The configured maximum.
         limit: usize,
     },
+    /// An execution with this id is retained, but was started from a different spec (its digest differs).
+    #[error("run {id} is already known with a different spec digest")]
+    SpecConflict {
+        /// Requested id.
+        id: RunId,
+    },
+    /// The host is draining before shutdown and accepts no new executions.
+    #[error("runtimed is shutting down and accepts no new Runs")]
+    Draining,
     /// A newer attempt of the same Run is already known.
     #[error("attempt {attempt} of run {uid} is stale: attempt {current} is already known")]
     StaleAttempt {
@@ -138,6 +147,38 @@ pub enum Error {
         attempt: u32,
         /// Attempt the host already has.
         current: u32,
+    },
+    /// A component file named on the command line could not be read.
+    #[error("failed to read component {}", path.display())]
+    ReadComponent {
+        /// The `.wasm` file.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: io::Error,
+    },
+    /// The gRPC listen address could not be bound.
+    #[error("failed to listen on {addr}")]
+    Bind {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// Cause.
+        #[source]
+        source: io::Error,
+    },
+    /// The gRPC server failed.
+    #[error("the gRPC server failed")]
+    Serve {
+        /// Cause.
+        #[source]
+        source: tonic::transport::Error,
+    },
+    /// The gRPC reflection service could not be built from the embedded descriptor sets.
+    #[error("failed to build the gRPC reflection service")]
+    Reflection {
+        /// Cause.
+        #[source]
+        source: tonic_reflection::server::Error,
     },
     /// A blocking task (compilation, workspace I/O) panicked or was cancelled by runtime shutdown.
     #[error("background task failed")]
@@ -167,7 +208,13 @@ impl Error {
             Error::NotFound { .. } => "NotFound",
             Error::StillRunning { .. } => "StillRunning",
             Error::AtCapacity { .. } => "AtCapacity",
+            Error::SpecConflict { .. } => "SpecConflict",
+            Error::Draining => "Draining",
             Error::StaleAttempt { .. } => "StaleAttempt",
+            Error::ReadComponent { .. } => "ReadComponent",
+            Error::Bind { .. } => "Bind",
+            Error::Serve { .. } => "Serve",
+            Error::Reflection { .. } => "Reflection",
             Error::Background { .. } => "Background",
         }
     }

@@ -11,7 +11,11 @@
 //! - [`outputs`]: the `$KRUNTIME_OUTPUTS` `KEY=VALUE` format and its symlink-proof reader.
 //! - [`run`]: one Run: fresh Store, limits, deadline, cancellation → [`Outcome`] ([`outcome`]).
 //! - `budget` (private): one memory budget across all Stores of a Run.
-//! - [`manager`]: executions by Run id, capacity, cancel/forget/logs: what gRPC and `krt local` call.
+//! - [`manager`]: executions by Run id, duplicates, attempts, capacity, cancel/forget/drain: what gRPC and
+//!   `krt local` call; [`logs`]: reading an execution's output as events (the `Logs` RPC).
+//! - [`service`], [`convert`]: the tonic service `kruntimes.runtime.v1.Runtime`, a thin adapter over the manager,
+//!   and its pure proto ↔ domain conversions; [`server`]: serving it (plus health and reflection) on an injected
+//!   listener with the shutdown protocol; [`daemon`]: runtimed's flags and wiring (`src/main.rs` calls it).
 //! - `bindings`, `wit/` (private): `kruntimes:runtime` host imports (`spawn`, `outputs`, `log`) over `../wit`;
 //!   `pipe` (private): the bounded pipes between spawned children.
 //! - [`spec`], [`error`], [`metrics`]: request types, the error enum, Prometheus metrics.
@@ -20,6 +24,8 @@
 //! [`RunSpec`] and wait for its [`Outcome`].
 //!
 //! ```text
+//! runtimed: main ─► daemon::run ─► server::serve(listener, shutdown) ─► service ◄─convert─► proto
+//!                                                                          │
 //! RunSpec ─► Manager::execute ─► capabilities::grant ─► Workspace ─► run::execute ─► Outcome
 //!                 │                     (pure)                          │ fresh Store per Run
 //!                 └── ComponentCache (Runtime = Component + InstancePre) ┘ Engine (epochs, pools)
@@ -46,8 +52,11 @@ mod bindings;
 mod budget;
 pub mod cache;
 pub mod capabilities;
+pub mod convert;
+pub mod daemon;
 pub mod engine;
 pub mod error;
+pub mod logs;
 pub mod manager;
 pub mod metrics;
 pub mod outcome;
@@ -55,6 +64,8 @@ pub mod output;
 pub mod outputs;
 mod pipe;
 pub mod run;
+pub mod server;
+pub mod service;
 pub mod spec;
 mod wit;
 pub mod workspace;
@@ -65,8 +76,14 @@ pub use capabilities::{
 };
 pub use engine::{Engine, EngineConfig};
 pub use error::{Error, Result};
-pub use manager::{Logs, Manager, ManagerConfig, RunHandle, RunStatus};
+pub use logs::{LogEvent, LogQuery, LogReader, LogSelection, StdStream};
+pub use manager::{
+    Drained, Health, ListFilter, Logs, Manager, ManagerConfig, RunHandle, RunState, RunStatus,
+    StreamTotals,
+};
 pub use metrics::Metrics;
 pub use outcome::{Outcome, Phase, Reason, TrapKind, Usage};
 pub use output::{OutputBuffer, OutputFollower};
+pub use server::{ServeOptions, serve};
+pub use service::RuntimeService;
 pub use spec::{RunId, RunSpec};

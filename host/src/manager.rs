@@ -1,29 +1,38 @@
-//! The run manager: the API a gRPC service and `krt local` call.
+//! The run manager: the API the gRPC service (`kruntimes.runtime.v1.Runtime`) and `krt local` call.
 //!
 //! It owns the registered runtimes, the workspaces and the table of executions, and runs each execution on its
-//! own tokio task. Executions are keyed by [`RunId`] (Run UID + attempt).
+//! own tokio task. Executions are keyed by [`RunId`] (Run UID + attempt). The rules below are the gRPC contract's
+//! (`proto/kruntimes/runtime/v1/runtime.proto`), so the service only converts.
 //!
 //! # Guarantees
 //!
-//! - **Idempotent execute**: executing an id that is already known returns a handle to the existing execution
-//!   (running or finished); the spec of the second request is ignored.
-//! - **Attempts**: a higher attempt of a known UID supersedes the lower one: the lower is cancelled, dropped
-//!   from the table and its workspace removed once it has stopped. A lower attempt than the known one is
-//!   refused with [`Error::StaleAttempt`]. Status, cancel, logs and forget only know the current attempt.
-//! - **Capacity**: at most `max_concurrent_runs` executions run at once; more is [`Error::AtCapacity`] (the caller
-//!   retries or the scheduler places elsewhere). A Run that is being superseded does not count against it.
-//! - **Cancel** is idempotent and a no-op for finished Runs. **Forget** of a running execution is
-//!   [`Error::StillRunning`]; of a finished one removes it and its workspace. Unknown ids are [`Error::NotFound`].
-//! - Finished executions stay in the table (with their bounded output) until forgotten: the caller (the runtimed
-//!   agent) forgets each Run after writing its terminal status.
+//! - **Retention**: every accepted execution, every attempt of every Run, is kept (status, outcome, bounded
+//!   output, workspace) until [`Manager::forget`]. The caller (the runtimed agent) forgets each Run after writing
+//!   its terminal status.
+//! - **Checks**, in this order: duplicate, stale attempt, draining, unknown runtime, policy, capacity.
+//! - **Duplicates**: executing a retained id whose [`RunSpec::digest`] is equal returns that execution, whatever
+//!   its state, and starts nothing; a different digest is [`Error::SpecConflict`].
+//! - **Attempts**: an attempt lower than a retained attempt of the same UID is [`Error::StaleAttempt`]. A higher
+//!   attempt supersedes: lower attempts still active are cancelled with reason [`Reason::Superseded`], and the new
+//!   attempt's guest only starts once they have stopped ([`Manager::submit`] also waits for that before
+//!   returning). Terminal lower attempts stay retained, unchanged.
+//! - **Capacity**: at most `max_concurrent_runs` executions are active; more is [`Error::AtCapacity`] (the caller
+//!   retries or the scheduler places elsewhere). Attempts being superseded do not count.
+//! - **Cancel** is idempotent and a no-op for terminal executions; [`Manager::cancel_and_wait`] returns once the
+//!   execution is terminal (cancellation is immediate, see [`crate::run`]). **Forget** of an active execution is
+//!   [`Error::StillRunning`]; of a terminal one removes it and its workspace. Unknown ids are [`Error::NotFound`].
+//! - **Drain** ([`Manager::drain`]): new executions are refused with [`Error::Draining`]; active ones get a grace
+//!   period, then are cancelled with reason [`Reason::Shutdown`]. Everything else keeps working.
 //!
 //! The request is checked by the capability policy *before* anything is created, so a policy violation is an
 //! error to the caller and never an execution.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
+use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -33,11 +42,18 @@ use crate::capabilities::{self, Grants, HostConfig, RuntimePolicy, Stdio};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
-use crate::outcome::{Outcome, Phase, Reason};
-use crate::output::{OutputBuffer, OutputFollower};
+use crate::outcome::{Outcome, Phase, Reason, Usage};
 use crate::run;
 use crate::spec::{RunId, RunSpec};
+use crate::wit::Programs;
 use crate::workspace::{Reaper, WorkspaceRoot};
+
+mod handle;
+mod report;
+
+pub use self::handle::RunHandle;
+use self::handle::Started;
+pub use self::report::{Drained, Health, ListFilter, Logs, RunState, RunStatus, StreamTotals};
 
 /// Where the manager keeps its files and what the host allows.
 #[derive(Debug, Clone)]
@@ -79,7 +95,7 @@ struct Shared {
     host: HostConfig,
     max_running: usize,
     metrics: Metrics,
-    // std locks: held for map operations only, never across an await.
+    // std locks: held for map operations only, never across an await. Order: `table`, then `runtimes`.
     runtimes: RwLock<HashMap<String, Registered>>,
     table: Mutex<Table>,
 }
@@ -91,23 +107,53 @@ struct Registered {
 
 #[derive(Default)]
 struct Table {
-    /// The current attempt of each known Run UID.
-    by_uid: HashMap<String, Arc<Execution>>,
-    /// Executions whose task has not finished, superseded ones included.
+    /// Every retained execution, by Run UID then attempt: the order [`Manager::list`] reports.
+    by_uid: BTreeMap<String, BTreeMap<u32, Arc<Execution>>>,
+    /// Executions without an outcome yet (active), superseded ones included.
     running: usize,
-    /// Running executions that were superseded (they do not count against capacity).
+    /// Active executions that were superseded (they do not count against capacity).
     superseded_running: usize,
+    /// Set by [`Manager::drain`]: no new executions.
+    draining: bool,
+}
+
+impl Table {
+    fn get(&self, id: &RunId) -> Option<&Arc<Execution>> {
+        self.by_uid
+            .get(id.uid())
+            .and_then(|attempts| attempts.get(&id.attempt()))
+    }
+
+    fn executions(&self) -> impl Iterator<Item = &Arc<Execution>> {
+        self.by_uid.values().flat_map(BTreeMap::values)
+    }
+}
+
+/// Why an execution was cancelled. The first cause wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CancelCause {
+    Request,
+    Superseded { by: u32 },
+    Shutdown,
 }
 
 struct Execution {
     id: RunId,
     runtime: String,
+    digest: Option<String>,
+    labels: BTreeMap<String, String>,
     grants: Grants,
     stdio: Stdio,
     cancel: CancellationToken,
     outcome: watch::Sender<Option<Arc<Outcome>>>,
     workspace: String,
-    /// Set under the table lock when a higher attempt replaces this one.
+    accepted_at: SystemTime,
+    /// Set once by the task when the guest starts; shared with handles for [`RunHandle::state`].
+    started: Arc<OnceLock<Started>>,
+    /// Set with the outcome.
+    finished_at: OnceLock<SystemTime>,
+    cause: OnceLock<CancelCause>,
+    /// Set under the table lock when a higher attempt supersedes this one while it is active.
     superseded: AtomicBool,
 }
 
@@ -121,86 +167,46 @@ impl Execution {
             id: self.id.clone(),
             outcome: self.outcome.subscribe(),
             stdio: self.stdio.clone(),
+            started: Arc::clone(&self.started),
         }
+    }
+
+    fn cancel(&self, cause: CancelCause) {
+        let _first_cause_wins = self.cause.set(cause);
+        self.cancel.cancel();
     }
 
     fn status(&self) -> RunStatus {
+        let outcome = self.outcome();
+        let started = self.started.get().copied();
+        let (state, usage) = match (&outcome, started) {
+            (Some(outcome), _) => (RunState::from(outcome.phase), Some(outcome.usage)),
+            (None, Some(started)) => (
+                RunState::Running,
+                Some(Usage {
+                    wall: started.instant.elapsed(),
+                    instantiate: None,
+                    peak_memory_bytes: 0,
+                }),
+            ),
+            (None, None) => (RunState::Pending, None),
+        };
         RunStatus {
             id: self.id.clone(),
             runtime: self.runtime.clone(),
+            digest: self.digest.clone(),
+            labels: self.labels.clone(),
+            state,
             grants: self.grants.clone(),
-            outcome: self.outcome(),
+            outcome,
+            usage,
+            accepted_at: self.accepted_at,
+            started_at: started.map(|s| s.at),
+            finished_at: self.finished_at.get().copied(),
+            stdout: StreamTotals::of(&self.stdio.stdout),
+            stderr: StreamTotals::of(&self.stdio.stderr),
         }
     }
-}
-
-/// A caller's view of one execution.
-#[derive(Debug, Clone)]
-pub struct RunHandle {
-    id: RunId,
-    outcome: watch::Receiver<Option<Arc<Outcome>>>,
-    stdio: Stdio,
-}
-
-impl RunHandle {
-    /// The execution's id.
-    pub fn id(&self) -> &RunId {
-        &self.id
-    }
-
-    /// Waits for the execution to end.
-    pub async fn wait(&mut self) -> Arc<Outcome> {
-        loop {
-            if let Some(outcome) = self.outcome.borrow_and_update().clone() {
-                return outcome;
-            }
-            if self.outcome.changed().await.is_err() {
-                // The sender lives in the execution, which we keep alive through the manager; if it is gone the
-                // last value is final.
-                if let Some(outcome) = self.outcome.borrow().clone() {
-                    return outcome;
-                }
-                std::future::pending::<()>().await;
-            }
-        }
-    }
-
-    /// The outcome, if finished.
-    pub fn outcome(&self) -> Option<Arc<Outcome>> {
-        self.outcome.borrow().clone()
-    }
-
-    /// The guest's stdout.
-    pub fn stdout(&self) -> &OutputBuffer {
-        &self.stdio.stdout
-    }
-
-    /// The guest's stderr.
-    pub fn stderr(&self) -> &OutputBuffer {
-        &self.stdio.stderr
-    }
-}
-
-/// What [`Manager::status`] and [`Manager::list`] report.
-#[derive(Debug, Clone)]
-pub struct RunStatus {
-    /// The execution.
-    pub id: RunId,
-    /// Runtime name.
-    pub runtime: String,
-    /// Capabilities granted.
-    pub grants: Grants,
-    /// `None` while running.
-    pub outcome: Option<Arc<Outcome>>,
-}
-
-/// Followers of a Run's stdout and stderr, from the first byte; see [`OutputFollower`].
-#[derive(Debug)]
-pub struct Logs {
-    /// Follows stdout.
-    pub stdout: OutputFollower,
-    /// Follows stderr.
-    pub stderr: OutputFollower,
 }
 
 impl Manager {
@@ -263,67 +269,74 @@ impl Manager {
         Ok(runtime)
     }
 
-    /// Starts `spec` (or returns the existing execution of the same id). See the module docs for duplicates,
-    /// attempts and capacity.
+    /// Accepts `spec` and starts it on its own task (or returns the retained execution of the same id). See the
+    /// module docs for duplicates, attempts, capacity and the order of the checks.
     ///
     /// # Errors
     ///
-    /// [`Error::UnknownRuntime`], [`Error::Policy`] (the request exceeds a limit), [`Error::StaleAttempt`],
-    /// [`Error::AtCapacity`], [`Error::Workspace`].
+    /// [`Error::SpecConflict`], [`Error::StaleAttempt`], [`Error::Draining`], [`Error::UnknownRuntime`],
+    /// [`Error::Policy`] (the request exceeds a limit), [`Error::AtCapacity`], [`Error::Workspace`].
     ///
     /// # Panics
     ///
     /// Outside a tokio runtime (the execution is spawned on it).
     pub fn execute(&self, spec: RunSpec) -> Result<RunHandle> {
-        let (runtime, policy, programs) = {
-            let runtimes = self
-                .shared
-                .runtimes
-                .read()
-                .unwrap_or_else(PoisonError::into_inner);
-            let lookup = |name: &str| {
-                runtimes.get(name).ok_or_else(|| Error::UnknownRuntime {
-                    name: name.to_owned(),
-                })
-            };
-            let registered = lookup(&spec.runtime)?;
-            // Resolved per execution: a program may name a runtime registered (or replaced) after this one.
-            let mut programs = BTreeMap::new();
-            for (program, runtime_name) in &registered.policy.capabilities.programs {
-                programs.insert(program.clone(), Arc::clone(&lookup(runtime_name)?.runtime));
-            }
-            (
-                Arc::clone(&registered.runtime),
-                registered.policy.clone(),
-                Arc::new(programs),
-            )
-        };
+        self.accept(spec).map(|accepted| accepted.handle)
+    }
 
+    /// [`execute`](Self::execute), then waits until the attempts it supersedes are terminal (a few milliseconds:
+    /// cancellation is immediate) and returns the new execution's status. What the `Execute` RPC calls.
+    ///
+    /// # Errors
+    ///
+    /// As [`execute`](Self::execute).
+    pub async fn submit(&self, spec: RunSpec) -> Result<RunStatus> {
+        let accepted = self.accept(spec)?;
+        for mut old in accepted.superseded {
+            old.wait().await;
+        }
+        Ok(accepted.execution.status())
+    }
+
+    fn accept(&self, spec: RunSpec) -> Result<Accepted> {
         // Held until the execution is registered, workspace creation included (a few syscalls plus the inline
         // source): two requests for the same UID must not both create its workspace directory.
         let mut table = self.table();
-        let mut replaced = None;
-        if let Some(existing) = table.by_uid.get(spec.id.uid()) {
-            let current = existing.id.attempt();
-            if current == spec.id.attempt() {
-                return Ok(existing.handle());
-            }
-            if current > spec.id.attempt() {
-                return Err(Error::StaleAttempt {
-                    uid: spec.id.uid().to_owned(),
-                    attempt: spec.id.attempt(),
-                    current,
+        if let Some(existing) = table.get(&spec.id) {
+            if existing.digest != spec.digest {
+                return Err(Error::SpecConflict {
+                    id: spec.id.clone(),
                 });
             }
-            replaced = Some(Arc::clone(existing));
-        }
-        let superseding_running = replaced.as_ref().is_some_and(|old| old.outcome().is_none());
-        let counted = table.running - table.superseded_running - usize::from(superseding_running);
-        if counted >= self.shared.max_running {
-            return Err(Error::AtCapacity {
-                limit: self.shared.max_running,
+            return Ok(Accepted {
+                handle: existing.handle(),
+                execution: Arc::clone(existing),
+                superseded: Vec::new(),
             });
         }
+        let lower: Vec<Arc<Execution>> = match table.by_uid.get(spec.id.uid()) {
+            Some(attempts) => {
+                if let Some((&current, _)) = attempts.last_key_value()
+                    && current > spec.id.attempt()
+                {
+                    return Err(Error::StaleAttempt {
+                        uid: spec.id.uid().to_owned(),
+                        attempt: spec.id.attempt(),
+                        current,
+                    });
+                }
+                attempts
+                    .values()
+                    .filter(|old| old.outcome().is_none() && !old.superseded.load(Ordering::SeqCst))
+                    .cloned()
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        if table.draining {
+            return Err(Error::Draining);
+        }
+        let (runtime, policy, programs) = self.resolve(&spec.runtime)?;
 
         let workspace_name = spec.id.workspace_name();
         let grants = capabilities::grant(
@@ -332,6 +345,12 @@ impl Manager {
             &self.shared.host,
             &self.shared.workspaces.path().join(&workspace_name),
         )?;
+        let counted = table.running - table.superseded_running - lower.len();
+        if counted >= self.shared.max_running {
+            return Err(Error::AtCapacity {
+                limit: self.shared.max_running,
+            });
+        }
         let workspace = self.shared.workspaces.create(&spec.id)?;
         if let (Some(entrypoint), Some(source)) = (&spec.entrypoint, &spec.source)
             && let Err(err) = workspace.write_source(entrypoint, source.as_bytes())
@@ -341,93 +360,167 @@ impl Manager {
             return Err(err);
         }
 
-        // Committed: replace the older attempt and register the new execution.
-        let mut remove_old = None;
-        if let Some(old) = replaced {
-            old.cancel.cancel();
-            if old.outcome().is_none() {
-                old.superseded.store(true, Ordering::SeqCst);
-                table.superseded_running += 1;
-            } else {
-                remove_old = Some(old.workspace.clone());
-            }
+        // Committed: cancel the active lower attempts and register the new execution.
+        let mut superseded = Vec::with_capacity(lower.len());
+        for old in &lower {
+            old.superseded.store(true, Ordering::SeqCst);
+            table.superseded_running += 1;
+            old.cancel(CancelCause::Superseded {
+                by: spec.id.attempt(),
+            });
+            superseded.push(old.handle());
         }
         let stdio = Stdio::for_grants(&grants);
         let execution = Arc::new(Execution {
             id: spec.id.clone(),
             runtime: spec.runtime.clone(),
+            digest: spec.digest,
+            labels: spec.labels,
             grants: grants.clone(),
             stdio: stdio.clone(),
             cancel: CancellationToken::new(),
             outcome: watch::Sender::new(None),
             workspace: workspace_name,
+            accepted_at: SystemTime::now(),
+            started: Arc::new(OnceLock::new()),
+            finished_at: OnceLock::new(),
+            cause: OnceLock::new(),
             superseded: AtomicBool::new(false),
         });
         table
             .by_uid
-            .insert(spec.id.uid().to_owned(), Arc::clone(&execution));
+            .entry(spec.id.uid().to_owned())
+            .or_default()
+            .insert(spec.id.attempt(), Arc::clone(&execution));
         table.running += 1;
         drop(table);
         self.shared.metrics.run_started();
-        if let Some(name) = remove_old {
-            self.remove_workspace_later(name);
-        }
 
         let handle = execution.handle();
         let mut finish = Finish {
             manager: self.clone(),
-            execution,
+            execution: Arc::clone(&execution),
             grants: Some(grants.clone()),
         };
+        let waits = superseded.clone();
         tokio::spawn(async move {
-            let job = run::Job {
-                id: &finish.execution.id,
-                runtime: &runtime,
-                programs,
-                grants,
-                stdio: &stdio,
-                workspace: &workspace,
-                cancel: &finish.execution.cancel,
+            // The new attempt's guest starts only once the attempts it supersedes have stopped.
+            for mut old in waits {
+                old.wait().await;
+            }
+            let execution = Arc::clone(&finish.execution);
+            let outcome = if execution.cancel.is_cancelled() {
+                stdio.stdout.close();
+                stdio.stderr.close();
+                Outcome::not_started(
+                    Phase::Cancelled,
+                    Reason::Cancelled,
+                    "cancelled before it started",
+                    grants,
+                )
+            } else {
+                let _set_once_here = execution.started.set(Started {
+                    at: SystemTime::now(),
+                    instant: Instant::now(),
+                });
+                let job = run::Job {
+                    id: &execution.id,
+                    runtime: &runtime,
+                    programs,
+                    grants,
+                    stdio: &stdio,
+                    workspace: &workspace,
+                    cancel: &execution.cancel,
+                };
+                run::execute(&finish.manager.shared.engine, job).await
             };
-            let outcome = run::execute(&finish.manager.shared.engine, job).await;
             drop(workspace);
             finish.grants = None;
             finish.publish(outcome);
         });
-        Ok(handle)
+        Ok(Accepted {
+            handle,
+            execution,
+            superseded,
+        })
     }
 
-    /// The current attempt's status.
+    /// The registered runtime `name`, its policy and the programs it may spawn.
+    fn resolve(&self, name: &str) -> Result<(Arc<Runtime>, RuntimePolicy, Programs)> {
+        let runtimes = self
+            .shared
+            .runtimes
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        let lookup = |name: &str| {
+            runtimes.get(name).ok_or_else(|| Error::UnknownRuntime {
+                name: name.to_owned(),
+            })
+        };
+        let registered = lookup(name)?;
+        // Resolved per execution: a program may name a runtime registered (or replaced) after this one.
+        let mut programs = BTreeMap::new();
+        for (program, runtime_name) in &registered.policy.capabilities.programs {
+            programs.insert(program.clone(), Arc::clone(&lookup(runtime_name)?.runtime));
+        }
+        Ok((
+            Arc::clone(&registered.runtime),
+            registered.policy.clone(),
+            Arc::new(programs),
+        ))
+    }
+
+    /// The execution's status.
     ///
     /// # Errors
     ///
-    /// [`Error::NotFound`] if this id is not the current attempt of a known Run.
+    /// [`Error::NotFound`] if this id is not retained.
     pub fn status(&self, id: &RunId) -> Result<RunStatus> {
         self.find(id).map(|execution| execution.status())
     }
 
-    /// All known executions (current attempts), sorted by id.
+    /// Every retained execution, sorted by id (Run UID, then attempt).
     pub fn list(&self) -> Vec<RunStatus> {
-        let mut all: Vec<RunStatus> = self
-            .table()
-            .by_uid
-            .values()
-            .map(|execution| execution.status())
-            .collect();
-        all.sort_by(|a, b| a.id.cmp(&b.id));
-        all
+        self.list_matching(&ListFilter::default())
     }
 
-    /// Cancels the execution. Idempotent; a no-op if it already finished.
+    /// The retained executions that match `filter`, sorted by id.
+    pub fn list_matching(&self, filter: &ListFilter) -> Vec<RunStatus> {
+        let table = self.table();
+        let executions: Box<dyn Iterator<Item = &Arc<Execution>>> = match &filter.uid {
+            Some(uid) => Box::new(table.by_uid.get(uid).into_iter().flat_map(BTreeMap::values)),
+            None => Box::new(table.executions()),
+        };
+        executions
+            .map(|execution| execution.status())
+            .filter(|status| filter.matches(status))
+            .collect()
+    }
+
+    /// Requests cancellation and returns at once. Idempotent; a no-op if the execution is terminal.
     ///
     /// # Errors
     ///
     /// [`Error::NotFound`].
     pub fn cancel(&self, id: &RunId) -> Result<()> {
-        self.find(id).map(|execution| execution.cancel.cancel())
+        self.find(id)
+            .map(|execution| execution.cancel(CancelCause::Request))
     }
 
-    /// Removes a finished execution and its workspace, returning its outcome.
+    /// Cancels the execution and waits until it is terminal (at once for terminal executions), returning its
+    /// status: `Cancelled`, unless it ended on its own first.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`].
+    pub async fn cancel_and_wait(&self, id: &RunId) -> Result<RunStatus> {
+        let execution = self.find(id)?;
+        execution.cancel(CancelCause::Request);
+        execution.handle().wait().await;
+        Ok(execution.status())
+    }
+
+    /// Removes a terminal execution and its workspace, returning its outcome.
     ///
     /// # Errors
     ///
@@ -437,22 +530,25 @@ impl Manager {
         let (outcome, workspace) = {
             let mut table = self.table();
             let execution = table
-                .by_uid
-                .get(id.uid())
-                .filter(|execution| execution.id == *id)
+                .get(id)
                 .ok_or_else(|| Error::NotFound { id: id.clone() })?;
             let outcome = execution
                 .outcome()
                 .ok_or_else(|| Error::StillRunning { id: id.clone() })?;
             let workspace = execution.workspace.clone();
-            table.by_uid.remove(id.uid());
+            if let Some(attempts) = table.by_uid.get_mut(id.uid()) {
+                attempts.remove(&id.attempt());
+                if attempts.is_empty() {
+                    table.by_uid.remove(id.uid());
+                }
+            }
             (outcome, workspace)
         };
         self.shared.reaper.remove(workspace).await?;
         Ok(outcome)
     }
 
-    /// Followers of the execution's stdout and stderr.
+    /// Followers of the execution's stdout and stderr, from the first byte, with the truncation marker.
     ///
     /// # Errors
     ///
@@ -464,9 +560,72 @@ impl Manager {
         })
     }
 
+    /// A handle to a retained execution (to wait for it or read its output).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`].
+    pub fn handle(&self, id: &RunId) -> Result<RunHandle> {
+        self.find(id).map(|execution| execution.handle())
+    }
+
+    /// Whether new executions are accepted, and the counts.
+    pub fn health(&self) -> Health {
+        let table = self.table();
+        Health {
+            serving: !table.draining,
+            active: table.running,
+            capacity: self.shared.max_running,
+            retained: table.by_uid.values().map(BTreeMap::len).sum(),
+        }
+    }
+
     /// Executions whose task has not finished yet.
     pub fn running(&self) -> usize {
         self.table().running
+    }
+
+    /// Stops accepting executions ([`Error::Draining`]), waits up to `grace` for the active ones to end, then
+    /// cancels the rest with reason [`Reason::Shutdown`] and waits for them. Statuses, logs and forget keep
+    /// working, so a caller can still collect the results. Idempotent; there is no way back to serving.
+    pub async fn drain(&self, grace: Duration) -> Drained {
+        let active: Vec<Arc<Execution>> = {
+            let mut table = self.table();
+            table.draining = true;
+            table
+                .executions()
+                .filter(|execution| execution.outcome().is_none())
+                .cloned()
+                .collect()
+        };
+        let deadline = tokio::time::Instant::now() + grace;
+        let mut in_time = true;
+        for execution in &active {
+            let mut handle = execution.handle();
+            if tokio::time::timeout_at(deadline, handle.wait())
+                .await
+                .is_err()
+            {
+                in_time = false;
+                break;
+            }
+        }
+        let mut cancelled = 0;
+        if !in_time {
+            for execution in &active {
+                if execution.outcome().is_none() {
+                    execution.cancel(CancelCause::Shutdown);
+                    cancelled += 1;
+                }
+            }
+            for execution in &active {
+                execution.handle().wait().await;
+            }
+        }
+        Drained {
+            finished: active.len() - cancelled,
+            cancelled,
+        }
     }
 
     /// Names of the workspace directories present on disk.
@@ -484,16 +643,18 @@ impl Manager {
 
     fn find(&self, id: &RunId) -> Result<Arc<Execution>> {
         self.table()
-            .by_uid
-            .get(id.uid())
-            .filter(|execution| execution.id == *id)
+            .get(id)
             .cloned()
             .ok_or_else(|| Error::NotFound { id: id.clone() })
     }
+}
 
-    fn remove_workspace_later(&self, name: String) {
-        self.shared.reaper.remove_later(name);
-    }
+/// What [`Manager::accept`] registered (or found).
+struct Accepted {
+    handle: RunHandle,
+    execution: Arc<Execution>,
+    /// Handles of the attempts this one supersedes.
+    superseded: Vec<RunHandle>,
 }
 
 /// Publishes an execution's outcome exactly once: normally from the task, or from `Drop` if the task panicked or
@@ -506,7 +667,20 @@ struct Finish {
 }
 
 impl Finish {
-    fn publish(&self, outcome: Outcome) {
+    fn publish(&self, mut outcome: Outcome) {
+        if outcome.phase == Phase::Cancelled {
+            match self.execution.cause.get() {
+                Some(CancelCause::Superseded { by }) => {
+                    outcome.reason = Reason::Superseded;
+                    outcome.message = format!("superseded by attempt {by}");
+                }
+                Some(CancelCause::Shutdown) => {
+                    outcome.reason = Reason::Shutdown;
+                    outcome.message = "runtimed shut down while the Run was active".to_owned();
+                }
+                Some(CancelCause::Request) | None => {}
+            }
+        }
         let outcome = Arc::new(outcome);
         let shared = &self.manager.shared;
         shared.metrics.run_finished(&outcome);
@@ -517,21 +691,14 @@ impl Finish {
             wall_us = outcome.usage.wall.as_micros() as u64,
             "run finished"
         );
-        let superseded = {
-            let mut table = self.manager.table();
-            table.running -= 1;
-            let superseded = self.execution.superseded.load(Ordering::SeqCst);
-            if superseded {
-                table.superseded_running -= 1;
-            }
-            // Published under the lock so a concurrent supersede sees either "running" or the outcome.
-            self.execution.outcome.send_replace(Some(outcome));
-            superseded
-        };
-        if superseded {
-            self.manager
-                .remove_workspace_later(self.execution.workspace.clone());
+        let mut table = self.manager.table();
+        table.running -= 1;
+        if self.execution.superseded.load(Ordering::SeqCst) {
+            table.superseded_running -= 1;
         }
+        let _set_once_here = self.execution.finished_at.set(SystemTime::now());
+        // Published under the lock so a concurrent supersede or drain sees either "active" or the outcome.
+        self.execution.outcome.send_replace(Some(outcome));
     }
 }
 

@@ -20,7 +20,7 @@ pub enum Phase {
     Failed,
     /// The deadline passed.
     Timeout,
-    /// Cancelled by request.
+    /// Cancelled by request, by a higher attempt of the same Run, or by the host shutting down.
     Cancelled,
 }
 
@@ -79,8 +79,12 @@ pub enum Reason {
     ExitCode,
     /// Deadline passed.
     Timeout,
-    /// Cancelled.
+    /// Cancelled by request.
     Cancelled,
+    /// Cancelled because a higher attempt of the same Run was accepted.
+    Superseded,
+    /// Cancelled because the host shut down while the Run was active.
+    Shutdown,
     /// A memory growth beyond the Run's budget was refused and the guest then failed.
     OutOfMemory,
     /// The guest trapped.
@@ -96,7 +100,8 @@ pub enum Reason {
 }
 
 impl Reason {
-    /// The stable string: `Completed`, `ExitCode`, `Timeout`, `Cancelled`, `OutOfMemory`, the trap kind
+    /// The stable string: `Completed`, `ExitCode`, `Timeout`, `Cancelled`, `Superseded`, `Shutdown`, `OutOfMemory`,
+    /// the trap kind
     /// (`StackOverflow`, `Unreachable`, ...), `OutputsInvalid`, `OutputsTooLarge`, `InstantiateFailed`,
     /// `HostError`.
     pub fn as_str(self) -> &'static str {
@@ -105,6 +110,8 @@ impl Reason {
             Reason::ExitCode => "ExitCode",
             Reason::Timeout => "Timeout",
             Reason::Cancelled => "Cancelled",
+            Reason::Superseded => "Superseded",
+            Reason::Shutdown => "Shutdown",
             Reason::OutOfMemory => "OutOfMemory",
             Reason::Trap(kind) => kind.as_str(),
             Reason::OutputsInvalid => "OutputsInvalid",

@@ -151,6 +151,16 @@ impl OutputBuffer {
         text.trim_start_matches('\u{FFFD}').to_owned()
     }
 
+    /// Bytes kept so far.
+    pub fn kept_len(&self) -> usize {
+        self.state().kept.len()
+    }
+
+    /// Whether the stream is closed (the guest has ended).
+    pub fn is_closed(&self) -> bool {
+        self.state().closed
+    }
+
     /// A follower starting at the first byte. It yields everything kept so far, then new bytes as they are
     /// written, then the marker (if truncated) once the stream is closed.
     pub fn follow(&self) -> OutputFollower {
@@ -158,6 +168,23 @@ impl OutputBuffer {
             buffer: self.clone(),
             progress: self.shared.progress.subscribe(),
             offset: 0,
+            end: None,
+            marker: true,
+            finished: false,
+        }
+    }
+
+    /// A follower of the kept bytes only (never the truncation marker: a `Logs` client learns about truncation
+    /// from the counters), starting at byte `start`. With `end` it stops once it reaches that offset, or earlier
+    /// if the stream closes first; without, it follows until the stream closes. [`OutputFollower::offset`] tells
+    /// where each chunk starts.
+    pub fn follow_kept(&self, start: usize, end: Option<usize>) -> OutputFollower {
+        OutputFollower {
+            buffer: self.clone(),
+            progress: self.shared.progress.subscribe(),
+            offset: start,
+            end,
+            marker: false,
             finished: false,
         }
     }
@@ -180,11 +207,22 @@ impl std::fmt::Debug for OutputBuffer {
 pub struct OutputFollower {
     buffer: OutputBuffer,
     progress: watch::Receiver<Progress>,
+    /// Offset of the next kept byte to return.
     offset: usize,
+    /// Stop at this offset (a snapshot), rather than when the stream closes.
+    end: Option<usize>,
+    /// Append the truncation marker after the kept bytes.
+    marker: bool,
     finished: bool,
 }
 
 impl OutputFollower {
+    /// Offset within the kept bytes of the next chunk [`next_chunk`](Self::next_chunk) returns (the marker, which
+    /// only [`OutputBuffer::follow`] yields, comes after the last kept byte).
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+
     /// The next chunk (at most [`MAX_FOLLOW_CHUNK`] bytes), waiting for the guest to write more. `None` once the
     /// stream is closed and everything (including the marker) was returned.
     pub async fn next_chunk(&mut self) -> Option<Bytes> {
@@ -192,9 +230,16 @@ impl OutputFollower {
             if self.finished {
                 return None;
             }
+            if self.end.is_some_and(|end| self.offset >= end) {
+                self.finished = true;
+                return None;
+            }
             let progress = *self.progress.borrow_and_update();
             if self.offset < progress.kept {
-                let end = progress.kept.min(self.offset + MAX_FOLLOW_CHUNK);
+                let end = progress
+                    .kept
+                    .min(self.offset + MAX_FOLLOW_CHUNK)
+                    .min(self.end.unwrap_or(usize::MAX));
                 let chunk = Bytes::copy_from_slice(&self.buffer.state().kept[self.offset..end]);
                 self.offset = end;
                 return Some(chunk);
@@ -202,7 +247,7 @@ impl OutputFollower {
             if progress.closed {
                 self.finished = true;
                 let dropped = self.buffer.dropped();
-                if dropped > 0 {
+                if self.marker && dropped > 0 {
                     return Some(Bytes::from(truncation_marker(self.buffer.limit(), dropped)));
                 }
                 return None;
@@ -362,6 +407,29 @@ mod tests {
             String::from_utf8(rest).unwrap(),
             format!("defgh{}", truncation_marker(8, 3))
         );
+    }
+
+    /// A kept-bytes follower starts where asked, reports offsets, stops at its end and never yields the marker.
+    #[tokio::test]
+    async fn kept_follower_honours_start_end_and_skips_marker() {
+        let out = OutputBuffer::new(8);
+        out.write(b"abcdef");
+        let mut snapshot = out.follow_kept(2, Some(out.kept_len()));
+        out.write(b"ghijk");
+        assert_eq!(snapshot.offset(), 2);
+        assert_eq!(snapshot.next_chunk().await.unwrap(), &b"cdef"[..]);
+        assert_eq!(snapshot.offset(), 6);
+        assert_eq!(snapshot.next_chunk().await, None);
+
+        let mut live = out.follow_kept(out.kept_len(), None);
+        assert_eq!(live.offset(), 8);
+        out.close();
+        assert_eq!(
+            live.next_chunk().await,
+            None,
+            "no marker, even though truncated"
+        );
+        assert!(out.is_truncated() && out.is_closed());
     }
 
     /// A follower of an already closed, untruncated buffer returns everything and ends.

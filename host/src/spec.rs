@@ -3,6 +3,7 @@
 //! These are the host's own domain types. The gRPC service and `krt local` convert their wire types into them; the
 //! capability policy ([`crate::capabilities`]) decides what the Run may actually do.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
@@ -85,6 +86,19 @@ pub struct RunSpec {
     pub source: Option<String>,
     /// Requested wall-clock limit; `None` takes the host default (bounded by the runtime's limit).
     pub timeout: Option<Duration>,
+    /// Requested memory budget of the whole Run; `None` takes the Runtime's (or the host's) default. It may not
+    /// exceed the Runtime's limit, or the host's maximum when the Runtime declares none.
+    pub memory_bytes: Option<u64>,
+    /// Requested stdout retention; `None` takes the default. Bounded like [`RunSpec::memory_bytes`].
+    pub stdout_bytes: Option<usize>,
+    /// Requested stderr retention; `None` takes the default. Bounded like [`RunSpec::memory_bytes`].
+    pub stderr_bytes: Option<usize>,
+    /// Digest of the inputs that produced this spec, opaque to the host. A second `execute` of a known id is a
+    /// duplicate only if its digest is equal; otherwise it is refused with [`Error::SpecConflict`].
+    pub digest: Option<String>,
+    /// Free-form labels reported with the status (for example the Run's namespace and name). They never affect
+    /// the execution.
+    pub labels: BTreeMap<String, String>,
 }
 
 impl RunSpec {
@@ -98,6 +112,11 @@ impl RunSpec {
             entrypoint: None,
             source: None,
             timeout: None,
+            memory_bytes: None,
+            stdout_bytes: None,
+            stderr_bytes: None,
+            digest: None,
+            labels: BTreeMap::new(),
         }
     }
 }

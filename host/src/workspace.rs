@@ -35,8 +35,8 @@ pub const KRUNTIMES_DIR: &str = ".kruntimes";
 pub const OUTPUTS_FILE: &str = "outputs";
 /// Directory name of the artifacts directory inside [`KRUNTIMES_DIR`].
 pub const ARTIFACTS_DIR: &str = "artifacts";
-/// Longest accepted entrypoint path.
-pub const MAX_ENTRYPOINT_BYTES: usize = 1024;
+/// Longest accepted entrypoint path; the same limit as the API's `spec.entrypoint`.
+pub const MAX_ENTRYPOINT_BYTES: usize = 4096;
 
 /// Checks that `entrypoint` is a plain relative path inside the workspace: not empty, not absolute, no `..` or
 /// `.` components, no trailing `/`, no NUL, not under [`KRUNTIMES_DIR`].
@@ -45,7 +45,7 @@ pub fn validate_entrypoint(entrypoint: &str) -> std::result::Result<(), &'static
         return Err("must not be empty");
     }
     if entrypoint.len() > MAX_ENTRYPOINT_BYTES {
-        return Err("must be at most 1024 bytes");
+        return Err("must be at most 4096 bytes");
     }
     if entrypoint.contains('\0') {
         return Err("must not contain NUL");
@@ -317,7 +317,7 @@ mod tests {
                 "{bad:?} must be rejected"
             );
         }
-        assert!(validate_entrypoint(&"a".repeat(2000)).is_err());
+        assert!(validate_entrypoint(&"a".repeat(MAX_ENTRYPOINT_BYTES + 1)).is_err());
     }
 
     /// A workspace is created with its host directory, source file and artifacts directory.

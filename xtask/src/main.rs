@@ -28,7 +28,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Install what is needed and run the main job: `krt local run` on examples/hello-bash.yaml.
+    /// Install what is needed and run the main job: `krt local run` on examples/hello-wasm.yaml.
     Demo,
     /// Run every check and test, as CI does.
     Test,

@@ -130,7 +130,8 @@ fn kubernetes_schemas(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The main job: build what `krt local` needs, then run the example Run with it.
+/// The main job: build the guests, then run the example Run of a custom runtime with `krt local`:
+/// a fresh component instance, its output, phase, outputs and grants.
 pub(crate) fn demo(root: &Path) -> Result<()> {
     setup::ensure_wasm_target(root)?;
     guests::build(root)?;
@@ -147,7 +148,9 @@ pub(crate) fn demo(root: &Path) -> Result<()> {
             "local",
             "run",
             "-f",
-            "examples/hello-bash.yaml",
+            "examples/hello-wasm.yaml",
+            "--component",
+            "runtimes/target/wasm32-wasip2/release/greet.wasm",
         ],
     )
 }

@@ -36,6 +36,24 @@ pub enum PolicyError {
         /// The Runtime field.
         field: &'static str,
     },
+    /// A limit the Run requests (memory, stdout, stderr) is above the Runtime's limit (or the host's).
+    #[error("requested {field} of {requested} exceeds the {by} limit of {limit}")]
+    RequestedLimitTooHigh {
+        /// "memory limit", "stdout limit" or "stderr limit".
+        field: &'static str,
+        /// What the Run asked for, formatted.
+        requested: String,
+        /// The limit it broke, formatted.
+        limit: String,
+        /// Whose limit: "Runtime's" or "host's".
+        by: &'static str,
+    },
+    /// A requested limit of zero.
+    #[error("requested {field} must be greater than 0")]
+    RequestedLimitZero {
+        /// "memory limit", "stdout limit" or "stderr limit".
+        field: &'static str,
+    },
     /// The Run sets a variable the host owns.
     #[error("env {name} is reserved for the host")]
     ReservedEnv {
@@ -110,9 +128,11 @@ impl PolicyError {
     pub fn reason(&self) -> &'static str {
         match self {
             PolicyError::TimeoutTooLong { .. }
+            | PolicyError::RequestedLimitTooHigh { .. }
             | PolicyError::TooLarge { .. }
             | PolicyError::SourceTooLarge { .. } => "LimitExceeded",
             PolicyError::TimeoutZero
+            | PolicyError::RequestedLimitZero { .. }
             | PolicyError::ReservedEnv { .. }
             | PolicyError::InvalidEnv { .. }
             | PolicyError::InvalidArg { .. }

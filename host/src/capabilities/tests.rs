@@ -184,6 +184,62 @@ fn memory_and_output_limits_respect_host_ceiling() {
     );
 }
 
+/// A Run may request lower (or, when its Runtime declares none, higher) memory and output limits, never above the
+/// Runtime's limit or the host's ceiling.
+#[test]
+fn requested_limits_are_bounded_by_runtime_then_host() {
+    let ws = Path::new("/w");
+    let host = HostConfig::default();
+    let mut s = spec();
+    s.memory_bytes = Some(32 << 20);
+    s.stdout_bytes = Some(100);
+    s.stderr_bytes = Some(200);
+    let grants = grant(&s, &RuntimePolicy::default(), &host, ws).unwrap();
+    assert_eq!(grants.memory_bytes, 32 << 20);
+    assert_eq!((grants.stdout_bytes, grants.stderr_bytes), (100, 200));
+
+    // No Runtime limit: up to the host's ceiling.
+    s.memory_bytes = Some(1 << 30);
+    assert_eq!(
+        grant(&s, &RuntimePolicy::default(), &host, ws)
+            .unwrap()
+            .memory_bytes,
+        1 << 30
+    );
+    s.memory_bytes = Some(8 << 30);
+    let err = grant(&s, &RuntimePolicy::default(), &host, ws).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "requested memory limit of 8 GiB exceeds the host's limit of 4 GiB"
+    );
+    assert_eq!(err.reason(), "LimitExceeded");
+
+    // A Runtime limit is the ceiling.
+    let policy = policy_with(RuntimeLimits {
+        memory_bytes: Some(64 << 20),
+        output_bytes: Some(4096),
+        ..RuntimeLimits::default()
+    });
+    s.memory_bytes = Some(128 << 20);
+    assert_eq!(
+        grant(&s, &policy, &host, ws).unwrap_err().to_string(),
+        "requested memory limit of 128 MiB exceeds the Runtime's limit of 64 MiB"
+    );
+    s.memory_bytes = None;
+    s.stderr_bytes = Some(8192);
+    assert_eq!(
+        grant(&s, &policy, &host, ws).unwrap_err().to_string(),
+        "requested stderr limit of 8 KiB exceeds the Runtime's limit of 4 KiB"
+    );
+    s.stderr_bytes = Some(0);
+    let err = grant(&s, &policy, &host, ws).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "requested stderr limit must be greater than 0"
+    );
+    assert_eq!(err.reason(), "InvalidSpec");
+}
+
 /// Reserved, empty, `=`-containing and NUL-containing variables are refused; so are NUL args and oversize input.
 #[test]
 fn invalid_env_and_args_are_refused() {

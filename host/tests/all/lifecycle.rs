@@ -2,7 +2,9 @@
 
 use std::time::{Duration, Instant};
 
-use kruntimes_host::{Error, Manager, ManagerConfig, Metrics, RunId, RuntimePolicy};
+use kruntimes_host::{
+    Error, Manager, ManagerConfig, Metrics, RunId, RunSpec, RunState, RuntimePolicy,
+};
 
 use crate::guests;
 use crate::harness::{self, Host};
@@ -34,7 +36,8 @@ async fn execute_is_idempotent_per_id() {
     assert_eq!(third.handle.outcome().unwrap().reason.as_str(), "Cancelled");
 }
 
-/// A higher attempt cancels and replaces the lower one (whose workspace is removed); a lower attempt is stale.
+/// A higher attempt cancels the active lower one (reason `Superseded`), which stays retained with its workspace
+/// until forgotten; executing the lower id again is a duplicate, and once it is forgotten it is stale.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn higher_attempt_supersedes_lower_and_lower_is_stale() {
     let host = Host::new().await;
@@ -44,13 +47,32 @@ async fn higher_attempt_supersedes_lower_and_lower_is_stale() {
         .start()
         .await
         .unwrap();
-    let old_ws = host.workspace_path(old.handle.id());
+    let old_id = old.handle.id().clone();
+    let old_ws = host.workspace_path(&old_id);
     assert!(old_ws.exists());
     let new = host.run(guests::HELLO).id("retry", 2).finish().await;
     assert_eq!(new.result(), "Succeeded/Completed");
     let old = old.finish().await;
-    assert_eq!(old.result(), "Cancelled/Cancelled");
+    assert_eq!(old.result(), "Cancelled/Superseded");
+    assert_eq!(old.outcome.message, "superseded by attempt 2");
 
+    // Both attempts are retained, in order; the lower one's workspace stays until it is forgotten.
+    let listed: Vec<_> = host.manager.list().into_iter().map(|s| s.id).collect();
+    assert_eq!(listed, [old_id.clone(), new.id.clone()]);
+    assert!(old_ws.exists());
+    let again = host
+        .run(guests::SLEEP_FOREVER)
+        .id("retry", 1)
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(
+        again.handle.outcome().unwrap().reason.as_str(),
+        "Superseded"
+    );
+
+    host.manager.forget(&old_id).await.unwrap();
+    assert!(!old_ws.exists());
     let stale = host
         .run(guests::HELLO)
         .id("retry", 1)
@@ -70,20 +92,48 @@ async fn higher_attempt_supersedes_lower_and_lower_is_stale() {
         "{stale}"
     );
     assert_eq!(stale.reason(), "StaleAttempt");
-    let old_id = RunId::new("retry", 1).unwrap();
-    assert_eq!(
-        host.manager.status(&old_id).unwrap_err().reason(),
-        "NotFound"
-    );
-
-    // The superseded workspace is removed in the background once the old attempt has stopped.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while old_ws.exists() && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    assert!(!old_ws.exists());
     host.manager.forget(&new.id).await.unwrap();
     assert!(host.manager.workspace_entries().unwrap().is_empty());
+}
+
+/// A duplicate with a different digest is refused; the same digest (even after the end) is the same execution.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicate_with_different_digest_is_a_conflict() {
+    let host = Host::new().await;
+    host.register("hello", guests::HELLO, RuntimePolicy::default())
+        .await;
+    let spec = |digest: &str| {
+        let mut spec = RunSpec::new(RunId::new("digest", 1).unwrap(), "hello");
+        spec.digest = Some(digest.to_owned());
+        spec
+    };
+    let first = host.manager.submit(spec("a")).await.unwrap();
+    host.manager.handle(&first.id).unwrap().wait().await;
+    let again = host.manager.submit(spec("a")).await.unwrap();
+    assert_eq!(again.state, RunState::Succeeded);
+    assert_eq!(again.accepted_at, first.accepted_at, "the same execution");
+    let err = host.manager.submit(spec("b")).await.unwrap_err();
+    assert_eq!(err.reason(), "SpecConflict");
+    assert_eq!(host.manager.list().len(), 1);
+}
+
+/// Draining refuses new work, lets short Runs finish, cancels the rest with reason `Shutdown`, and keeps status
+/// working.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drain_cancels_what_outlives_the_grace_period() {
+    let host = Host::new().await;
+    let sleeper = host.run(guests::SLEEP_FOREVER).start().await.unwrap();
+    assert!(host.manager.health().serving);
+    let drained = host.manager.drain(Duration::from_millis(50)).await;
+    assert_eq!((drained.finished, drained.cancelled), (0, 1));
+    let health = host.manager.health();
+    assert!(!health.serving);
+    assert_eq!((health.active, health.retained), (0, 1));
+    let status = host.manager.status(sleeper.handle.id()).unwrap();
+    assert_eq!(status.state, RunState::Cancelled);
+    assert_eq!(status.outcome.unwrap().reason.as_str(), "Shutdown");
+    let err = host.run(guests::HELLO).start().await.err().unwrap();
+    assert_eq!(err.reason(), "Draining");
 }
 
 /// Status, list, forget: forgetting a running Run is refused; forgetting a finished one removes it and its

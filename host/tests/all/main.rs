@@ -20,6 +20,7 @@ mod harness;
 
 mod capabilities;
 mod concurrency;
+mod grpc;
 mod lifecycle;
 mod limits;
 mod outputs;

@@ -1,0 +1,180 @@
+//! `krt local run` end to end: the real binary, the real engine and real components
+//! (`runtimes/examples/greet` and the test guests), as a user runs it.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a panic is the failure report"
+)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn component(name: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../runtimes/target/wasm32-wasip2/release")
+        .join(format!("{name}.wasm"));
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo xtask build-guests`",
+        path.display()
+    );
+    path.to_string_lossy().into_owned()
+}
+
+fn krt(args: &[&str]) -> Output {
+    let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("krt-cache");
+    Command::new(env!("CARGO_BIN_EXE_krt"))
+        .args(args)
+        .env("XDG_CACHE_HOME", cache)
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// The example manifest runs, streams the guest's stdout, and reports phase, outputs and grants.
+#[test]
+fn a_manifest_runs_and_reports_its_status() {
+    let out = krt(&[
+        "local",
+        "run",
+        "-f",
+        "../examples/hello-wasm.yaml",
+        "--component",
+        &component("greet"),
+    ]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("Hello, world!\nHello, kruntimes!\n"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("phase:    Succeeded"), "{stderr}");
+    assert!(
+        stderr.contains("output:   greeted=world,kruntimes"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("preopens /workspace (rw)"), "{stderr}");
+}
+
+/// `-o json` prints the Run with the status a cluster would hold, guest output on stderr.
+#[test]
+fn json_output_is_the_run_with_its_status() {
+    let out = krt(&[
+        "local",
+        "run",
+        "-o",
+        "json",
+        "--runtime",
+        "greet",
+        "--component",
+        &component("greet"),
+        "--env",
+        "GREETING=Hi",
+        "--",
+        "you",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(run["kind"], "Run");
+    assert_eq!(run["status"]["phase"], "Succeeded");
+    assert_eq!(run["status"]["reason"], "Succeeded");
+    assert_eq!(run["status"]["outputs"]["greeted"], "you");
+    let env = run["status"]["grants"]["env"].as_array().unwrap();
+    assert!(env.iter().any(|e| e == "GREETING"), "{env:?}");
+    assert_eq!(run["status"]["conditions"][0]["type"], "Completed");
+    assert!(text(&out.stderr).contains("Hi, you!"));
+}
+
+/// `-q` behaves like a process: only the guest's output, and its exit status.
+#[test]
+fn quiet_mode_passes_the_guest_exit_status_through() {
+    let out = krt(&[
+        "local",
+        "run",
+        "-q",
+        "--runtime",
+        "greet",
+        "--component",
+        &component("greet"),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "a failing guest exits non-zero");
+    assert_eq!(text(&out.stdout), "");
+    assert_eq!(text(&out.stderr), "usage: greet NAME...\n");
+}
+
+/// A Run past its deadline ends Timeout; with `-q` the exit status is 124 like timeout(1).
+#[test]
+fn a_timeout_exits_124_in_quiet_mode() {
+    let manifest = "apiVersion: kruntimes.io/v1alpha1\nkind: Run\nmetadata: {name: t}\nspec: {runtime: spin, timeoutSeconds: 1}\n";
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("timeout-run.yaml");
+    std::fs::write(&path, manifest).unwrap();
+    let path = path.to_string_lossy().into_owned();
+    let out = krt(&[
+        "local",
+        "run",
+        "-q",
+        "-f",
+        &path,
+        "--component",
+        &component("spin_forever"),
+    ]);
+    assert_eq!(out.status.code(), Some(124), "{}", text(&out.stderr));
+    let out = krt(&[
+        "local",
+        "run",
+        "-f",
+        &path,
+        "--component",
+        &component("spin_forever"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("phase:    Timeout"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// Bad input is refused before anything runs, naming the field and the rule.
+#[test]
+fn invalid_runs_are_refused_naming_the_field() {
+    let out = krt(&[
+        "local",
+        "run",
+        "--runtime",
+        "Not_A_Name",
+        "--component",
+        &component("greet"),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("spec.runtime"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = krt(&[
+        "local",
+        "run",
+        "--runtime",
+        "greet",
+        "--env",
+        "KRUNTIME_OUTPUTS=/etc/passwd",
+        "--component",
+        &component("greet"),
+    ]);
+    assert!(
+        text(&out.stderr).contains("spec.env[0].name") && text(&out.stderr).contains("reserved"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = krt(&["local", "run", "-f", "../examples/hello-bash.yaml"]);
+    assert!(
+        text(&out.stderr).contains("pass the runtime's component with --component"),
+        "{}",
+        text(&out.stderr)
+    );
+}

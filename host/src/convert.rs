@@ -1,0 +1,485 @@
+//! Conversions between the `kruntimes.runtime.v1` messages and the host's domain types. Pure: no I/O, no manager.
+//!
+//! Requests become domain values through `TryFrom`, which checks what the request alone can tell (required
+//! fields, sizes, names) and fails with an [`InvalidRequest`] naming the proto field (`id.attempt`,
+//! `env["1X"]`, ...). What depends on the Runtime or the host (timeout and limit ceilings) is checked by the
+//! capability policy when the manager accepts the execution. Domain values become messages through `From`.
+//!
+//! Only this module and [`crate::service`] see proto types.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use kruntimes_proto::v1;
+
+use crate::capabilities::{Access, Grants};
+use crate::logs::{LogEnd, LogEvent, LogQuery, LogSelection, StdStream};
+use crate::manager::{Health, ListFilter, RunState, RunStatus};
+use crate::outcome::{Reason, Usage};
+use crate::spec::{MAX_RUN_UID_BYTES, RunId, RunSpec};
+use crate::workspace;
+
+/// Longest accepted entrypoint (the workspace's rule, which matches the API's `spec.entrypoint`).
+pub use crate::workspace::MAX_ENTRYPOINT_BYTES;
+/// Most arguments of one request, as in the Run API.
+pub const MAX_ARGS: usize = 256;
+/// Longest argument, as in the Run API.
+pub const MAX_ARG_BYTES: usize = 8 * 1024;
+/// Most environment variables of one request, as in the Run API.
+pub const MAX_ENV: usize = 256;
+/// Longest environment variable name, as in the Run API.
+pub const MAX_ENV_NAME_BYTES: usize = 256;
+/// Longest environment variable value, as in the Run API.
+pub const MAX_ENV_VALUE_BYTES: usize = 8 * 1024;
+/// Largest inline source, as in the Run API (256 KiB).
+pub const MAX_SOURCE_BYTES: usize = 256 * 1024;
+/// Prefix of the variables runtimed sets itself; requests may not set them.
+pub const RESERVED_ENV_PREFIX: &str = "KRUNTIME_";
+/// Longest `runtime` name (a DNS subdomain).
+pub const MAX_RUNTIME_BYTES: usize = 253;
+/// Longest `spec_digest` (`sha256:` and 64 hex digits is 71).
+pub const MAX_DIGEST_BYTES: usize = 256;
+/// Most `labels`; they are copied into every status, so they stay small.
+pub const MAX_LABELS: usize = 64;
+/// Longest label key.
+pub const MAX_LABEL_KEY_BYTES: usize = 317;
+/// Longest label value.
+pub const MAX_LABEL_VALUE_BYTES: usize = 1024;
+/// Entrypoint used when a request has `source` but no `entrypoint` (as in the Run API).
+pub const DEFAULT_ENTRYPOINT: &str = "script";
+
+/// A request field that cannot be accepted; becomes `INVALID_ARGUMENT` with the text `<field> <problem>`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field} {problem}")]
+pub struct InvalidRequest {
+    /// The proto field path, for example `id.attempt` or `args[3]`.
+    pub field: String,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+fn invalid(field: impl Into<String>, problem: impl Into<String>) -> InvalidRequest {
+    InvalidRequest {
+        field: field.into(),
+        problem: problem.into(),
+    }
+}
+
+// === requests ===
+
+impl TryFrom<v1::ExecutionId> for RunId {
+    type Error = InvalidRequest;
+
+    fn try_from(id: v1::ExecutionId) -> Result<Self, InvalidRequest> {
+        if id.run_uid.is_empty() {
+            return Err(invalid("id.run_uid", "must not be empty"));
+        }
+        if id.run_uid.len() > MAX_RUN_UID_BYTES {
+            return Err(invalid(
+                "id.run_uid",
+                format!("must be at most {MAX_RUN_UID_BYTES} bytes"),
+            ));
+        }
+        if id.attempt == 0 {
+            return Err(invalid("id.attempt", "must be at least 1"));
+        }
+        RunId::new(id.run_uid, id.attempt).map_err(|err| match err {
+            crate::Error::InvalidRunId { problem, .. } => invalid("id.run_uid", problem),
+            other => invalid("id.run_uid", other.to_string()),
+        })
+    }
+}
+
+/// The request's `id`, which every request but `List` and `Health` requires.
+fn required_id(id: Option<v1::ExecutionId>) -> Result<RunId, InvalidRequest> {
+    id.ok_or_else(|| invalid("id", "is required"))?.try_into()
+}
+
+impl TryFrom<v1::StatusRequest> for RunId {
+    type Error = InvalidRequest;
+
+    fn try_from(request: v1::StatusRequest) -> Result<Self, InvalidRequest> {
+        required_id(request.id)
+    }
+}
+
+impl TryFrom<v1::CancelRequest> for RunId {
+    type Error = InvalidRequest;
+
+    fn try_from(request: v1::CancelRequest) -> Result<Self, InvalidRequest> {
+        required_id(request.id)
+    }
+}
+
+impl TryFrom<v1::ForgetRequest> for RunId {
+    type Error = InvalidRequest;
+
+    fn try_from(request: v1::ForgetRequest) -> Result<Self, InvalidRequest> {
+        required_id(request.id)
+    }
+}
+
+impl TryFrom<v1::ExecuteRequest> for RunSpec {
+    type Error = InvalidRequest;
+
+    fn try_from(request: v1::ExecuteRequest) -> Result<Self, InvalidRequest> {
+        let id = required_id(request.id)?;
+        if request.runtime.is_empty() {
+            return Err(invalid("runtime", "must not be empty"));
+        }
+        if request.runtime.len() > MAX_RUNTIME_BYTES {
+            return Err(invalid(
+                "runtime",
+                format!("must be at most {MAX_RUNTIME_BYTES} bytes"),
+            ));
+        }
+        if request.spec_digest.is_empty() {
+            return Err(invalid("spec_digest", "must not be empty"));
+        }
+        if request.spec_digest.len() > MAX_DIGEST_BYTES {
+            return Err(invalid(
+                "spec_digest",
+                format!("must be at most {MAX_DIGEST_BYTES} bytes"),
+            ));
+        }
+        check_args(&request.args)?;
+        let env = check_env(request.env)?;
+        let labels = check_labels(request.labels)?;
+        if let Some(source) = &request.source
+            && source.len() > MAX_SOURCE_BYTES
+        {
+            return Err(invalid(
+                "source",
+                format!("must be at most {MAX_SOURCE_BYTES} bytes"),
+            ));
+        }
+        let entrypoint = match (request.entrypoint.is_empty(), &request.source) {
+            (false, _) => Some(check_entrypoint(request.entrypoint)?),
+            (true, Some(_)) => Some(DEFAULT_ENTRYPOINT.to_owned()),
+            (true, None) => None,
+        };
+        let limits = request.limits.unwrap_or_default();
+        let nonzero = |value: u64| (value != 0).then_some(value);
+        let output = |value: u64| nonzero(value).map(|v| usize::try_from(v).unwrap_or(usize::MAX));
+
+        let mut spec = RunSpec::new(id, request.runtime);
+        spec.args = request.args;
+        spec.env = env;
+        spec.entrypoint = entrypoint;
+        spec.source = request.source;
+        spec.timeout = nonzero(request.timeout_ms).map(Duration::from_millis);
+        spec.memory_bytes = nonzero(limits.memory_bytes);
+        spec.stdout_bytes = output(limits.stdout_max_bytes);
+        spec.stderr_bytes = output(limits.stderr_max_bytes);
+        spec.digest = Some(request.spec_digest);
+        spec.labels = labels;
+        Ok(spec)
+    }
+}
+
+fn check_args(args: &[String]) -> Result<(), InvalidRequest> {
+    if args.len() > MAX_ARGS {
+        return Err(invalid(
+            "args",
+            format!("must have at most {MAX_ARGS} entries"),
+        ));
+    }
+    for (index, arg) in args.iter().enumerate() {
+        if arg.len() > MAX_ARG_BYTES {
+            return Err(invalid(
+                format!("args[{index}]"),
+                format!("must be at most {MAX_ARG_BYTES} bytes"),
+            ));
+        }
+        if arg.contains('\0') {
+            return Err(invalid(format!("args[{index}]"), "must not contain NUL"));
+        }
+    }
+    Ok(())
+}
+
+/// Checks names and sizes; the variables come back sorted by name.
+fn check_env(env: BTreeMap<String, String>) -> Result<Vec<(String, String)>, InvalidRequest> {
+    if env.len() > MAX_ENV {
+        return Err(invalid(
+            "env",
+            format!("must have at most {MAX_ENV} entries"),
+        ));
+    }
+    for (name, value) in &env {
+        let field = || format!("env[{name:?}]");
+        let problem = if name.is_empty() {
+            Some("name must not be empty".to_owned())
+        } else if name.len() > MAX_ENV_NAME_BYTES {
+            Some(format!("name must be at most {MAX_ENV_NAME_BYTES} bytes"))
+        } else if name.starts_with(|c: char| c.is_ascii_digit()) {
+            Some("name must not start with a digit".to_owned())
+        } else if !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        {
+            Some("name may only contain ASCII letters, digits, `_`, `-` and `.`".to_owned())
+        } else if name.starts_with(RESERVED_ENV_PREFIX) {
+            Some(format!("name is reserved ({RESERVED_ENV_PREFIX}*)"))
+        } else if value.len() > MAX_ENV_VALUE_BYTES {
+            Some(format!("value must be at most {MAX_ENV_VALUE_BYTES} bytes"))
+        } else if value.contains('\0') {
+            Some("value must not contain NUL".to_owned())
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(invalid(field(), problem));
+        }
+    }
+    Ok(env.into_iter().collect())
+}
+
+fn check_labels(
+    labels: BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>, InvalidRequest> {
+    if labels.len() > MAX_LABELS {
+        return Err(invalid(
+            "labels",
+            format!("must have at most {MAX_LABELS} entries"),
+        ));
+    }
+    for (key, value) in &labels {
+        let problem = if key.is_empty() {
+            Some(String::from("key must not be empty"))
+        } else if key.len() > MAX_LABEL_KEY_BYTES {
+            Some(format!("key must be at most {MAX_LABEL_KEY_BYTES} bytes"))
+        } else if value.len() > MAX_LABEL_VALUE_BYTES {
+            Some(format!(
+                "value must be at most {MAX_LABEL_VALUE_BYTES} bytes"
+            ))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(invalid(format!("labels[{key:?}]"), problem));
+        }
+    }
+    Ok(labels)
+}
+
+fn check_entrypoint(entrypoint: String) -> Result<String, InvalidRequest> {
+    if entrypoint.len() > MAX_ENTRYPOINT_BYTES {
+        return Err(invalid(
+            "entrypoint",
+            format!("must be at most {MAX_ENTRYPOINT_BYTES} bytes"),
+        ));
+    }
+    workspace::validate_entrypoint(&entrypoint)
+        .map_err(|problem| invalid("entrypoint", problem))?;
+    Ok(entrypoint)
+}
+
+impl TryFrom<v1::ListRequest> for ListFilter {
+    type Error = InvalidRequest;
+
+    fn try_from(request: v1::ListRequest) -> Result<Self, InvalidRequest> {
+        let mut states = Vec::new();
+        for (index, &value) in request.states.iter().enumerate() {
+            let state = v1::ExecutionState::try_from(value).map_err(|_| {
+                invalid(format!("states[{index}]"), format!("unknown state {value}"))
+            })?;
+            if let Some(state) = run_state(state) {
+                states.push(state);
+            }
+        }
+        Ok(ListFilter {
+            states,
+            uid: (!request.run_uid.is_empty()).then_some(request.run_uid),
+        })
+    }
+}
+
+impl TryFrom<v1::LogsRequest> for LogQuery {
+    type Error = InvalidRequest;
+
+    fn try_from(request: v1::LogsRequest) -> Result<Self, InvalidRequest> {
+        let id = required_id(request.id)?;
+        let streams = match v1::LogSelector::try_from(request.streams) {
+            Ok(v1::LogSelector::Stdout) => LogSelection::Stdout,
+            Ok(v1::LogSelector::Stderr) => LogSelection::Stderr,
+            Ok(v1::LogSelector::Both | v1::LogSelector::Unspecified) => LogSelection::Both,
+            Err(_) => {
+                return Err(invalid(
+                    "streams",
+                    format!("unknown selector {}", request.streams),
+                ));
+            }
+        };
+        Ok(LogQuery {
+            id,
+            follow: request.follow,
+            streams,
+            tail_bytes: request.tail_bytes,
+        })
+    }
+}
+
+/// The domain state of a proto state; `None` for UNSPECIFIED.
+fn run_state(state: v1::ExecutionState) -> Option<RunState> {
+    Some(match state {
+        v1::ExecutionState::Unspecified => return None,
+        v1::ExecutionState::Pending => RunState::Pending,
+        v1::ExecutionState::Running => RunState::Running,
+        v1::ExecutionState::Succeeded => RunState::Succeeded,
+        v1::ExecutionState::Failed => RunState::Failed,
+        v1::ExecutionState::Timeout => RunState::Timeout,
+        v1::ExecutionState::Cancelled => RunState::Cancelled,
+    })
+}
+
+// === responses ===
+
+impl From<RunState> for v1::ExecutionState {
+    fn from(state: RunState) -> Self {
+        match state {
+            RunState::Pending => v1::ExecutionState::Pending,
+            RunState::Running => v1::ExecutionState::Running,
+            RunState::Succeeded => v1::ExecutionState::Succeeded,
+            RunState::Failed => v1::ExecutionState::Failed,
+            RunState::Timeout => v1::ExecutionState::Timeout,
+            RunState::Cancelled => v1::ExecutionState::Cancelled,
+        }
+    }
+}
+
+/// The contract's `ExecutionStatus.reason` for a domain reason: the Run API's `status.reason` values, so
+/// `Completed` is `Succeeded` and every trap kind is `Trap` (the message names the kind).
+pub fn reason(reason: Reason) -> &'static str {
+    match reason {
+        Reason::Completed => "Succeeded",
+        Reason::Trap(_) => "Trap",
+        other => other.as_str(),
+    }
+}
+
+impl From<&RunId> for v1::ExecutionId {
+    fn from(id: &RunId) -> Self {
+        v1::ExecutionId::new(id.uid(), id.attempt())
+    }
+}
+
+impl From<&Grants> for v1::Grants {
+    fn from(grants: &Grants) -> Self {
+        let mut env_names: Vec<String> = grants.env.iter().map(|var| var.name.clone()).collect();
+        env_names.sort();
+        v1::Grants {
+            preopens: grants
+                .preopens
+                .iter()
+                .map(|preopen| v1::Preopen {
+                    guest_path: preopen.guest_path.clone(),
+                    read_only: preopen.access == Access::ReadOnly,
+                })
+                .collect(),
+            env_names,
+            network_allow: grants.network.iter().map(ToString::to_string).collect(),
+            memory_bytes: grants.memory_bytes,
+            timeout_ms: grants.timeout_ms,
+            stdout_max_bytes: grants.stdout_bytes as u64,
+            stderr_max_bytes: grants.stderr_bytes as u64,
+        }
+    }
+}
+
+impl From<&Usage> for v1::Usage {
+    fn from(usage: &Usage) -> Self {
+        let micros = |d: Duration| u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
+        v1::Usage {
+            wall_time_us: micros(usage.wall),
+            peak_memory_bytes: usage.peak_memory_bytes,
+            instantiate_us: usage.instantiate.map_or(0, micros),
+        }
+    }
+}
+
+impl From<&RunStatus> for v1::ExecutionStatus {
+    fn from(status: &RunStatus) -> Self {
+        let outcome = status.outcome.as_deref();
+        let succeeded = status.state == RunState::Succeeded;
+        v1::ExecutionStatus {
+            id: Some((&status.id).into()),
+            runtime: status.runtime.clone(),
+            spec_digest: status.digest.clone().unwrap_or_default(),
+            labels: status.labels.clone(),
+            state: v1::ExecutionState::from(status.state).into(),
+            exit_code: outcome.and_then(|o| o.exit_code),
+            reason: outcome.map_or_else(String::new, |o| reason(o.reason).to_owned()),
+            message: outcome.map_or_else(String::new, |o| o.message.clone()),
+            outputs: match outcome {
+                Some(o) if succeeded => o.outputs.clone(),
+                _ => Default::default(),
+            },
+            grants: (status.state != RunState::Pending).then(|| (&status.grants).into()),
+            usage: status.usage.as_ref().map(Into::into),
+            accept_time: Some(status.accepted_at.into()),
+            start_time: status.started_at.map(Into::into),
+            finish_time: status.finished_at.map(Into::into),
+            stdout_bytes: status.stdout.written,
+            stderr_bytes: status.stderr.written,
+            stdout_truncated: status.stdout.truncated,
+            stderr_truncated: status.stderr.truncated,
+        }
+    }
+}
+
+impl From<StdStream> for v1::LogStream {
+    fn from(stream: StdStream) -> Self {
+        match stream {
+            StdStream::Stdout => v1::LogStream::Stdout,
+            StdStream::Stderr => v1::LogStream::Stderr,
+        }
+    }
+}
+
+impl From<LogEnd> for v1::LogsEnd {
+    fn from(end: LogEnd) -> Self {
+        v1::LogsEnd {
+            state: v1::ExecutionState::from(end.state).into(),
+            stdout_bytes: end.stdout.written,
+            stderr_bytes: end.stderr.written,
+            stdout_truncated: end.stdout.truncated,
+            stderr_truncated: end.stderr.truncated,
+        }
+    }
+}
+
+impl From<LogEvent> for v1::LogsResponse {
+    fn from(event: LogEvent) -> Self {
+        let event = match event {
+            LogEvent::Chunk(chunk) => v1::logs_response::Event::Chunk(v1::LogChunk {
+                stream: v1::LogStream::from(chunk.stream).into(),
+                data: chunk.data,
+                offset: chunk.offset,
+            }),
+            LogEvent::End(end) => v1::logs_response::Event::End(end.into()),
+        };
+        v1::LogsResponse { event: Some(event) }
+    }
+}
+
+/// The `Health` answer for `health` on an engine named `engine_version`.
+pub fn health_response(health: &Health, engine_version: &str) -> v1::HealthResponse {
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    let message = if health.serving {
+        format!("serving: {} of {} active", health.active, health.capacity)
+    } else {
+        "draining: runtimed is shutting down".to_owned()
+    };
+    v1::HealthResponse {
+        serving: health.serving,
+        message,
+        engine_version: engine_version.to_owned(),
+        active_executions: count(health.active),
+        capacity: count(health.capacity),
+        retained_executions: count(health.retained),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,262 @@
+//! runtimed's wiring: the command line ([`Args`]) and [`run`], which builds the engine and the run manager,
+//! registers the runtimes named on the command line and serves the gRPC API until shutdown.
+//!
+//! `main.rs` only parses [`Args`], initialises tracing and calls [`run`] with [`shutdown_signal`]; tests call
+//! [`run`] or [`crate::server::serve`] with their own shutdown future. The shutdown protocol (stop accepting,
+//! drain for `--drain-timeout-seconds`, cancel the rest, close) is documented in [`crate::server`].
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use crate::capabilities::{HostConfig, RuntimePolicy};
+use crate::engine::{Engine, EngineConfig};
+use crate::error::{Error, Result};
+use crate::manager::{Manager, ManagerConfig};
+use crate::metrics::Metrics;
+use crate::server::{self, ServeOptions};
+
+/// runtimed's command line. Every flag can also be set through the environment variable shown in `--help`.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(
+    name = "runtimed",
+    version,
+    about = "runtimed: runs every Run as a fresh WebAssembly component instance and serves kruntimes.runtime.v1"
+)]
+pub struct Args {
+    /// Address of the gRPC API (Runtime, grpc.health.v1, reflection).
+    #[arg(long, env = "RUNTIMED_LISTEN", default_value = "127.0.0.1:9093")]
+    pub listen: SocketAddr,
+    /// Directory of the per-Run workspaces (created if missing; runtimed must own it).
+    #[arg(
+        long,
+        env = "RUNTIMED_WORKSPACE_ROOT",
+        default_value = "/var/lib/runtimed/workspaces"
+    )]
+    pub workspace_root: PathBuf,
+    /// Directory of precompiled components, kept across restarts.
+    #[arg(
+        long,
+        env = "RUNTIMED_CACHE_DIR",
+        default_value = "/var/lib/runtimed/cache"
+    )]
+    pub cache_dir: PathBuf,
+    /// Most executions active at once; Execute beyond it is RESOURCE_EXHAUSTED. Also sizes the instance pools.
+    #[arg(long, env = "RUNTIMED_CAPACITY", default_value_t = 64)]
+    pub capacity: u32,
+    /// A runtime to load at start, as NAME=PATH.wasm; repeat for several.
+    #[arg(long = "component", value_name = "NAME=PATH", value_parser = parse_component)]
+    pub components: Vec<Component>,
+    /// Default memory budget per Run (bytes; suffixes Ki, Mi, Gi).
+    #[arg(long, env = "RUNTIMED_MEMORY_LIMIT", default_value = "256Mi", value_parser = parse_bytes)]
+    pub memory_limit: u64,
+    /// Largest memory budget a Run may request (bytes; suffixes Ki, Mi, Gi).
+    #[arg(long, env = "RUNTIMED_MAX_MEMORY", default_value = "4Gi", value_parser = parse_bytes)]
+    pub max_memory: u64,
+    /// Timeout of a Run that asks for none, in seconds.
+    #[arg(long, env = "RUNTIMED_DEFAULT_TIMEOUT_SECONDS", default_value_t = 600)]
+    pub default_timeout_seconds: u64,
+    /// Longest timeout a Run may ask for, in seconds.
+    #[arg(long, env = "RUNTIMED_MAX_TIMEOUT_SECONDS", default_value_t = 86_400)]
+    pub max_timeout_seconds: u64,
+    /// Default bytes of stdout and of stderr retained per Run (suffixes Ki, Mi, Gi).
+    #[arg(long, env = "RUNTIMED_OUTPUT_LIMIT", default_value = "1Mi", value_parser = parse_bytes)]
+    pub output_limit: u64,
+    /// Most bytes of stdout or stderr a Run may ask to retain (suffixes Ki, Mi, Gi).
+    #[arg(long, env = "RUNTIMED_MAX_OUTPUT", default_value = "16Mi", value_parser = parse_bytes)]
+    pub max_output: u64,
+    /// Seconds active Runs may keep running after SIGTERM before they are cancelled (reason Shutdown).
+    #[arg(long, env = "RUNTIMED_DRAIN_TIMEOUT_SECONDS", default_value_t = 25)]
+    pub drain_timeout_seconds: u64,
+}
+
+/// A `--component NAME=PATH.wasm` flag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Component {
+    /// The runtime name requests use (`ExecuteRequest.runtime`).
+    pub name: String,
+    /// The component file.
+    pub path: PathBuf,
+}
+
+fn parse_component(value: &str) -> std::result::Result<Component, String> {
+    match value.split_once('=') {
+        Some((name, path)) if !name.is_empty() && !path.is_empty() => Ok(Component {
+            name: name.to_owned(),
+            path: PathBuf::from(path),
+        }),
+        _ => Err(format!("expected NAME=PATH.wasm, got {value:?}")),
+    }
+}
+
+/// `1048576`, `64Ki`, `256Mi`, `4Gi`.
+fn parse_bytes(value: &str) -> std::result::Result<u64, String> {
+    let (digits, unit) = [("Ki", 1u64 << 10), ("Mi", 1 << 20), ("Gi", 1 << 30)]
+        .into_iter()
+        .find_map(|(suffix, unit)| value.strip_suffix(suffix).map(|digits| (digits, unit)))
+        .unwrap_or((value, 1));
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit))
+        .ok_or_else(|| {
+            format!("expected a byte count such as 1048576, 64Ki, 256Mi or 4Gi, got {value:?}")
+        })
+}
+
+impl Args {
+    /// The engine configuration these flags ask for.
+    pub fn engine_config(&self) -> EngineConfig {
+        EngineConfig {
+            max_concurrent_runs: self.capacity,
+            max_memory_bytes: self.max_memory,
+            ..EngineConfig::default()
+        }
+    }
+
+    /// The run manager configuration these flags ask for.
+    pub fn manager_config(&self) -> ManagerConfig {
+        let bytes = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        ManagerConfig {
+            workspace_root: self.workspace_root.clone(),
+            cache_dir: self.cache_dir.clone(),
+            host: HostConfig {
+                default_timeout: Duration::from_secs(self.default_timeout_seconds),
+                max_timeout: Duration::from_secs(self.max_timeout_seconds),
+                default_memory_bytes: self.memory_limit,
+                max_memory_bytes: self.max_memory,
+                default_output_bytes: bytes(self.output_limit),
+                max_output_bytes: bytes(self.max_output),
+                ..HostConfig::default()
+            },
+            max_concurrent_runs: Some(self.capacity as usize),
+        }
+    }
+}
+
+/// Runs runtimed: builds the engine and the manager, loads every `--component`, binds `--listen` and serves until
+/// `shutdown` resolves, then drains (see [`crate::server`]).
+///
+/// # Errors
+///
+/// Engine or manager construction, [`Error::ReadComponent`], a component that does not compile,
+/// [`Error::Bind`], or a server failure.
+pub async fn run(args: Args, shutdown: impl Future<Output = ()>) -> Result<()> {
+    let engine = Engine::new(args.engine_config())?;
+    let manager = Manager::new(engine, args.manager_config(), Metrics::default())?;
+    for component in &args.components {
+        let bytes =
+            tokio::fs::read(&component.path)
+                .await
+                .map_err(|source| Error::ReadComponent {
+                    path: component.path.clone(),
+                    source,
+                })?;
+        let runtime = manager
+            .register_runtime(&component.name, bytes, RuntimePolicy::default())
+            .await?;
+        tracing::info!(name = %component.name, digest = runtime.digest(), "runtime registered");
+    }
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .map_err(|source| Error::Bind {
+            addr: args.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().unwrap_or(args.listen);
+    tracing::info!(%addr, capacity = args.capacity, "runtimed serving kruntimes.runtime.v1");
+    let options = ServeOptions {
+        drain_timeout: Duration::from_secs(args.drain_timeout_seconds),
+        ..ServeOptions::default()
+    };
+    server::serve(listener, manager, options, shutdown).await?;
+    tracing::info!("runtimed stopped");
+    Ok(())
+}
+
+/// Resolves on SIGTERM (what Kubernetes sends) or Ctrl-C. If a handler cannot be installed, that signal is ignored
+/// and the other still works.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::warn!(%err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C received"),
+        () = terminate => tracing::info!("SIGTERM received"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    /// Defaults match the documented ones, and the limits reach the host config.
+    #[test]
+    fn flags_parse_into_engine_and_manager_config() {
+        let args = Args::try_parse_from([
+            "runtimed",
+            "--component",
+            "hello=/x/hello.wasm",
+            "--component",
+            "bash=b.wasm",
+            "--memory-limit",
+            "64Mi",
+            "--output-limit",
+            "4096",
+            "--capacity",
+            "8",
+        ])
+        .unwrap();
+        assert_eq!(args.listen, "127.0.0.1:9093".parse().unwrap());
+        assert_eq!(
+            args.components,
+            [
+                Component {
+                    name: "hello".into(),
+                    path: "/x/hello.wasm".into()
+                },
+                Component {
+                    name: "bash".into(),
+                    path: "b.wasm".into()
+                }
+            ]
+        );
+        let config = args.manager_config();
+        assert_eq!(config.host.default_memory_bytes, 64 << 20);
+        assert_eq!(config.host.default_output_bytes, 4096);
+        assert_eq!(config.host.max_memory_bytes, 4 << 30);
+        assert_eq!(config.max_concurrent_runs, Some(8));
+        assert_eq!(args.engine_config().max_concurrent_runs, 8);
+    }
+
+    /// Byte counts accept binary suffixes and refuse anything else.
+    #[test]
+    fn byte_counts_take_binary_suffixes() {
+        assert_eq!(parse_bytes("1048576"), Ok(1 << 20));
+        assert_eq!(parse_bytes("64Ki"), Ok(64 << 10));
+        assert_eq!(parse_bytes("4Gi"), Ok(4 << 30));
+        for bad in ["", "Mi", "1.5Gi", "12MB", "-1"] {
+            assert!(parse_bytes(bad).is_err(), "{bad:?}");
+        }
+        assert!(parse_component("noequals").is_err());
+        assert!(parse_component("=x.wasm").is_err());
+    }
+}

@@ -1,0 +1,16 @@
+//! `runtimed`: the per-pod daemon. Flags: `runtimed --help` ([`kruntimes_host::daemon::Args`]); the shutdown
+//! protocol (SIGTERM: stop accepting, drain, cancel the rest, close) is in `kruntimes_host::server`.
+
+use clap::Parser;
+use kruntimes_host::daemon::{self, Args};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    // `RUST_LOG` overrides the default `info`.
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).init();
+    daemon::run(args, daemon::shutdown_signal()).await?;
+    Ok(())
+}

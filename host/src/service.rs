@@ -1,0 +1,324 @@
+//! The tonic service `kruntimes.runtime.v1.Runtime`: a thin adapter over the run [`Manager`].
+//!
+//! Each RPC converts the request with `TryFrom` ([`crate::convert`]; bad input is `INVALID_ARGUMENT` naming the
+//! field), calls the manager, and converts the answer back. Domain errors become status codes in one place,
+//! `impl From<Error> for Status`, which also attaches [`Error::reason`] as the `kruntimes-reason` metadata entry.
+//! The contract's semantics (duplicates, attempts, capacity, cancel, forget, drain) live in the manager, documented
+//! in [`crate::manager`]; proto types go no further than this module and `convert`.
+//!
+//! # Why the service adapts `Manager` directly, without a trait at the seam
+//!
+//! STYLE rule 20 suggests a domain trait so RPCs can be unit-tested with a fake. Here the real manager is already
+//! cheap to run in a test: in-process, a temporary directory, no cluster and no network. A fake would have to
+//! re-implement exactly the behaviour the RPC tests must check (idempotence per id and digest, supersede, stale
+//! attempts, capacity, cancel-before-return) and could drift from it. So `tests/all/grpc.rs` drives this service
+//! over a real socket with the real manager and real guests, the conversions are unit-tested as pure functions in
+//! `convert`, and this file keeps nothing worth faking. A trait can still be introduced if a second
+//! implementation appears (for example a remote manager).
+
+use std::pin::Pin;
+
+use futures::Stream;
+use kruntimes_proto::v1;
+use kruntimes_proto::v1::runtime_server::{Runtime, RuntimeServer};
+use tokio_util::sync::CancellationToken;
+use tonic::metadata::MetadataValue;
+use tonic::{Code, Request, Response, Status};
+
+use crate::capabilities::PolicyError;
+use crate::convert::{self, InvalidRequest};
+use crate::engine::WASMTIME_VERSION;
+use crate::error::Error;
+use crate::logs::LogQuery;
+use crate::manager::{ListFilter, Manager};
+use crate::run::error_chain;
+use crate::spec::{RunId, RunSpec};
+
+/// Metadata key carrying [`Error::reason`] (or `InvalidRequest`) on every error status.
+pub const REASON_METADATA: &str = "kruntimes-reason";
+
+/// Serves `kruntimes.runtime.v1.Runtime` from a [`Manager`]. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct RuntimeService {
+    manager: Manager,
+    /// Cancelled when runtimed stops serving: open `Logs` streams then end with `UNAVAILABLE`.
+    streams_end: CancellationToken,
+}
+
+impl RuntimeService {
+    /// A service over `manager`; `Logs` streams end with `UNAVAILABLE` once `streams_end` is cancelled.
+    pub fn new(manager: Manager, streams_end: CancellationToken) -> Self {
+        Self {
+            manager,
+            streams_end,
+        }
+    }
+
+    /// The tonic server to add to a router.
+    pub fn into_server(self) -> RuntimeServer<Self> {
+        RuntimeServer::new(self)
+    }
+}
+
+/// The `Logs` response stream.
+type LogsStream = Pin<Box<dyn Stream<Item = Result<v1::LogsResponse, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl Runtime for RuntimeService {
+    #[tracing::instrument(skip_all, fields(run))]
+    async fn execute(
+        &self,
+        request: Request<v1::ExecuteRequest>,
+    ) -> Result<Response<v1::ExecuteResponse>, Status> {
+        let spec = RunSpec::try_from(request.into_inner())?;
+        tracing::Span::current().record("run", tracing::field::display(&spec.id));
+        let status = self.manager.submit(spec).await?;
+        tracing::debug!(state = ?status.state, "accepted");
+        Ok(Response::new(v1::ExecuteResponse {
+            status: Some((&status).into()),
+        }))
+    }
+
+    async fn status(
+        &self,
+        request: Request<v1::StatusRequest>,
+    ) -> Result<Response<v1::StatusResponse>, Status> {
+        let id = RunId::try_from(request.into_inner())?;
+        let status = self.manager.status(&id)?;
+        Ok(Response::new(v1::StatusResponse {
+            status: Some((&status).into()),
+        }))
+    }
+
+    async fn list(
+        &self,
+        request: Request<v1::ListRequest>,
+    ) -> Result<Response<v1::ListResponse>, Status> {
+        let filter = ListFilter::try_from(request.into_inner())?;
+        let executions = self
+            .manager
+            .list_matching(&filter)
+            .iter()
+            .map(Into::into)
+            .collect();
+        Ok(Response::new(v1::ListResponse { executions }))
+    }
+
+    #[tracing::instrument(skip_all, fields(run))]
+    async fn cancel(
+        &self,
+        request: Request<v1::CancelRequest>,
+    ) -> Result<Response<v1::CancelResponse>, Status> {
+        let id = RunId::try_from(request.into_inner())?;
+        tracing::Span::current().record("run", tracing::field::display(&id));
+        let status = self.manager.cancel_and_wait(&id).await?;
+        Ok(Response::new(v1::CancelResponse {
+            status: Some((&status).into()),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(run))]
+    async fn forget(
+        &self,
+        request: Request<v1::ForgetRequest>,
+    ) -> Result<Response<v1::ForgetResponse>, Status> {
+        let id = RunId::try_from(request.into_inner())?;
+        tracing::Span::current().record("run", tracing::field::display(&id));
+        self.manager.forget(&id).await?;
+        Ok(Response::new(v1::ForgetResponse {}))
+    }
+
+    async fn health(
+        &self,
+        _request: Request<v1::HealthRequest>,
+    ) -> Result<Response<v1::HealthResponse>, Status> {
+        let engine = format!("wasmtime {WASMTIME_VERSION}");
+        Ok(Response::new(convert::health_response(
+            &self.manager.health(),
+            &engine,
+        )))
+    }
+
+    type LogsStream = LogsStream;
+
+    async fn logs(
+        &self,
+        request: Request<v1::LogsRequest>,
+    ) -> Result<Response<Self::LogsStream>, Status> {
+        let query = LogQuery::try_from(request.into_inner())?;
+        // NOT_FOUND here, before the stream (and so before any message).
+        let reader = self.manager.read_logs(&query)?;
+        let streams_end = self.streams_end.clone();
+        let stream = futures::stream::unfold(Some(reader), move |reader| {
+            let streams_end = streams_end.clone();
+            async move {
+                let mut reader = reader?;
+                tokio::select! {
+                    biased;
+                    () = streams_end.cancelled() => Some((
+                        Err(Status::unavailable("runtimed is shutting down")),
+                        None,
+                    )),
+                    event = reader.next() => event.map(|event| (Ok(event.into()), Some(reader))),
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(stream)))
+    }
+}
+
+// === errors ===
+
+impl From<Error> for Status {
+    /// The one mapping from domain errors to gRPC codes (see each RPC in `runtime.proto`).
+    fn from(err: Error) -> Self {
+        let code = match &err {
+            Error::Policy(policy) if policy.reason() == "InvalidRuntime" => {
+                Code::FailedPrecondition
+            }
+            Error::Policy(_) | Error::InvalidRunId { .. } => Code::InvalidArgument,
+            Error::UnknownRuntime { .. } | Error::NotFound { .. } => Code::NotFound,
+            Error::SpecConflict { .. } => Code::AlreadyExists,
+            Error::StaleAttempt { .. } | Error::StillRunning { .. } => Code::FailedPrecondition,
+            Error::AtCapacity { .. } => Code::ResourceExhausted,
+            Error::Draining => Code::Unavailable,
+            Error::ConfigureEngine { .. }
+            | Error::BuildLinker { .. }
+            | Error::CompileComponent { .. }
+            | Error::LoadComponent { .. }
+            | Error::PrepareComponent { .. }
+            | Error::CacheIo { .. }
+            | Error::Workspace { .. }
+            | Error::WorkspaceRoot { .. }
+            | Error::Preopen { .. }
+            | Error::ReadComponent { .. }
+            | Error::Bind { .. }
+            | Error::Serve { .. }
+            | Error::Reflection { .. }
+            | Error::Background { .. } => Code::Internal,
+        };
+        let message = match &err {
+            Error::Policy(policy) => match policy_field(policy) {
+                Some(field) => format!("{field}: {policy}"),
+                None => policy.to_string(),
+            },
+            other => error_chain(other),
+        };
+        if code == Code::Internal {
+            tracing::warn!(reason = err.reason(), error = %message, "request failed");
+        }
+        with_reason(Status::new(code, message), err.reason())
+    }
+}
+
+impl From<InvalidRequest> for Status {
+    fn from(err: InvalidRequest) -> Self {
+        with_reason(Status::invalid_argument(err.to_string()), "InvalidRequest")
+    }
+}
+
+fn with_reason(mut status: Status, reason: &'static str) -> Status {
+    status
+        .metadata_mut()
+        .insert(REASON_METADATA, MetadataValue::from_static(reason));
+    status
+}
+
+/// The `ExecuteRequest` field a policy error is about, so the status names it; `None` for problems of the
+/// Runtime's own declaration (not the request's fault).
+fn policy_field(err: &PolicyError) -> Option<&'static str> {
+    Some(match err {
+        PolicyError::TimeoutTooLong { .. } | PolicyError::TimeoutZero => "timeout_ms",
+        PolicyError::RequestedLimitTooHigh { field, .. }
+        | PolicyError::RequestedLimitZero { field } => match *field {
+            "memory limit" => "limits.memory_bytes",
+            "stdout limit" => "limits.stdout_max_bytes",
+            _ => "limits.stderr_max_bytes",
+        },
+        PolicyError::ReservedEnv { .. } | PolicyError::InvalidEnv { .. } => "env",
+        PolicyError::TooLarge { field, .. } => field,
+        PolicyError::InvalidArg { .. } => "args",
+        PolicyError::InvalidEntrypoint { .. } => "entrypoint",
+        PolicyError::SourceWithoutEntrypoint | PolicyError::SourceTooLarge { .. } => "source",
+        PolicyError::RuntimeLimitTooHigh { .. }
+        | PolicyError::RuntimeLimitZero { .. }
+        | PolicyError::InvalidNetworkRule { .. }
+        | PolicyError::NetworkDisabled
+        | PolicyError::InvalidMount { .. } => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every contract error has its documented code and carries its reason as metadata.
+    #[test]
+    fn domain_errors_map_to_contract_codes_with_reason() {
+        let id = RunId::new("u", 1).unwrap();
+        let cases = [
+            (Error::NotFound { id: id.clone() }, Code::NotFound),
+            (
+                Error::UnknownRuntime {
+                    name: "x".to_owned(),
+                },
+                Code::NotFound,
+            ),
+            (Error::SpecConflict { id: id.clone() }, Code::AlreadyExists),
+            (
+                Error::StaleAttempt {
+                    uid: "u".to_owned(),
+                    attempt: 1,
+                    current: 2,
+                },
+                Code::FailedPrecondition,
+            ),
+            (Error::StillRunning { id }, Code::FailedPrecondition),
+            (Error::AtCapacity { limit: 2 }, Code::ResourceExhausted),
+            (Error::Draining, Code::Unavailable),
+            (
+                Error::Policy(PolicyError::TimeoutZero),
+                Code::InvalidArgument,
+            ),
+            (
+                Error::Policy(PolicyError::NetworkDisabled),
+                Code::FailedPrecondition,
+            ),
+        ];
+        for (err, code) in cases {
+            let reason = err.reason();
+            let status = Status::from(err);
+            assert_eq!(status.code(), code, "{}", status.message());
+            assert_eq!(
+                status
+                    .metadata()
+                    .get(REASON_METADATA)
+                    .unwrap()
+                    .to_str()
+                    .unwrap(),
+                reason
+            );
+        }
+    }
+
+    /// Policy errors about the request name the proto field.
+    #[test]
+    fn policy_errors_name_the_request_field() {
+        let status = Status::from(Error::Policy(PolicyError::RequestedLimitTooHigh {
+            field: "memory limit",
+            requested: "8 GiB".to_owned(),
+            limit: "4 GiB".to_owned(),
+            by: "host's",
+        }));
+        assert_eq!(
+            status.message(),
+            "limits.memory_bytes: requested memory limit of 8 GiB exceeds the host's limit of 4 GiB"
+        );
+        let status = Status::from(InvalidRequest {
+            field: "id.attempt".to_owned(),
+            problem: "must be at least 1".to_owned(),
+        });
+        assert_eq!(status.code(), Code::InvalidArgument);
+        assert_eq!(status.message(), "id.attempt must be at least 1");
+    }
+}
