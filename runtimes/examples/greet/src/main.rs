@@ -16,7 +16,9 @@ fn main() {
     for name in &names {
         println!("{greeting}, {name}!");
     }
-    let files = std::fs::read_dir("/workspace").map(|d| d.count()).unwrap_or(0);
+    let files = std::fs::read_dir("/workspace")
+        .map(|d| d.count())
+        .unwrap_or(0);
     println!("my workspace holds {files} entries; nothing else of the host is visible");
     if let Ok(path) = std::env::var("KRUNTIME_OUTPUTS") {
         let written = std::fs::OpenOptions::new()
