@@ -37,6 +37,12 @@ pub mod reasons {
     pub const PREPARE_SOURCE: &str = "PrepareSource";
     /// runtimed lost the execution (restart) before it finished.
     pub const EXECUTION_LOST: &str = "ExecutionLost";
+    /// A newer attempt of the same Run replaced this one on runtimed.
+    pub const SUPERSEDED: &str = "Superseded";
+    /// runtimed shut down before the execution finished; worth retrying elsewhere.
+    pub const SHUTDOWN: &str = "Shutdown";
+    /// runtimed itself failed while running the execution; worth retrying.
+    pub const HOST_ERROR: &str = "HostError";
     /// The assigned pod was deleted or replaced.
     pub const POD_GONE: &str = "PodGone";
     /// `$KRUNTIME_OUTPUTS` is malformed.
