@@ -46,9 +46,13 @@ pub struct LocalArgs {
 pub enum LocalCommand {
     /// Validate a Run and execute it locally, in a fresh instance of its runtime's component.
     ///
-    /// The built-in bash and python runtimes are not shipped yet: give the component with --component.
+    /// The built-in python runtime is found in the built-ins directory (--builtins); any other
+    /// runtime, a custom one or bash until it ships, is given with --component.
     ///
     /// Examples:
+    ///   krt local run -f examples/hello-python.yaml
+    ///   krt local run --runtime python -- -c 'print("hi")'
+    ///   krt local run --runtime python --script job.py -- --verbose
     ///   krt local run -f examples/hello-wasm.yaml --component greet.wasm
     ///   krt local run --runtime greet --component greet.wasm --env GREETING=Hi -- world
     ///   krt local run -q --runtime greet --component greet.wasm -- world
@@ -70,9 +74,14 @@ pub struct LocalRunArgs {
     /// Environment variable of the Run (`NAME=VALUE`, repeatable), when no manifest is given.
     #[arg(long = "env", value_name = "NAME=VALUE", conflicts_with = "file")]
     pub env: Vec<String>,
-    /// The wasm component (`.wasm`, a `wasi:cli/command`) that implements the Run's runtime.
+    /// The wasm component (`.wasm`, a `wasi:cli/command`) that implements the Run's runtime,
+    /// instead of the built-in runtime of that name.
     #[arg(long, value_name = "FILE.wasm")]
     pub component: Option<PathBuf>,
+    /// Directory of the built-in runtimes (default: $KRUNTIMES_BUILTINS, else
+    /// ../share/kruntimes/runtimes next to krt).
+    #[arg(long, value_name = "DIR")]
+    pub builtins: Option<PathBuf>,
     /// Print only the guest's own stdout and stderr, and exit with the guest's exit code
     /// (124 after a timeout, 130 after a cancel), like a local process.
     #[arg(short, long, conflicts_with = "output")]

@@ -4,6 +4,7 @@
 //! - [`args`]: the clap definitions of every command (also rendered into `docs/reference/cli.md`).
 //! - `manifest`: reading kruntimes objects from YAML or JSON files and stdin.
 //! - `local`: `krt local`, the embedded mode that runs Runs on this machine without a cluster.
+//! - `runtimes`: finding a runtime's component (`--component`, or a built-in runtime).
 //! - `status`: the engine's outcome as a Run `status`, and its summary.
 //! - `validate`: `krt validate`, the API's validation rules applied offline.
 //!
@@ -12,6 +13,7 @@
 pub mod args;
 mod local;
 mod manifest;
+mod runtimes;
 mod status;
 mod validate;
 

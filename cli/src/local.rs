@@ -16,11 +16,11 @@ use kruntimes_api::v1alpha1::{EnvVar, Run, RunSpec as ApiRunSpec, RunTemplate, S
 use kruntimes_api::validation::validate_run;
 use kruntimes_host::{
     Engine, EngineConfig, Manager, ManagerConfig, Metrics, Outcome, Phase, RunId, RunSpec,
-    RuntimePolicy,
 };
 
 use crate::args::{LocalRunArgs, OutputFormat};
 use crate::manifest::{self, Object};
+use crate::runtimes::{self, Resolved};
 use crate::status;
 
 /// Builds the Run that `krt local run` executes, from a manifest or from flags, and validates it.
@@ -134,25 +134,21 @@ pub(crate) fn exit_status(outcome: &Outcome, quiet: bool) -> u8 {
 /// `krt local run`.
 pub(crate) fn run(args: &LocalRunArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let run = run_from_args(args)?;
-    let component_path = args.component.as_ref().with_context(|| {
-        format!(
-            "runtime {:?} has no component here: the built-in bash and python runtimes are not shipped yet; \
-             pass the runtime's component with --component FILE.wasm",
-            run.spec.template.runtime
-        )
-    })?;
-    let component = std::fs::read(component_path)
-        .with_context(|| format!("reading the component {}", component_path.display()))?;
+    let resolved = runtimes::resolve(
+        &run.spec.template.runtime,
+        args.component.as_deref(),
+        args.builtins.as_deref(),
+    )?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(execute(&run, component, args, out))
+    runtime.block_on(execute(&run, resolved, args, out))
 }
 
 async fn execute(
     run: &Run,
-    component: Vec<u8>,
+    resolved: Resolved,
     args: &LocalRunArgs,
     out: &mut dyn Write,
 ) -> Result<ExitCode> {
@@ -170,8 +166,8 @@ async fn execute(
     manager
         .register_runtime(
             &run.spec.template.runtime,
-            component,
-            RuntimePolicy::default(),
+            resolved.component,
+            resolved.policy,
         )
         .await
         .context("loading the component")?;

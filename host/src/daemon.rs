@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
+use crate::builtins::Builtin;
 use crate::capabilities::{HostConfig, RuntimePolicy};
 use crate::engine::{Engine, EngineConfig};
 use crate::error::{Error, Result};
@@ -47,6 +48,10 @@ pub struct Args {
     /// Most executions active at once; Execute beyond it is RESOURCE_EXHAUSTED. Also sizes the instance pools.
     #[arg(long, env = "RUNTIMED_CAPACITY", default_value_t = 64)]
     pub capacity: u32,
+    /// Directory of built-in runtimes to load at start (`<name>/component.wasm`, read-only mounts in
+    /// `<name>/root/`; see the `builtins` module). A `--component` of the same name wins.
+    #[arg(long, env = "KRUNTIMES_BUILTINS", value_name = "DIR")]
+    pub builtins: Option<PathBuf>,
     /// A runtime to load at start, as NAME=PATH.wasm; repeat for several.
     #[arg(long = "component", value_name = "NAME=PATH", value_parser = parse_component)]
     pub components: Vec<Component>,
@@ -147,6 +152,27 @@ impl Args {
 pub async fn run(args: Args, shutdown: impl Future<Output = ()>) -> Result<()> {
     let engine = Engine::new(args.engine_config())?;
     let manager = Manager::new(engine, args.manager_config(), Metrics::default())?;
+    if let Some(dir) = &args.builtins {
+        for builtin in Builtin::all(dir)? {
+            if args.components.iter().any(|c| c.name == builtin.name) {
+                continue;
+            }
+            let bytes = tokio::fs::read(&builtin.component)
+                .await
+                .map_err(|source| Error::ReadComponent {
+                    path: builtin.component.clone(),
+                    source,
+                })?;
+            let runtime = manager
+                .register_runtime(
+                    &builtin.name,
+                    bytes,
+                    builtin.policy(RuntimePolicy::default()),
+                )
+                .await?;
+            tracing::info!(name = %builtin.name, digest = runtime.digest(), mounts = builtin.mounts.len(), "built-in runtime registered");
+        }
+    }
     for component in &args.components {
         let bytes =
             tokio::fs::read(&component.path)

@@ -157,6 +157,14 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// A built-in runtime directory is incomplete or unreadable.
+    #[error("built-in runtime {}: {problem}", path.display())]
+    Builtin {
+        /// The directory.
+        path: PathBuf,
+        /// What is wrong.
+        problem: String,
+    },
     /// The gRPC listen address could not be bound.
     #[error("failed to listen on {addr}")]
     Bind {
@@ -212,6 +220,7 @@ impl Error {
             Error::Draining => "Draining",
             Error::StaleAttempt { .. } => "StaleAttempt",
             Error::ReadComponent { .. } => "ReadComponent",
+            Error::Builtin { .. } => "Builtin",
             Error::Bind { .. } => "Bind",
             Error::Serve { .. } => "Serve",
             Error::Reflection { .. } => "Reflection",

@@ -4,6 +4,7 @@
 //! # Layout
 //!
 //! - [`engine`]: the one wasmtime `Engine` per process (pooling allocator, epoch ticker, linker).
+//! - [`builtins`]: the built-in runtimes' directory layout (component plus read-only mounts).
 //! - [`cache`]: compile each component once; `.cwasm` on disk by digest and engine; `InstancePre` in memory.
 //! - [`capabilities`]: the pure policy, request → [`Grants`] → `WasiCtx`, deny by default. Threat model here.
 //! - [`workspace`]: per-Run directories, treated as hostile once a guest has run.
@@ -50,6 +51,7 @@
 
 mod bindings;
 mod budget;
+pub mod builtins;
 pub mod cache;
 pub mod capabilities;
 pub mod convert;
@@ -70,6 +72,7 @@ pub mod spec;
 mod wit;
 pub mod workspace;
 
+pub use builtins::Builtin;
 pub use cache::{ComponentCache, Runtime};
 pub use capabilities::{
     Grants, HostConfig, Mount, RuntimeCapabilities, RuntimeLimits, RuntimePolicy,

@@ -192,6 +192,7 @@ impl From<Error> for Status {
             | Error::WorkspaceRoot { .. }
             | Error::Preopen { .. }
             | Error::ReadComponent { .. }
+            | Error::Builtin { .. }
             | Error::Bind { .. }
             | Error::Serve { .. }
             | Error::Reflection { .. }

@@ -1,19 +1,82 @@
 //! Building the wasm guests of `runtimes/` (a separate Cargo workspace for wasm32-wasip2).
 
-use std::path::Path;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
-use crate::setup::run;
+use crate::setup::{self, run};
 
-/// Builds every guest crate in release mode; host tests and `krt local` load the results from
-/// `runtimes/target/wasm32-wasip2/release/`.
+/// Where built-in runtimes are written, in runtimed's layout (`<name>/component.wasm`, `<name>/root/`).
+pub(crate) const BUILTINS_DIR: &str = "runtimes/target/builtins";
+
+/// Builds every guest crate in release mode (host tests and `krt local` load them from
+/// `runtimes/target/wasm32-wasip2/release/`), then the built-in runtimes into [`BUILTINS_DIR`].
 pub(crate) fn build(root: &Path) -> Result<()> {
     run(
         &root.join("runtimes"),
         "cargo",
         &["build", "--release", "--locked", "--workspace"],
-    )
+    )?;
+    build_python(root)
+}
+
+/// Builds the built-in python runtime with componentize-py (`runtimes/python/build.py`), unless its
+/// inputs are unchanged since the last build.
+pub(crate) fn build_python(root: &Path) -> Result<()> {
+    let venv = setup::ensure_venv(root)?;
+    let out = root.join(BUILTINS_DIR).join("python");
+    let stamp = out.join(".inputs");
+    let inputs = inputs_digest(root)?;
+    if out.join("component.wasm").exists()
+        && std::fs::read_to_string(&stamp).ok().as_deref() == Some(inputs.as_str())
+    {
+        eprintln!("python runtime: up to date ({})", out.display());
+        return Ok(());
+    }
+    let python = venv.join("bin").join("python");
+    let out_arg = out.to_string_lossy().into_owned();
+    run(
+        root,
+        &python.to_string_lossy(),
+        &["runtimes/python/build.py", "--out", &out_arg],
+    )?;
+    std::fs::write(&stamp, inputs).with_context(|| format!("writing {}", stamp.display()))
+}
+
+/// A digest of everything the python runtime is built from: its sources, the WIT package and the
+/// pinned Python tools. Only decides whether to rebuild; nothing depends on its exact value.
+fn inputs_digest(root: &Path) -> Result<String> {
+    let mut files = Vec::new();
+    for dir in ["runtimes/python", "wit"] {
+        collect_files(&root.join(dir), &mut files)?;
+    }
+    files.push(root.join(setup::PYTHON_REQUIREMENTS));
+    files.sort();
+    let mut hasher = DefaultHasher::new();
+    for file in &files {
+        file.strip_prefix(root).unwrap_or(file).hash(&mut hasher);
+        std::fs::read(file)
+            .with_context(|| format!("reading {}", file.display()))?
+            .hash(&mut hasher);
+    }
+    Ok(format!("{:016x}\n", hasher.finish()))
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
+        let entry = entry?;
+        let path = entry.path();
+        if entry.file_name() == "__pycache__" {
+            continue;
+        }
+        if entry.file_type()?.is_dir() {
+            collect_files(&path, out)?;
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(())
 }
 
 /// Lints the guests like the host workspace.

@@ -130,8 +130,8 @@ fn kubernetes_schemas(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The main job: build the guests, then run the example Run of a custom runtime with `krt local`:
-/// a fresh component instance, its output, phase, outputs and grants.
+/// The main job: build the guests and the built-in runtimes, then run the example Python Run with
+/// `krt local`: a fresh CPython instance, its output, phase, outputs and grants.
 pub(crate) fn demo(root: &Path) -> Result<()> {
     setup::ensure_wasm_target(root)?;
     guests::build(root)?;
@@ -148,9 +148,9 @@ pub(crate) fn demo(root: &Path) -> Result<()> {
             "local",
             "run",
             "-f",
-            "examples/hello-wasm.yaml",
-            "--component",
-            "runtimes/target/wasm32-wasip2/release/greet.wasm",
+            "examples/hello-python.yaml",
+            "--builtins",
+            guests::BUILTINS_DIR,
         ],
     )
 }

@@ -6,6 +6,8 @@
 
 use std::path::PathBuf;
 
+use kruntimes_host::{Builtin, RuntimePolicy};
+
 /// Command that builds the guests.
 pub(crate) const BUILD_COMMAND: &str = "cargo build --release --manifest-path runtimes/Cargo.toml -p test-guests --target wasm32-wasip2";
 
@@ -44,6 +46,13 @@ pub(crate) const CAT: Guest = Guest("cat");
 /// A small shell over `kruntimes:runtime/spawn`, `outputs` and `log`; the scenario is argv[1].
 pub(crate) const SPAWN_PIPELINE: Guest = Guest("spawn_pipeline");
 
+/// The built-in python runtime (`runtimes/python`, built by `cargo xtask build-guests` into
+/// `runtimes/target/builtins/python`): not a test guest, but run by the same harness.
+pub(crate) const PYTHON: Guest = Guest("python");
+
+/// Built-in runtimes, found in `runtimes/target/builtins/<name>/`.
+const BUILTINS: [Guest; 1] = [PYTHON];
+
 /// Every guest.
 pub(crate) const ALL: [Guest; 15] = [
     HELLO,
@@ -63,6 +72,11 @@ pub(crate) const ALL: [Guest; 15] = [
     SPAWN_PIPELINE,
 ];
 
+/// Where `cargo xtask build-guests` writes the built-in runtimes.
+pub(crate) fn builtins_dir() -> PathBuf {
+    runtimes_dir().join("target/builtins")
+}
+
 /// The repository's `runtimes/` directory.
 fn runtimes_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtimes")
@@ -71,7 +85,22 @@ fn runtimes_dir() -> PathBuf {
 impl Guest {
     /// Path of the built component.
     pub(crate) fn path(self) -> PathBuf {
+        if BUILTINS.contains(&self) {
+            return builtins_dir().join(self.0).join("component.wasm");
+        }
         runtimes_dir().join(format!("target/wasm32-wasip2/release/{}.wasm", self.0))
+    }
+
+    /// The policy the guest runs under by default: a built-in runtime's own (its read-only mounts),
+    /// otherwise the default.
+    pub(crate) fn default_policy(self) -> RuntimePolicy {
+        if !BUILTINS.contains(&self) {
+            return RuntimePolicy::default();
+        }
+        let builtin = Builtin::find(&builtins_dir(), self.0)
+            .unwrap()
+            .unwrap_or_else(|| panic!("built-in runtime `{}` not found: run `cargo xtask build-guests`", self.0));
+        builtin.policy(RuntimePolicy::default())
     }
 
     /// The component bytes. Panics with the build command if the guest has not been built.
@@ -79,7 +108,7 @@ impl Guest {
         let path = self.path();
         std::fs::read(&path).unwrap_or_else(|err| {
             panic!(
-                "test guest `{}` not found at {} ({err}).\nBuild the guests first, from the repository root:\n    {BUILD_COMMAND}",
+                "test guest `{}` not found at {} ({err}).\nBuild the guests first, from the repository root:\n    {BUILD_COMMAND}\n(built-in runtimes: cargo xtask build-guests)",
                 self.0,
                 path.display()
             )

@@ -189,7 +189,7 @@ impl RunBuilder<'_> {
     pub(crate) async fn start(self) -> kruntimes_host::Result<Started> {
         let (name, policy) = self
             .policy
-            .unwrap_or_else(|| (self.guest.0.to_owned(), RuntimePolicy::default()));
+            .unwrap_or_else(|| (self.guest.0.to_owned(), self.guest.default_policy()));
         self.host.register(&name, self.guest, policy).await;
         let started = Instant::now();
         let handle = self.host.manager.execute(self.spec)?;

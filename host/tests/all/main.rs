@@ -24,4 +24,5 @@ mod grpc;
 mod lifecycle;
 mod limits;
 mod outputs;
+mod python;
 mod spawn;

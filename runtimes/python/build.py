@@ -1,0 +1,313 @@
+"""Builds the kruntimes `python` runtime component with componentize-py.
+
+    python build.py --out DIR [--preload FILE | --preload-all | --no-preload] [--no-stdlib]
+                    [--requirements FILE --wheels DIR]
+
+Writes a built-in runtime directory (see runtimed's `builtins` module):
+
+    DIR/component.wasm    the component: the interpreter snapshot with the preloaded modules
+    DIR/root/python/      the interpreter's pure-Python standard library, byte for byte the one
+                          componentize-py bundles, compiled to .pyc; runtimed mounts it read-only at
+                          /python (first on the interpreter's sys.path) so that modules not preloaded
+                          into the snapshot still import. --no-stdlib leaves it out.
+
+--requirements/--wheels bundle pure-Python packages into the component: the wheels named in the
+requirements file are installed from the local directory only (no index), and preloaded.
+
+Run by `cargo xtask build-guests` and `cargo xtask python-runtime`; needs the project venv
+(componentize-py and zstandard from tools/requirements.txt).
+"""
+
+import argparse
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+WIT = REPO / "wit"
+WORLD = "kruntimes:runtime/tool"
+
+# Never preloaded by --preload-all: test suites, GUI and developer tools, modules that need
+# processes, threads or terminals, and modules whose import has side effects.
+EXCLUDE_PREFIXES = (
+    "test",
+    "idlelib",
+    "tkinter",
+    "turtle",
+    "turtledemo",
+    "ensurepip",
+    "venv",
+    "lib2to3",
+    "pydoc_data",
+    "__phello__",
+    "__hello__",
+    "_pyrepl",
+    "antigravity",
+    "this",
+    "pdb",
+    "pydoc",
+    "site",
+    "_sitebuiltins",
+    "multiprocessing",
+    "concurrent",
+    "asyncio",
+    "curses",
+    "dbm",
+    "ctypes",
+    "sqlite3.__main__",
+    "xml.dom.pulldom",
+    "webbrowser",
+    "subprocess",
+    "_aix_support",
+    "_osx_support",
+    "_apple_support",
+    "_ios_support",
+    "_android_support",
+    "__main__",
+    "compileall",
+    "py_compile",
+    "zipapp",
+    "code",
+    "codeop",
+    "cProfile",
+    "profile",
+    "pstats",
+    "tabnanny",
+    "trace",
+    "timeit",
+)
+
+
+def componentize_py():
+    exe = Path(sys.executable).parent / "componentize-py"
+    if not exe.exists():
+        sys.exit(f"build.py: {exe} not found; install tools/requirements.txt into the venv")
+    return str(exe)
+
+
+def bundled_stdlib() -> tarfile.TarFile:
+    """The standard library archive inside componentize-py's native module.
+
+    componentize-py embeds the pure-Python stdlib of its CPython as a zstd-compressed tar and
+    extracts it for pre-initialisation. The archive is found by content (it holds os.py and
+    json/__init__.py), not by offset, so it survives rebuilds of the same version.
+    """
+    import componentize_py
+    import zstandard
+
+    native = next(Path(componentize_py.__file__).parent.glob("componentize_py*.so"))
+    data = native.read_bytes()
+    magic = b"\x28\xb5\x2f\xfd"
+    start = data.find(magic)
+    while start >= 0:
+        try:
+            reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data[start:]))
+            payload = reader.read(64 << 20)
+            archive = tarfile.open(fileobj=io.BytesIO(payload))
+            names = set(archive.getnames())
+            if {"os.py", "json/__init__.py"} <= names:
+                return archive
+        except (zstandard.ZstdError, tarfile.TarError, EOFError):
+            pass
+        start = data.find(magic, start + 1)
+    sys.exit(f"build.py: no standard library archive found in {native}")
+
+
+def stdlib_modules(archive: tarfile.TarFile) -> list[str]:
+    """Every importable module name in the archive, minus EXCLUDE_PREFIXES."""
+    names = set()
+    for member in archive.getmembers():
+        path = member.name
+        if not member.isfile() or not path.endswith(".py") or "/" in path and path.split("/")[0].endswith(".dist-info"):
+            continue
+        parts = path[: -len(".py")].split("/")
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        if not parts or any(not p.isidentifier() for p in parts):
+            continue
+        name = ".".join(parts)
+        if any(name == p or name.startswith(p + ".") or name.startswith(p + "_") for p in EXCLUDE_PREFIXES):
+            continue
+        if any(p.startswith("test") or p == "tests" for p in parts):
+            continue
+        names.add(name)
+    return sorted(names)
+
+
+def read_list(path: Path) -> list[str]:
+    out = []
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            out.append(line)
+    return out
+
+
+def write_preload(dir: Path, modules: list[str]):
+    """Generates kruntimes_preload.py, imported by the runner at build time."""
+    body = [
+        '"""Generated by runtimes/python/build.py: the modules preloaded into the snapshot."""',
+        "",
+        "import importlib",
+        "",
+        f"MODULES = {modules!r}",
+        "",
+        "# Modules that failed to import at build time, with the error (for `python -c` diagnostics).",
+        "FAILED = {}",
+        "",
+        "",
+        "def load():",
+        "    for name in MODULES:",
+        "        try:",
+        "            importlib.import_module(name)",
+        "        except BaseException as e:  # a module may raise anything, even SystemExit",
+        "            FAILED[name] = f'{type(e).__name__}: {e}'",
+        "",
+    ]
+    (dir / "kruntimes_preload.py").write_text("\n".join(body))
+
+
+def install_wheels(requirements: Path, wheels: Path, target: Path) -> list[str]:
+    """Installs pure-Python wheels offline; returns every module they provide."""
+    subprocess.run(
+        [
+            sys.executable, "-m", "pip", "install", "--quiet", "--no-index", "--find-links", str(wheels),
+            "--only-binary", ":all:", "--target", str(target), "--no-compile", "-r", str(requirements),
+        ],
+        check=True,
+    )
+    for child in target.rglob("*.so"):
+        # Wheels such as tomli ship an optional mypyc build next to the pure-Python code; the
+        # component cannot load native code, so it is removed and the pure-Python path is used.
+        child.unlink()
+    # Every module of every package is preloaded: only the snapshot holds them at run time (the
+    # directories componentize-py read them from do not exist in a Run), so a submodule a package
+    # imports lazily must be imported now.
+    modules = []
+    for path in sorted(target.rglob("*.py")):
+        parts = list(path.relative_to(target).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        if not parts or parts[0].endswith((".dist-info", ".data")) or parts[0] == "bin":
+            continue
+        if any(not p.isidentifier() for p in parts) or any(p in ("tests", "test") or p.startswith("test_") for p in parts):
+            continue
+        if parts[-1] == "__main__":
+            continue
+        modules.append(".".join(parts))
+    return modules
+
+
+COMPILER_APP = """
+import os, sys, compileall, py_compile
+for entry in sys.path:
+    if os.path.exists(os.path.join(entry, ".kruntimes-compile-target")):
+        compileall.compile_dir(
+            entry, quiet=2, ddir="/python", workers=1,
+            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+        )
+from wit_world import exports
+class Run(exports.Run):
+    def run(self):
+        pass
+"""
+
+
+def compile_stdlib(tree: Path, tmp: Path):
+    """Compiles every module of `tree` to __pycache__/*.cpython-314.pyc with the component's own CPython.
+
+    There is no native CPython 3.14 here, so a throwaway component compiles them at its build time:
+    componentize-py runs the app's top level once with its -p directories writable. The .pyc files
+    record /python/... as their source path (the mount point) and are never checked against the
+    sources (unchecked-hash), since both are shipped together read-only.
+    """
+    app = tmp / "compiler"
+    app.mkdir()
+    (app / "kruntimes_compile_stdlib.py").write_text(COMPILER_APP)
+    marker = tree / ".kruntimes-compile-target"
+    marker.write_text("")
+    try:
+        subprocess.run(
+            [componentize_py(), "-q", "-d", str(WIT), "-w", WORLD, "--features", "cli-exit-with-code",
+             "componentize", "-p", str(app), "-p", str(tree), "kruntimes_compile_stdlib", "-o", str(tmp / "compiler.wasm")],
+            check=True, env=clean_env(), cwd=tmp,
+        )
+    finally:
+        marker.unlink()
+
+
+def clean_env():
+    return {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", type=Path, required=True, help="output directory (a built-in runtime directory)")
+    group = ap.add_mutually_exclusive_group()
+    group.add_argument("--preload", type=Path, default=HERE / "preload.txt", help="modules to preload (default: preload.txt)")
+    group.add_argument("--preload-all", action="store_true", help="preload every stdlib module that imports")
+    group.add_argument("--no-preload", action="store_true", help="preload nothing beyond the runner")
+    ap.add_argument("--no-stdlib", action="store_true", help="do not write the stdlib tree mounted at /python")
+    ap.add_argument("--requirements", type=Path, help="requirements file of pure-Python wheels to bundle")
+    ap.add_argument("--wheels", type=Path, help="local directory holding those wheels (no index is used)")
+    opts = ap.parse_args()
+    if bool(opts.requirements) != bool(opts.wheels):
+        ap.error("--requirements and --wheels go together")
+
+    opts.out.mkdir(parents=True, exist_ok=True)
+    archive = bundled_stdlib() if (not opts.no_stdlib or opts.preload_all) else None
+    if opts.preload_all:
+        modules = stdlib_modules(archive)
+    elif opts.no_preload:
+        modules = []
+    else:
+        modules = read_list(opts.preload)
+
+    with tempfile.TemporaryDirectory(prefix="kruntimes-python-") as tmp:
+        tmp = Path(tmp)
+        gen = tmp / "gen"
+        gen.mkdir()
+        paths = [HERE / "app", HERE / "lib", gen]
+        if opts.requirements:
+            deps = tmp / "deps"
+            modules = modules + install_wheels(opts.requirements, opts.wheels, deps)
+            paths.append(deps)
+        write_preload(gen, ["kruntimes", *modules])
+        wasm = opts.out / "component.wasm"
+        partial = opts.out / ".component.wasm.partial"
+        cmd = [componentize_py(), "-q", "-d", str(WIT), "-w", WORLD, "--features", "cli-exit-with-code", "componentize"]
+        for p in paths:
+            cmd += ["-p", str(p)]
+        cmd += ["kruntimes_runner", "-o", str(partial)]
+        subprocess.run(cmd, check=True, env=clean_env(), cwd=tmp)
+        os.replace(partial, wasm)
+
+        root = opts.out / "root"
+        lib = root / "python"
+        if opts.no_stdlib:
+            shutil.rmtree(root, ignore_errors=True)
+        else:
+            staged = tmp / "python"
+            staged.mkdir()
+            for member in archive.getmembers():
+                if member.isfile() and not member.name.startswith("/") and ".." not in member.name.split("/"):
+                    archive.extract(member, staged, filter="data")
+            compile_stdlib(staged, tmp)
+            root.mkdir(exist_ok=True)
+            old = root / ".python.old"
+            shutil.rmtree(old, ignore_errors=True)
+            if lib.exists():
+                os.replace(lib, old)
+            shutil.copytree(staged, lib)
+            shutil.rmtree(old, ignore_errors=True)
+    print(f"{wasm} ({wasm.stat().st_size:,} bytes, {len(modules)} modules preloaded)")
+
+
+if __name__ == "__main__":
+    main()
