@@ -68,7 +68,11 @@ pub(crate) fn resolve(
             bail!(
                 "runtime {name:?} is not a built-in runtime in {} (built-in: {}); give its component with --component FILE.wasm",
                 dir.display(),
-                if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
             )
         }
     }

@@ -18,7 +18,99 @@ pub(crate) fn build(root: &Path) -> Result<()> {
         "cargo",
         &["build", "--release", "--locked", "--workspace"],
     )?;
-    build_python(root)
+    build_python(root)?;
+    build_python_example(root)
+}
+
+/// A custom Python runtime to build (`cargo xtask python-runtime`).
+pub(crate) struct PythonBuild {
+    /// Output directory (a built-in runtime directory).
+    pub(crate) out: PathBuf,
+    /// Requirements file of wheels to bundle.
+    pub(crate) requirements: Option<PathBuf>,
+    /// Local directory of those wheels.
+    pub(crate) wheels: Option<PathBuf>,
+    /// Preload list instead of the built-in one.
+    pub(crate) preload: Option<PathBuf>,
+}
+
+/// Builds a Python runtime with `runtimes/python/build.py`.
+pub(crate) fn python_runtime(root: &Path, build: &PythonBuild) -> Result<()> {
+    let venv = setup::ensure_venv(root)?;
+    let python = venv.join("bin").join("python");
+    let mut args: Vec<String> = vec![
+        "runtimes/python/build.py".into(),
+        "--out".into(),
+        absolute(&build.out),
+    ];
+    for (flag, value) in [
+        ("--requirements", &build.requirements),
+        ("--wheels", &build.wheels),
+        ("--preload", &build.preload),
+    ] {
+        if let Some(value) = value {
+            args.push(flag.into());
+            args.push(absolute(value));
+        }
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    run(root, &python.to_string_lossy(), &args)
+}
+
+fn absolute(path: &Path) -> String {
+    std::path::absolute(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// The example custom runtime (`runtimes/examples/python-dateutil`): downloads its two pinned wheels
+/// from the package index into `runtimes/target/wheels`, then builds it offline from them.
+fn build_python_example(root: &Path) -> Result<()> {
+    let example = root.join("runtimes/examples/python-dateutil");
+    let requirements = example.join("requirements.txt");
+    let out = root.join("runtimes/target/examples/python-dateutil");
+    let stamp = out.join(".inputs");
+    let inputs = format!(
+        "{}{}",
+        inputs_digest(root)?,
+        std::fs::read_to_string(&requirements)
+            .with_context(|| format!("reading {}", requirements.display()))?
+    );
+    if out.join("component.wasm").exists()
+        && std::fs::read_to_string(&stamp).ok().as_deref() == Some(inputs.as_str())
+    {
+        eprintln!("python-dateutil example runtime: up to date");
+        return Ok(());
+    }
+    let venv = setup::ensure_venv(root)?;
+    let wheels = root.join("runtimes/target/wheels");
+    let (req, dest) = (absolute(&requirements), absolute(&wheels));
+    run(
+        root,
+        &venv.join("bin").join("pip").to_string_lossy(),
+        &[
+            "download",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--only-binary=:all:",
+            "--no-deps",
+            "-r",
+            &req,
+            "-d",
+            &dest,
+        ],
+    )?;
+    python_runtime(
+        root,
+        &PythonBuild {
+            out: out.clone(),
+            requirements: Some(requirements),
+            wheels: Some(wheels),
+            preload: None,
+        },
+    )?;
+    std::fs::write(&stamp, inputs).with_context(|| format!("writing {}", stamp.display()))
 }
 
 /// Builds the built-in python runtime with componentize-py (`runtimes/python/build.py`), unless its

@@ -3,7 +3,8 @@
 //! - `cargo xtask demo`: set up this machine and run the main job (`krt local`) on an example Run.
 //! - `cargo xtask test`: the whole suite, exactly as CI runs it.
 //! - `cargo xtask codegen [--check]`: regenerate (or check) CRDs, proto bindings and CLI docs.
-//! - `cargo xtask build-guests`: build the wasm guests in `runtimes/`.
+//! - `cargo xtask build-guests`: build the wasm guests in `runtimes/` and the built-in runtimes.
+//! - `cargo xtask python-runtime`: build a custom Python runtime with bundled packages.
 //!
 //! Anything that needs logic lives here rather than in shell scripts, so it is checked by the
 //! compiler and works the same on every machine.
@@ -38,8 +39,26 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
-    /// Build the wasm guests (runtimes/) for wasm32-wasip2.
+    /// Build the wasm guests (runtimes/) for wasm32-wasip2, and the built-in runtimes.
     BuildGuests,
+    /// Build a custom Python runtime: the built-in one plus pure-Python packages from local wheels.
+    ///
+    /// Writes a built-in runtime directory (component.wasm, root/python) that runtimed's and
+    /// krt's --builtins take. Example: runtimes/examples/python-dateutil/README.md.
+    PythonRuntime {
+        /// Output directory; its name is the runtime's name under --builtins.
+        #[arg(long)]
+        out: PathBuf,
+        /// Requirements file naming the wheels to bundle (pin exact versions).
+        #[arg(long, requires = "wheels")]
+        requirements: Option<PathBuf>,
+        /// Directory holding those wheels; no package index is used.
+        #[arg(long, requires = "requirements")]
+        wheels: Option<PathBuf>,
+        /// Standard library modules to preload (default: runtimes/python/preload.txt).
+        #[arg(long)]
+        preload: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -52,6 +71,20 @@ fn main() -> ExitCode {
         Command::BuildGuests => {
             setup::ensure_wasm_target(&root).and_then(|()| guests::build(&root))
         }
+        Command::PythonRuntime {
+            out,
+            requirements,
+            wheels,
+            preload,
+        } => guests::python_runtime(
+            &root,
+            &guests::PythonBuild {
+                out,
+                requirements,
+                wheels,
+                preload,
+            },
+        ),
     };
     report(result)
 }

@@ -99,7 +99,12 @@ impl Guest {
         }
         let builtin = Builtin::find(&builtins_dir(), self.0)
             .unwrap()
-            .unwrap_or_else(|| panic!("built-in runtime `{}` not found: run `cargo xtask build-guests`", self.0));
+            .unwrap_or_else(|| {
+                panic!(
+                    "built-in runtime `{}` not found: run `cargo xtask build-guests`",
+                    self.0
+                )
+            });
         builtin.policy(RuntimePolicy::default())
     }
 

@@ -332,8 +332,7 @@ fn collect_modules(root: &std::path::Path, dir: &std::path::Path, out: &mut Vec<
                 out.push(parts.join("."));
             }
             collect_modules(root, &path, out);
-        } else if path.extension().is_some_and(|e| e == "py") && parts.last() != Some(&"__init__")
-        {
+        } else if path.extension().is_some_and(|e| e == "py") && parts.last() != Some(&"__init__") {
             out.push(parts.join("."));
         }
     }
@@ -498,9 +497,15 @@ async fn memory_limit_raises_memory_error() {
         .finish()
         .await;
     assert_eq!(run.result(), "Failed/OutOfMemory", "{}", run.stderr);
-    assert!(run.stdout.starts_with("MemoryError after"), "{}", run.stdout);
     assert!(
-        run.outcome.message.contains("memory limit of 64 MiB exceeded"),
+        run.stdout.starts_with("MemoryError after"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.outcome
+            .message
+            .contains("memory limit of 64 MiB exceeded"),
         "{}",
         run.outcome.message
     );
@@ -557,4 +562,52 @@ fn python_runtime_mounts_its_standard_library() {
         .map(|m| m.guest_path.as_str())
         .collect();
     assert_eq!(mounts, ["/python"]);
+}
+
+/// A custom Python runtime built with `cargo xtask python-runtime` from local wheels
+/// (`runtimes/examples/python-dateutil`) imports its bundled packages, submodules included; the built-in one
+/// does not have them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bundled_pure_python_packages_import() {
+    let examples = builtins_dir().join("../examples");
+    let builtin = kruntimes_host::Builtin::find(&examples, "python-dateutil")
+        .unwrap()
+        .expect("the example runtime is built by `cargo xtask build-guests`");
+    let host = Host::new().await;
+    host.manager
+        .register_runtime(
+            "python-dateutil",
+            std::fs::read(&builtin.component).unwrap(),
+            builtin.policy(RuntimePolicy::default()),
+        )
+        .await
+        .unwrap();
+    let script = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../runtimes/examples/python-dateutil/next_friday.py"),
+    )
+    .unwrap();
+    let mut spec = kruntimes_host::RunSpec::new(
+        kruntimes_host::RunId::new("dateutil-1", 1).unwrap(),
+        "python-dateutil",
+    );
+    spec.entrypoint = Some("main.py".into());
+    spec.source = Some(script);
+    spec.args = vec!["2026-12-24".into()];
+    let mut handle = host.manager.execute(spec).unwrap();
+    let outcome = handle.wait().await;
+    let stderr = String::from_utf8_lossy(&handle.stderr().contents()).into_owned();
+    assert_eq!(outcome.reason, Reason::Completed, "{stderr}");
+    assert_eq!(
+        String::from_utf8_lossy(&handle.stdout().contents()),
+        "2026-12-25\n"
+    );
+
+    let run = py_args(&host, &["-c", "import dateutil"]).await;
+    assert_eq!(run.outcome.exit_code, Some(1));
+    assert!(
+        run.stderr.contains("No module named 'dateutil'"),
+        "{}",
+        run.stderr
+    );
 }
