@@ -46,7 +46,11 @@ impl Builtin {
         if !is_plain_name(name) {
             return Ok(None);
         }
-        let base = dir.join(name);
+        // Mounts need absolute host paths; a relative directory is taken from the working directory.
+        let base = std::path::absolute(dir.join(name)).map_err(|e| Error::Builtin {
+            path: dir.join(name),
+            problem: format!("has no absolute path: {e}"),
+        })?;
         if !base.is_dir() {
             return Ok(None);
         }
@@ -163,6 +167,27 @@ mod tests {
         assert_eq!(guest, ["/etc", "/python"]);
         let policy = py.policy(RuntimePolicy::default());
         assert_eq!(policy.capabilities.mounts, py.mounts);
+    }
+
+    /// A relative built-ins directory still yields absolute mount paths (what the capability policy requires).
+    #[test]
+    fn relative_directory_gives_absolute_mounts() {
+        let dir = layout();
+        let cwd = std::env::current_dir().unwrap();
+        let relative = pathdiff(dir.path(), &cwd);
+        let py = Builtin::find(&relative, "python").unwrap().unwrap();
+        assert!(py.component.is_absolute(), "{}", py.component.display());
+        assert!(py.mounts.iter().all(|m| m.host_path.is_absolute()));
+    }
+
+    /// `to` relative to `from` through `..` components.
+    fn pathdiff(to: &Path, from: &Path) -> PathBuf {
+        let ups = from.components().count() - 1;
+        let mut rel = PathBuf::new();
+        for _ in 0..ups {
+            rel.push("..");
+        }
+        rel.join(to.strip_prefix("/").unwrap())
     }
 
     /// Unknown names are `None`; a directory without a component is an error naming the file.
