@@ -63,6 +63,11 @@ pub mod reasons {
     pub const UNSCHEDULABLE: &str = "Unschedulable";
     /// A Workflow failed validation.
     pub const WORKFLOW_INVALID: &str = "WorkflowInvalid";
+    /// A Workflow passed validation (reason of its `Ready` condition).
+    pub const WORKFLOW_VALID: &str = "WorkflowValid";
+    /// A Workflow ended Failed because a step failed, was cancelled or was skipped (even a step with
+    /// `continueOnError`); the message names those steps.
+    pub const STEP_FAILED: &str = "StepFailed";
     /// A Workflow step was skipped because a step it needs did not succeed.
     pub const DEPENDENCY_FAILED: &str = "DependencyFailed";
     /// A `${{ ... }}` expression could not be resolved.

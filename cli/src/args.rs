@@ -46,6 +46,10 @@ pub struct LocalArgs {
 pub enum LocalCommand {
     /// Validate a Run and execute it locally, in a fresh instance of its runtime's component.
     ///
+    /// Given a Workflow manifest, runs its steps as Runs in dependency order with the engine the
+    /// controller uses, prints each step's output prefixed with its id, then a summary, and exits 0
+    /// only if the Workflow succeeded. --component then serves every runtime its steps name.
+    ///
     /// The built-in python runtime is found in the built-ins directory (--builtins); any other
     /// runtime, a custom one or bash until it ships, is given with --component.
     ///
@@ -56,13 +60,14 @@ pub enum LocalCommand {
     ///   krt local run -f examples/hello-wasm.yaml --component greet.wasm
     ///   krt local run --runtime greet --component greet.wasm --env GREETING=Hi -- world
     ///   krt local run -q --runtime greet --component greet.wasm -- world
+    ///   krt local run -f examples/hello-workflow.yaml --component greet.wasm --set who=you
     Run(LocalRunArgs),
 }
 
 /// `krt local run`.
 #[derive(Debug, Args)]
 pub struct LocalRunArgs {
-    /// A Run manifest (YAML or JSON); `-` reads it from stdin.
+    /// A Run or Workflow manifest (YAML or JSON); `-` reads it from stdin.
     #[arg(short = 'f', long = "filename", conflicts_with_all = ["runtime", "script"])]
     pub file: Option<PathBuf>,
     /// Runtime to execute on, when no manifest is given.
@@ -74,6 +79,9 @@ pub struct LocalRunArgs {
     /// Environment variable of the Run (`NAME=VALUE`, repeatable), when no manifest is given.
     #[arg(long = "env", value_name = "NAME=VALUE", conflicts_with = "file")]
     pub env: Vec<String>,
+    /// Input of a Workflow (`NAME=VALUE`, repeatable); overrides the manifest's `arguments`.
+    #[arg(long = "set", value_name = "NAME=VALUE", requires = "file")]
+    pub set: Vec<String>,
     /// The wasm component (`.wasm`, a `wasi:cli/command`) that implements the Run's runtime,
     /// instead of the built-in runtime of that name.
     #[arg(long, value_name = "FILE.wasm")]

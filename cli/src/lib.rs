@@ -4,6 +4,7 @@
 //! - [`args`]: the clap definitions of every command (also rendered into `docs/reference/cli.md`).
 //! - `manifest`: reading kruntimes objects from YAML or JSON files and stdin.
 //! - `local`: `krt local`, the embedded mode that runs Runs on this machine without a cluster.
+//! - `local_workflow`: `krt local run` of a Workflow, driving the `kruntimes-workflow` engine.
 //! - `runtimes`: finding a runtime's component (`--component`, or a built-in runtime).
 //! - `status`: the engine's outcome as a Run `status`, and its summary.
 //! - `validate`: `krt validate`, the API's validation rules applied offline.
@@ -12,6 +13,7 @@
 
 pub mod args;
 mod local;
+mod local_workflow;
 mod manifest;
 mod runtimes;
 mod status;
@@ -57,7 +59,10 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<ExitCode> {
     use args::{Command, LocalCommand};
     match cli.command {
         Command::Local(local) => match local.command {
-            LocalCommand::Run(run) => local::run(&run, out),
+            LocalCommand::Run(run) => match local_workflow::from_args(&run)? {
+                Some(workflow) => local_workflow::run(workflow, &run, out),
+                None => local::run(&run, out),
+            },
         },
         Command::Validate(v) => validate::run(&v, out),
         Command::Version => {

@@ -220,7 +220,7 @@ async fn execute(
 }
 
 /// Where precompiled components are kept between invocations.
-fn cache_dir(flag: Option<&Path>) -> PathBuf {
+pub(crate) fn cache_dir(flag: Option<&Path>) -> PathBuf {
     if let Some(dir) = flag {
         return dir.to_path_buf();
     }

@@ -2,6 +2,7 @@
 
 use std::io::Read;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use anyhow::{Context, Result, bail};
 use kruntimes_api::v1alpha1::{Run, Runtime, Workflow};
@@ -27,14 +28,22 @@ impl Object {
     }
 }
 
+/// Stdin's text, once read: `krt local run -f -` looks at the manifest's kind (Run or Workflow)
+/// before the path that runs it reads the manifest again.
+static STDIN: OnceLock<String> = OnceLock::new();
+
 /// Reads a file (`-` for stdin) holding one or more `---`-separated YAML or JSON documents.
+/// Stdin is read once; later calls return the same text.
 pub(crate) fn read_text(path: &Path) -> Result<String> {
     if path == Path::new("-") {
+        if let Some(s) = STDIN.get() {
+            return Ok(s.clone());
+        }
         let mut s = String::new();
         std::io::stdin()
             .read_to_string(&mut s)
             .context("reading stdin")?;
-        Ok(s)
+        Ok(STDIN.get_or_init(|| s).clone())
     } else {
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
     }

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use kruntimes_api::validation::{validate_run, validate_runtime, validate_workflow};
+use kruntimes_api::validation::{validate_run, validate_runtime};
 
 use crate::args::ValidateArgs;
 use crate::manifest::{self, Object};
@@ -17,7 +17,8 @@ pub(crate) fn run(args: &ValidateArgs, out: &mut dyn std::io::Write) -> Result<E
             let result = match object {
                 Object::Run(r) => validate_run(r),
                 Object::Runtime(r) => validate_runtime(r),
-                Object::Workflow(w) => validate_workflow(w),
+                // The API's rules plus the expression rules, which need the step graph.
+                Object::Workflow(w) => kruntimes_workflow::validate(w),
             };
             match result {
                 Ok(()) => writeln!(out, "{origin}: {} is valid", object.describe())?,

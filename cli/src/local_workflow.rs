@@ -1,0 +1,423 @@
+//! `krt local run -f workflow.yaml`: a Workflow on this machine, driven by the engine the controller
+//! uses ([`kruntimes_workflow::reconcile`]), with the steps' Runs executed by the local host engine.
+//!
+//! The driver plays the cluster's part: it keeps the child Runs in memory, creates the ones the plan
+//! asks for, executes them (up to the host's concurrency, the rest wait `Pending` as they would for
+//! a pod), cancels the ones the plan names, and reconciles again whenever a Run ends, the Workflow's
+//! deadline comes, or Ctrl-C sets `cancelRequested`. Each step's output is printed when it ends,
+//! every line prefixed with `[step-id]`; then a summary, or the Workflow object with `-o`.
+//! Local mode does not retry Runs (`retryPolicy` is ignored, as by `krt local run` for a Run).
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use kruntimes_api::consts::reasons;
+use kruntimes_api::v1alpha1::{
+    Run, RunPhase, RunStatus, Time, Workflow, WorkflowPhase, WorkflowStatus,
+};
+use kruntimes_host::{Engine, EngineConfig, Manager, ManagerConfig, Metrics, Outcome, RunHandle};
+use kruntimes_workflow::{Plan, reconcile, validate};
+use tokio::task::JoinSet;
+
+use crate::args::{LocalRunArgs, OutputFormat};
+use crate::manifest::{self, Object};
+use crate::{local, runtimes, status};
+
+/// The Workflow `krt local run` was given, with `--set` applied, or `None` when the manifest is not a
+/// single Workflow (the Run path then reads it and reports its own errors).
+pub(crate) fn from_args(args: &LocalRunArgs) -> Result<Option<Workflow>> {
+    let Some(path) = &args.file else {
+        return Ok(None);
+    };
+    let origin = path.display().to_string();
+    let mut objects = manifest::parse(&origin, &manifest::read_text(path)?)?;
+    let single_workflow = matches!(objects.as_slice(), [Object::Workflow(_)]);
+    let (true, Some(Object::Workflow(workflow))) = (single_workflow, objects.pop()) else {
+        if !args.set.is_empty() {
+            bail!(
+                "--set gives the inputs of a Workflow, and {origin} does not hold exactly one Workflow"
+            );
+        }
+        return Ok(None);
+    };
+    let mut workflow = *workflow;
+    for pair in &args.set {
+        let (name, value) = pair
+            .split_once('=')
+            .with_context(|| format!("--set {pair:?}: expected NAME=VALUE"))?;
+        workflow
+            .spec
+            .arguments
+            .insert(name.to_owned(), value.to_owned());
+    }
+    Ok(Some(workflow))
+}
+
+/// Runs `workflow` to its end and reports it.
+pub(crate) fn run(
+    workflow: Workflow,
+    args: &LocalRunArgs,
+    out: &mut dyn Write,
+) -> Result<ExitCode> {
+    if let Err(errors) = validate(&workflow) {
+        bail!("the Workflow is invalid:\n{errors}");
+    }
+    let names: BTreeSet<&str> = workflow
+        .spec
+        .steps
+        .iter()
+        .map(|s| s.run.runtime.as_str())
+        .collect();
+    let mut resolved = Vec::new();
+    for name in names {
+        let r = runtimes::resolve(name, args.component.as_deref(), args.builtins.as_deref())?;
+        resolved.push((name.to_owned(), r));
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let state = tempfile::Builder::new()
+            .prefix("krt-local-")
+            .tempdir()
+            .context("creating a workspace directory")?;
+        let mut config = ManagerConfig::in_dir(state.path());
+        config.cache_dir = local::cache_dir(args.cache_dir.as_deref());
+        let manager = Manager::new(
+            Engine::new(EngineConfig::default())?,
+            config,
+            Metrics::default(),
+        )?;
+        for (name, r) in resolved {
+            manager
+                .register_runtime(&name, r.component, r.policy)
+                .await
+                .with_context(|| format!("loading the component of runtime {name:?}"))?;
+        }
+        // Guest output goes to stdout, unless the object itself is printed there.
+        let mut logs_to_stderr = std::io::stderr();
+        let logs: &mut dyn Write = if args.output.is_some() {
+            &mut logs_to_stderr
+        } else {
+            &mut *out
+        };
+        let done = drive(&manager, workflow, logs).await?;
+        report(&done, args, out)
+    })
+}
+
+/// What an execution task returns when its Run ends.
+struct Ended {
+    index: usize,
+    handle: RunHandle,
+    outcome: Arc<Outcome>,
+    started: jiff::Timestamp,
+    finished: jiff::Timestamp,
+}
+
+/// Reconciles `workflow` against `manager` until it is terminal and no Run is active; returns it
+/// with its final status. Step output is written to `logs` as each step ends.
+pub(crate) async fn drive(
+    manager: &Manager,
+    mut workflow: Workflow,
+    logs: &mut dyn Write,
+) -> Result<Workflow> {
+    let namespace = workflow
+        .metadata
+        .namespace
+        .clone()
+        .unwrap_or_else(|| "local".to_owned());
+    let capacity = manager.health().capacity.max(1);
+    // The child Runs, as the engine observes them, and beside each its step and active execution.
+    let mut runs: Vec<Run> = Vec::new();
+    let mut steps: Vec<String> = Vec::new();
+    let mut handles: Vec<Option<RunHandle>> = Vec::new();
+    let mut queued: VecDeque<usize> = VecDeque::new();
+    let mut running: JoinSet<Ended> = JoinSet::new();
+    let mut interrupted = false;
+
+    loop {
+        let plan: Plan = reconcile(&workflow, &runs, jiff::Timestamp::now());
+        workflow.status = Some(plan.status.clone());
+        // Whether this pass ended a child without an execution ending (reconcile again at once).
+        let mut changed = false;
+
+        for name in &plan.cancel {
+            let Some(i) = runs
+                .iter()
+                .position(|r| r.metadata.name.as_deref() == Some(name))
+            else {
+                continue;
+            };
+            runs[i].spec.cancel_requested = Some(true);
+            match &handles[i] {
+                Some(handle) => manager.cancel(handle.id())?,
+                None if !runs[i].phase().is_terminal() => {
+                    // Never started: a pending Run that is cancelled ends without starting.
+                    queued.retain(|&q| q != i);
+                    runs[i].status = Some(ended_without_start(
+                        RunPhase::Cancelled,
+                        reasons::CANCELLED,
+                        "cancelled before it started",
+                    ));
+                    changed = true;
+                }
+                None => {}
+            }
+        }
+        for create in &plan.create {
+            if runs
+                .iter()
+                .any(|r| r.metadata.name.as_deref() == Some(&create.name))
+            {
+                continue;
+            }
+            runs.push(create.to_run(Some(&namespace)));
+            steps.push(create.step.clone());
+            handles.push(None);
+            queued.push_back(runs.len() - 1);
+        }
+        while running.len() < capacity
+            && let Some(i) = queued.pop_front()
+        {
+            let name = runs[i].metadata.name.clone().unwrap_or_default();
+            let started = jiff::Timestamp::now();
+            let handle = local::to_run_spec(&runs[i], &name)
+                .and_then(|spec| manager.execute(spec).map_err(anyhow::Error::from));
+            match handle {
+                Ok(handle) => {
+                    runs[i].status = Some(RunStatus {
+                        phase: RunPhase::Running,
+                        attempt: Some(1),
+                        start_time: Some(Time(started)),
+                        ..RunStatus::default()
+                    });
+                    handles[i] = Some(handle.clone());
+                    let mut handle = handle;
+                    running.spawn(async move {
+                        let outcome = handle.wait().await;
+                        Ended {
+                            index: i,
+                            handle,
+                            outcome,
+                            started,
+                            finished: jiff::Timestamp::now(),
+                        }
+                    });
+                }
+                Err(e) => {
+                    // What local mode cannot run (a Secret reference, a git source) fails the step.
+                    runs[i].status = Some(ended_without_start(
+                        RunPhase::Failed,
+                        reasons::INVALID_SPEC,
+                        &format!("{e:#}"),
+                    ));
+                    changed = true;
+                }
+            }
+        }
+
+        if changed {
+            continue;
+        }
+        if plan.is_done() && running.is_empty() {
+            return Ok(workflow);
+        }
+        if running.is_empty() && plan.requeue_after.is_none() {
+            bail!(
+                "internal error: the Workflow waits, but no Run is active: {:?}",
+                workflow.status.as_ref().and_then(|s| s.message.clone())
+            );
+        }
+        let deadline = plan.requeue_after;
+        let mut ended = Vec::new();
+        tokio::select! {
+            Some(first) = running.join_next(), if !running.is_empty() => {
+                ended.push(first.context("a Run's task failed")?);
+                // Take every other Run that ended meanwhile: one reconcile for all of them.
+                while let Some(next) = running.try_join_next() {
+                    ended.push(next.context("a Run's task failed")?);
+                }
+            }
+            _ = tokio::time::sleep(deadline.unwrap_or_default()), if deadline.is_some() => {}
+            _ = tokio::signal::ctrl_c(), if !interrupted => {
+                interrupted = true;
+                workflow.spec.cancel_requested = Some(true);
+            }
+        }
+        for e in ended {
+            print_logs(logs, &steps[e.index], &e.handle)?;
+            manager.forget(e.handle.id()).await?;
+            handles[e.index] = None;
+            runs[e.index].status = Some(status::from_outcome(&e.outcome, e.started, e.finished));
+        }
+    }
+}
+
+/// The status of a Run that ended without executing.
+fn ended_without_start(phase: RunPhase, reason: &str, message: &str) -> RunStatus {
+    let now = Time(jiff::Timestamp::now());
+    RunStatus {
+        phase,
+        reason: Some(reason.to_owned()),
+        message: Some(message.to_owned()),
+        completion_time: Some(now),
+        ..RunStatus::default()
+    }
+}
+
+/// Writes a step's stdout and stderr, each line prefixed with `[step]`; stderr goes to our stderr.
+fn print_logs(logs: &mut dyn Write, step: &str, handle: &RunHandle) -> Result<()> {
+    let stdout = handle.stdout().contents();
+    for line in String::from_utf8_lossy(&stdout).lines() {
+        writeln!(logs, "[{step}] {line}")?;
+    }
+    logs.flush()?;
+    let stderr = handle.stderr().contents();
+    let mut err = std::io::stderr();
+    for line in String::from_utf8_lossy(&stderr).lines() {
+        writeln!(err, "[{step}] {line}")?;
+    }
+    Ok(())
+}
+
+/// Prints the result and gives the exit status: 0 only for Succeeded.
+fn report(workflow: &Workflow, args: &LocalRunArgs, out: &mut dyn Write) -> Result<ExitCode> {
+    let status = workflow.status.clone().unwrap_or_default();
+    match args.output {
+        Some(OutputFormat::Json) => writeln!(out, "{}", serde_json::to_string_pretty(workflow)?)?,
+        Some(OutputFormat::Yaml) => write!(out, "{}", serde_yaml::to_string(workflow)?)?,
+        None if args.quiet => {}
+        None => print_summary(out, &status)?,
+    }
+    Ok(if status.phase == WorkflowPhase::Succeeded {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// The summary after the steps' output: phase, message, one line per step, the outputs.
+pub(crate) fn print_summary(w: &mut dyn Write, s: &WorkflowStatus) -> Result<()> {
+    writeln!(w, "---")?;
+    writeln!(w, "phase:    {:?}", s.phase)?;
+    if let Some(message) = &s.message {
+        writeln!(w, "message:  {message}")?;
+    }
+    if let (Some(start), Some(end)) = (&s.start_time, &s.completion_time) {
+        let ms = end.0.duration_since(start.0).as_millis();
+        writeln!(w, "duration: {ms} ms")?;
+    }
+    let width = s.steps.iter().map(|st| st.id.len()).max().unwrap_or(0);
+    for st in &s.steps {
+        let mut line = format!(
+            "step:     {:<width$}  {:<9}",
+            st.id,
+            format!("{:?}", st.phase)
+        );
+        match (&st.reason, &st.message) {
+            (Some(r), Some(m)) if st.phase != WorkflowPhase::Succeeded => {
+                line.push_str(&format!("  {r}: {m}"));
+            }
+            (Some(r), None) if st.phase != WorkflowPhase::Succeeded => {
+                line.push_str(&format!("  {r}"));
+            }
+            _ => {}
+        }
+        if !st.outputs.is_empty() {
+            let outputs: Vec<String> = st.outputs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            line.push_str(&format!("  outputs: {}", outputs.join(" ")));
+        }
+        writeln!(w, "{}", line.trim_end())?;
+    }
+    let outputs: &BTreeMap<String, String> = &s.outputs;
+    for (k, v) in outputs {
+        writeln!(w, "output:   {k}={v}")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn args(extra: &[&str]) -> LocalRunArgs {
+        let mut argv = vec!["krt", "local", "run"];
+        argv.extend_from_slice(extra);
+        match crate::Cli::parse_from(argv).command {
+            crate::args::Command::Local(l) => match l.command {
+                crate::args::LocalCommand::Run(r) => r,
+            },
+            _ => unreachable!(),
+        }
+    }
+
+    fn manifest(text: &str) -> String {
+        let dir = std::env::temp_dir().join(format!("krt-wf-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!(
+            "{:x}.yaml",
+            text.len() * 31 + text.bytes().map(usize::from).sum::<usize>()
+        ));
+        std::fs::write(&path, text).unwrap();
+        path.to_string_lossy().into_owned()
+    }
+
+    const WF: &str = "apiVersion: kruntimes.io/v1alpha1\nkind: Workflow\nmetadata: {name: w}\nspec:\n  inputs: [{name: who, default: x}]\n  arguments: {who: manifest}\n  steps: [{id: a, runtime: greet}]\n";
+
+    /// `--set` fills the Workflow's arguments, overriding the manifest's; a Run manifest is left to
+    /// the Run path; `--set` without a Workflow is refused.
+    #[test]
+    fn set_fills_arguments_and_only_applies_to_workflows() {
+        let path = manifest(WF);
+        let wf = from_args(&args(&["-f", &path, "--set", "who=flag", "--set", "x=a=b"]))
+            .unwrap()
+            .unwrap();
+        assert_eq!(wf.spec.arguments["who"], "flag");
+        assert_eq!(wf.spec.arguments["x"], "a=b");
+        let err = from_args(&args(&["-f", &path, "--set", "novalue"])).unwrap_err();
+        assert!(err.to_string().contains("expected NAME=VALUE"), "{err}");
+
+        let run = manifest(
+            "apiVersion: kruntimes.io/v1alpha1\nkind: Run\nmetadata: {name: r}\nspec: {runtime: greet}\n",
+        );
+        assert!(from_args(&args(&["-f", &run])).unwrap().is_none());
+        let err = from_args(&args(&["-f", &run, "--set", "a=b"])).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("does not hold exactly one Workflow"),
+            "{err}"
+        );
+    }
+
+    /// The summary names each step with its phase, the reason of a failure and its outputs.
+    #[test]
+    fn the_summary_lists_steps_reasons_and_outputs() {
+        let status: WorkflowStatus = serde_json::from_value(serde_json::json!({
+            "phase": "Failed",
+            "message": "step \"b\" Failed (ExitCode): exit code 2",
+            "steps": [
+                {"id": "a", "phase": "Succeeded", "reason": "Succeeded", "outputs": {"k": "v"}},
+                {"id": "bb", "phase": "Failed", "reason": "ExitCode", "message": "exit code 2"},
+                {"id": "c", "phase": "Skipped", "reason": "DependencyFailed"}
+            ],
+            "outputs": {"o": "1"}
+        }))
+        .unwrap();
+        let mut buf = Vec::new();
+        print_summary(&mut buf, &status).unwrap();
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            "---\nphase:    Failed\nmessage:  step \"b\" Failed (ExitCode): exit code 2\n\
+             step:     a   Succeeded  outputs: k=v\n\
+             step:     bb  Failed     ExitCode: exit code 2\n\
+             step:     c   Skipped    DependencyFailed\n\
+             output:   o=1\n"
+        );
+    }
+}

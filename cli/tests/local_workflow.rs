@@ -1,0 +1,306 @@
+//! `krt local run -f workflow.yaml` end to end: the real binary, the Workflow engine, the real host
+//! engine and the example `greet` component (plus the `spin_forever` test guest), as a user runs it.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a panic is the failure report"
+)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn component(name: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../runtimes/target/wasm32-wasip2/release")
+        .join(format!("{name}.wasm"));
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo xtask build-guests`",
+        path.display()
+    );
+    path.to_string_lossy().into_owned()
+}
+
+fn krt(args: &[&str]) -> Output {
+    let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("krt-cache");
+    Command::new(env!("CARGO_BIN_EXE_krt"))
+        .args(args)
+        .env("XDG_CACHE_HOME", cache)
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn manifest(name: &str, text: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// The example Workflow runs its steps in dependency order, passes outputs through expressions,
+/// prints each step's output prefixed with its id, then a summary, and exits 0.
+#[test]
+fn the_example_workflow_runs_and_passes_outputs() {
+    let out = krt(&[
+        "local",
+        "run",
+        "-f",
+        "../examples/hello-workflow.yaml",
+        "--component",
+        &component("greet"),
+        "--set",
+        "who=you",
+    ]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("[hello] Hello, you!\n"), "{stdout}");
+    assert!(
+        stdout.contains("[again] Hello again, you!\n[again] Hello again, kruntimes!\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("[shout] HEY, you!\n"), "{stdout}");
+    let hello = stdout.find("[hello]").unwrap();
+    assert!(hello < stdout.find("[again]").unwrap() && hello < stdout.find("[shout]").unwrap());
+    assert!(stdout.contains("phase:    Succeeded\n"), "{stdout}");
+    assert!(
+        stdout.contains("step:     again  Succeeded  outputs: greeted=you,kruntimes\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("output:   greeted=you,kruntimes\n"),
+        "{stdout}"
+    );
+}
+
+/// `-o json` prints the Workflow with its status: phase, conditions, times, each step's phase, Run
+/// name and outputs, and the Workflow's outputs; the steps' output goes to stderr.
+#[test]
+fn json_output_is_the_workflow_with_its_status() {
+    let out = krt(&[
+        "local",
+        "run",
+        "-o",
+        "json",
+        "-f",
+        "../examples/hello-workflow.yaml",
+        "--component",
+        &component("greet"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let wf: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let status = &wf["status"];
+    assert_eq!(wf["kind"], "Workflow");
+    assert_eq!(status["phase"], "Succeeded");
+    assert_eq!(status["stepCount"], 3);
+    assert_eq!(status["outputs"]["greeted"], "world,kruntimes");
+    assert!(status["startTime"].is_string() && status["completionTime"].is_string());
+    let conditions = status["conditions"].as_array().unwrap();
+    assert!(
+        conditions
+            .iter()
+            .any(|c| c["type"] == "Completed" && c["status"] == "True")
+    );
+    assert!(
+        conditions
+            .iter()
+            .any(|c| c["type"] == "Ready" && c["reason"] == "WorkflowValid")
+    );
+    let steps = status["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 3);
+    for step in steps {
+        assert_eq!(step["phase"], "Succeeded", "{step}");
+        let run = step["runName"].as_str().unwrap();
+        assert!(run.starts_with(&format!("hello-workflow-{}-", step["id"].as_str().unwrap())));
+    }
+    assert_eq!(steps[0]["outputs"]["greeted"], "world");
+    assert!(text(&out.stderr).contains("[hello] Hello, world!"));
+}
+
+/// A failing step skips the step that needs it, the independent branch still runs, and the
+/// Workflow ends Failed with a non-zero exit status.
+#[test]
+fn a_failing_step_skips_its_dependents_and_fails_the_workflow() {
+    let path = manifest(
+        "failing-workflow.yaml",
+        "apiVersion: kruntimes.io/v1alpha1\nkind: Workflow\nmetadata: {name: f}\nspec:\n  steps:\n  \
+         - {id: broken, runtime: greet}\n  - {id: after, runtime: greet, needs: [broken], args: [x]}\n  \
+         - {id: other, runtime: greet, args: [y]}\n",
+    );
+    let out = krt(&[
+        "local",
+        "run",
+        "-f",
+        &path,
+        "--component",
+        &component("greet"),
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("[other] Hello, y!"), "{stdout}");
+    assert!(!stdout.contains("[after]"), "{stdout}");
+    assert!(stdout.contains("phase:    Failed\n"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "step:     after   Skipped    DependencyFailed: needs step \"broken\", which ended Failed (ExitCode)"
+        ),
+        "{stdout}"
+    );
+    assert!(text(&out.stderr).contains("[broken] usage: greet NAME..."));
+}
+
+/// An invalid Workflow is refused before any Run, naming the rule: a cycle shows its path.
+#[test]
+fn an_invalid_workflow_runs_nothing_and_names_the_cycle() {
+    let path = manifest(
+        "cyclic-workflow.yaml",
+        "apiVersion: kruntimes.io/v1alpha1\nkind: Workflow\nmetadata: {name: c}\nspec:\n  steps:\n  \
+         - {id: a, runtime: greet, needs: [b], args: [x]}\n  - {id: b, runtime: greet, needs: [a], args: [y]}\n",
+    );
+    let out = krt(&[
+        "local",
+        "run",
+        "-f",
+        &path,
+        "--component",
+        &component("greet"),
+    ]);
+    assert!(!out.status.success());
+    assert_eq!(text(&out.stdout), "");
+    assert!(
+        text(&out.stderr).contains("spec.steps: dependency cycle: a -> b -> a"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// The Workflow's timeoutSeconds cancels the running step, skips the rest, and fails the Workflow
+/// with reason Timeout.
+#[test]
+fn the_workflow_deadline_stops_a_running_step() {
+    let path = manifest(
+        "timeout-workflow.yaml",
+        "apiVersion: kruntimes.io/v1alpha1\nkind: Workflow\nmetadata: {name: t}\nspec:\n  timeoutSeconds: 1\n  steps:\n  \
+         - {id: spin, runtime: spin}\n  - {id: next, runtime: spin, needs: [spin]}\n",
+    );
+    let out = krt(&[
+        "local",
+        "run",
+        "-o",
+        "json",
+        "-f",
+        &path,
+        "--component",
+        &component("spin_forever"),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let wf: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let status = &wf["status"];
+    assert_eq!(status["phase"], "Failed");
+    let completed = status["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == "Completed")
+        .unwrap();
+    assert_eq!(completed["reason"], "Timeout");
+    assert_eq!(status["steps"][0]["phase"], "Cancelled");
+    assert_eq!(status["steps"][1]["phase"], "Skipped");
+    assert_eq!(status["steps"][1]["reason"], "Timeout");
+}
+
+/// A Workflow manifest read from stdin (`-f -`) runs like a file: the kind is read once and kept.
+#[test]
+fn a_workflow_runs_from_stdin() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("krt-cache");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_krt"))
+        .args([
+            "local",
+            "run",
+            "-q",
+            "-f",
+            "-",
+            "--component",
+            &component("greet"),
+        ])
+        .env("XDG_CACHE_HOME", cache)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            b"apiVersion: kruntimes.io/v1alpha1\nkind: Workflow\nmetadata: {name: s}\nspec:\n  steps: [{id: only, runtime: greet, args: [stdin]}]\n",
+        )
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout).lines().next(),
+        Some("[only] Hello, stdin!"),
+        "-q prints the steps' output only"
+    );
+}
+
+/// `krt validate` applies the expression rules to Workflows, naming the field and the expression.
+#[test]
+fn validate_reports_expression_errors() {
+    let path = manifest(
+        "bad-expression-workflow.yaml",
+        "apiVersion: kruntimes.io/v1alpha1\nkind: Workflow\nmetadata: {name: e}\nspec:\n  steps:\n  \
+         - {id: a, runtime: greet, args: [x]}\n  - {id: b, runtime: greet, args: [\"${{ steps.a.outputs.k }}\"]}\n",
+    );
+    let out = krt(&["validate", "-f", &path]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stdout).contains(
+            "spec.steps[1].args[0]: ${{ steps.a.outputs.k }}: step \"b\" does not need step \"a\""
+        ),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+/// What local mode cannot run (here a git source) fails that step with InvalidSpec and the field,
+/// without stopping the independent steps.
+#[test]
+fn a_step_local_mode_cannot_run_fails_with_invalid_spec() {
+    let path = manifest(
+        "git-workflow.yaml",
+        "apiVersion: kruntimes.io/v1alpha1\nkind: Workflow\nmetadata: {name: g}\nspec:\n  steps:\n  \
+         - {id: git, runtime: greet, source: {repoURL: \"https://example.com/r.git\"}}\n  \
+         - {id: fine, runtime: greet, args: [z]}\n",
+    );
+    let out = krt(&[
+        "local",
+        "run",
+        "-o",
+        "json",
+        "-f",
+        &path,
+        "--component",
+        &component("greet"),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let wf: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let steps = &wf["status"]["steps"];
+    assert_eq!(steps[0]["phase"], "Failed");
+    assert_eq!(steps[0]["reason"], "InvalidSpec");
+    assert!(
+        steps[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("spec.source.repoURL"),
+        "{steps}"
+    );
+    assert_eq!(steps[1]["phase"], "Succeeded");
+}
