@@ -8,6 +8,7 @@
 //!
 //! Set `KRUNTIMES_PYTHON_VARIANTS=name=DIR,...` to compare other builds of the runtime (each `DIR` a built-in
 //! runtime directory written by `runtimes/python/build.py --out DIR`); the shipped one is always measured first.
+//! `KRUNTIMES_BENCH_KEEP_RESIDENT=BYTES` overrides the engine's `keep_resident_bytes` (0: unmap dirty pages).
 //! `KRUNTIMES_PYTHON_BENCH_HELLO_ONLY=1` measures only the `print("hi")` rows (for quick comparisons).
 //! Prints one table per variant plus the native rows; takes about a minute per variant.
 
@@ -108,6 +109,11 @@ fn dir_bytes(dir: &Path) -> u64 {
         .sum()
 }
 
+/// Precompiled components, kept between bench runs (compiling CPython takes seconds).
+fn cache_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/kruntimes-bench-cache")
+}
+
 struct Bench {
     manager: Manager,
     next: usize,
@@ -160,7 +166,7 @@ async fn variant(engine: &Engine, name: &str, dir: &Path, work: &Path) -> Vec<Ro
         engine.clone(),
         ManagerConfig {
             workspace_root: work.join(format!("{name}-workspaces")),
-            cache_dir: work.join("cache"),
+            cache_dir: cache_dir(),
             host: HostConfig::default(),
             max_concurrent_runs: Some(LIVE_SLEEPERS + 8),
         },
@@ -332,8 +338,13 @@ async fn bench() {
     } else {
         tempfile::tempdir().expect("tempdir")
     };
+    let keep_resident = std::env::var("KRUNTIMES_BENCH_KEEP_RESIDENT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(kruntimes_host::engine::DEFAULT_KEEP_RESIDENT);
     let engine = Engine::new(EngineConfig {
         max_concurrent_runs: 128,
+        keep_resident_bytes: keep_resident,
         ..EngineConfig::default()
     })
     .expect("engine");
@@ -363,7 +374,8 @@ async fn bench() {
     println!();
     println!(
         "kruntimes python bench: CPython 3.14 component vs native /usr/bin/python3 ({version}); 2 tokio workers, \
-         pooling allocator, workspaces in {}",
+         pooling allocator (keep resident {} MiB), workspaces in {}",
+        keep_resident >> 20,
         work.path().display()
     );
     println!();
