@@ -379,10 +379,7 @@ async fn bench() {
         work.path().display()
     );
     println!();
-    println!(
-        "{:<46} {:>5} {:>12} {:>12}  {}",
-        "workload", "n", "p50", "p95", ""
-    );
+    println!("{:<46} {:>5} {:>12} {:>12}", "workload", "n", "p50", "p95");
     for r in &rows {
         let (p50, p95) = if r.p50.is_zero() {
             (String::new(), String::new())

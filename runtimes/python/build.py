@@ -1,11 +1,12 @@
 """Builds the kruntimes `python` runtime component with componentize-py.
 
-    python build.py --out DIR [--preload FILE | --preload-all | --no-preload] [--no-stdlib]
+    python build.py --out DIR [--preload FILE | --no-preload] [--no-stdlib]
                     [--requirements FILE --wheels DIR]
 
 Writes a built-in runtime directory (see runtimed's `builtins` module):
 
-    DIR/component.wasm    the component: the interpreter snapshot with the preloaded modules
+    DIR/component.wasm    the component: the interpreter snapshot with the preloaded modules (by
+                          default every stdlib module that imports, see ADR 0005)
     DIR/root/python/      the interpreter's pure-Python standard library, byte for byte the one
                           componentize-py bundles, compiled to .pyc; runtimed mounts it read-only at
                           /python (first on the interpreter's sys.path) so that modules not preloaded
@@ -33,8 +34,9 @@ REPO = HERE.parent.parent
 WIT = REPO / "wit"
 WORLD = "kruntimes:runtime/tool"
 
-# Never preloaded by --preload-all: test suites, GUI and developer tools, modules that need
-# processes, threads or terminals, and modules whose import has side effects.
+# Never preloaded (they stay importable from the /python mount when they work at all): test
+# suites, GUI and terminal tools, the help texts, modules whose import prints or opens a browser,
+# and other platforms' support modules. Modules that fail to import at build time are skipped.
 EXCLUDE_PREFIXES = (
     "test",
     "idlelib",
@@ -50,37 +52,14 @@ EXCLUDE_PREFIXES = (
     "_pyrepl",
     "antigravity",
     "this",
-    "pdb",
-    "pydoc",
     "site",
-    "_sitebuiltins",
-    "multiprocessing",
-    "concurrent",
-    "asyncio",
-    "curses",
-    "dbm",
-    "ctypes",
-    "sqlite3.__main__",
-    "xml.dom.pulldom",
     "webbrowser",
-    "subprocess",
     "_aix_support",
     "_osx_support",
     "_apple_support",
     "_ios_support",
     "_android_support",
     "__main__",
-    "compileall",
-    "py_compile",
-    "zipapp",
-    "code",
-    "codeop",
-    "cProfile",
-    "profile",
-    "pstats",
-    "tabnanny",
-    "trace",
-    "timeit",
 )
 
 
@@ -132,7 +111,7 @@ def stdlib_modules(archive: tarfile.TarFile) -> list[str]:
         if not parts or any(not p.isidentifier() for p in parts):
             continue
         name = ".".join(parts)
-        if any(name == p or name.startswith(p + ".") or name.startswith(p + "_") for p in EXCLUDE_PREFIXES):
+        if any(name == p or name.startswith(p + ".") for p in EXCLUDE_PREFIXES) or parts[-1] == "__main__":
             continue
         if any(p.startswith("test") or p == "tests" for p in parts):
             continue
@@ -250,8 +229,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, required=True, help="output directory (a built-in runtime directory)")
     group = ap.add_mutually_exclusive_group()
-    group.add_argument("--preload", type=Path, default=HERE / "preload.txt", help="modules to preload (default: preload.txt)")
-    group.add_argument("--preload-all", action="store_true", help="preload every stdlib module that imports")
+    group.add_argument("--preload", type=Path, help="preload only the modules listed in FILE (default: every stdlib module)")
     group.add_argument("--no-preload", action="store_true", help="preload nothing beyond the runner")
     ap.add_argument("--no-stdlib", action="store_true", help="do not write the stdlib tree mounted at /python")
     ap.add_argument("--requirements", type=Path, help="requirements file of pure-Python wheels to bundle")
@@ -261,13 +239,13 @@ def main():
         ap.error("--requirements and --wheels go together")
 
     opts.out.mkdir(parents=True, exist_ok=True)
-    archive = bundled_stdlib() if (not opts.no_stdlib or opts.preload_all) else None
-    if opts.preload_all:
-        modules = stdlib_modules(archive)
-    elif opts.no_preload:
+    archive = bundled_stdlib()
+    if opts.no_preload:
         modules = []
-    else:
+    elif opts.preload:
         modules = read_list(opts.preload)
+    else:
+        modules = stdlib_modules(archive)
 
     with tempfile.TemporaryDirectory(prefix="kruntimes-python-") as tmp:
         tmp = Path(tmp)

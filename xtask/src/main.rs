@@ -55,7 +55,7 @@ enum Command {
         /// Directory holding those wheels; no package index is used.
         #[arg(long, requires = "requirements")]
         wheels: Option<PathBuf>,
-        /// Standard library modules to preload (default: runtimes/python/preload.txt).
+        /// Preload only the standard library modules listed in this file (default: all of them).
         #[arg(long)]
         preload: Option<PathBuf>,
     },
