@@ -142,14 +142,14 @@ impl Args {
     }
 }
 
-/// Runs runtimed: builds the engine and the manager, loads every `--component`, binds `--listen` and serves until
-/// `shutdown` resolves, then drains (see [`crate::server`]).
+/// Builds the engine and the run manager and registers the built-in runtimes (`--builtins`) and every
+/// `--component`: everything of [`run`] but serving.
 ///
 /// # Errors
 ///
-/// Engine or manager construction, [`Error::ReadComponent`], a component that does not compile,
-/// [`Error::Bind`], or a server failure.
-pub async fn run(args: Args, shutdown: impl Future<Output = ()>) -> Result<()> {
+/// Engine or manager construction, [`Error::Builtin`], [`Error::ReadComponent`], or a component that does not
+/// compile.
+pub async fn start_manager(args: &Args) -> Result<Manager> {
     let engine = Engine::new(args.engine_config())?;
     let manager = Manager::new(engine, args.manager_config(), Metrics::default())?;
     if let Some(dir) = &args.builtins {
@@ -186,6 +186,19 @@ pub async fn run(args: Args, shutdown: impl Future<Output = ()>) -> Result<()> {
             .await?;
         tracing::info!(name = %component.name, digest = runtime.digest(), "runtime registered");
     }
+    Ok(manager)
+}
+
+/// Runs runtimed: builds the engine and the manager, loads the built-in runtimes and every `--component`
+/// ([`start_manager`]), binds `--listen` and serves until `shutdown` resolves, then drains (see
+/// [`crate::server`]).
+///
+/// # Errors
+///
+/// Engine or manager construction, [`Error::ReadComponent`], a component that does not compile,
+/// [`Error::Bind`], or a server failure.
+pub async fn run(args: Args, shutdown: impl Future<Output = ()>) -> Result<()> {
+    let manager = start_manager(&args).await?;
     let listener = TcpListener::bind(args.listen)
         .await
         .map_err(|source| Error::Bind {
