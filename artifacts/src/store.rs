@@ -1,0 +1,487 @@
+//! Object storage for artifacts: building the client from a Runtime's `artifactStore`, uploading with rollback,
+//! and deleting a Run's objects.
+//!
+//! # Object keys
+//!
+//! `<prefix>/<namespace>/<run-name>/<run-uid>/<attempt>/<object-name>`, where the object name is the artifact's
+//! name, plus `.tar.gz` for a directory. Each segment is one `object_store` path part: a `/` inside a value is
+//! percent-encoded, never a new level. The run UID and attempt make keys unique per execution, so a retried
+//! attempt never overwrites what an earlier one stored.
+//!
+//! # URIs
+//!
+//! `ArtifactRef.uri` is the store's base URI plus the key: `s3://<bucket>/<key>`, `gs://<bucket>/<key>`,
+//! `https://<account>.blob.core.windows.net/<container>/<key>`, `file://<root>/<key>`. A [`Store`] only acts on
+//! URIs under its own base ([`Error::ForeignUri`]), so a forged reference cannot make it touch other objects.
+//!
+//! # Guarantees
+//!
+//! - [`Store::upload`] either returns a reference for every artifact or deletes every object it wrote (including
+//!   the one that failed, which a timed-out request may still have created) and returns [`Error::Upload`], which
+//!   lists any object the rollback could not delete.
+//! - [`Store::delete_run_artifacts`] is idempotent: an object that is already gone counts as deleted.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use kruntimes_api::v1alpha1::run::ArtifactRef;
+use kruntimes_api::v1alpha1::runtime::ArtifactStore;
+use object_store::path::{Path as ObjectPath, PathPart};
+use object_store::{
+    Attribute, Attributes, ObjectStore, ObjectStoreExt, PutMultipartOptions, PutOptions,
+    RetryConfig, WriteMultipart,
+};
+
+use crate::error::{Error, Result};
+use crate::harvest::Harvested;
+
+/// Artifacts up to this size are sent in one request; larger ones as a multipart upload.
+pub const SINGLE_PUT_MAX_BYTES: u64 = 16 * 1024 * 1024;
+/// Part size of multipart uploads (S3's minimum is 5 MiB).
+pub const PART_BYTES: usize = 8 * 1024 * 1024;
+/// Parts in flight per multipart upload: bounds memory to about `PART_BYTES * (this + 1)`.
+const PARTS_IN_FLIGHT: usize = 2;
+
+/// Which execution the artifacts belong to; every field becomes one segment of the object keys.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunIdentity {
+    /// Namespace of the Run.
+    pub namespace: String,
+    /// Name of the Run.
+    pub name: String,
+    /// UID of the Run.
+    pub uid: String,
+    /// Attempt number (`status.attempt`).
+    pub attempt: u32,
+}
+
+/// S3 credentials, read by the caller from the Runtime's `credentialsSecretName`.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct S3Credentials {
+    /// `AWS_ACCESS_KEY_ID`.
+    pub access_key_id: String,
+    /// `AWS_SECRET_ACCESS_KEY`.
+    pub secret_access_key: String,
+    /// `AWS_SESSION_TOKEN`, for temporary credentials.
+    pub session_token: Option<String>,
+}
+
+impl std::fmt::Debug for S3Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the API object cannot hold: secret values and local paths, resolved by the caller.
+///
+/// A backend without credentials here uses the ambient identity from the environment (IRSA / workload
+/// identity / the `AWS_*`, `GOOGLE_*`, `AZURE_*` variables).
+#[derive(Clone, Debug, Default)]
+pub struct StoreSecrets {
+    /// Credentials for `s3`.
+    pub s3: Option<S3Credentials>,
+    /// Service-account key JSON for `gcs`.
+    pub gcs_service_account_key: Option<String>,
+    /// Account key for `azure`.
+    pub azure_account_key: Option<String>,
+    /// Where the `filesystem` store's volume is mounted in this process (required for `filesystem`).
+    pub filesystem_root: Option<PathBuf>,
+}
+
+/// An artifact store: an `object_store` client, the key prefix and the URI base.
+#[derive(Clone, Debug)]
+pub struct Store {
+    inner: Arc<dyn ObjectStore>,
+    prefix: Vec<String>,
+    base_uri: String,
+    /// Whether the backend stores attributes (content type); the local filesystem does not.
+    attributes: bool,
+}
+
+impl Store {
+    /// Wraps an existing client. `base_uri` (no trailing `/`) is what [`ArtifactRef::uri`] values start with;
+    /// `prefix` is split on `/` into key segments.
+    pub fn new(
+        inner: Arc<dyn ObjectStore>,
+        base_uri: impl Into<String>,
+        prefix: Option<&str>,
+        attributes: bool,
+    ) -> Self {
+        Store {
+            inner,
+            prefix: split_prefix(prefix),
+            base_uri: base_uri.into().trim_end_matches('/').to_owned(),
+            attributes,
+        }
+    }
+
+    /// Builds the client for a Runtime's `artifactStore`.
+    ///
+    /// Exactly one backend must be set (the CRD enforces it; this re-checks). `filesystem` needs
+    /// [`StoreSecrets::filesystem_root`]; its `prefix` is a directory below that root, created if missing.
+    pub fn from_config(config: &ArtifactStore, secrets: &StoreSecrets) -> Result<Self> {
+        let set = [
+            config.s3.is_some(),
+            config.gcs.is_some(),
+            config.azure.is_some(),
+            config.filesystem.is_some(),
+        ];
+        if set.iter().filter(|set| **set).count() != 1 {
+            return Err(Error::Config(
+                "exactly one of s3, gcs, azure and filesystem must be set".to_owned(),
+            ));
+        }
+        if config.filesystem.is_none() {
+            install_crypto_provider();
+        }
+        if let Some(s3) = &config.s3 {
+            let mut builder = match &secrets.s3 {
+                Some(creds) => {
+                    let builder = object_store::aws::AmazonS3Builder::new()
+                        .with_access_key_id(&creds.access_key_id)
+                        .with_secret_access_key(&creds.secret_access_key);
+                    match &creds.session_token {
+                        Some(token) => builder.with_token(token),
+                        None => builder,
+                    }
+                }
+                None => object_store::aws::AmazonS3Builder::from_env(),
+            };
+            builder = builder
+                .with_bucket_name(&s3.bucket)
+                .with_region(s3.region.as_deref().unwrap_or("us-east-1"))
+                .with_retry(retry());
+            if let Some(endpoint) = &s3.endpoint {
+                // object_store addresses buckets by path (`endpoint/bucket`) unless told the endpoint already
+                // names the bucket, so `forcePathStyle` needs no setting here.
+                builder = builder
+                    .with_endpoint(endpoint)
+                    .with_allow_http(endpoint.starts_with("http://"));
+            }
+            let client = builder.build().map_err(|source| Error::Client {
+                backend: "s3",
+                source: Box::new(source),
+            })?;
+            return Ok(Store::new(
+                Arc::new(client),
+                format!("s3://{}", s3.bucket),
+                s3.prefix.as_deref(),
+                true,
+            ));
+        }
+        if let Some(gcs) = &config.gcs {
+            let mut builder = match &secrets.gcs_service_account_key {
+                Some(key) => object_store::gcp::GoogleCloudStorageBuilder::new()
+                    .with_service_account_key(key),
+                None => object_store::gcp::GoogleCloudStorageBuilder::from_env(),
+            };
+            builder = builder.with_bucket_name(&gcs.bucket).with_retry(retry());
+            let client = builder.build().map_err(|source| Error::Client {
+                backend: "gcs",
+                source: Box::new(source),
+            })?;
+            return Ok(Store::new(
+                Arc::new(client),
+                format!("gs://{}", gcs.bucket),
+                gcs.prefix.as_deref(),
+                true,
+            ));
+        }
+        if let Some(azure) = &config.azure {
+            let mut builder = match &secrets.azure_account_key {
+                Some(key) => object_store::azure::MicrosoftAzureBuilder::new().with_access_key(key),
+                None => object_store::azure::MicrosoftAzureBuilder::from_env(),
+            };
+            builder = builder
+                .with_account(&azure.account)
+                .with_container_name(&azure.container)
+                .with_retry(retry());
+            let client = builder.build().map_err(|source| Error::Client {
+                backend: "azure",
+                source: Box::new(source),
+            })?;
+            return Ok(Store::new(
+                Arc::new(client),
+                format!(
+                    "https://{}.blob.core.windows.net/{}",
+                    azure.account, azure.container
+                ),
+                azure.prefix.as_deref(),
+                true,
+            ));
+        }
+        let fs = config.filesystem.as_ref();
+        let Some(root) = &secrets.filesystem_root else {
+            return Err(Error::Config(
+                "the filesystem store needs the path its volume is mounted at".to_owned(),
+            ));
+        };
+        let mut root = root.clone();
+        for part in split_prefix(fs.and_then(|fs| fs.prefix.as_deref())) {
+            if part == "." || part == ".." {
+                return Err(Error::Config(format!(
+                    "filesystem prefix may not contain {part}"
+                )));
+            }
+            root.push(part);
+        }
+        Store::filesystem(root)
+    }
+
+    /// A store in a local directory (created if missing), with `file://` URIs and no key prefix.
+    pub fn filesystem(root: impl Into<PathBuf>) -> Result<Self> {
+        let root = root.into();
+        let config_err = |err: std::io::Error| {
+            Error::Config(format!(
+                "cannot use {} as filesystem store: {err}",
+                root.display()
+            ))
+        };
+        std::fs::create_dir_all(&root).map_err(config_err)?;
+        let root = std::fs::canonicalize(&root).map_err(config_err)?;
+        let client = object_store::local::LocalFileSystem::new_with_prefix(&root)
+            .map_err(|source| Error::Client {
+                backend: "filesystem",
+                source: Box::new(source),
+            })?
+            // Removes directories left empty by deletes, so cleaned-up Runs leave no trace.
+            .with_automatic_cleanup(true);
+        let base = format!("file://{}", root.display());
+        Ok(Store::new(Arc::new(client), base, None, false))
+    }
+
+    /// The underlying `object_store` client.
+    pub fn object_store(&self) -> &Arc<dyn ObjectStore> {
+        &self.inner
+    }
+
+    /// The key of `object_name` for `run`.
+    pub fn key(&self, run: &RunIdentity, object_name: &str) -> Result<ObjectPath> {
+        let attempt = run.attempt.to_string();
+        let segments = [
+            run.namespace.as_str(),
+            &run.name,
+            &run.uid,
+            &attempt,
+            object_name,
+        ];
+        if segments
+            .iter()
+            .any(|s| s.is_empty() || *s == "." || *s == "..")
+        {
+            return Err(Error::Config(format!(
+                "cannot build an object key from {run:?} and {object_name:?}: empty, `.` or `..` segment"
+            )));
+        }
+        Ok(self
+            .prefix
+            .iter()
+            .map(String::as_str)
+            .chain(segments)
+            .map(PathPart::from)
+            .collect())
+    }
+
+    /// The URI of `key` in this store.
+    pub fn uri(&self, key: &ObjectPath) -> String {
+        format!("{}/{key}", self.base_uri)
+    }
+
+    /// The key of a URI of this store.
+    pub fn key_of(&self, uri: &str) -> Result<ObjectPath> {
+        let foreign = || Error::ForeignUri {
+            uri: uri.to_owned(),
+            base: self.base_uri.clone(),
+        };
+        let key = uri
+            .strip_prefix(&self.base_uri)
+            .and_then(|rest| rest.strip_prefix('/'))
+            .ok_or_else(foreign)?;
+        let key = ObjectPath::parse(key).map_err(|_| foreign())?;
+        if key.as_ref().is_empty() {
+            return Err(foreign());
+        }
+        Ok(key)
+    }
+
+    /// Uploads every artifact of one execution and returns their references, in the order given.
+    ///
+    /// On any failure, deletes what this call stored and returns [`Error::Upload`] (see the module's
+    /// Guarantees).
+    pub async fn upload(
+        &self,
+        run: &RunIdentity,
+        artifacts: &[Harvested],
+    ) -> Result<Vec<ArtifactRef>> {
+        let mut stored: Vec<ObjectPath> = Vec::with_capacity(artifacts.len());
+        let mut refs = Vec::with_capacity(artifacts.len());
+        for artifact in artifacts {
+            let key = self.key(run, &artifact.object_name())?;
+            let uri = self.uri(&key);
+            if let Err(source) = self.put(&key, artifact).await {
+                stored.push(key);
+                let leftover = self.rollback(&stored).await;
+                return Err(Error::Upload {
+                    name: artifact.name.clone(),
+                    uri,
+                    leftover,
+                    source: Box::new(source),
+                });
+            }
+            stored.push(key);
+            refs.push(ArtifactRef {
+                name: artifact.name.clone(),
+                uri,
+                sha256: artifact.sha256.clone(),
+                size_bytes: i64::try_from(artifact.size).unwrap_or(i64::MAX),
+                media_type: Some(artifact.media_type.to_owned()),
+            });
+        }
+        Ok(refs)
+    }
+
+    /// Deletes the objects of `refs` (for example a Run's `status.artifactRefs`). Idempotent: objects already
+    /// gone are fine. Tries every reference and returns the first error.
+    pub async fn delete_run_artifacts(&self, refs: &[ArtifactRef]) -> Result<()> {
+        let mut first_error = None;
+        for artifact in refs {
+            let result = match self.key_of(&artifact.uri) {
+                Ok(key) => self.delete(&key).await.map_err(|source| Error::Delete {
+                    uri: artifact.uri.clone(),
+                    source: Box::new(source),
+                }),
+                Err(err) => Err(err),
+            };
+            if let Err(err) = result {
+                first_error.get_or_insert(err);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    async fn delete(&self, key: &ObjectPath) -> object_store::Result<()> {
+        match self.inner.delete(key).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Deletes `keys`; returns the URIs that could not be deleted.
+    async fn rollback(&self, keys: &[ObjectPath]) -> Vec<String> {
+        let mut leftover = Vec::new();
+        for key in keys {
+            if self.delete(key).await.is_err() {
+                leftover.push(self.uri(key));
+            }
+        }
+        leftover
+    }
+
+    fn attributes(&self, media_type: &str) -> Attributes {
+        let mut attributes = Attributes::new();
+        if self.attributes {
+            attributes.insert(Attribute::ContentType, media_type.to_owned().into());
+        }
+        attributes
+    }
+
+    async fn put(&self, key: &ObjectPath, artifact: &Harvested) -> object_store::Result<()> {
+        let attributes = self.attributes(artifact.media_type);
+        if let Some(bytes) = artifact.memory() {
+            let options = PutOptions::from(attributes);
+            self.inner
+                .put_opts(key, bytes.clone().into(), options)
+                .await?;
+            return Ok(());
+        }
+        if artifact.size <= SINGLE_PUT_MAX_BYTES {
+            let bytes = read_part(artifact, 0, artifact.size).await?;
+            self.inner
+                .put_opts(key, bytes.into(), PutOptions::from(attributes))
+                .await?;
+            return Ok(());
+        }
+        let upload = self
+            .inner
+            .put_multipart_opts(key, PutMultipartOptions::from(attributes))
+            .await?;
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
+        let mut offset = 0;
+        while offset < artifact.size {
+            let len = (artifact.size - offset).min(PART_BYTES as u64);
+            let part = match read_part(artifact, offset, len).await {
+                Ok(part) => part,
+                Err(err) => {
+                    // Best effort: the upload is abandoned either way; the caller also deletes the key.
+                    let _aborted = writer.abort().await;
+                    return Err(err);
+                }
+            };
+            if let Err(err) = writer.wait_for_capacity(PARTS_IN_FLIGHT).await {
+                let _aborted = writer.abort().await;
+                return Err(err);
+            }
+            writer.write(&part);
+            offset += len;
+        }
+        writer.finish().await?;
+        Ok(())
+    }
+}
+
+/// Reads `len` bytes at `offset` of a spooled artifact on a blocking thread.
+async fn read_part(artifact: &Harvested, offset: u64, len: u64) -> object_store::Result<Bytes> {
+    let generic = |source: Box<dyn std::error::Error + Send + Sync>| object_store::Error::Generic {
+        store: "kruntimes-artifacts spool",
+        source,
+    };
+    let len = usize::try_from(len).map_err(|err| generic(Box::new(err)))?;
+    let Some(file) = artifact.file() else {
+        return artifact
+            .read_range(offset, len)
+            .map_err(|err| generic(Box::new(err)));
+    };
+    let file = file.map_err(|err| generic(Box::new(err)))?;
+    tokio::task::spawn_blocking(move || {
+        let mut buf = vec![0; len];
+        std::os::unix::fs::FileExt::read_exact_at(&file, &mut buf, offset)?;
+        Ok::<_, std::io::Error>(Bytes::from(buf))
+    })
+    .await
+    .map_err(|err| generic(Box::new(err)))?
+    .map_err(|err| generic(Box::new(err)))
+}
+
+/// Makes ring rustls's process-wide crypto provider, unless one is installed already.
+///
+/// object_store's reqwest client is built with `rustls-no-provider` and panics without a process default.
+/// ring is the provider kube uses in this workspace; installing it only when none is set mirrors what kube-client
+/// does for aws-lc-rs, so whichever component comes first wins and both keep working.
+pub fn install_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Fails only if another thread installed one in between, which is just as good.
+        let _installed = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
+/// Retries bounded well below the default three minutes: a Run's terminal status waits on the upload.
+fn retry() -> RetryConfig {
+    RetryConfig {
+        max_retries: 3,
+        retry_timeout: Duration::from_secs(60),
+        ..RetryConfig::default()
+    }
+}
+
+fn split_prefix(prefix: Option<&str>) -> Vec<String> {
+    prefix
+        .unwrap_or_default()
+        .split('/')
+        .filter(|part| !part.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
