@@ -7,33 +7,11 @@
     reason = "test code: a panic is the failure report"
 )]
 
+mod common;
+
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
-fn component(name: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../runtimes/target/wasm32-wasip2/release")
-        .join(format!("{name}.wasm"));
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo xtask build-guests`",
-        path.display()
-    );
-    path.to_string_lossy().into_owned()
-}
-
-fn krt(args: &[&str]) -> Output {
-    let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("krt-cache");
-    Command::new(env!("CARGO_BIN_EXE_krt"))
-        .args(args)
-        .env("XDG_CACHE_HOME", cache)
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use common::{builtins, component, krt, krt_command, text};
 
 /// The example manifest runs, streams the guest's stdout, and reports phase, outputs and grants.
 #[test]
@@ -188,16 +166,6 @@ fn invalid_runs_are_refused_naming_the_field() {
     );
 }
 
-fn builtins() -> String {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtimes/target/builtins");
-    assert!(
-        dir.join("python/component.wasm").exists(),
-        "{} is missing: run `cargo xtask build-guests`",
-        dir.display()
-    );
-    dir.to_string_lossy().into_owned()
-}
-
 /// The built-in python runtime runs the seed-style example with no --component: inline source as the
 /// entrypoint, args, env and an output; the grants show the read-only stdlib mount.
 #[test]
@@ -228,12 +196,10 @@ fn python_script_flags_and_exit_code() {
         "import sys\nprint('args', sys.argv[1:])\nsys.exit(int(sys.argv[1]))\n",
     )
     .unwrap();
-    let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("krt-cache");
-    let out = Command::new(env!("CARGO_BIN_EXE_krt"))
+    let out = krt_command()
         .args(["local", "run", "-q", "--runtime", "python", "--script"])
         .arg(&script)
         .args(["--", "7", "x"])
-        .env("XDG_CACHE_HOME", cache)
         .env("KRUNTIMES_BUILTINS", builtins())
         .output()
         .unwrap();

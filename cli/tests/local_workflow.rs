@@ -7,33 +7,11 @@
     reason = "test code: a panic is the failure report"
 )]
 
+mod common;
+
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
-fn component(name: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../runtimes/target/wasm32-wasip2/release")
-        .join(format!("{name}.wasm"));
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo xtask build-guests`",
-        path.display()
-    );
-    path.to_string_lossy().into_owned()
-}
-
-fn krt(args: &[&str]) -> Output {
-    let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("krt-cache");
-    Command::new(env!("CARGO_BIN_EXE_krt"))
-        .args(args)
-        .env("XDG_CACHE_HOME", cache)
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use common::{component, krt, krt_command, text};
 
 fn manifest(name: &str, text: &str) -> String {
     let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
@@ -217,8 +195,7 @@ fn the_workflow_deadline_stops_a_running_step() {
 fn a_workflow_runs_from_stdin() {
     use std::io::Write;
     use std::process::Stdio;
-    let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("krt-cache");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_krt"))
+    let mut child = krt_command()
         .args([
             "local",
             "run",
@@ -228,7 +205,6 @@ fn a_workflow_runs_from_stdin() {
             "--component",
             &component("greet"),
         ])
-        .env("XDG_CACHE_HOME", cache)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

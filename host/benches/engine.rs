@@ -18,6 +18,9 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{ms, proc_status_kib};
 use kruntimes_host::{
     Engine, EngineConfig, HostConfig, Manager, ManagerConfig, Metrics, RunId, RunSpec,
     RuntimePolicy,
@@ -59,21 +62,6 @@ fn stats(name: impl Into<String>, mut samples: Vec<Duration>, wall: Option<Durat
         p95: at(0.95),
         per_sec: wall.map(|wall| samples.len() as f64 / wall.as_secs_f64()),
     }
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.3} ms", d.as_secs_f64() * 1e3)
-}
-
-/// Fields of /proc/self/status in KiB.
-fn proc_status_kib(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
 }
 
 /// CPU time (user + system) of the thread named `name`, from /proc/self/task/*/stat.

@@ -152,39 +152,40 @@ impl Args {
 pub async fn start_manager(args: &Args) -> Result<Manager> {
     let engine = Engine::new(args.engine_config())?;
     let manager = Manager::new(engine, args.manager_config(), Metrics::default())?;
-    if let Some(dir) = &args.builtins {
-        for builtin in Builtin::all(dir)? {
-            if args.components.iter().any(|c| c.name == builtin.name) {
-                continue;
-            }
-            let bytes = tokio::fs::read(&builtin.component)
-                .await
-                .map_err(|source| Error::ReadComponent {
-                    path: builtin.component.clone(),
-                    source,
-                })?;
-            let runtime = manager
-                .register_runtime(
-                    &builtin.name,
-                    bytes,
-                    builtin.policy(RuntimePolicy::default()),
-                )
-                .await?;
-            tracing::info!(name = %builtin.name, digest = runtime.digest(), mounts = builtin.mounts.len(), "built-in runtime registered");
+    // Built-in runtimes first, each with its read-only mounts; a `--component` of the same name replaces one.
+    let mut runtimes: Vec<(&str, PathBuf, RuntimePolicy)> = Vec::new();
+    let builtins = match &args.builtins {
+        Some(dir) => Builtin::all(dir)?,
+        None => Vec::new(),
+    };
+    for builtin in &builtins {
+        if !args.components.iter().any(|c| c.name == builtin.name) {
+            let policy = builtin.policy(RuntimePolicy::default());
+            runtimes.push((&builtin.name, builtin.component.clone(), policy));
         }
     }
     for component in &args.components {
-        let bytes =
-            tokio::fs::read(&component.path)
-                .await
-                .map_err(|source| Error::ReadComponent {
-                    path: component.path.clone(),
-                    source,
-                })?;
-        let runtime = manager
-            .register_runtime(&component.name, bytes, RuntimePolicy::default())
-            .await?;
-        tracing::info!(name = %component.name, digest = runtime.digest(), "runtime registered");
+        runtimes.push((
+            &component.name,
+            component.path.clone(),
+            RuntimePolicy::default(),
+        ));
+    }
+    for (name, path, policy) in runtimes {
+        let bytes = tokio::fs::read(&path)
+            .await
+            .map_err(|source| Error::ReadComponent {
+                path: path.clone(),
+                source,
+            })?;
+        let mounts = policy.capabilities.mounts.len();
+        let runtime = manager.register_runtime(name, bytes, policy).await?;
+        tracing::info!(
+            name,
+            digest = runtime.digest(),
+            mounts,
+            "runtime registered"
+        );
     }
     Ok(manager)
 }

@@ -18,8 +18,9 @@ pub(crate) fn build(root: &Path) -> Result<()> {
         "cargo",
         &["build", "--release", "--locked", "--workspace"],
     )?;
-    build_python(root)?;
-    build_python_example(root)
+    let inputs = inputs_digest(root)?;
+    build_python(root, &inputs)?;
+    build_python_example(root, &inputs)
 }
 
 /// A custom Python runtime to build (`cargo xtask python-runtime`).
@@ -64,22 +65,34 @@ fn absolute(path: &Path) -> String {
         .into_owned()
 }
 
+/// The built-in python runtime, unless its inputs are unchanged since the last build.
+fn build_python(root: &Path, inputs: &str) -> Result<()> {
+    let out = root.join(BUILTINS_DIR).join("python");
+    if up_to_date(&out, inputs) {
+        eprintln!("python runtime: up to date ({})", out.display());
+        return Ok(());
+    }
+    let build = PythonBuild {
+        out,
+        requirements: None,
+        wheels: None,
+        preload: None,
+    };
+    python_runtime(root, &build)?;
+    write_stamp(&build.out, inputs)
+}
+
 /// The example custom runtime (`runtimes/examples/python-dateutil`): downloads its two pinned wheels
 /// from the package index into `runtimes/target/wheels`, then builds it offline from them.
-fn build_python_example(root: &Path) -> Result<()> {
-    let example = root.join("runtimes/examples/python-dateutil");
-    let requirements = example.join("requirements.txt");
+fn build_python_example(root: &Path, inputs: &str) -> Result<()> {
+    let requirements = root.join("runtimes/examples/python-dateutil/requirements.txt");
     let out = root.join("runtimes/target/examples/python-dateutil");
-    let stamp = out.join(".inputs");
     let inputs = format!(
-        "{}{}",
-        inputs_digest(root)?,
+        "{inputs}{}",
         std::fs::read_to_string(&requirements)
             .with_context(|| format!("reading {}", requirements.display()))?
     );
-    if out.join("component.wasm").exists()
-        && std::fs::read_to_string(&stamp).ok().as_deref() == Some(inputs.as_str())
-    {
+    if up_to_date(&out, &inputs) {
         eprintln!("python-dateutil example runtime: up to date");
         return Ok(());
     }
@@ -101,38 +114,24 @@ fn build_python_example(root: &Path) -> Result<()> {
             &dest,
         ],
     )?;
-    python_runtime(
-        root,
-        &PythonBuild {
-            out: out.clone(),
-            requirements: Some(requirements),
-            wheels: Some(wheels),
-            preload: None,
-        },
-    )?;
-    std::fs::write(&stamp, inputs).with_context(|| format!("writing {}", stamp.display()))
+    let build = PythonBuild {
+        out,
+        requirements: Some(requirements),
+        wheels: Some(wheels),
+        preload: None,
+    };
+    python_runtime(root, &build)?;
+    write_stamp(&build.out, &inputs)
 }
 
-/// Builds the built-in python runtime with componentize-py (`runtimes/python/build.py`), unless its
-/// inputs are unchanged since the last build.
-pub(crate) fn build_python(root: &Path) -> Result<()> {
-    let venv = setup::ensure_venv(root)?;
-    let out = root.join(BUILTINS_DIR).join("python");
+/// Whether `out` holds a component built from exactly `inputs` (its `.inputs` stamp).
+fn up_to_date(out: &Path, inputs: &str) -> bool {
+    out.join("component.wasm").exists()
+        && std::fs::read_to_string(out.join(".inputs")).ok().as_deref() == Some(inputs)
+}
+
+fn write_stamp(out: &Path, inputs: &str) -> Result<()> {
     let stamp = out.join(".inputs");
-    let inputs = inputs_digest(root)?;
-    if out.join("component.wasm").exists()
-        && std::fs::read_to_string(&stamp).ok().as_deref() == Some(inputs.as_str())
-    {
-        eprintln!("python runtime: up to date ({})", out.display());
-        return Ok(());
-    }
-    let python = venv.join("bin").join("python");
-    let out_arg = out.to_string_lossy().into_owned();
-    run(
-        root,
-        &python.to_string_lossy(),
-        &["runtimes/python/build.py", "--out", &out_arg],
-    )?;
     std::fs::write(&stamp, inputs).with_context(|| format!("writing {}", stamp.display()))
 }
 

@@ -50,8 +50,9 @@ pub(crate) const SPAWN_PIPELINE: Guest = Guest("spawn_pipeline");
 /// `runtimes/target/builtins/python`): not a test guest, but run by the same harness.
 pub(crate) const PYTHON: Guest = Guest("python");
 
-/// Built-in runtimes, found in `runtimes/target/builtins/<name>/`.
-const BUILTINS: [Guest; 1] = [PYTHON];
+/// The example custom Python runtime with python-dateutil bundled (`runtimes/examples/python-dateutil`, built by
+/// `cargo xtask build-guests` into `runtimes/target/examples/python-dateutil`).
+pub(crate) const PYTHON_DATEUTIL: Guest = Guest("python-dateutil");
 
 /// Every guest.
 pub(crate) const ALL: [Guest; 15] = [
@@ -83,28 +84,35 @@ fn runtimes_dir() -> PathBuf {
 }
 
 impl Guest {
+    /// The directory of built-in runtimes holding this guest, for runtimes in that layout.
+    fn builtin_dir(self) -> Option<PathBuf> {
+        match self {
+            PYTHON => Some(builtins_dir()),
+            PYTHON_DATEUTIL => Some(runtimes_dir().join("target/examples")),
+            _ => None,
+        }
+    }
+
     /// Path of the built component.
     pub(crate) fn path(self) -> PathBuf {
-        if BUILTINS.contains(&self) {
-            return builtins_dir().join(self.0).join("component.wasm");
+        match self.builtin_dir() {
+            Some(dir) => dir.join(self.0).join("component.wasm"),
+            None => runtimes_dir().join(format!("target/wasm32-wasip2/release/{}.wasm", self.0)),
         }
-        runtimes_dir().join(format!("target/wasm32-wasip2/release/{}.wasm", self.0))
     }
 
     /// The policy the guest runs under by default: a built-in runtime's own (its read-only mounts),
     /// otherwise the default.
     pub(crate) fn default_policy(self) -> RuntimePolicy {
-        if !BUILTINS.contains(&self) {
+        let Some(dir) = self.builtin_dir() else {
             return RuntimePolicy::default();
-        }
-        let builtin = Builtin::find(&builtins_dir(), self.0)
-            .unwrap()
-            .unwrap_or_else(|| {
-                panic!(
-                    "built-in runtime `{}` not found: run `cargo xtask build-guests`",
-                    self.0
-                )
-            });
+        };
+        let builtin = Builtin::find(&dir, self.0).unwrap().unwrap_or_else(|| {
+            panic!(
+                "built-in runtime `{}` not found: run `cargo xtask build-guests`",
+                self.0
+            )
+        });
         builtin.policy(RuntimePolicy::default())
     }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use kruntimes_host::{Phase, Reason, RuntimeLimits, RuntimePolicy};
 use tokio::net::TcpListener;
 
-use crate::guests::{PYTHON, builtins_dir};
+use crate::guests::{PYTHON, PYTHON_DATEUTIL, builtins_dir};
 use crate::harness::{Finished, Host};
 
 async fn py_source(host: &Host, source: &str, args: &[&str]) -> Finished {
@@ -571,39 +571,20 @@ fn python_runtime_mounts_its_standard_library() {
 /// does not have them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bundled_pure_python_packages_import() {
-    let examples = builtins_dir().join("../examples");
-    let builtin = kruntimes_host::Builtin::find(&examples, "python-dateutil")
-        .unwrap()
-        .expect("the example runtime is built by `cargo xtask build-guests`");
     let host = Host::new().await;
-    host.manager
-        .register_runtime(
-            "python-dateutil",
-            std::fs::read(&builtin.component).unwrap(),
-            builtin.policy(RuntimePolicy::default()),
-        )
-        .await
-        .unwrap();
     let script = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../runtimes/examples/python-dateutil/next_friday.py"),
     )
     .unwrap();
-    let mut spec = kruntimes_host::RunSpec::new(
-        kruntimes_host::RunId::new("dateutil-1", 1).unwrap(),
-        "python-dateutil",
-    );
-    spec.entrypoint = Some("main.py".into());
-    spec.source = Some(script);
-    spec.args = vec!["2026-12-24".into()];
-    let mut handle = host.manager.execute(spec).unwrap();
-    let outcome = handle.wait().await;
-    let stderr = String::from_utf8_lossy(&handle.stderr().contents()).into_owned();
-    assert_eq!(outcome.reason, Reason::Completed, "{stderr}");
-    assert_eq!(
-        String::from_utf8_lossy(&handle.stdout().contents()),
-        "2026-12-25\n"
-    );
+    let run = host
+        .run(PYTHON_DATEUTIL)
+        .source("main.py", &script)
+        .args(&["2026-12-24"])
+        .finish()
+        .await;
+    assert_ok(&run);
+    assert_eq!(run.stdout, "2026-12-25\n");
 
     let run = py_args(&host, &["-c", "import dateutil"]).await;
     assert_eq!(run.outcome.exit_code, Some(1));
