@@ -148,7 +148,7 @@ pub(crate) fn run(args: &LocalRunArgs, out: &mut dyn Write) -> Result<ExitCode> 
 
 async fn execute(
     run: &Run,
-    resolved: Resolved,
+    resolved: Vec<Resolved>,
     args: &LocalRunArgs,
     out: &mut dyn Write,
 ) -> Result<ExitCode> {
@@ -163,14 +163,12 @@ async fn execute(
         config,
         Metrics::default(),
     )?;
-    manager
-        .register_runtime(
-            &run.spec.template.runtime,
-            resolved.component,
-            resolved.policy,
-        )
-        .await
-        .context("loading the component")?;
+    for r in resolved {
+        manager
+            .register_runtime(&r.name, r.component, r.policy)
+            .await
+            .with_context(|| format!("loading the component of runtime {:?}", r.name))?;
+    }
 
     let uid = format!("local-{}", std::process::id());
     let spec = to_run_spec(run, &uid)?;

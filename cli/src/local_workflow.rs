@@ -73,8 +73,11 @@ pub(crate) fn run(
         .collect();
     let mut resolved = Vec::new();
     for name in names {
-        let r = runtimes::resolve(name, args.component.as_deref(), args.builtins.as_deref())?;
-        resolved.push((name.to_owned(), r));
+        resolved.extend(runtimes::resolve(
+            name,
+            args.component.as_deref(),
+            args.builtins.as_deref(),
+        )?);
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -92,11 +95,11 @@ pub(crate) fn run(
             config,
             Metrics::default(),
         )?;
-        for (name, r) in resolved {
+        for r in resolved {
             manager
-                .register_runtime(&name, r.component, r.policy)
+                .register_runtime(&r.name, r.component, r.policy)
                 .await
-                .with_context(|| format!("loading the component of runtime {name:?}"))?;
+                .with_context(|| format!("loading the component of runtime {:?}", r.name))?;
         }
         // Guest output goes to stdout, unless the object itself is printed there.
         let mut logs_to_stderr = std::io::stderr();

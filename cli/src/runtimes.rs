@@ -1,6 +1,6 @@
 //! Finding a runtime's component for `krt local`: `--component FILE.wasm`, or a built-in runtime.
 //!
-//! Built-in runtimes (`python`; `bash` once it ships) live in a directory laid out as runtimed's
+//! Built-in runtimes (`bash`, `python`) live in a directory laid out as runtimed's
 //! (`<name>/component.wasm`, read-only mounts under `<name>/root/`). It is, in order: `--builtins DIR`,
 //! `$KRUNTIMES_BUILTINS`, `<dir of krt>/../share/kruntimes/runtimes` (an installed `krt`).
 
@@ -12,9 +12,11 @@ use kruntimes_host::{Builtin, RuntimePolicy};
 
 /// A component to register, with the policy it runs under.
 pub(crate) struct Resolved {
+    /// The runtime name to register it as.
+    pub(crate) name: String,
     /// The component's bytes.
     pub(crate) component: Vec<u8>,
-    /// Its policy (a built-in runtime's read-only mounts).
+    /// Its policy (a built-in runtime's read-only mounts and programs).
     pub(crate) policy: RuntimePolicy,
 }
 
@@ -31,19 +33,21 @@ pub(crate) fn builtins_dir(flag: Option<&Path>) -> Option<PathBuf> {
     installed.is_dir().then_some(installed)
 }
 
-/// The component and policy of runtime `name`: `component` when given, else the built-in runtime of that name.
+/// What to register for runtime `name`: `component` when given, else the built-in runtime of that name with the
+/// tool components and other built-in runtimes its programs need.
 pub(crate) fn resolve(
     name: &str,
     component: Option<&Path>,
     builtins: Option<&Path>,
-) -> Result<Resolved> {
+) -> Result<Vec<Resolved>> {
     if let Some(path) = component {
         let component = std::fs::read(path)
             .with_context(|| format!("reading the component {}", path.display()))?;
-        return Ok(Resolved {
+        return Ok(vec![Resolved {
+            name: name.to_owned(),
             component,
             policy: RuntimePolicy::default(),
-        });
+        }]);
     }
     let Some(dir) = builtins_dir(builtins) else {
         bail!(
@@ -52,15 +56,19 @@ pub(crate) fn resolve(
         );
     };
     match Builtin::find(&dir, name)? {
-        Some(builtin) => {
-            let component = std::fs::read(&builtin.component).with_context(|| {
-                format!("reading the component {}", builtin.component.display())
-            })?;
-            Ok(Resolved {
-                component,
-                policy: builtin.policy(RuntimePolicy::default()),
+        Some(builtin) => builtin
+            .registrations(&dir, &RuntimePolicy::default())?
+            .into_iter()
+            .map(|r| {
+                let component = std::fs::read(&r.component)
+                    .with_context(|| format!("reading the component {}", r.component.display()))?;
+                Ok(Resolved {
+                    name: r.name,
+                    component,
+                    policy: r.policy,
+                })
             })
-        }
+            .collect(),
         None => {
             let known: Vec<String> = Builtin::all(&dir)
                 .map(|all| all.into_iter().map(|b| b.name).collect())

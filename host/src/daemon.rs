@@ -152,21 +152,27 @@ impl Args {
 pub async fn start_manager(args: &Args) -> Result<Manager> {
     let engine = Engine::new(args.engine_config())?;
     let manager = Manager::new(engine, args.manager_config(), Metrics::default())?;
-    // Built-in runtimes first, each with its read-only mounts; a `--component` of the same name replaces one.
-    let mut runtimes: Vec<(&str, PathBuf, RuntimePolicy)> = Vec::new();
-    let builtins = match &args.builtins {
-        Some(dir) => Builtin::all(dir)?,
-        None => Vec::new(),
-    };
-    for builtin in &builtins {
-        if !args.components.iter().any(|c| c.name == builtin.name) {
-            let policy = builtin.policy(RuntimePolicy::default());
-            runtimes.push((&builtin.name, builtin.component.clone(), policy));
+    // Built-in runtimes first, each with its read-only mounts and the tool components its programs need; a
+    // `--component` of the same name replaces one.
+    let mut runtimes: Vec<(String, PathBuf, RuntimePolicy)> = Vec::new();
+    if let Some(dir) = &args.builtins {
+        for builtin in Builtin::all(dir)? {
+            for registration in builtin.registrations(dir, &RuntimePolicy::default())? {
+                let replaced = args.components.iter().any(|c| c.name == registration.name);
+                let seen = runtimes.iter().any(|(name, ..)| *name == registration.name);
+                if !replaced && !seen {
+                    runtimes.push((
+                        registration.name,
+                        registration.component,
+                        registration.policy,
+                    ));
+                }
+            }
         }
     }
     for component in &args.components {
         runtimes.push((
-            &component.name,
+            component.name.clone(),
             component.path.clone(),
             RuntimePolicy::default(),
         ));
@@ -179,7 +185,7 @@ pub async fn start_manager(args: &Args) -> Result<Manager> {
                 source,
             })?;
         let mounts = policy.capabilities.mounts.len();
-        let runtime = manager.register_runtime(name, bytes, policy).await?;
+        let runtime = manager.register_runtime(&name, bytes, policy).await?;
         tracing::info!(
             name,
             digest = runtime.digest(),

@@ -72,7 +72,7 @@ pub mod spec;
 mod wit;
 pub mod workspace;
 
-pub use builtins::Builtin;
+pub use builtins::{Builtin, Registration};
 pub use cache::{ComponentCache, Runtime};
 pub use capabilities::{
     Grants, HostConfig, Mount, RuntimeCapabilities, RuntimeLimits, RuntimePolicy,

@@ -11,13 +11,15 @@ use crate::setup::{self, run};
 pub(crate) const BUILTINS_DIR: &str = "runtimes/target/builtins";
 
 /// Builds every guest crate in release mode (host tests and `krt local` load them from
-/// `runtimes/target/wasm32-wasip2/release/`), then the built-in runtimes into [`BUILTINS_DIR`].
+/// `runtimes/target/wasm32-wasip2/release/`), then the built-in runtimes (bash with its tools, python) into
+/// [`BUILTINS_DIR`].
 pub(crate) fn build(root: &Path) -> Result<()> {
     run(
         &root.join("runtimes"),
         "cargo",
         &["build", "--release", "--locked", "--workspace"],
     )?;
+    crate::bash::build(root)?;
     let inputs = inputs_digest(root)?;
     build_python(root, &inputs)?;
     build_python_example(root, &inputs)
@@ -175,6 +177,8 @@ pub(crate) fn lint(root: &Path) -> Result<()> {
     if !has_guests(root) {
         return Ok(());
     }
+    crate::bash::lint(root)?;
+    crate::bash::unit_tests(root)?;
     let runtimes = root.join("runtimes");
     run(&runtimes, "cargo", &["fmt", "--all", "--check"])?;
     run(

@@ -4,11 +4,13 @@
 //! - `cargo xtask test`: the whole suite, exactly as CI runs it.
 //! - `cargo xtask codegen [--check]`: regenerate (or check) CRDs, proto bindings and CLI docs.
 //! - `cargo xtask build-guests`: build the wasm guests in `runtimes/` and the built-in runtimes.
+//! - `cargo xtask build-bash`: rebuild only the bash runtime from the tools already built.
 //! - `cargo xtask python-runtime`: build a custom Python runtime with bundled packages.
 //!
 //! Anything that needs logic lives here rather than in shell scripts, so it is checked by the
 //! compiler and works the same on every machine.
 
+mod bash;
 mod codegen;
 mod guests;
 mod setup;
@@ -41,6 +43,9 @@ enum Command {
     },
     /// Build the wasm guests (runtimes/) for wasm32-wasip2, and the built-in runtimes.
     BuildGuests,
+    /// Rebuild only the bash runtime (the shell, then `runtimes/target/builtins/bash` from the tools already
+    /// built by build-guests): the quick loop when working on the shell.
+    BuildBash,
     /// Build a custom Python runtime: the built-in one plus pure-Python packages from local wheels.
     ///
     /// Writes a built-in runtime directory (component.wasm, root/python) that runtimed's and
@@ -71,6 +76,7 @@ fn main() -> ExitCode {
         Command::BuildGuests => {
             setup::ensure_wasm_target(&root).and_then(|()| guests::build(&root))
         }
+        Command::BuildBash => bash::build(&root),
         Command::PythonRuntime {
             out,
             requirements,

@@ -1,0 +1,73 @@
+//! Error messages in bash's format: `NAME: line N: MESSAGE`, where NAME is `$0` (the script, or `bash` for a
+//! command line), so scripts that parse or compare diagnostics see what bash prints.
+
+use brush_core::{Error, ErrorKind, Shell, extensions};
+
+/// brush's extensions with bash-style error messages.
+pub(crate) type Extensions = extensions::ShellExtensionsImpl<BashErrors>;
+
+/// Formats shell errors as bash does.
+#[derive(Clone, Default)]
+pub(crate) struct BashErrors;
+
+impl extensions::ErrorFormatter for BashErrors {
+    fn format_error(
+        &self,
+        error: &Error,
+        shell: &Shell<impl extensions::ShellExtensions>,
+    ) -> String {
+        let name = shell
+            .current_shell_name()
+            .map_or_else(|| "bash".to_owned(), |n| n.into_owned());
+        let line = shell
+            .env()
+            .get_str("LINENO", shell)
+            .map_or_else(|| "1".to_owned(), |l| l.into_owned());
+        format!("{name}: line {line}: {}\n", message(error.kind()))
+    }
+}
+
+/// The message of an error, worded as bash words it where the two differ.
+pub(crate) fn message(kind: &ErrorKind) -> String {
+    match kind {
+        ErrorKind::CommandNotFound(name) => format!("{name}: command not found"),
+        ErrorKind::ExpandingUnsetVariable(name) => format!("{name}: unbound variable"),
+        ErrorKind::RedirectionFailure(file, problem) => {
+            format!("{file}: {}", strip_os_error(problem))
+        }
+        ErrorKind::FailedToExecuteCommand(name, err) => {
+            format!("{name}: {}", strip_os_error(&err.to_string()))
+        }
+        ErrorKind::NoMatch(pattern) => format!("no match: {pattern}"),
+        other => other.to_string(),
+    }
+}
+
+/// `No such file or directory (os error 44)` → `No such file or directory` (WASI's errno numbers mean nothing
+/// to users, and bash prints none).
+fn strip_os_error(message: &str) -> &str {
+    match message.rfind(" (os error ") {
+        Some(at) if message.ends_with(')') => &message[..at],
+        _ => message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_read_like_bash() {
+        assert_eq!(
+            message(&ErrorKind::CommandNotFound("frob".into())),
+            "frob: command not found"
+        );
+        assert_eq!(
+            message(&ErrorKind::RedirectionFailure(
+                "in.txt".into(),
+                "No such file or directory (os error 44)".into()
+            )),
+            "in.txt: No such file or directory"
+        );
+    }
+}

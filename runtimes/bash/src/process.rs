@@ -1,0 +1,249 @@
+//! External commands: resolving a program and starting it through `kruntimes:runtime/spawn`.
+//!
+//! Programs are the tool components the Run's Runtime provides (`spawn::programs`). Each has a placeholder file
+//! in `/usr/bin` (a read-only mount shipped with the runtime), so `$PATH` search, `command -v`, `type` and
+//! `[ -x /usr/bin/grep ]` behave as on Linux; starting `/usr/bin/grep` spawns the program `grep`. A script in the
+//! workspace (`./build.sh`) runs with the interpreter of its `#!` line, or with bash when it has none.
+
+use std::collections::BTreeSet;
+use std::io::Read as _;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use brush_core::openfiles::OpenFile;
+use brush_core::sys::host::{Host, HostProcess, SpawnRequest};
+
+use crate::bindings::kruntimes::runtime::spawn::{
+    self, Child, Command, ExitStatus, SpawnError, StderrTarget, StdinSource, StdoutTarget,
+};
+use crate::io::{self, OneThread, OutputPlan, StdinPlan};
+
+/// Directories whose entries are program placeholders.
+const PROGRAM_DIRS: [&str; 3] = ["/usr/bin", "/bin", "/usr/local/bin"];
+
+/// The programs the Run may spawn.
+fn programs() -> &'static BTreeSet<String> {
+    static PROGRAMS: OnceLock<BTreeSet<String>> = OnceLock::new();
+    PROGRAMS.get_or_init(|| spawn::programs().into_iter().collect())
+}
+
+/// The shell's pipes and children.
+pub(crate) struct WasiHost;
+
+impl Host for WasiHost {
+    fn pipe(&self) -> std::io::Result<(OpenFile, OpenFile)> {
+        Ok(io::pipe())
+    }
+
+    fn spawn(&self, request: SpawnRequest) -> std::io::Result<Box<dyn HostProcess>> {
+        let (program, args) = resolve(&request.program, request.args)?;
+        start(
+            program,
+            args,
+            request.env,
+            request.cwd.to_string_lossy().into_owned(),
+            request.stdin,
+            request.stdout,
+            request.stderr,
+        )
+        .map(|child| Box::new(child) as Box<dyn HostProcess>)
+    }
+}
+
+/// Maps a resolved command path to a program and its arguments.
+fn resolve(path: &str, args: Vec<String>) -> std::io::Result<(String, Vec<String>)> {
+    let not_found = || std::io::Error::new(std::io::ErrorKind::NotFound, path.to_owned());
+    let as_path = Path::new(path);
+    if let (Some(dir), Some(name)) = (as_path.parent(), as_path.file_name()) {
+        let name = name.to_string_lossy();
+        if PROGRAM_DIRS.iter().any(|d| Path::new(d) == dir) {
+            return if programs().contains(name.as_ref()) {
+                Ok((name.into_owned(), args))
+            } else {
+                Err(not_found())
+            };
+        }
+    }
+    // A script: run its interpreter.
+    let mut head = [0u8; 256];
+    let len = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .map_err(|_| not_found())?;
+    let (interpreter, extra) = interpreter(&head[..len]);
+    if !programs().contains(&interpreter) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("{path}: bad interpreter: {interpreter}: no such program"),
+        ));
+    }
+    let mut full = extra;
+    full.push(path.to_owned());
+    full.extend(args);
+    Ok((interpreter, full))
+}
+
+/// The program and extra arguments of a script's `#!` line; bash when there is none (as bash does).
+fn interpreter(head: &[u8]) -> (String, Vec<String>) {
+    let Some(rest) = head.strip_prefix(b"#!") else {
+        return ("bash".to_owned(), Vec::new());
+    };
+    let line = rest.split(|b| *b == b'\n').next().unwrap_or_default();
+    let line = String::from_utf8_lossy(line);
+    let mut words = line.split_whitespace();
+    let Some(first) = words.next() else {
+        return ("bash".to_owned(), Vec::new());
+    };
+    let mut name = first.rsplit('/').next().unwrap_or(first).to_owned();
+    let mut extra: Vec<String> = words.map(str::to_owned).collect();
+    if name == "env" && !extra.is_empty() {
+        name = extra.remove(0);
+    }
+    (name, extra)
+}
+
+/// A started child and the shell-side copies of its output into redirected files.
+struct Process {
+    child: OneThread<Child>,
+    program: String,
+    copies: Vec<u64>,
+    status: Option<i32>,
+}
+
+impl HostProcess for Process {
+    fn id(&self) -> Option<u32> {
+        Some(self.child.0.id())
+    }
+
+    fn wait(&mut self) -> std::io::Result<i32> {
+        if let Some(status) = self.status {
+            return Ok(status);
+        }
+        io::block_until(&self.child.0.subscribe());
+        for id in &self.copies {
+            io::finish_copy(*id);
+        }
+        let status = match self.child.0.wait() {
+            ExitStatus::Exited(code) => i32::from(code),
+            ExitStatus::Trapped(message) => {
+                eprintln!("{}: {message}", self.program);
+                134
+            }
+            ExitStatus::Killed => 137,
+        };
+        self.status = Some(status);
+        Ok(status)
+    }
+}
+
+fn start(
+    program: String,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    cwd: String,
+    stdin: OpenFile,
+    stdout: OpenFile,
+    stderr: OpenFile,
+) -> std::io::Result<Process> {
+    // Output the shell buffered must come before the child's.
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+
+    let same_output =
+        io::identity(&stdout).is_some() && io::identity(&stdout) == io::identity(&stderr);
+    let stdin_plan = io::plan_stdin(stdin);
+    let stdout_plan = io::plan_output(stdout);
+    let stderr_plan = if same_output {
+        None
+    } else {
+        Some(io::plan_output(stderr))
+    };
+
+    let (stdin_source, feed_from) = match stdin_plan {
+        StdinPlan::Inherit => (StdinSource::Inherit, None),
+        StdinPlan::Null => (StdinSource::Null, None),
+        StdinPlan::Stream(stream) => (StdinSource::FromStream(stream), None),
+        StdinPlan::Feed(file) => (StdinSource::Pipe, Some(file)),
+    };
+    let stdout_target = match &stdout_plan {
+        OutputPlan::Stdout => StdoutTarget::Inherit,
+        OutputPlan::Stderr => {
+            StdoutTarget::ToStream(crate::bindings::wasi::cli::stderr::get_stderr())
+        }
+        OutputPlan::Null => StdoutTarget::Null,
+        OutputPlan::Pipe(_) | OutputPlan::Copy(_) => StdoutTarget::Pipe,
+    };
+    let stderr_target = match &stderr_plan {
+        None => StderrTarget::Stdout,
+        Some(OutputPlan::Stderr) => StderrTarget::Inherit,
+        Some(OutputPlan::Stdout) => {
+            StderrTarget::ToStream(crate::bindings::wasi::cli::stdout::get_stdout())
+        }
+        Some(OutputPlan::Null) => StderrTarget::Null,
+        Some(OutputPlan::Pipe(_) | OutputPlan::Copy(_)) => StderrTarget::Pipe,
+    };
+
+    let child = spawn::spawn(Command {
+        program: program.clone(),
+        args,
+        env,
+        cwd: Some(cwd),
+        stdin: stdin_source,
+        stdout: stdout_target,
+        stderr: stderr_target,
+    })
+    .map_err(|err| match err {
+        SpawnError::NotFound(name) => std::io::Error::new(std::io::ErrorKind::NotFound, name),
+        SpawnError::Denied => std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            "starting programs is not allowed in this Run",
+        ),
+        SpawnError::Limit => std::io::Error::other("too many programs running at once in this Run"),
+        SpawnError::Other(message) => std::io::Error::other(message),
+    })?;
+
+    let mut copies = Vec::new();
+    if let Some(file) = feed_from
+        && let Some(stream) = child.take_stdin()
+    {
+        io::feed(file, stream);
+    }
+    let mut connect =
+        |plan: OutputPlan, stream: Option<crate::bindings::wasi::io::streams::InputStream>| {
+            let Some(stream) = stream else { return };
+            match plan {
+                OutputPlan::Pipe(pipe) => pipe.attach(stream),
+                OutputPlan::Copy(file) => copies.push(io::copy(stream, file)),
+                OutputPlan::Stdout | OutputPlan::Stderr | OutputPlan::Null => {}
+            }
+        };
+    connect(stdout_plan, child.take_stdout());
+    if let Some(plan) = stderr_plan {
+        connect(plan, child.take_stderr());
+    }
+    Ok(Process {
+        child: OneThread(child),
+        program,
+        copies,
+        status: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::interpreter;
+
+    #[test]
+    fn shebang_lines_name_the_interpreter() {
+        assert_eq!(interpreter(b"#!/bin/bash\necho"), ("bash".into(), vec![]));
+        assert_eq!(
+            interpreter(b"#!/usr/bin/env python3\n"),
+            ("python3".into(), vec![])
+        );
+        assert_eq!(
+            interpreter(b"#!/bin/sh -e\n"),
+            ("sh".into(), vec!["-e".to_owned()])
+        );
+        assert_eq!(interpreter(b"echo hi\n"), ("bash".into(), vec![]));
+    }
+}
