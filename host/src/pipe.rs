@@ -206,6 +206,70 @@ impl Pollable for PipeReader {
 
 // === as a child's stdio ===
 
+/// A child's write end of a pipe (its stdout or stderr), with Unix's default `SIGPIPE`: a child that writes to a
+/// pipe nobody reads any more ends at once and silently, with status 141 (128 + SIGPIPE), instead of seeing an
+/// error it would print (`seq: write error: Broken pipe`). So `yes | head -n 3` and `seq 1 1000000 | head -1` end
+/// promptly and quietly, with the `PIPESTATUS` bash shows.
+#[derive(Clone)]
+pub(crate) struct ChildWriter(pub(crate) PipeWriter);
+
+/// The trap that ends a child writing to a pipe without readers; [`crate::wit::spawn`] reports it as exit 141.
+#[derive(Debug)]
+pub(crate) struct BrokenPipe;
+
+impl std::fmt::Display for BrokenPipe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("write to a pipe with no reader (SIGPIPE)")
+    }
+}
+
+impl std::error::Error for BrokenPipe {}
+
+fn sigpipe(err: StreamError) -> StreamError {
+    match err {
+        StreamError::Closed => StreamError::Trap(wasmtime::Error::new(BrokenPipe)),
+        other => other,
+    }
+}
+
+#[wasmtime_wasi::async_trait]
+impl OutputStream for ChildWriter {
+    fn write(&mut self, bytes: Bytes) -> StreamResult<()> {
+        self.0.write(bytes).map_err(sigpipe)
+    }
+
+    fn flush(&mut self) -> StreamResult<()> {
+        self.0.flush().map_err(sigpipe)
+    }
+
+    fn check_write(&mut self) -> StreamResult<usize> {
+        self.0.check_write().map_err(sigpipe)
+    }
+}
+
+#[wasmtime_wasi::async_trait]
+impl Pollable for ChildWriter {
+    async fn ready(&mut self) {
+        self.0.ready().await;
+    }
+}
+
+impl IsTerminal for ChildWriter {
+    fn is_terminal(&self) -> bool {
+        false
+    }
+}
+
+impl StdoutStream for ChildWriter {
+    fn p2_stream(&self) -> Box<dyn OutputStream> {
+        Box::new(self.clone())
+    }
+
+    fn async_stream(&self) -> Box<dyn AsyncWrite + Send + Sync> {
+        Box::new(Unsupported)
+    }
+}
+
 impl IsTerminal for PipeWriter {
     fn is_terminal(&self) -> bool {
         false

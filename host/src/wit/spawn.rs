@@ -44,7 +44,7 @@ use crate::budget::MemoryBudget;
 use crate::cache::Runtime;
 use crate::capabilities::{self, GuestStdio, format_bytes};
 use crate::outcome::bounded_message;
-use crate::pipe::{self, PipeReader, PipeWriter};
+use crate::pipe::{self, BrokenPipe, ChildWriter, PipeReader, PipeWriter};
 use crate::run::{self, GuestState};
 use crate::wit::{RunContext, lock};
 use crate::workspace::GUEST_WORKSPACE;
@@ -53,6 +53,8 @@ use crate::workspace::GUEST_WORKSPACE;
 pub(crate) const MAX_LIVE_CHILDREN: usize = 32;
 /// Children started over one Run's lifetime.
 pub(crate) const MAX_CHILDREN_PER_RUN: usize = 10_000;
+/// Exit status of a child ended by writing to a pipe without readers (128 + SIGPIPE, as bash reports it).
+const SIGPIPE_STATUS: u8 = 141;
 /// Bytes a pump moves per step.
 const PUMP_CHUNK: usize = 64 * 1024;
 
@@ -394,12 +396,12 @@ fn wire_output(
         Output::Null => (Arc::new(tokio::io::empty()), None),
         Output::Pipe => {
             let (writer, reader) = pipe::pipe();
-            (Arc::new(writer), Some(reader))
+            (Arc::new(ChildWriter(writer)), Some(reader))
         }
         Output::Stream(stream) => {
             let (writer, reader) = pipe::pipe();
             pumps.push(tokio::spawn(pump_out(reader, stream)));
-            (Arc::new(writer), None)
+            (Arc::new(ChildWriter(writer)), None)
         }
         Output::Stdout => (
             stdout.map_or_else(|| Arc::clone(inherited), Arc::clone),
@@ -486,6 +488,9 @@ async fn child_main(
         Ok(Some(Ok(Err(())))) => ExitStatus::Exited(1),
         Ok(Some(Err(err))) => match err.downcast_ref::<I32Exit>() {
             Some(I32Exit(code)) => ExitStatus::Exited(u8::try_from(*code).unwrap_or(1)),
+            None if err.downcast_ref::<BrokenPipe>().is_some() => {
+                ExitStatus::Exited(SIGPIPE_STATUS)
+            }
             None if memory_denied => {
                 ExitStatus::Trapped(format!("memory limit of {} exceeded", format_bytes(limit)))
             }

@@ -50,6 +50,10 @@ pub(crate) const SPAWN_PIPELINE: Guest = Guest("spawn_pipeline");
 /// `runtimes/target/builtins/python`): not a test guest, but run by the same harness.
 pub(crate) const PYTHON: Guest = Guest("python");
 
+/// The built-in bash runtime (`runtimes/bash`, built by `cargo xtask build-guests` into
+/// `runtimes/target/builtins/bash` with its tool components); runs with its programs and the python runtime.
+pub(crate) const BASH: Guest = Guest("bash");
+
 /// The example custom Python runtime with python-dateutil bundled (`runtimes/examples/python-dateutil`, built by
 /// `cargo xtask build-guests` into `runtimes/target/examples/python-dateutil`).
 pub(crate) const PYTHON_DATEUTIL: Guest = Guest("python-dateutil");
@@ -87,7 +91,7 @@ impl Guest {
     /// The directory of built-in runtimes holding this guest, for runtimes in that layout.
     fn builtin_dir(self) -> Option<PathBuf> {
         match self {
-            PYTHON => Some(builtins_dir()),
+            PYTHON | BASH => Some(builtins_dir()),
             PYTHON_DATEUTIL => Some(runtimes_dir().join("target/examples")),
             _ => None,
         }
@@ -114,6 +118,24 @@ impl Guest {
             )
         });
         builtin.policy(RuntimePolicy::default())
+    }
+
+    /// The other components a built-in runtime needs registered (its tools, the runtimes its programs name),
+    /// as (name, bytes, policy).
+    pub(crate) fn companions(self) -> Vec<(String, Vec<u8>, RuntimePolicy)> {
+        let Some(dir) = self.builtin_dir() else {
+            return Vec::new();
+        };
+        let Some(builtin) = Builtin::find(&dir, self.0).unwrap() else {
+            return Vec::new();
+        };
+        builtin
+            .registrations(&dir, &RuntimePolicy::default())
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.name != self.0)
+            .map(|r| (r.name, std::fs::read(&r.component).unwrap(), r.policy))
+            .collect()
     }
 
     /// The component bytes. Panics with the build command if the guest has not been built.

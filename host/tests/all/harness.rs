@@ -109,6 +109,12 @@ impl Host {
         if self.registered.lock().unwrap().contains(name) {
             return;
         }
+        for (companion, bytes, policy) in guest.companions() {
+            self.manager
+                .register_runtime(&companion, bytes, policy)
+                .await
+                .unwrap();
+        }
         self.manager
             .register_runtime(name, guest.bytes(), policy)
             .await

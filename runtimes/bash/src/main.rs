@@ -20,6 +20,7 @@ mod bindings {
                 import kruntimes:runtime/spawn@0.1.0;
                 import wasi:cli/stdout@0.2.12;
                 import wasi:cli/stderr@0.2.12;
+                import wasi:cli/exit@0.2.12;
             }
         "#,
         path: "../../wit",
@@ -29,6 +30,7 @@ mod bindings {
 }
 
 mod errors;
+mod exec;
 mod io;
 mod printf;
 mod process;
@@ -181,6 +183,7 @@ fn parse_run_args(
 async fn run(options: Options, program: Program) -> Result<u8, brush_core::Error> {
     let mut builtins = default_builtins::<errors::Extensions>(BuiltinSet::BashMode);
     builtins.insert("printf".to_owned(), printf::registration());
+    builtins.insert("exec".to_owned(), exec::registration());
     let (name, positional) = match &program {
         Program::Command { name, args, .. } => (name.clone(), args.clone()),
         Program::Script { path, args } => (path.clone(), args.clone()),
@@ -191,6 +194,8 @@ async fn run(options: Options, program: Program) -> Result<u8, brush_core::Error
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
         .unwrap_or_else(|| PathBuf::from("/workspace"));
+    // So that std's relative paths (brush opens some with them) resolve against it, not `/`.
+    let _ = std::env::set_current_dir(&working_dir);
     let command_string_mode = matches!(program, Program::Command { .. });
     let mut shell = Shell::builder_with_extensions::<errors::Extensions>()
         .builtins(builtins)
@@ -237,7 +242,7 @@ fn main() -> ExitCode {
         Ok(parsed) => parsed,
         Err(message) => {
             eprintln!("bash: {message}");
-            return ExitCode::from(2);
+            return exit(2);
         }
     };
 
@@ -245,7 +250,7 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("bash: cannot start: {err}");
-            return ExitCode::from(1);
+            return exit(1);
         }
     };
     let code = match runtime.block_on(run(options, program)) {
@@ -255,8 +260,17 @@ fn main() -> ExitCode {
             1
         }
     };
+    exit(code)
+}
+
+/// Ends the component with exactly `code`: std's exit carries only success or failure on WASI 0.2.
+fn exit(code: u8) -> ExitCode {
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    if code != 0 {
+        bindings::wasi::cli::exit::exit_with_code(code);
+    }
     ExitCode::from(code)
 }
 

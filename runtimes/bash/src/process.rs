@@ -37,16 +37,24 @@ impl Host for WasiHost {
 
     fn spawn(&self, request: SpawnRequest) -> std::io::Result<Box<dyn HostProcess>> {
         let (program, args) = resolve(&request.program, request.args)?;
-        start(
+        let mut temporaries = Vec::new();
+        let args = fd_arguments(args, request.other_fds, &mut temporaries)?;
+        let cwd = request.cwd.to_string_lossy().into_owned();
+        // Children resolve relative paths against $PWD (wasi-libc ignores the initial cwd).
+        let mut env = request.env;
+        env.retain(|(name, _)| name != "PWD");
+        env.push(("PWD".to_owned(), cwd.clone()));
+        let mut process = start(
             program,
             args,
-            request.env,
-            request.cwd.to_string_lossy().into_owned(),
+            env,
+            cwd,
             request.stdin,
             request.stdout,
             request.stderr,
-        )
-        .map(|child| Box::new(child) as Box<dyn HostProcess>)
+        )?;
+        process.temporaries = temporaries;
+        Ok(Box::new(process))
     }
 }
 
@@ -82,6 +90,45 @@ fn resolve(path: &str, args: Vec<String>) -> std::io::Result<(String, Vec<String
     Ok((interpreter, full))
 }
 
+/// Where `/dev/fd/N` arguments are materialised for children.
+const FD_DIR: &str = "/workspace/.kruntimes/fd";
+
+/// Replaces `/dev/fd/N` arguments naming the shell's pipes (process substitutions: `diff <(sort a) <(sort b)`)
+/// with files holding their contents: a child cannot reach the shell's descriptors. The substitution has already
+/// run to completion (one thread), so its output is complete. The files are removed when the child is waited for.
+fn fd_arguments(
+    args: Vec<String>,
+    fds: Vec<(brush_core::ShellFd, OpenFile)>,
+    temporaries: &mut Vec<String>,
+) -> std::io::Result<Vec<String>> {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    if fds.is_empty() {
+        return Ok(args);
+    }
+    let mut fds: std::collections::BTreeMap<_, _> = fds.into_iter().collect();
+    args.into_iter()
+        .map(|arg| {
+            let Some(fd) = arg
+                .strip_prefix("/dev/fd/")
+                .and_then(|n| n.parse::<brush_core::ShellFd>().ok())
+            else {
+                return Ok(arg);
+            };
+            let Some(mut file) = fds.remove(&fd) else {
+                return Ok(arg);
+            };
+            let mut contents = Vec::new();
+            file.read_to_end(&mut contents)?;
+            std::fs::create_dir_all(FD_DIR)?;
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let path = format!("{FD_DIR}/{n}");
+            std::fs::write(&path, contents)?;
+            temporaries.push(path.clone());
+            Ok(path)
+        })
+        .collect()
+}
+
 /// The program and extra arguments of a script's `#!` line; bash when there is none (as bash does).
 fn interpreter(head: &[u8]) -> (String, Vec<String>) {
     let Some(rest) = head.strip_prefix(b"#!") else {
@@ -107,6 +154,8 @@ struct Process {
     program: String,
     copies: Vec<u64>,
     status: Option<i32>,
+    /// Files made for `/dev/fd/N` arguments, removed once the child has ended.
+    temporaries: Vec<String>,
 }
 
 impl HostProcess for Process {
@@ -131,6 +180,9 @@ impl HostProcess for Process {
             ExitStatus::Killed => 137,
         };
         self.status = Some(status);
+        for path in self.temporaries.drain(..) {
+            let _ = std::fs::remove_file(path);
+        }
         Ok(status)
     }
 }
@@ -226,6 +278,7 @@ fn start(
         program,
         copies,
         status: None,
+        temporaries: Vec::new(),
     })
 }
 
