@@ -18,6 +18,8 @@
 mod guests;
 mod harness;
 
+mod bash;
+mod bash_corpus;
 mod capabilities;
 mod concurrency;
 mod grpc;

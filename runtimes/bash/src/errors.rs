@@ -31,7 +31,14 @@ impl extensions::ErrorFormatter for BashErrors {
 pub(crate) fn message(kind: &ErrorKind) -> String {
     match kind {
         ErrorKind::CommandNotFound(name) => format!("{name}: command not found"),
-        ErrorKind::ExpandingUnsetVariable(name) => format!("{name}: unbound variable"),
+        ErrorKind::ExpandingUnsetVariable(name) => {
+            // brush names the expansion (`${b}`); bash names the parameter (`b`, `$1`).
+            let name = name
+                .strip_prefix("${")
+                .and_then(|n| n.strip_suffix('}'))
+                .unwrap_or(name);
+            format!("{name}: unbound variable")
+        }
         ErrorKind::RedirectionFailure(file, problem) => {
             format!("{file}: {}", strip_os_error(problem))
         }
@@ -68,6 +75,10 @@ mod tests {
                 "No such file or directory (os error 44)".into()
             )),
             "in.txt: No such file or directory"
+        );
+        assert_eq!(
+            message(&ErrorKind::ExpandingUnsetVariable("${b}".into())),
+            "b: unbound variable"
         );
     }
 }

@@ -211,6 +211,8 @@ async fn run(options: Options, program: Program) -> Result<u8, brush_core::Error
         .do_not_execute_commands(options.noexec)
         .enable_options(options.enabled)
         .disable_options(options.disabled)
+        // bash starts a script with extglob off (brush turns it on).
+        .disable_shopt_option("extglob")
         .enable_shopt_options(options.shopt)
         .command_string_mode(command_string_mode)
         .build()

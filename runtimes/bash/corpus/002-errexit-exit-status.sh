@@ -1,0 +1,5 @@
+set -e
+echo before
+f() { return 7; }
+f
+echo after

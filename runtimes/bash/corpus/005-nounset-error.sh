@@ -1,0 +1,4 @@
+set -u
+echo "a=${a:-default}"
+echo "b=$b"
+echo "not reached"

@@ -1,0 +1,3 @@
+trap 'echo "exit trap, status $?"' EXIT
+echo body
+exit 3

@@ -1,0 +1,8 @@
+s="Hello, World"
+echo "${#s}"
+echo "${s:0:5}"
+echo "${s:7}"
+echo "${s: -5:3}"
+echo "${s:3:-3}"
+u="héllo"
+echo "${#u}"

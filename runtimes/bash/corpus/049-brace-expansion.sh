@@ -1,0 +1,11 @@
+echo {a,b,c}
+echo x{1,2,3}y
+echo {1..5}
+echo {5..1}
+echo {01..10}
+echo {a..e}
+echo {0..20..5}
+echo {a,b}{1,2}
+echo pre-{x,y{1,2}}-post
+echo {single}
+echo {1..3}{a..b}

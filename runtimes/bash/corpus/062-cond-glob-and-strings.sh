@@ -1,0 +1,11 @@
+f=report.csv
+[[ $f == *.csv ]] && echo "csv"
+[[ $f == "*.csv" ]] || echo "quoted no glob"
+[[ $f != *.txt ]] && echo "not txt"
+[[ abc < abd ]] && echo "abc < abd"
+[[ b > a ]] && echo "b > a"
+[[ -z "" && -n x ]] && echo "z and n"
+[[ 10 -gt 9 ]] && echo "numeric gt"
+[[ 10 > 9 ]] || echo "string 10 < 9"
+[[ ! -e nope ]] && echo "nope missing"
+x=; [[ $x ]] || echo "empty is false"

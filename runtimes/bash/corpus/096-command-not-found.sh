@@ -1,0 +1,5 @@
+echo before
+nosuchcommand arg
+echo "status $?"
+./missing-script.sh
+echo "status $?"

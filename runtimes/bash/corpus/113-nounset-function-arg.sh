@@ -1,0 +1,5 @@
+set -u
+f() { echo "first=$1"; }
+f given
+f
+echo "not reached"

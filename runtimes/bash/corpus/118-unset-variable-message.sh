@@ -1,0 +1,4 @@
+set -u
+declare -a empty=()
+echo "empty ok: ${#empty[@]}"
+x="${undefined_thing}"

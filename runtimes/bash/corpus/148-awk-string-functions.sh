@@ -1,0 +1,7 @@
+echo "The Quick Brown Fox" | awk '{print tolower($0); print NF; print substr($0, 5, 5)}'
+echo "a,b,c,d" | awk '{n = split($0, p, ","); print n, p[3]}'
+echo "hello world" | awk '{gsub(/o/, "0"); print}'
+echo "hello world" | awk '{sub(/o/, "0"); print}'
+echo "find the needle" | awk '{print index($0, "needle")}'
+echo "x=1;y=2" | awk -F';' '{for (i = 1; i <= NF; i++) {split($i, kv, "="); print kv[1] " is " kv[2]}}'
+awk 'BEGIN {if (match("abc123def", /[0-9]+/)) print RSTART, RLENGTH}'

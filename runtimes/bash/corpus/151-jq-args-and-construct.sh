@@ -1,0 +1,6 @@
+jq -n --arg name "world" --argjson n 3 '{greeting: ("hello " + $name), count: $n}'
+jq -nc '[range(5)]'
+jq -nr '"a,b,c" | split(",") | join("-")'
+echo '{"a":1,"b":2}' | jq -c 'to_entries | map({key, value: (.value * 10)}) | from_entries'
+echo '[3,1,2]' | jq -c 'sort, reverse, min, max'
+echo '{"x": null}' | jq '.x == null, has("x"), has("y")'

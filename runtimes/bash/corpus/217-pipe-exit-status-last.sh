@@ -1,0 +1,4 @@
+false | true; echo "$?"
+true | false; echo "$?"
+true | (exit 42); echo "$?"
+! false | false; echo "negated: $?"
