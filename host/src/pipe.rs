@@ -34,6 +34,18 @@ struct State {
     buffer: VecDeque<u8>,
     writers: usize,
     readers: usize,
+    /// `Some(n)` for a pipe fed on demand ([`pipe_on_demand`]): the bytes its reader waits for now.
+    demand: Option<usize>,
+}
+
+impl State {
+    /// Bytes a writer may add now.
+    fn room(&self) -> usize {
+        match self.demand {
+            None => PIPE_CAPACITY - self.buffer.len(),
+            Some(wanted) => wanted.saturating_sub(self.buffer.len()),
+        }
+    }
 }
 
 impl Shared {
@@ -45,11 +57,25 @@ impl Shared {
 
 /// A new pipe: its write end and its read end.
 pub(crate) fn pipe() -> (PipeWriter, PipeReader) {
+    with_demand(None)
+}
+
+/// A pipe fed on demand, for a child's stdin that its caller writes (`stdin-source::pipe`): the writer may add
+/// only as many bytes as the reader is waiting for (what it asked in `read`, or a pipe's worth while it polls),
+/// so input the child never asks for stays with the caller. A shell relies on this: in
+/// `find . | while read f; do sed -i s/a/b/ "$f"; done`, `sed` must not swallow the loop's input, as on Unix,
+/// where it reads only what it asks for.
+pub(crate) fn pipe_on_demand() -> (PipeWriter, PipeReader) {
+    with_demand(Some(0))
+}
+
+fn with_demand(demand: Option<usize>) -> (PipeWriter, PipeReader) {
     let shared = Arc::new(Shared {
         state: Mutex::new(State {
             buffer: VecDeque::new(),
             writers: 1,
             readers: 1,
+            demand,
         }),
         readable: Notify::new(),
         writable: Notify::new(),
@@ -103,7 +129,7 @@ impl OutputStream for PipeWriter {
         if state.readers == 0 {
             return Err(StreamError::Closed);
         }
-        if bytes.len() > PIPE_CAPACITY - state.buffer.len() {
+        if bytes.len() > state.room() {
             return Err(StreamError::trap(
                 "write exceeds the permit from check-write",
             ));
@@ -124,7 +150,7 @@ impl OutputStream for PipeWriter {
         if state.readers == 0 {
             return Err(StreamError::Closed);
         }
-        Ok(PIPE_CAPACITY - state.buffer.len())
+        Ok(state.room())
     }
 }
 
@@ -137,7 +163,7 @@ impl Pollable for PipeWriter {
             notified.as_mut().enable();
             {
                 let state = self.shared.state();
-                if state.readers == 0 || state.buffer.len() < PIPE_CAPACITY {
+                if state.readers == 0 || state.room() > 0 {
                     return;
                 }
             }
@@ -172,14 +198,24 @@ impl InputStream for PipeReader {
     fn read(&mut self, size: usize) -> StreamResult<Bytes> {
         let mut state = self.shared.state();
         if state.buffer.is_empty() {
-            return if state.writers == 0 {
-                Err(StreamError::Closed)
-            } else {
-                Ok(Bytes::new())
-            };
+            if state.writers == 0 {
+                return Err(StreamError::Closed);
+            }
+            if let Some(wanted) = &mut state.demand {
+                // The reader asks: the writer may now send that much.
+                *wanted = (*wanted).max(size.min(PIPE_CAPACITY));
+                drop(state);
+                self.shared.writable.notify_waiters();
+            }
+            return Ok(Bytes::new());
         }
         let n = size.min(state.buffer.len());
         let chunk: Vec<u8> = state.buffer.drain(..n).collect();
+        if let Some(wanted) = &mut state.demand {
+            // What was read was asked for: the writer's room (asked minus buffered) is unchanged, so a permit
+            // from `check-write` stays valid while the reader reads concurrently.
+            *wanted = wanted.saturating_sub(n);
+        }
         drop(state);
         self.shared.writable.notify_waiters();
         Ok(Bytes::from(chunk))
@@ -194,9 +230,16 @@ impl Pollable for PipeReader {
             tokio::pin!(notified);
             notified.as_mut().enable();
             {
-                let state = self.shared.state();
+                let mut state = self.shared.state();
                 if !state.buffer.is_empty() || state.writers == 0 {
                     return;
+                }
+                if let Some(wanted) = &mut state.demand
+                    && *wanted == 0
+                {
+                    // A reader waiting for input asks for up to a pipe's worth.
+                    *wanted = PIPE_CAPACITY;
+                    self.shared.writable.notify_waiters();
                 }
             }
             notified.await;
@@ -387,6 +430,40 @@ mod tests {
     }
 
     /// Writers see `closed` once every reader is gone, including a writer blocked on a full pipe.
+    /// A pipe fed on demand accepts nothing until its reader asks, then at most what it asked for; what the
+    /// reader never asks for is never taken from the writer.
+    #[tokio::test]
+    async fn on_demand_pipe_accepts_only_what_the_reader_asks() {
+        let (mut writer, mut reader) = pipe_on_demand();
+        assert_eq!(writer.check_write().unwrap(), 0);
+        assert_eq!(reader.read(3).unwrap(), Bytes::new());
+        assert_eq!(writer.check_write().unwrap(), 3);
+        writer.write(Bytes::from_static(b"abc")).unwrap();
+        assert_eq!(writer.check_write().unwrap(), 0);
+        assert!(writer.write(Bytes::from_static(b"d")).is_err());
+        assert_eq!(writer.check_write().unwrap(), 0);
+        // A permit stays valid while the reader reads: asked 5, 2 buffered, 3 allowed; reading does not shrink it.
+        assert_eq!(reader.read(10).unwrap(), Bytes::from_static(b"abc"));
+        assert_eq!(writer.check_write().unwrap(), 0);
+        assert_eq!(reader.read(5).unwrap(), Bytes::new());
+        writer.write(Bytes::from_static(b"de")).unwrap();
+        assert_eq!(writer.check_write().unwrap(), 3);
+        assert_eq!(reader.read(1).unwrap(), Bytes::from_static(b"d"));
+        assert_eq!(writer.check_write().unwrap(), 3);
+        writer.write(Bytes::from_static(b"fgh")).unwrap();
+        assert_eq!(reader.read(10).unwrap(), Bytes::from_static(b"efgh"));
+        assert_eq!(writer.check_write().unwrap(), 0);
+        // A reader waiting in poll asks for a pipe's worth.
+        let waiting = tokio::spawn(async move {
+            Pollable::ready(&mut reader).await;
+            reader.read(PIPE_CAPACITY).unwrap()
+        });
+        Pollable::ready(&mut writer).await;
+        assert_eq!(writer.check_write().unwrap(), PIPE_CAPACITY);
+        writer.write(Bytes::from_static(b"more")).unwrap();
+        assert_eq!(waiting.await.unwrap(), Bytes::from_static(b"more"));
+    }
+
     #[tokio::test]
     async fn writers_see_closed_without_readers() {
         let (mut writer, reader) = pipe();

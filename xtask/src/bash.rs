@@ -4,7 +4,8 @@
 //! its digest), unpacks it into `runtimes/bash/target/patched/` and applies `runtimes/bash/patches/*.patch`;
 //! `runtimes/bash/Cargo.toml` points `[patch.crates-io]` there. [`build`] then builds the shell and assembles
 //! `runtimes/target/builtins/bash/` (see `host::builtins` for the layout): the shell, every tool component of
-//! `runtimes/tools/*` under `programs/`, `programs.txt`, and one placeholder per program in `root/usr/bin/`.
+//! `runtimes/tools/*` under `programs/`, `programs.txt`, one placeholder per program in `root/usr/bin/`, and an
+//! empty `root/dev/null`.
 
 use std::collections::BTreeMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -221,6 +222,10 @@ fn assemble(root: &Path) -> Result<()> {
     let usr_bin = staging.join("root/usr/bin");
     std::fs::create_dir_all(staging.join("programs"))?;
     std::fs::create_dir_all(&usr_bin)?;
+    // Children open /dev/null by path (`grep -q x /dev/null`, `cp /dev/null f`): an empty read-only file
+    // (the shell itself handles /dev/null in redirections, writable).
+    std::fs::create_dir_all(staging.join("root/dev"))?;
+    std::fs::write(staging.join("root/dev/null"), "")?;
     copy(
         &root.join("runtimes/bash/target/wasm32-wasip2/release/bash.wasm"),
         &staging.join("component.wasm"),

@@ -275,7 +275,7 @@ async fn start(
             Stdin::Inherit => (Arc::clone(&parent.stdin), None),
             Stdin::Null => (Arc::new(tokio::io::empty()), None),
             Stdin::Pipe => {
-                let (writer, reader) = pipe::pipe();
+                let (writer, reader) = pipe::pipe_on_demand();
                 (Arc::new(reader), Some(writer))
             }
             Stdin::Stream(stream) => {

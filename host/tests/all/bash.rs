@@ -110,7 +110,7 @@ printf '#!/usr/bin/env python3\nimport sys\nprint("py", sys.argv[1:])\n' > tool.
 printf 'echo "sub $1 $SHLVL"\n' > sub.sh
 bash sub.sh x
 PATH=/nowhere
-grep 2>/dev/null
+sed 2>/dev/null
 echo "no path $?"
 "#;
     let run = bash(&host, script).await;

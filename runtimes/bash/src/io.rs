@@ -1,10 +1,12 @@
 //! Pipes and the pump loop: how the shell's in-process stages and its children's host streams meet.
 //!
 //! A shell pipe ([`pipe`]) is an in-memory buffer with reader and writer ends (brush's `OpenFile::Stream`s). A
-//! child that writes into one (`ls | while read ...`) does not copy through the shell: its stdout stays a host
-//! stream, attached to the pipe as a *source*, and the shell reads it only when it reads the pipe. When the
-//! next stage is a child too (`ls | wc -l`), the source is handed over whole (`from-stream`), so the two children
-//! stream through a host pipe with backpressure and never touch the shell.
+//! child that writes into one (`ls | while read ...`) keeps its stdout as a host stream, attached to the pipe as
+//! a *source*, read when the pipe is read. A child reading a shell pipe gets a host pipe fed on demand: the
+//! shell moves only the bytes the child asks for, so a command in `... | while read f; do sed -i x "$f"; done`
+//! that never reads stdin leaves the loop's input alone, and one that reads gets the rest, as on Unix. When the
+//! last reader of a shell pipe is gone its sources are closed, so `yes | head -n 1` ends with `yes` seeing
+//! SIGPIPE.
 //!
 //! The shell has one thread. Whenever it must block (waiting for a child, reading a source), it runs the pump
 //! loop ([`block_until`]): it moves whatever data is ready between host streams and shell-side buffers or files
@@ -24,6 +26,8 @@ use crate::bindings::wasi::io::streams::{InputStream, OutputStream};
 
 /// Bytes moved per step.
 const CHUNK: u64 = 64 * 1024;
+/// Bytes of a pipe's sources drained ahead of a child reading it (more waits in the producer's host pipe).
+const READ_AHEAD: usize = 256 * 1024;
 
 /// Makes a single-threaded value `Send + Sync`, as brush's traits require.
 ///
@@ -42,6 +46,10 @@ pub(crate) struct PipeState {
     buf: VecDeque<u8>,
     /// Live writer ends held by the shell.
     writers: usize,
+    /// Live reader ends (the shell's and those feeding children).
+    readers: usize,
+    /// Feeds moving this pipe into children.
+    feeds: usize,
     /// Children's output streams feeding the pipe, in order: the first is read to its end before the next.
     sources: VecDeque<OneThread<InputStream>>,
 }
@@ -57,14 +65,38 @@ pub(crate) fn pipe() -> (OpenFile, OpenFile) {
     let state = Shared::default();
     let writer = PipeWriter::new(Arc::clone(&state));
     (
-        OpenFile::Stream(Box::new(PipeReader(state))),
+        OpenFile::Stream(Box::new(PipeReader::new(state))),
         OpenFile::Stream(Box::new(writer)),
     )
 }
 
 /// The read end of a shell pipe.
-#[derive(Clone)]
 pub(crate) struct PipeReader(Shared);
+
+impl PipeReader {
+    fn new(state: Shared) -> Self {
+        lock(&state).readers += 1;
+        Self(state)
+    }
+}
+
+impl Clone for PipeReader {
+    fn clone(&self) -> Self {
+        Self::new(Arc::clone(&self.0))
+    }
+}
+
+impl Drop for PipeReader {
+    fn drop(&mut self) {
+        let mut state = lock(&self.0);
+        state.readers -= 1;
+        if state.readers == 0 {
+            // Nobody will read: producers see a closed pipe (SIGPIPE), and buffered data is dropped.
+            state.sources.clear();
+            state.buf.clear();
+        }
+    }
+}
 
 /// The write end of a shell pipe; the pipe ends once every writer end is dropped and every source has ended.
 pub(crate) struct PipeWriter(Shared);
@@ -94,7 +126,7 @@ impl Read for PipeReader {
             return Ok(0);
         }
         loop {
-            let pollable = {
+            {
                 let mut state = lock(&self.0);
                 if !state.buf.is_empty() {
                     return Ok(take(&mut state.buf, out));
@@ -105,7 +137,7 @@ impl Read for PipeReader {
                             out[..bytes.len()].copy_from_slice(&bytes);
                             return Ok(bytes.len());
                         }
-                        Ok(_) => source.0.subscribe(),
+                        Ok(_) => {}
                         Err(_) => {
                             state.sources.pop_front();
                             continue;
@@ -115,8 +147,8 @@ impl Read for PipeReader {
                     // only be written after this read returns (one thread), so waiting would never end.
                     None => return Ok(0),
                 }
-            };
-            block_until(&pollable);
+            }
+            wait_until(|| source_pollable(&self.0));
         }
     }
 }
@@ -181,7 +213,7 @@ fn take(buf: &mut VecDeque<u8>, out: &mut [u8]) -> usize {
 /// Reads every source of a pipe to its end into the buffer (blocking, pumping everything else meanwhile).
 fn drain_sources(state: &Shared) {
     loop {
-        let pollable = {
+        {
             let mut guard = lock(state);
             let Some(source) = guard.sources.front() else {
                 return;
@@ -191,24 +223,32 @@ fn drain_sources(state: &Shared) {
                     guard.buf.extend(bytes);
                     continue;
                 }
-                Ok(_) => source.0.subscribe(),
+                Ok(_) => {}
                 Err(_) => {
                     guard.sources.pop_front();
                     continue;
                 }
             }
-        };
-        block_until(&pollable);
+        }
+        wait_until(|| source_pollable(state));
     }
+}
+
+/// A pollable for the pipe's first source while it has no buffered data; `None` when there is data to read or
+/// nothing to wait for.
+fn source_pollable(state: &Shared) -> Option<Pollable> {
+    let state = lock(state);
+    if !state.buf.is_empty() {
+        return None;
+    }
+    state.sources.front().map(|s| s.0.subscribe())
 }
 
 /// What a child's stdin should be, given the shell's fd 0 for it.
 pub(crate) enum StdinPlan {
     Inherit,
     Null,
-    /// Hand this stream over (a previous child's output).
-    Stream(InputStream),
-    /// A host pipe the shell feeds from this open file.
+    /// A host pipe the shell feeds, on demand, from this open file.
     Feed(OpenFile),
 }
 
@@ -222,16 +262,9 @@ pub(crate) fn plan_stdin(file: OpenFile) -> StdinPlan {
                     return StdinPlan::Null;
                 }
                 if let Some(reader) = any.downcast_ref::<PipeReader>() {
-                    let mut state = lock(&reader.0);
-                    if state.buf.is_empty() && state.writers == 0 {
-                        match state.sources.len() {
-                            0 => return StdinPlan::Null,
-                            1 => {
-                                let source = state.sources.pop_front().expect("one source");
-                                return StdinPlan::Stream(source.0);
-                            }
-                            _ => {}
-                        }
+                    let state = lock(&reader.0);
+                    if state.buf.is_empty() && state.writers == 0 && state.sources.is_empty() {
+                        return StdinPlan::Null;
                     }
                 }
             }
@@ -305,13 +338,20 @@ pub(crate) fn plan_output(file: OpenFile) -> OutputPlan {
     OutputPlan::Copy(file)
 }
 
-/// Copies an open file of the shell into a child's stdin.
+/// Copies an open file of the shell into a child's stdin, as the child asks for it.
 struct Feed {
     from: OpenFile,
+    /// The pipe `from` reads, if it is a shell pipe.
+    pipe: Option<Shared>,
     to: Option<OneThread<OutputStream>>,
-    pending: Vec<u8>,
-    offset: usize,
-    eof: bool,
+}
+
+impl Drop for Feed {
+    fn drop(&mut self) {
+        if let Some(pipe) = &self.pipe {
+            lock(pipe).feeds -= 1;
+        }
+    }
 }
 
 /// Copies a child's output into an open file of the shell.
@@ -337,13 +377,21 @@ thread_local! {
 
 /// Starts feeding `from` into a child's stdin pipe.
 pub(crate) fn feed(from: OpenFile, to: OutputStream) {
+    let pipe = match &from {
+        OpenFile::Stream(stream) => stream
+            .as_any()
+            .and_then(|a| a.downcast_ref::<PipeReader>())
+            .map(|r| Arc::clone(&r.0)),
+        _ => None,
+    };
+    if let Some(pipe) = &pipe {
+        lock(pipe).feeds += 1;
+    }
     PUMPS.with_borrow_mut(|pumps| {
         pumps.feeds.push(Feed {
             from,
+            pipe,
             to: Some(OneThread(to)),
-            pending: Vec::new(),
-            offset: 0,
-            eof: false,
         });
     });
 }
@@ -406,61 +454,56 @@ fn try_read(from: &mut OpenFile, max: usize) -> Option<Vec<u8>> {
 }
 
 impl Feed {
-    /// Moves what it can without blocking; returns whether anything moved. The pump is finished when `to` is gone.
+    /// Moves what the child asks for and is available, without blocking; returns whether anything moved. The
+    /// feed is finished when `to` is gone: at the end of the input (closing it is the child's end of input) or
+    /// when the child has ended (what it did not ask for stays in the shell's pipe or file).
     fn step(&mut self) -> bool {
         let Some(to) = &self.to else {
             return false;
         };
         let mut moved = false;
         loop {
-            if self.offset == self.pending.len() && !self.eof {
-                match try_read(&mut self.from, CHUNK as usize) {
-                    Some(bytes) if bytes.is_empty() => self.eof = true,
-                    Some(bytes) => {
-                        self.pending = bytes;
-                        self.offset = 0;
-                        moved = true;
-                    }
-                    None => return moved,
-                }
-            }
-            if self.offset == self.pending.len() {
-                // Everything was written and the source ended: closing the stream is the child's end of input.
-                self.to = None;
-                return true;
-            }
-            match to.0.check_write() {
+            let wanted = match to.0.check_write() {
                 Ok(0) => return moved,
-                Ok(n) => {
-                    let end = self.pending.len().min(self.offset + n as usize);
-                    if to.0.write(&self.pending[self.offset..end]).is_err() {
+                Ok(n) => n.min(CHUNK) as usize,
+                Err(_) => {
+                    self.to = None;
+                    return true;
+                }
+            };
+            match try_read(&mut self.from, wanted) {
+                None => return moved,
+                Some(bytes) if bytes.is_empty() => {
+                    self.to = None;
+                    return true;
+                }
+                Some(bytes) => {
+                    // At most what check-write allowed, so the write cannot be refused for size.
+                    if to.0.write(&bytes).is_err() {
                         self.to = None;
                         return true;
                     }
-                    self.offset = end;
                     moved = true;
-                }
-                Err(_) => {
-                    // The child stopped reading (it ended): the rest is discarded, as with a closed pipe.
-                    self.to = None;
-                    return true;
                 }
             }
         }
     }
 
-    fn pollable(&self) -> Option<Pollable> {
-        let to = self.to.as_ref()?;
-        if self.offset < self.pending.len() {
-            return Some(to.0.subscribe());
+    /// What the feed waits on: the child asking for input, and a shell pipe's source having data.
+    fn pollables(&self) -> Vec<Pollable> {
+        let Some(to) = self.to.as_ref() else {
+            return Vec::new();
+        };
+        let mut list = vec![to.0.subscribe()];
+        if let Some(pipe) = &self.pipe {
+            let state = lock(pipe);
+            if state.buf.is_empty()
+                && let Some(source) = state.sources.front()
+            {
+                list.push(source.0.subscribe());
+            }
         }
-        // Waiting for data from a shell pipe's source.
-        if let OpenFile::Stream(stream) = &self.from
-            && let Some(reader) = stream.as_any().and_then(|a| a.downcast_ref::<PipeReader>())
-        {
-            return lock(&reader.0).sources.front().map(|s| s.0.subscribe());
-        }
-        None
+        list
     }
 }
 
@@ -497,6 +540,10 @@ fn step_sources(sources: &mut Vec<Weak<Mutex<PipeState>>>) -> bool {
             let Some(source) = guard.sources.front() else {
                 return false;
             };
+            if guard.feeds > 0 && guard.buf.len() >= READ_AHEAD {
+                // A child reads this pipe: the producer waits instead of the shell's memory growing.
+                return true;
+            }
             match source.0.read(CHUNK) {
                 Ok(bytes) if bytes.is_empty() => return true,
                 Ok(bytes) => {
@@ -537,13 +584,16 @@ fn step_all() -> Vec<Pollable> {
             break;
         }
     }
-    let mut pollables: Vec<Pollable> = feeds.iter().filter_map(Feed::pollable).collect();
+    let mut pollables: Vec<Pollable> = feeds.iter().flat_map(Feed::pollables).collect();
     pollables.extend(copies.iter().map(|c| c.from.0.subscribe()));
     for weak in &sources {
-        if let Some(state) = weak.upgrade()
-            && let Some(source) = lock(&state).sources.front()
-        {
-            pollables.push(source.0.subscribe());
+        if let Some(state) = weak.upgrade() {
+            let state = lock(&state);
+            if let Some(source) = state.sources.front()
+                && !(state.feeds > 0 && state.buf.len() >= READ_AHEAD)
+            {
+                pollables.push(source.0.subscribe());
+            }
         }
     }
     PUMPS.with_borrow_mut(|p| {
@@ -558,7 +608,8 @@ fn step_all() -> Vec<Pollable> {
     pollables
 }
 
-/// Blocks until `target` is ready, running the pumps meanwhile.
+/// Blocks until `target` is ready, running the pumps meanwhile. `target` must not be a stream's pollable that
+/// the pumps may drop (use [`wait_until`]): a resource cannot be dropped while its pollable lives.
 pub(crate) fn block_until(target: &Pollable) {
     loop {
         let others = step_all();
@@ -567,6 +618,24 @@ pub(crate) fn block_until(target: &Pollable) {
         }
         let mut list: Vec<&Pollable> = Vec::with_capacity(others.len() + 1);
         list.push(target);
+        list.extend(others.iter());
+        poll(&list);
+    }
+}
+
+/// Runs the pumps and waits until `target` (asked anew after each step, so no pollable outlives a step that
+/// may drop its stream) is ready or `None`.
+fn wait_until(mut target: impl FnMut() -> Option<Pollable>) {
+    loop {
+        let others = step_all();
+        let Some(target) = target() else {
+            return;
+        };
+        if target.ready() {
+            return;
+        }
+        let mut list: Vec<&Pollable> = Vec::with_capacity(others.len() + 1);
+        list.push(&target);
         list.extend(others.iter());
         poll(&list);
     }

@@ -214,7 +214,6 @@ fn start(
     let (stdin_source, feed_from) = match stdin_plan {
         StdinPlan::Inherit => (StdinSource::Inherit, None),
         StdinPlan::Null => (StdinSource::Null, None),
-        StdinPlan::Stream(stream) => (StdinSource::FromStream(stream), None),
         StdinPlan::Feed(file) => (StdinSource::Pipe, Some(file)),
     };
     let stdout_target = match &stdout_plan {

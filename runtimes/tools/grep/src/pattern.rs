@@ -286,8 +286,10 @@ impl Translator {
         }
     }
 
+    /// A literal character inside a class: only what the `regex` crate's class syntax gives a meaning to is
+    /// escaped (`\\<` would be a word-boundary escape, invalid in a class).
     fn class_char(&mut self, c: char) {
-        if c.is_ascii_punctuation() {
+        if matches!(c, '\\' | '[' | ']' | '^' | '-' | '&' | '~') {
             self.out.push('\\');
         }
         self.out.push(c);
@@ -335,6 +337,13 @@ mod tests {
         assert_eq!(ere(r"\<w\>"), r"\b{start}w\b{end}");
         assert_eq!(ere(r"a\.b"), r"a\.b");
         assert_eq!(ere("a)"), r"a\)");
+    }
+
+    #[test]
+    fn brackets_take_punctuation_literally() {
+        assert!(matches("^[<>]", Syntax::Basic, "< b"));
+        assert!(matches("[.*+]", Syntax::Extended, "a+b"));
+        assert!(!matches("[.*+]", Syntax::Extended, "ab"));
     }
 
     #[test]
