@@ -130,27 +130,30 @@ fn kubernetes_schemas(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The main job: build the guests and the built-in runtimes, then run the example Python Run with
-/// `krt local`: a fresh CPython instance, its output, phase, outputs and grants.
+/// The main job: build the guests and the built-in runtimes, then run the example Python Run and the example
+/// bash Run with `krt local`: fresh instances, their output, phase, outputs and grants.
 pub(crate) fn demo(root: &Path) -> Result<()> {
     setup::ensure_wasm_target(root)?;
     guests::build(root)?;
-    run(
-        root,
-        "cargo",
-        &[
-            "run",
-            "--quiet",
-            "--locked",
-            "-p",
-            "krt",
-            "--",
-            "local",
-            "run",
-            "-f",
-            "examples/hello-python.yaml",
-            "--builtins",
-            guests::BUILTINS_DIR,
-        ],
-    )
+    for example in ["examples/hello-python.yaml", "examples/bash-report.yaml"] {
+        run(
+            root,
+            "cargo",
+            &[
+                "run",
+                "--quiet",
+                "--locked",
+                "-p",
+                "krt",
+                "--",
+                "local",
+                "run",
+                "-f",
+                example,
+                "--builtins",
+                guests::BUILTINS_DIR,
+            ],
+        )?;
+    }
+    Ok(())
 }

@@ -30,6 +30,10 @@ impl extensions::ErrorFormatter for BashErrors {
 /// The message of an error, worded as bash words it where the two differ.
 pub(crate) fn message(kind: &ErrorKind) -> String {
     match kind {
+        // A name with a slash is a path, not searched for: bash says the file is missing.
+        ErrorKind::CommandNotFound(name) if name.contains('/') => {
+            format!("{name}: No such file or directory")
+        }
         ErrorKind::CommandNotFound(name) => format!("{name}: command not found"),
         ErrorKind::ExpandingUnsetVariable(name) => {
             // brush names the expansion (`${b}`); bash names the parameter (`b`, `$1`).

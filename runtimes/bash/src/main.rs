@@ -211,12 +211,14 @@ async fn run(options: Options, program: Program) -> Result<u8, brush_core::Error
         .do_not_execute_commands(options.noexec)
         .enable_options(options.enabled)
         .disable_options(options.disabled)
-        // bash starts a script with extglob off (brush turns it on).
-        .disable_shopt_option("extglob")
-        .enable_shopt_options(options.shopt)
+        .enable_shopt_options(options.shopt.clone())
         .command_string_mode(command_string_mode)
         .build()
         .await?;
+    // bash starts a script with extglob off; brush turns it on.
+    if !options.shopt.iter().any(|o| o == "extglob") {
+        shell.options_mut().extended_globbing = false;
+    }
     let result = match program {
         Program::Command { command, .. } => shell.run_dash_c_command(command).await?,
         Program::Script { path, args } => shell.run_script(path, args.iter()).await?,
