@@ -31,9 +31,14 @@ mod bindings {
 
 mod errors;
 mod exec;
+// Pipes and processes over the host's WASI streams and spawn: wasm only (the rest also builds natively, for
+// unit tests).
+#[cfg(target_family = "wasm")]
 mod io;
 mod printf;
+#[cfg(target_family = "wasm")]
 mod process;
+mod shebang;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -211,14 +216,12 @@ async fn run(options: Options, program: Program) -> Result<u8, brush_core::Error
         .do_not_execute_commands(options.noexec)
         .enable_options(options.enabled)
         .disable_options(options.disabled)
-        .enable_shopt_options(options.shopt.clone())
+        .enable_shopt_options(options.shopt)
         .command_string_mode(command_string_mode)
         .build()
         .await?;
-    // bash starts a script with extglob off; brush turns it on.
-    if !options.shopt.iter().any(|o| o == "extglob") {
-        shell.options_mut().extended_globbing = false;
-    }
+    // extglob stays on (brush's default; bash's is off): brush parses a whole script before running it, so a
+    // script that turns extglob on and then uses `@(a|b)` would not parse with it off.
     let result = match program {
         Program::Command { command, .. } => shell.run_dash_c_command(command).await?,
         Program::Script { path, args } => shell.run_script(path, args.iter()).await?,
@@ -227,6 +230,7 @@ async fn run(options: Options, program: Program) -> Result<u8, brush_core::Error
 }
 
 fn main() -> ExitCode {
+    #[cfg(target_family = "wasm")]
     brush_core::sys::host::set_host(Box::new(process::WasiHost));
 
     let mut argv: Vec<String> = std::env::args().collect();

@@ -72,12 +72,16 @@ fn render(format_and_args: &[String], out: &mut Vec<u8>, err: &mut impl Write) -
         .map(|a| FormatArgument::Unparsed(a.into()))
         .collect();
     let mut arguments = FormatArguments::new(&args);
+    // uucore reports a bad number (`printf %d abc`) with a message and its process exit code, not an error.
+    uucore::error::set_exit_code(0);
     let mut status = 0;
     loop {
         for item in &items {
             match item.write(&mut *out, &mut arguments) {
                 Ok(ControlFlow::Continue(())) => {}
-                Ok(ControlFlow::Break(())) => return status,
+                Ok(ControlFlow::Break(())) => {
+                    return status.max(u8::from(uucore::error::get_exit_code() != 0));
+                }
                 Err(e) => {
                     let _ = writeln!(err, "printf: {e}");
                     status = 1;
@@ -86,7 +90,11 @@ fn render(format_and_args: &[String], out: &mut Vec<u8>, err: &mut impl Write) -
         }
         arguments.start_next_batch();
         if args.is_empty() || arguments.is_exhausted() {
-            return status;
+            return if uucore::error::get_exit_code() == 0 {
+                status
+            } else {
+                1
+            };
         }
     }
 }
