@@ -221,8 +221,8 @@ impl Grants {
     }
 
     /// The grants of a child spawned by this Run: the same directories, network, programs and limits, with the
-    /// child's own `argv` (`program` then `args`) and environment (the reserved `KRUNTIME_*` variables forced to the
-    /// Run's values). `cwd_dir`, if given, replaces the host directory behind the `.` preopen (the child's working
+    /// child's own `argv` (`program` then `args`) and environment (the reserved `KRUNTIME_*` variables it has forced
+    /// to the Run's values). `cwd_dir`, if given, replaces the host directory behind the `.` preopen (the child's working
     /// directory, a directory inside the workspace).
     pub fn for_child(
         &self,
@@ -241,23 +241,20 @@ impl Grants {
                 .find(|v| v.name == name)
                 .map(|v| v.value.clone())
         };
+        // The reserved variables a child is given always hold the Run's values (a child cannot point its outputs
+        // elsewhere); one left out stays out, so `env -i cmd` gives `cmd` an empty environment as on Linux.
         let reserved = ["KRUNTIME_OUTPUTS", "KRUNTIME_ARTIFACTS_DIR"];
         child.env = env
             .iter()
-            .filter(|(name, _)| !reserved.contains(&name.as_str()))
             .map(|(name, value)| EnvVar {
                 name: name.clone(),
-                value: value.clone(),
+                value: if reserved.contains(&name.as_str()) {
+                    run_value(name).unwrap_or_else(|| value.clone())
+                } else {
+                    value.clone()
+                },
             })
             .collect();
-        for name in reserved {
-            if let Some(value) = run_value(name) {
-                child.env.push(EnvVar {
-                    name: name.to_owned(),
-                    value,
-                });
-            }
-        }
         if let Some(dir) = cwd_dir {
             for preopen in child.preopens.iter_mut().filter(|p| p.guest_path == ".") {
                 preopen.host_path = dir.clone();

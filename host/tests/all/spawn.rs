@@ -128,10 +128,11 @@ async fn stdio_inherit_pipes_and_streams() {
             "inherit status: exited(0)",
         ],
     );
-    // The child's environment is what the shell passed (nothing) plus the Run's reserved variables.
-    assert_lines(
-        &run,
-        &["env KRUNTIME_OUTPUTS=/workspace/.kruntimes/outputs"],
+    // The child's environment is exactly what the shell passed (nothing): no reserved variable is added.
+    assert!(
+        !run.stdout.contains("env KRUNTIME_OUTPUTS="),
+        "{}",
+        run.stdout
     );
     assert!(!run.stdout.contains("env HOME="), "{}", run.stdout);
 

@@ -50,6 +50,8 @@ pub(crate) fn message(kind: &ErrorKind) -> String {
             format!("{name}: {}", strip_os_error(&err.to_string()))
         }
         ErrorKind::NoMatch(pattern) => format!("no match: {pattern}"),
+        // `${v:?word}`: the (patched) message already reads `v: word`, as bash prints it.
+        ErrorKind::CheckedExpansionError(message) => message.clone(),
         other => other.to_string(),
     }
 }
@@ -83,6 +85,10 @@ mod tests {
         assert_eq!(
             message(&ErrorKind::ExpandingUnsetVariable("${b}".into())),
             "b: unbound variable"
+        );
+        assert_eq!(
+            message(&ErrorKind::CheckedExpansionError("v: must be set".into())),
+            "v: must be set"
         );
     }
 }

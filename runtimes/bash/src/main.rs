@@ -39,6 +39,7 @@ mod printf;
 #[cfg(target_family = "wasm")]
 mod process;
 mod shebang;
+mod shift;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -189,6 +190,7 @@ async fn run(options: Options, program: Program) -> Result<u8, brush_core::Error
     let mut builtins = default_builtins::<errors::Extensions>(BuiltinSet::BashMode);
     builtins.insert("printf".to_owned(), printf::registration());
     builtins.insert("exec".to_owned(), exec::registration());
+    builtins.insert("shift".to_owned(), shift::registration());
     let (name, positional) = match &program {
         Program::Command { name, args, .. } => (name.clone(), args.clone()),
         Program::Script { path, args } => (path.clone(), args.clone()),
