@@ -162,3 +162,21 @@ async fn children_share_directory_and_environment() {
         run.stderr
     );
 }
+
+/// Process-related parameters work without processes: `$$` is a fixed number (temporary names built from it
+/// work), and a background job's status reaches `wait $!`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn process_parameters_and_background_jobs() {
+    let host = Host::new().await;
+    let script = r#"
+tmp="out.$$"
+echo data > "$tmp"
+cat "$tmp"
+( exit 5 ) &
+wait $!
+echo "job $?"
+"#;
+    let run = bash(&host, script).await;
+    assert_eq!(run.result(), "Succeeded/Completed", "{}", run.stderr);
+    assert_eq!(run.stdout, "data\njob 5\n");
+}

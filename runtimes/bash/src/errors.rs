@@ -19,10 +19,16 @@ impl extensions::ErrorFormatter for BashErrors {
         let name = shell
             .current_shell_name()
             .map_or_else(|| "bash".to_owned(), |n| n.into_owned());
-        let line = shell
-            .env()
-            .get_str("LINENO", shell)
-            .map_or_else(|| "1".to_owned(), |l| l.into_owned());
+        // An error that escaped a function body carries the line inside the body it was raised on.
+        let line = error.line().map_or_else(
+            || {
+                shell
+                    .env()
+                    .get_str("LINENO", shell)
+                    .map_or_else(|| "1".to_owned(), |l| l.into_owned())
+            },
+            |l| l.to_string(),
+        );
         format!("{name}: line {line}: {}\n", message(error.kind()))
     }
 }
