@@ -50,12 +50,14 @@ pub enum LocalCommand {
     /// controller uses, prints each step's output prefixed with its id, then a summary, and exits 0
     /// only if the Workflow succeeded. --component then serves every runtime its steps name.
     ///
-    /// The built-in python runtime is found in the built-ins directory (--builtins); any other
-    /// runtime, a custom one or bash until it ships, is given with --component.
+    /// The built-in runtimes (bash with its tools, python) are found in the built-ins directory
+    /// (--builtins); any other runtime is given with --component.
     ///
     /// Examples:
     ///   krt local run -f examples/hello-python.yaml
     ///   krt local run --runtime python -- -c 'print("hi")'
+    ///   krt local run --runtime bash -- 'seq 1 100 | grep 7 | wc -l'
+    ///   krt local run --runtime bash --script build.sh -- --release
     ///   krt local run --runtime python --script job.py -- --verbose
     ///   krt local run -f examples/hello-wasm.yaml --component greet.wasm
     ///   krt local run --runtime greet --component greet.wasm --env GREETING=Hi -- world

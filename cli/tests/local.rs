@@ -149,21 +149,28 @@ fn invalid_runs_are_refused_naming_the_field() {
         "{}",
         text(&out.stderr)
     );
-    // bash is not shipped yet: the error says where built-in runtimes were looked for.
+}
+
+/// The built-in bash runtime runs the example report script with no --component: a script with an argument,
+/// tools (sort, head, cut, awk, jq) as children, and an output in the summary.
+#[test]
+fn bash_example_runs_with_its_tools() {
     let out = krt(&[
         "local",
         "run",
         "-f",
-        "../examples/hello-bash.yaml",
+        "../examples/bash-report.yaml",
         "--builtins",
         &builtins(),
     ]);
-    assert!(
-        text(&out.stderr).contains("runtime \"bash\" is not a built-in runtime in")
-            && text(&out.stderr).contains("--component FILE.wasm"),
-        "{}",
-        text(&out.stderr)
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert_eq!(
+        stdout,
+        "project kruntimes: top=beta total=22\n{\"top\":\"beta\",\"total\":22}\n"
     );
+    assert!(stderr.contains("output:   top=beta"), "{stderr}");
+    assert!(stderr.contains("/usr (ro)"), "{stderr}");
 }
 
 /// The built-in python runtime runs the seed-style example with no --component: inline source as the
@@ -224,7 +231,7 @@ fn unknown_runtime_names_the_builtins() {
     let stderr = text(&out.stderr);
     assert!(
         stderr.contains("runtime \"ruby\" is not a built-in runtime in")
-            && stderr.contains("(built-in: python)"),
+            && stderr.contains("(built-in: bash, python)"),
         "{stderr}"
     );
 }
