@@ -595,8 +595,8 @@ async fn bundled_pure_python_packages_import() {
     );
 }
 
-/// runtimed with `--builtins` registers the python runtime with its stdlib mount: a Run imports a module
-/// that only the mount has.
+/// runtimed with `--builtins` registers the python runtime with its stdlib mount (a Run imports a module that
+/// only the mount has) and the bash runtime with its tools and python as programs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn runtimed_loads_builtin_runtimes() {
     use clap::Parser;
@@ -642,5 +642,20 @@ async fn runtimed_loads_builtin_runtimes() {
             .map(|p| p.guest_path.as_str())
             .collect::<Vec<_>>(),
         ["/workspace", ".", "/python"]
+    );
+
+    // The bash runtime comes with its tool components, registered from the same directory.
+    let mut spec = kruntimes_host::RunSpec::new(
+        kruntimes_host::RunId::new("runtimed-sh", 1).unwrap(),
+        "bash",
+    );
+    spec.args = vec!["echo hi | wc -c; python3 -c 'print(6 * 7)'".into()];
+    let mut handle = manager.execute(spec).unwrap();
+    let outcome = handle.wait().await;
+    let stderr = String::from_utf8_lossy(&handle.stderr().contents()).into_owned();
+    assert_eq!(outcome.reason, Reason::Completed, "{stderr}");
+    assert_eq!(
+        String::from_utf8_lossy(&handle.stdout().contents()),
+        "3\n42\n"
     );
 }
