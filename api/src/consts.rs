@@ -73,6 +73,15 @@ pub mod reasons {
     /// A `${{ ... }}` expression could not be resolved.
     pub const EXPRESSION_FAILED: &str = "ExpressionFailed";
 
+    /// A failed attempt waits for its retry (condition reason).
+    pub const RETRYING: &str = "Retrying";
+    /// runtimed took a bound Run (condition reason of `Running=True`).
+    pub const CLAIMED: &str = "Claimed";
+    /// A Run's pod was deleting when the reaper looked.
+    pub const POD_TERMINATING: &str = "PodTerminating";
+    /// A Run's pod was not ready, or its runtimed heartbeat was stale.
+    pub const POD_UNHEALTHY: &str = "PodUnhealthy";
+
     /// Reasons that are never retried whatever a retry policy says: the same inputs would fail the same way.
     pub const NEVER_RETRIED: &[&str] = &[
         CANCELLED,
@@ -96,6 +105,14 @@ pub mod labels {
     pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 }
 
+/// Annotations the platform sets.
+pub mod annotations {
+    /// Prefix of the capacity annotations on Runtime pods: `kruntimes.io/capacity.runs: "4"` is the
+    /// quantity of `runs` the pod offers. The controller writes them from `Runtime.spec.capacity`; the
+    /// scheduler reads them, so it needs only Pods and Runs to place.
+    pub const CAPACITY_PREFIX: &str = "kruntimes.io/capacity.";
+}
+
 /// Finalizers.
 pub mod finalizers {
     /// Held by a Run whose artifacts are stored outside the cluster, until the controller deleted them.
@@ -109,6 +126,13 @@ pub mod env {
     /// Directory whose files become the Run's artifacts.
     pub const ARTIFACTS_DIR: &str = "KRUNTIME_ARTIFACTS_DIR";
 }
+
+/// Seconds a `kruntimes.io/RuntimedReady` heartbeat (its `lastProbeTime`) stays fresh for the scheduler.
+pub const HEARTBEAT_FRESH_SECONDS: i64 = 15;
+/// Seconds between two heartbeats of runtimed.
+pub const HEARTBEAT_INTERVAL_SECONDS: i64 = 5;
+/// Default logical capacity of a Runtime pod in `runs`.
+pub const DEFAULT_POD_RUNS: u64 = 4;
 
 /// The logical resource every Run requests by default, and every pod offers as its concurrency.
 pub const RUNS_RESOURCE: &str = "runs";

@@ -11,11 +11,14 @@
 //! - [`validation`]: the same rules as plain functions, so `krt` and local mode reject bad input before
 //!   anything is sent or run, and the controller can re-check objects admitted by an older CRD.
 //! - [`limits`]: every size and count limit, as named constants shared by the schema and the validators.
+//! - [`lifecycle`]: how a Run's status moves (retry decisions, terminal results, conditions), shared by
+//!   the scheduler, runtimed and the controller.
 //! - [`consts`]: condition types, reasons, labels, annotations and finalizer names users can see.
 //!
 //! Start with [`v1alpha1::Run`].
 
 pub mod consts;
+pub mod lifecycle;
 pub mod limits;
 pub mod quantity;
 pub mod v1alpha1;

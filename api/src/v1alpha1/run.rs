@@ -73,7 +73,10 @@ pub struct RunTemplate {
     printcolumn = r#"{"name":"Pod","type":"string","jsonPath":".status.assignedPod"}"#,
     printcolumn = r#"{"name":"Attempt","type":"integer","jsonPath":".status.attempt","priority":1}"#,
     printcolumn = r#"{"name":"Reason","type":"string","jsonPath":".status.reason","priority":1}"#,
-    printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#
+    printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#,
+    // runtimed watches only the Runs bound to its own pod (`--field-selector status.assignedPod=<pod>`).
+    selectable = ".status.assignedPod",
+    selectable = ".spec.runtime"
 )]
 #[serde(rename_all = "camelCase")]
 #[schemars(extend("x-kubernetes-validations" = [
