@@ -8,14 +8,12 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use kruntimes_api::consts::DEFAULT_ENTRYPOINT;
 use kruntimes_api::v1alpha1::{EnvVar, Run, RunSpec as ApiRunSpec, RunTemplate, Source};
 use kruntimes_api::validation::validate_run;
 use kruntimes_host::{
-    Engine, EngineConfig, Manager, ManagerConfig, Metrics, Outcome, Phase, RunId, RunSpec,
+    Engine, EngineConfig, Manager, ManagerConfig, Metrics, Outcome, Phase, RunSpec,
 };
 
 use crate::args::{LocalRunArgs, OutputFormat};
@@ -86,34 +84,15 @@ pub(crate) fn run_from_args(args: &LocalRunArgs) -> Result<Run> {
 /// The engine's request for `run`: what local mode can execute, or a clear error for what needs a
 /// cluster (Secret and ConfigMap references) or is not built yet (git sources).
 pub(crate) fn to_run_spec(run: &Run, uid: &str) -> Result<RunSpec> {
-    let t = &run.spec.template;
-    let mut spec = RunSpec::new(RunId::new(uid, 1)?, t.runtime.clone());
-    spec.args = t.args.clone();
-    for (i, e) in t.env.iter().enumerate() {
-        if e.value_from.is_some() {
-            bail!(
-                "spec.env[{i}].valueFrom: Secret and ConfigMap references need a cluster; krt local only takes literal values"
-            );
-        }
-        spec.env
-            .push((e.name.clone(), e.value.clone().unwrap_or_default()));
-    }
-    let source = t.source.clone().unwrap_or_default();
-    if source.repo_url.is_some() {
-        bail!(
+    kruntimes_host::api::run_spec(run, uid, 1).map_err(|e| match e.field.as_str() {
+        f if f.ends_with(".valueFrom") => anyhow::anyhow!(
+            "{f}: Secret and ConfigMap references need a cluster; krt local only takes literal values"
+        ),
+        "spec.source.repoURL" => anyhow::anyhow!(
             "spec.source.repoURL: git sources are not supported by krt local yet; use source.inline"
-        );
-    }
-    spec.entrypoint = t.entrypoint.clone();
-    if let Some(inline) = source.inline {
-        spec.entrypoint
-            .get_or_insert_with(|| DEFAULT_ENTRYPOINT.to_owned());
-        spec.source = Some(inline);
-    }
-    spec.timeout = t
-        .timeout_seconds
-        .map(|s| Duration::from_secs(s.unsigned_abs()));
-    Ok(spec)
+        ),
+        _ => anyhow::Error::new(e),
+    })
 }
 
 /// The exit status of `krt local run`: with `--quiet` the guest's own (124 timeout, 130 cancel, like
@@ -244,7 +223,7 @@ mod tests {
         assert_eq!(spec.entrypoint.as_deref(), Some("script"));
         assert_eq!(spec.source.as_deref(), Some("print(1)"));
         assert_eq!(spec.args, ["a"]);
-        assert_eq!(spec.timeout, Some(Duration::from_secs(5)));
+        assert_eq!(spec.timeout, Some(std::time::Duration::from_secs(5)));
         let spec = to_run_spec(&run(serde_json::json!({"runtime": "py", "source": {"inline": "x"}, "entrypoint": "main.py"})), "u").unwrap();
         assert_eq!(spec.entrypoint.as_deref(), Some("main.py"));
     }

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
+use crate::agent::{self, AgentConfig, PodIdentity};
 use crate::builtins::Builtin;
 use crate::capabilities::{HostConfig, RuntimePolicy};
 use crate::engine::{Engine, EngineConfig};
@@ -76,6 +77,19 @@ pub struct Args {
     /// Seconds active Runs may keep running after SIGTERM before they are cancelled (reason Shutdown).
     #[arg(long, env = "RUNTIMED_DRAIN_TIMEOUT_SECONDS", default_value_t = 25)]
     pub drain_timeout_seconds: u64,
+    /// Name of runtimed's pod. With `--pod-namespace` and `--pod-uid` it turns on the Kubernetes agent, which
+    /// executes the Runs the scheduler binds to this pod (the controller sets all three from the downward API).
+    #[arg(long, env = "POD_NAME", requires_all = ["pod_namespace", "pod_uid", "agent_runtime"])]
+    pub pod_name: Option<String>,
+    /// Namespace of runtimed's pod (and of the Runs it executes).
+    #[arg(long, env = "POD_NAMESPACE")]
+    pub pod_namespace: Option<String>,
+    /// UID of runtimed's pod: Runs bound to another pod of the same name are not executed here.
+    #[arg(long, env = "POD_UID")]
+    pub pod_uid: Option<String>,
+    /// The registered runtime that executes every Run bound to this pod (a pod serves one Runtime), e.g. `bash`.
+    #[arg(long, env = "RUNTIMED_AGENT_RUNTIME")]
+    pub agent_runtime: Option<String>,
 }
 
 /// A `--component NAME=PATH.wasm` flag.
@@ -120,6 +134,16 @@ impl Args {
             max_memory_bytes: self.max_memory,
             ..EngineConfig::default()
         }
+    }
+
+    /// The Kubernetes agent's configuration, when `--pod-name` (and its companions) are set.
+    pub fn agent_config(&self) -> Option<AgentConfig> {
+        let pod = PodIdentity {
+            name: self.pod_name.clone()?,
+            namespace: self.pod_namespace.clone()?,
+            uid: self.pod_uid.clone()?,
+        };
+        Some(AgentConfig::new(pod, self.agent_runtime.clone()?))
     }
 
     /// The run manager configuration these flags ask for.
@@ -205,6 +229,28 @@ pub async fn start_manager(args: &Args) -> Result<Manager> {
 /// Engine or manager construction, [`Error::ReadComponent`], a component that does not compile,
 /// [`Error::Bind`], or a server failure.
 pub async fn run(args: Args, shutdown: impl Future<Output = ()>) -> Result<()> {
+    let client = match args.agent_config() {
+        Some(_) => Some(
+            kube::Client::try_default()
+                .await
+                .map_err(|source| Error::KubeClient { source })?,
+        ),
+        None => None,
+    };
+    run_with_client(args, client, shutdown).await
+}
+
+/// [`run`] with the Kubernetes client of the agent given (in-cluster configuration is what [`run`] uses); the
+/// agent runs when the pod flags are set and `client` is `Some`.
+///
+/// # Errors
+///
+/// As [`run`].
+pub async fn run_with_client(
+    args: Args,
+    client: Option<kube::Client>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<()> {
     let manager = start_manager(&args).await?;
     let listener = TcpListener::bind(args.listen)
         .await
@@ -218,7 +264,30 @@ pub async fn run(args: Args, shutdown: impl Future<Output = ()>) -> Result<()> {
         drain_timeout: Duration::from_secs(args.drain_timeout_seconds),
         ..ServeOptions::default()
     };
-    server::serve(listener, manager, options, shutdown).await?;
+    match (args.agent_config(), client) {
+        (Some(config), Some(client)) => {
+            tracing::info!(pod = %config.pod.name, runtime = %config.runtime, "Kubernetes agent enabled");
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            let agent_stopped = {
+                let mut stopped = stopped.clone();
+                async move {
+                    let _ = stopped.wait_for(|s| *s).await;
+                }
+            };
+            let agent = tokio::spawn(agent::run(client, manager.clone(), config, agent_stopped));
+            let serving = server::serve(listener, manager, options, async move {
+                shutdown.await;
+                let _ = stop.send(true);
+            });
+            serving.await?;
+            match agent.await {
+                Ok(Err(err)) => tracing::error!(%err, "Kubernetes agent failed"),
+                Err(err) => tracing::error!(%err, "Kubernetes agent panicked"),
+                Ok(Ok(())) => {}
+            }
+        }
+        _ => server::serve(listener, manager, options, shutdown).await?,
+    }
     tracing::info!("runtimed stopped");
     Ok(())
 }

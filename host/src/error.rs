@@ -195,6 +195,13 @@ pub enum Error {
         #[source]
         source: tokio::task::JoinError,
     },
+    /// The Kubernetes agent could not build its API client (in-cluster config or kubeconfig).
+    #[error("cannot build the Kubernetes client of the agent")]
+    KubeClient {
+        /// Cause.
+        #[source]
+        source: kube::Error,
+    },
 }
 
 impl Error {
@@ -225,6 +232,7 @@ impl Error {
             Error::Serve { .. } => "Serve",
             Error::Reflection { .. } => "Reflection",
             Error::Background { .. } => "Background",
+            Error::KubeClient { .. } => "KubeClient",
         }
     }
 }

@@ -19,6 +19,8 @@
 //!   listener with the shutdown protocol; [`daemon`]: runtimed's flags and wiring (`src/main.rs` calls it).
 //! - `bindings`, `wit/` (private): `kruntimes:runtime` host imports (`spawn`, `outputs`, `log`) over `../wit`;
 //!   `pipe` (private): the bounded pipes between spawned children.
+//! - [`api`]: a `kruntimes.io` `Run` → [`RunSpec`] and an [`Outcome`] → `Run.status` (pure); [`agent`]: the
+//!   Kubernetes agent that claims the Runs bound to runtimed's pod, executes them and writes their status.
 //! - [`spec`], [`error`], [`metrics`]: request types, the error enum, Prometheus metrics.
 //!
 //! Start with [`Manager`]: build an [`Engine`], a [`Manager`], register a component as a runtime, execute a
@@ -49,6 +51,8 @@
 //! # }
 //! ```
 
+pub mod agent;
+pub mod api;
 mod bindings;
 mod budget;
 pub mod builtins;

@@ -196,7 +196,8 @@ impl From<Error> for Status {
             | Error::Bind { .. }
             | Error::Serve { .. }
             | Error::Reflection { .. }
-            | Error::Background { .. } => Code::Internal,
+            | Error::Background { .. }
+            | Error::KubeClient { .. } => Code::Internal,
         };
         let message = match &err {
             Error::Policy(policy) => match policy_field(policy) {

@@ -1,0 +1,391 @@
+//! runtimed's Kubernetes agent: executes the Runs the scheduler bound to this pod and writes their status.
+//!
+//! - Watches only its own Runs: `--field-selector status.assignedPod=<pod>` in its namespace, and executes only
+//!   those whose `assignedPodUid` is this pod's UID ([`plan::decide`]).
+//! - At most 3 API writes per Run, counting the scheduler's bind: the claim (`Running`, `startTime`), written only
+//!   if the Run still executes [`AgentConfig::running_write_delay`] after it started, and the result, in one
+//!   patch. Every write is a merge patch guarded by the Run's `resourceVersion`; on a conflict the Run is re-read
+//!   and the write is retried only if the Run is still this attempt on this pod.
+//! - A failed attempt that its retry policy allows goes back to `Pending` (attempt + 1) for the scheduler.
+//! - A `Running` Run bound here that runtimed does not execute (runtimed restarted) fails with `ExecutionLost`,
+//!   so its retry policy applies.
+//! - Heartbeat: the pod condition `kruntimes.io/RuntimedReady` every [`AgentConfig::heartbeat_interval`]
+//!   (`True/Heartbeat` while the engine serves, `False/Draining` once it drains); the Runtime's pods carry it as a
+//!   readiness gate, and the scheduler only places Runs where it is fresh.
+//! - Capacity: the manager refuses executions beyond `--capacity`; a refused Run stays `Scheduled` and is
+//!   retried every second (the scheduler does not over-commit, so this only happens when capacities disagree).
+//!
+//! The agent's credentials never reach a guest: guests see only their `/workspace` (WASI preopens), never the
+//! pod's filesystem where the service-account token is mounted.
+
+pub mod plan;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use futures::StreamExt;
+use jiff::Timestamp;
+use k8s_openapi::api::core::v1::Pod;
+use kruntimes_api::consts::{conditions, reasons};
+use kruntimes_api::lifecycle;
+use kruntimes_api::v1alpha1::{Run, RunStatus};
+use kube::api::{Patch, PatchParams};
+use kube::runtime::watcher;
+use kube::{Api, Client, ResourceExt};
+
+use crate::error::Error;
+use crate::manager::Manager;
+use crate::spec::RunId;
+pub use plan::{Action, PodIdentity};
+
+/// How the agent runs.
+#[derive(Debug, Clone)]
+pub struct AgentConfig {
+    /// runtimed's own pod.
+    pub pod: PodIdentity,
+    /// The registered runtime every Run bound to this pod executes (a pod serves one Runtime).
+    pub runtime: String,
+    /// How long a Run executes before the agent writes `Running` (Runs that finish sooner cost one write less).
+    pub running_write_delay: Duration,
+    /// Interval of the `kruntimes.io/RuntimedReady` heartbeat.
+    pub heartbeat_interval: Duration,
+}
+
+impl AgentConfig {
+    /// The defaults: `Running` after 250 ms, a heartbeat every 5 s.
+    pub fn new(pod: PodIdentity, runtime: impl Into<String>) -> Self {
+        Self {
+            pod,
+            runtime: runtime.into(),
+            running_write_delay: Duration::from_millis(250),
+            heartbeat_interval: Duration::from_secs(
+                kruntimes_api::consts::HEARTBEAT_INTERVAL_SECONDS.unsigned_abs(),
+            ),
+        }
+    }
+}
+
+/// Runs the agent until `shutdown` resolves: the heartbeat, and the watch of this pod's Runs.
+///
+/// # Errors
+///
+/// Never on API errors (they are logged and retried); only if the watch stream ends, which it does not.
+pub async fn run(
+    client: Client,
+    manager: Manager,
+    config: AgentConfig,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let agent = Arc::new(Agent {
+        runs: Api::namespaced(client.clone(), &config.pod.namespace),
+        pods: Api::namespaced(client, &config.pod.namespace),
+        manager,
+        config,
+        executing: Mutex::new(HashMap::new()),
+    });
+    let heartbeat = tokio::spawn(agent.clone().heartbeat());
+    let watch = agent.clone().watch();
+    tokio::select! {
+        () = shutdown => {}
+        result = watch => result?,
+    }
+    heartbeat.abort();
+    agent
+        .beat(false, "Draining", "runtimed is shutting down")
+        .await;
+    Ok(())
+}
+
+struct Agent {
+    runs: Api<Run>,
+    pods: Api<Pod>,
+    manager: Manager,
+    config: AgentConfig,
+    /// Run uid → the attempt this runtimed executes.
+    executing: Mutex<HashMap<String, u32>>,
+}
+
+/// Why a status write did not happen.
+enum WriteError {
+    /// The Run is no longer this attempt on this pod (reaped, finished, deleted): write nothing more.
+    Moved,
+    /// The API failed; the caller gives up on this write after logging.
+    Api(kube::Error),
+}
+
+impl Agent {
+    async fn watch(self: Arc<Self>) -> anyhow::Result<()> {
+        let selector = format!("status.assignedPod={}", self.config.pod.name);
+        let stream = watcher(
+            self.runs.clone(),
+            watcher::Config::default().fields(&selector),
+        );
+        let mut stream = std::pin::pin!(stream);
+        while let Some(event) = stream.next().await {
+            match event {
+                Ok(watcher::Event::Apply(run) | watcher::Event::InitApply(run)) => {
+                    self.observe(run).await;
+                }
+                Ok(watcher::Event::Delete(run)) => self.deleted(&run),
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::warn!(%err, "watch of this pod's Runs failed; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+        anyhow::bail!("the watch of this pod's Runs ended")
+    }
+
+    fn executing(&self, uid: &str) -> Option<u32> {
+        self.executing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(uid)
+            .copied()
+    }
+
+    fn track(&self, uid: &str, attempt: Option<u32>) {
+        let mut executing = self
+            .executing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        match attempt {
+            Some(a) => executing.insert(uid.to_owned(), a),
+            None => executing.remove(uid),
+        };
+    }
+
+    async fn observe(self: &Arc<Self>, run: Run) {
+        let Some(uid) = run.metadata.uid.clone() else {
+            return;
+        };
+        let executing = self.executing(&uid);
+        let now = Timestamp::now();
+        match plan::decide(&run, &self.config.pod, executing) {
+            Action::Ignore => {}
+            Action::Start { attempt } => {
+                self.track(&uid, Some(attempt));
+                tokio::spawn(self.clone().execute(run, uid, attempt));
+            }
+            Action::CancelBeforeStart => {
+                let status = plan::cancelled(&run, now);
+                let _ = self.write(&run, &status).await;
+            }
+            Action::Lost => {
+                let status = plan::lost(&run, now);
+                let _ = self.write(&run, &status).await;
+            }
+            Action::CancelExecution | Action::Abandon => {
+                if let Some(attempt) = executing
+                    && let Ok(id) = RunId::new(&uid, attempt)
+                {
+                    // The execution task sees the outcome and writes (Cancel) or does not (Abandon).
+                    let _ = self.manager.cancel(&id);
+                }
+            }
+        }
+    }
+
+    fn deleted(&self, run: &Run) {
+        if let Some(uid) = run.metadata.uid.as_deref()
+            && let Some(attempt) = self.executing(uid)
+            && let Ok(id) = RunId::new(uid, attempt)
+        {
+            let _ = self.manager.cancel(&id);
+        }
+    }
+
+    /// Executes one attempt and writes its claim (if still running after the delay) and its result.
+    async fn execute(self: Arc<Self>, run: Run, uid: String, attempt: u32) {
+        let mut spec = match crate::api::run_spec(&run, &uid, attempt) {
+            Ok(spec) => spec,
+            Err(err) => {
+                let status = plan::invalid(&run, &err.to_string(), Timestamp::now());
+                let _ = self.write(&run, &status).await;
+                self.track(&uid, None);
+                return;
+            }
+        };
+        spec.runtime.clone_from(&self.config.runtime);
+        let id = spec.id.clone();
+        let mut handle = match self.manager.execute(spec) {
+            Ok(handle) => handle,
+            Err(Error::AtCapacity { .. }) => {
+                tracing::warn!(run = %run.name_any(), "engine at capacity; retrying in 1 s");
+                self.track(&uid, None);
+                self.revisit(run.name_any(), Duration::from_secs(1));
+                return;
+            }
+            Err(err @ Error::Policy(_)) => {
+                let status = plan::invalid(&run, &err.to_string(), Timestamp::now());
+                let _ = self.write(&run, &status).await;
+                self.track(&uid, None);
+                return;
+            }
+            Err(err) => {
+                let status = lifecycle::failed(
+                    &run,
+                    reasons::HOST_ERROR,
+                    &err.to_string(),
+                    Timestamp::now(),
+                );
+                let _ = self.write(&run, &status).await;
+                self.track(&uid, None);
+                return;
+            }
+        };
+        let started = Timestamp::now();
+        let mut current = run;
+        let outcome = tokio::select! {
+            outcome = handle.wait() => Some(outcome),
+            () = tokio::time::sleep(self.config.running_write_delay) => None,
+        };
+        let outcome = match outcome {
+            Some(outcome) => outcome,
+            None => {
+                let claim = plan::claimed(&current, started);
+                match self.write(&current, &claim).await {
+                    Ok(updated) => current = updated,
+                    Err(WriteError::Moved) => {
+                        let _ = self.manager.cancel(&id);
+                        handle.wait().await;
+                        self.finish(&id, &uid).await;
+                        return;
+                    }
+                    // The result write below retries with a fresh read.
+                    Err(WriteError::Api(_)) => {}
+                }
+                handle.wait().await
+            }
+        };
+        let finished = Timestamp::now();
+        let status = crate::api::attempt_status(&current, &outcome, started, finished);
+        match self.write(&current, &status).await {
+            Ok(_) | Err(WriteError::Moved) => {}
+            Err(WriteError::Api(err)) => {
+                tracing::error!(run = %current.name_any(), %err, "cannot write the Run's result");
+            }
+        }
+        self.finish(&id, &uid).await;
+    }
+
+    async fn finish(&self, id: &RunId, uid: &str) {
+        if let Err(err) = self.manager.forget(id).await {
+            tracing::warn!(%id, %err, "cannot forget the execution");
+        }
+        self.track(uid, None);
+    }
+
+    /// Writes `status` over `run`'s, guarded by its resourceVersion. On a conflict, re-reads the Run and retries
+    /// (recomputing nothing: `status` is this attempt's truth) while it is still this attempt on this pod and not
+    /// terminal.
+    async fn write(&self, run: &Run, status: &RunStatus) -> Result<Run, WriteError> {
+        let name = run.name_any();
+        let attempt = lifecycle::attempt(run);
+        let mut current = run.clone();
+        for _ in 0..5 {
+            let patch = lifecycle::status_patch(
+                current.status.as_ref(),
+                status,
+                current.metadata.resource_version.as_deref(),
+            );
+            match self
+                .runs
+                .patch_status(&name, &PatchParams::default(), &Patch::Merge(&patch))
+                .await
+            {
+                Ok(updated) => return Ok(updated),
+                Err(kube::Error::Api(e)) if e.code == 409 => {
+                    current = match self.runs.get_opt(&name).await {
+                        Ok(Some(fresh)) => fresh,
+                        Ok(None) => return Err(WriteError::Moved),
+                        Err(err) => return Err(WriteError::Api(err)),
+                    };
+                    let still_ours = current.metadata.uid == run.metadata.uid
+                        && lifecycle::attempt(&current) == attempt
+                        && current.status.as_ref().is_some_and(|s| {
+                            !s.phase.is_terminal()
+                                && s.assigned_pod_uid.as_deref()
+                                    == Some(self.config.pod.uid.as_str())
+                        });
+                    if !still_ours {
+                        return Err(WriteError::Moved);
+                    }
+                }
+                Err(kube::Error::Api(e)) if e.code == 404 => return Err(WriteError::Moved),
+                Err(err) => {
+                    tracing::warn!(run = %name, %err, "status write failed; retrying");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        }
+        Err(WriteError::Api(kube::Error::Service(
+            "status write kept conflicting or failing".into(),
+        )))
+    }
+
+    /// Looks at a Run again after `delay` (used when the engine was at capacity).
+    fn revisit(self: &Arc<Self>, name: String, delay: Duration) {
+        let agent = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            if let Ok(Some(run)) = agent.runs.get_opt(&name).await {
+                agent.observe(run).await;
+            }
+        });
+    }
+
+    async fn heartbeat(self: Arc<Self>) {
+        let mut ticker = tokio::time::interval(self.config.heartbeat_interval);
+        loop {
+            ticker.tick().await;
+            let health = self.manager.health();
+            if health.serving {
+                self.beat(true, "Heartbeat", "runtimed is serving").await;
+            } else {
+                self.beat(false, "Draining", "runtimed is draining").await;
+            }
+        }
+    }
+
+    /// Writes the `kruntimes.io/RuntimedReady` pod condition (strategic merge: conditions merge by type).
+    async fn beat(&self, ready: bool, reason: &str, message: &str) {
+        let now = Timestamp::now().to_string();
+        let status = if ready { "True" } else { "False" };
+        let mut condition = serde_json::json!({
+            "type": conditions::RUNTIMED_READY,
+            "status": status,
+            "reason": reason,
+            "message": message,
+            "lastProbeTime": now,
+        });
+        // Keep lastTransitionTime unless the status changes.
+        let previous = match self.pods.get_status(&self.config.pod.name).await {
+            Ok(pod) => pod.status.and_then(|s| s.conditions).and_then(|c| {
+                c.into_iter()
+                    .find(|c| c.type_ == conditions::RUNTIMED_READY)
+            }),
+            Err(_) => None,
+        };
+        condition["lastTransitionTime"] = match previous {
+            Some(p) if p.status == status => serde_json::to_value(p.last_transition_time)
+                .unwrap_or_else(|_| serde_json::Value::String(now.clone())),
+            _ => serde_json::Value::String(now.clone()),
+        };
+        let patch = serde_json::json!({ "status": { "conditions": [condition] } });
+        if let Err(err) = self
+            .pods
+            .patch_status(
+                &self.config.pod.name,
+                &PatchParams::default(),
+                &Patch::Strategic(&patch),
+            )
+            .await
+        {
+            tracing::warn!(%err, "heartbeat failed");
+        }
+    }
+}
