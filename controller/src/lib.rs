@@ -1,5 +1,230 @@
-//! The kruntimes controller: Runtime pools, the stale-Run reaper, TTL garbage collection, artifact
-//! cleanup and Workflows (DESIGN.md section 5).
+//! The kruntimes controller: Runtime pools, the stale-Run reaper and TTL garbage collection (DESIGN.md
+//! section 5, ADR 0007).
 //!
-//! Not implemented yet: this crate reserves its place in the workspace. The control-plane issue
-//! builds it as observe → pure plan → apply reconcilers on kube-rs.
+//! ```text
+//!  Runtime ──► runtime_objects::desired (pure) ──SSA──► Deployment, SA, Role, RoleBinding, NetworkPolicy
+//!     ▲                                                        │ (owned, watched)
+//!     └──── runtimes/status ◄── runtime_status (pure) ◄────────┘
+//!
+//!  Run (Scheduled/Running) + Pod cache ──► reaper::judge (pure) ──► runs/status (lifecycle::failed)
+//!  Run (finished)                      ──► ttl::expiry (pure)   ──► delete (uid precondition)
+//! ```
+//!
+//! # Layout
+//! - [`runtime_objects`], [`runtime_status`], [`reaper`], [`ttl`]: pure plans, unit-tested.
+//! - [`reconcile`]: the I/O edge (observe → plan → apply) and its [`reconcile::Context`].
+//! - [`run`]: wires the watches, the controllers and leader election; `main.rs` adds flags and HTTP.
+//!
+//! Start with [`run`].
+
+pub mod error;
+pub mod metrics;
+pub mod reaper;
+pub mod reconcile;
+pub mod runtime_objects;
+pub mod runtime_status;
+pub mod ttl;
+
+use std::future::Future;
+use std::time::Duration;
+
+use futures::StreamExt;
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{Pod, ServiceAccount};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+use kruntimes_api::consts::labels;
+use kruntimes_api::v1alpha1::{Run, Runtime};
+use kube::api::Api;
+use kube::runtime::{Controller, WatchStreamExt, reflector, watcher};
+use kube::{Client, Resource};
+use serde::de::DeserializeOwned;
+
+pub use error::{Error, Result};
+pub use metrics::Metrics;
+pub use runtime_objects::PoolConfig;
+
+use reconcile::Context;
+
+/// Name of the leader-election Lease.
+pub const LEASE_NAME: &str = "kruntimes-controller";
+
+/// What [`run`] needs besides the client.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Settings of the Runtime pools.
+    pub pool: PoolConfig,
+    /// How long a pod may be unready, or its heartbeat old, before its Runs are reaped (ADR 0007: 30 s).
+    pub stale_threshold: Duration,
+    /// Watch only this namespace (None: all namespaces).
+    pub namespace: Option<String>,
+    /// Reconcile only while holding the Lease (None: always, e.g. in tests or with one replica).
+    pub leader_election: Option<LeaderElection>,
+    /// Counters; register them with [`Metrics::register`] to expose them.
+    pub metrics: Metrics,
+}
+
+/// Leader-election settings.
+#[derive(Clone, Debug)]
+pub struct LeaderElection {
+    /// Namespace of the Lease.
+    pub namespace: String,
+    /// Name of the Lease ([`LEASE_NAME`]).
+    pub lease_name: String,
+    /// This replica's identity (the pod name).
+    pub identity: String,
+}
+
+/// Runs the controllers until `shutdown` resolves.
+///
+/// With [`Config::leader_election`], the controllers run only while this replica holds the Lease: losing it
+/// drops them at once (in-flight reconciliations are cancelled), and they start again from fresh watches when
+/// the Lease is won back. On shutdown the Lease is released.
+///
+/// # Errors
+///
+/// The Lease cannot be created or read at start.
+pub async fn run(
+    client: Client,
+    config: Config,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let mut shutdown = std::pin::pin!(shutdown);
+    let Some(le) = config.leader_election.clone() else {
+        tokio::select! {
+            () = controllers(client, &config) => {}
+            () = &mut shutdown => {}
+        }
+        return Ok(());
+    };
+    let manager = kube_lease_manager::LeaseManagerBuilder::new(client.clone(), &le.lease_name)
+        .with_namespace(&le.namespace)
+        .with_identity(&le.identity)
+        .build()
+        .await?;
+    let (mut leader, lease_task) = manager.watch().await;
+    'outer: loop {
+        while !*leader.borrow_and_update() {
+            tokio::select! {
+                changed = leader.changed() => {
+                    if changed.is_err() {
+                        anyhow::bail!("the leader-election task ended");
+                    }
+                }
+                () = &mut shutdown => break 'outer,
+            }
+        }
+        tracing::info!(identity = le.identity, "acquired the lease; reconciling");
+        tokio::select! {
+            () = controllers(client.clone(), &config) => {}
+            closed = lost(&mut leader) => {
+                if closed {
+                    anyhow::bail!("the leader-election task ended");
+                }
+                tracing::warn!("lost the lease; stopped reconciling");
+            }
+            () = &mut shutdown => break 'outer,
+        }
+    }
+    // Closing the channel makes the lease task release the Lease and end.
+    drop(leader);
+    if let Ok(Err(e)) = lease_task.await {
+        tracing::warn!(error = %e, "releasing the lease failed");
+    }
+    Ok(())
+}
+
+/// Resolves when this replica no longer holds the Lease: false, or true when the lease task ended.
+async fn lost(leader: &mut tokio::sync::watch::Receiver<bool>) -> bool {
+    loop {
+        if leader.changed().await.is_err() {
+            return true;
+        }
+        if !*leader.borrow_and_update() {
+            return false;
+        }
+    }
+}
+
+fn scoped<K>(client: &Client, ns: Option<&str>) -> Api<K>
+where
+    K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + DeserializeOwned
+        + std::fmt::Debug,
+{
+    match ns {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    }
+}
+
+/// The Runtime controller and the Run controller (reaper + TTL GC), until their watches end.
+async fn controllers(client: Client, config: &Config) {
+    let ns = config.namespace.as_deref();
+    let (pods, pods_writer) = reflector::store::<Pod>();
+    let ctx = std::sync::Arc::new(Context {
+        client: client.clone(),
+        pool: config.pool.clone(),
+        stale_threshold: config.stale_threshold,
+        pods,
+        metrics: config.metrics.clone(),
+        recorder: kube::runtime::events::Recorder::new(
+            client.clone(),
+            kube::runtime::events::Reporter {
+                controller: reconcile::FIELD_MANAGER.to_owned(),
+                instance: config
+                    .leader_election
+                    .as_ref()
+                    .map(|le| le.identity.clone()),
+            },
+        ),
+    });
+
+    let owned = watcher::Config::default().labels(&format!("{}=kruntimes", labels::MANAGED_BY));
+    let runtimes = Controller::new(scoped::<Runtime>(&client, ns), watcher::Config::default())
+        .owns(scoped::<Deployment>(&client, ns), owned.clone())
+        .owns(scoped::<ServiceAccount>(&client, ns), owned.clone())
+        .owns(scoped::<Role>(&client, ns), owned.clone())
+        .owns(scoped::<RoleBinding>(&client, ns), owned.clone())
+        .owns(scoped::<NetworkPolicy>(&client, ns), owned)
+        .run(
+            reconcile::runtime::reconcile,
+            reconcile::runtime::error_policy,
+            ctx.clone(),
+        )
+        .for_each(|_| futures::future::ready(()));
+
+    // One pod watch feeds both the reaper's pod cache and its triggers, so the cache is updated before the
+    // Runs of a changed or deleted pod are reconciled.
+    let pod_events = reflector(
+        pods_writer,
+        watcher(
+            scoped::<Pod>(&client, ns),
+            watcher::Config::default().labels(labels::RUNTIME),
+        ),
+    )
+    .default_backoff()
+    .touched_objects();
+    let runs = Controller::new(scoped::<Run>(&client, ns), watcher::Config::default());
+    let run_store = runs.store();
+    let runs = runs
+        .watches_stream(pod_events, move |pod: Pod| {
+            reconcile::run::runs_on_pod(&run_store, &pod)
+        })
+        .run(reconcile::run::reconcile, reconcile::run::error_policy, ctx)
+        .for_each(|_| futures::future::ready(()));
+    futures::join!(runtimes, runs);
+}
+
+/// `err` with its chain of causes, `: `-separated.
+pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}

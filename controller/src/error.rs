@@ -1,0 +1,73 @@
+//! The controller's error type.
+
+/// What went wrong while reconciling; causes are chained through `source()`.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The object is cluster-scoped or was never stored (every kruntimes kind is namespaced).
+    #[error("object has no namespace")]
+    MissingNamespace,
+    /// Server-side apply of an owned object failed.
+    #[error("failed to apply {kind} {ns}/{name}")]
+    Apply {
+        /// Kind of the object.
+        kind: String,
+        /// Its namespace.
+        ns: String,
+        /// Its name.
+        name: String,
+        /// The API error.
+        #[source]
+        source: kube::Error,
+    },
+    /// Writing a status subresource failed.
+    #[error("failed to patch the status of {kind} {ns}/{name}")]
+    PatchStatus {
+        /// `Runtime` or `Run`.
+        kind: &'static str,
+        /// Its namespace.
+        ns: String,
+        /// Its name.
+        name: String,
+        /// The API error.
+        #[source]
+        source: kube::Error,
+    },
+    /// Reading a Run's assigned pod failed.
+    #[error("failed to read pod {ns}/{name}")]
+    GetPod {
+        /// Its namespace.
+        ns: String,
+        /// Its name.
+        name: String,
+        /// The API error.
+        #[source]
+        source: kube::Error,
+    },
+    /// Deleting an expired Run failed.
+    #[error("failed to delete Run {ns}/{name}")]
+    DeleteRun {
+        /// Its namespace.
+        ns: String,
+        /// Its name.
+        name: String,
+        /// The API error.
+        #[source]
+        source: kube::Error,
+    },
+}
+
+impl Error {
+    /// A stable, low-cardinality label for metrics and logs.
+    pub fn metric_label(&self) -> &'static str {
+        match self {
+            Self::MissingNamespace => "missing_namespace",
+            Self::Apply { .. } => "apply",
+            Self::PatchStatus { .. } => "patch_status",
+            Self::GetPod { .. } => "get_pod",
+            Self::DeleteRun { .. } => "delete_run",
+        }
+    }
+}
+
+/// `Result` with the controller's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,101 @@
+//! `kruntimes-controller`: flags, telemetry, the admin HTTP server, then [`kruntimes_controller::run`].
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use clap::Parser;
+use kruntimes_controller::{Config, LEASE_NAME, LeaderElection, Metrics, PoolConfig};
+use prometheus_client::registry::Registry;
+
+/// The kruntimes controller: Runtime pools, the stale-Run reaper and TTL garbage collection.
+#[derive(Debug, Parser)]
+#[command(name = "kruntimes-controller", version)]
+struct Args {
+    /// runtimed image of Runtimes that set no `daemonImage`.
+    #[arg(long, env = "KRUNTIMES_DAEMON_IMAGE", default_value = concat!("ghcr.io/kruntimes/runtimed:", env!("CARGO_PKG_VERSION")))]
+    default_daemon_image: String,
+    /// Seconds a pod may be unready, or its runtimed heartbeat old, before its Runs are reaped.
+    #[arg(long, default_value_t = 30)]
+    stale_threshold_seconds: u64,
+    /// Watch only this namespace (default: all namespaces).
+    #[arg(long)]
+    namespace: Option<String>,
+    /// Reconcile only while holding the `kruntimes-controller` Lease.
+    #[arg(long)]
+    leader_elect: bool,
+    /// Namespace of the Lease.
+    #[arg(long, env = "POD_NAMESPACE", default_value = "kruntimes-system")]
+    lease_namespace: String,
+    /// This replica's identity in the Lease (default: the pod name).
+    #[arg(long, env = "POD_NAME", default_value = "kruntimes-controller")]
+    identity: String,
+    /// Address of /metrics, /healthz and /readyz.
+    #[arg(long, default_value = "0.0.0.0:8082")]
+    metrics_addr: SocketAddr,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let metrics = Metrics::default();
+    let mut registry = Registry::default();
+    metrics.register(&mut registry);
+    let admin = Router::new()
+        .route("/metrics", get(serve_metrics))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(|| async { "ok" }))
+        .with_state(Arc::new(registry));
+    let listener = tokio::net::TcpListener::bind(args.metrics_addr).await?;
+    tokio::spawn(async move { axum::serve(listener, admin).await });
+
+    let config = Config {
+        pool: PoolConfig {
+            default_daemon_image: args.default_daemon_image,
+        },
+        stale_threshold: Duration::from_secs(args.stale_threshold_seconds),
+        namespace: args.namespace,
+        leader_election: args.leader_elect.then(|| LeaderElection {
+            namespace: args.lease_namespace,
+            lease_name: LEASE_NAME.to_owned(),
+            identity: args.identity,
+        }),
+        metrics,
+    };
+    let client = kube::Client::try_default().await?;
+    kruntimes_controller::run(client, config, shutdown_signal()).await
+}
+
+async fn serve_metrics(State(registry): State<Arc<Registry>>) -> Result<String, String> {
+    let mut out = String::new();
+    prometheus_client::encoding::text::encode(&mut out, &registry).map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => return std::future::pending().await,
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,40 @@
+//! I/O edge: the reconcilers' shared [`Context`] and the two reconcilers.
+//!
+//! - [`runtime`]: Runtime → owned objects (server-side apply) → `runtimes/status`.
+//! - [`run`]: the stale-Run reaper for bound Runs and TTL garbage collection for finished Runs.
+
+pub mod run;
+pub mod runtime;
+
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::Pod;
+use kube::Client;
+use kube::runtime::events::Recorder;
+use kube::runtime::reflector::Store;
+
+use crate::metrics::Metrics;
+use crate::runtime_objects::PoolConfig;
+
+/// Field manager of every write of the controller.
+pub const FIELD_MANAGER: &str = "kruntimes-controller";
+
+/// Everything a reconciler may touch.
+#[derive(Clone)]
+pub struct Context {
+    /// The API client.
+    pub client: Client,
+    /// Settings of the Runtime pools.
+    pub pool: PoolConfig,
+    /// How long a pod may be unready, or its heartbeat old, before its Runs are reaped.
+    pub stale_threshold: Duration,
+    /// Pods labelled `kruntimes.io/runtime` (may lag the API server; the reaper re-reads before acting).
+    pub pods: Store<Pod>,
+    /// Counters.
+    pub metrics: Metrics,
+    /// Publishes Events on the objects the controller changes (reporting controller `kruntimes-controller`).
+    pub recorder: Recorder,
+}
+
+/// Bounded backoff after a failed reconciliation.
+pub(crate) const ERROR_REQUEUE: Duration = Duration::from_secs(10);
