@@ -1,8 +1,11 @@
-//! Opt-in end-to-end tests against a real Kubernetes cluster.
+//! End-to-end tests of the control plane: the same scenarios ([`scenarios`]) in-process on the API server
+//! substitute (always run), and against a real Kubernetes cluster (opt-in).
 //!
-//! No cluster can run on our build machines, so every test here is `#[ignore]`d with the reason and
+//! No cluster can run on our build machines, so every real-cluster test is `#[ignore]`d with the reason and
 //! runs only when asked: `KRUNTIMES_E2E_KUBECONFIG=~/.kube/config cargo test -p kruntimes-e2e -- --ignored`.
-//! Each test works in a temporary namespace (`kruntimes-e2e-<random>`) that it deletes afterwards.
+//! Each works in a temporary namespace (`kruntimes-e2e-<random>`) that it deletes afterwards.
+
+pub mod scenarios;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,283 @@
+//! The control-plane scenarios, written once against a `kube::Client`: the in-process tests
+//! (`tests/in_process`, on the API server substitute with the real controller, scheduler and runtimed agents)
+//! and the real-cluster tests (`tests/control_plane.rs`) run the same functions.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+use futures::{StreamExt, TryStreamExt};
+use kruntimes_api::v1alpha1::{Run, RunPhase, Runtime};
+use kube::api::{ListParams, PostParams};
+use kube::runtime::watcher;
+use kube::{Api, Client, ResourceExt};
+
+/// A bash Runtime with `replicas` pods of `runs` capacity each.
+pub fn bash_runtime(name: &str, replicas: i32, runs: u32) -> Result<Runtime> {
+    Ok(serde_json::from_value(serde_json::json!({
+        "apiVersion": "kruntimes.io/v1alpha1",
+        "kind": "Runtime",
+        "metadata": {"name": name},
+        "spec": {
+            "component": {"builtin": "bash"},
+            "replicas": replicas,
+            "capacity": {"resources": {"runs": runs.to_string()}},
+        }
+    }))?)
+}
+
+/// A Run of `runtime` executing `script` with bash; `attempts` > 1 adds a retry policy without backoff.
+pub fn bash_run(name: &str, runtime: &str, script: &str, attempts: i32) -> Result<Run> {
+    let mut spec = serde_json::json!({"runtime": runtime, "args": [script]});
+    if attempts > 1 {
+        spec["retryPolicy"] = serde_json::json!({"maxAttempts": attempts, "backoffSeconds": 0});
+    }
+    Ok(serde_json::from_value(serde_json::json!({
+        "apiVersion": "kruntimes.io/v1alpha1",
+        "kind": "Run",
+        "metadata": {"name": name},
+        "spec": spec,
+    }))?)
+}
+
+/// Waits until `runtime` reports `replicas` ready pods.
+pub async fn wait_runtime_ready(
+    client: &Client,
+    ns: &str,
+    runtime: &str,
+    replicas: i32,
+    timeout: Duration,
+) -> Result<()> {
+    let api: Api<Runtime> = Api::namespaced(client.clone(), ns);
+    let deadline = Instant::now() + timeout;
+    loop {
+        let rt = api.get(runtime).await?;
+        let ready = rt
+            .status
+            .as_ref()
+            .and_then(|s| s.ready_replicas)
+            .unwrap_or(0);
+        if ready >= replicas {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!(
+                "Runtime {runtime} has {ready}/{replicas} ready pods after {timeout:?}: {:?}",
+                rt.status
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until Run `name` satisfies `done`, returning it.
+pub async fn wait_run(
+    client: &Client,
+    ns: &str,
+    name: &str,
+    timeout: Duration,
+    done: impl Fn(&Run) -> bool,
+) -> Result<Run> {
+    let api: Api<Run> = Api::namespaced(client.clone(), ns);
+    let deadline = Instant::now() + timeout;
+    loop {
+        let run = api.get(name).await?;
+        if done(&run) {
+            return Ok(run);
+        }
+        if Instant::now() > deadline {
+            bail!(
+                "Run {name} did not get there in {timeout:?}; status: {:?}",
+                run.status
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Whether the Run is terminal.
+pub fn terminal(run: &Run) -> bool {
+    run.phase().is_terminal()
+}
+
+/// A Run goes from Pending to Succeeded with its exit code, pod, attempt and times.
+pub async fn run_succeeds(client: &Client, ns: &str, runtime: &str) -> Result<Run> {
+    let api: Api<Run> = Api::namespaced(client.clone(), ns);
+    api.create(
+        &PostParams::default(),
+        &bash_run("hello", runtime, "echo hello from $0", 1)?,
+    )
+    .await?;
+    let run = wait_run(client, ns, "hello", Duration::from_secs(30), terminal).await?;
+    let status = run.status.clone().context("status")?;
+    ensure!(
+        status.phase == RunPhase::Succeeded,
+        "phase {:?}: {:?}",
+        status.phase,
+        status.message
+    );
+    ensure!(
+        status.exit_code == Some(0),
+        "exit code {:?}",
+        status.exit_code
+    );
+    ensure!(status.attempt == Some(1), "attempt {:?}", status.attempt);
+    ensure!(
+        status.assigned_pod.is_some() && status.assigned_pod_uid.is_some(),
+        "no placement recorded"
+    );
+    let (start, end) = (
+        status.start_time.context("startTime")?,
+        status.completion_time.context("completionTime")?,
+    );
+    ensure!(
+        start.0 <= end.0,
+        "started {start:?} after it completed {end:?}"
+    );
+    ensure!(
+        status.grants.is_some() && status.usage.is_some(),
+        "grants and usage are reported"
+    );
+    Ok(run)
+}
+
+/// What a burst observed.
+#[derive(Debug, Clone, Default)]
+pub struct BurstReport {
+    /// Most Runs active (Scheduled or Running) on one pod at any observed instant.
+    pub max_active_per_pod: usize,
+    /// Terminal phases by count.
+    pub phases: BTreeMap<String, usize>,
+    /// Wall time from the first create to the last terminal Run.
+    pub elapsed: Duration,
+}
+
+/// Active Run uids per pod, and the most seen on one pod.
+type Occupancy = (BTreeMap<String, BTreeSet<String>>, usize);
+
+/// Creates `n` Runs at once (`script` each) and waits for all to end, watching every status change to find the
+/// most Runs active on one pod at any time.
+pub async fn burst(
+    client: &Client,
+    ns: &str,
+    runtime: &str,
+    n: usize,
+    script: &str,
+    timeout: Duration,
+) -> Result<BurstReport> {
+    let api: Api<Run> = Api::namespaced(client.clone(), ns);
+    let active: Arc<Mutex<Occupancy>> = Arc::default();
+    let observer = {
+        let active = active.clone();
+        let stream = watcher(api.clone(), watcher::Config::default());
+        tokio::spawn(async move {
+            let mut stream = std::pin::pin!(stream);
+            while let Ok(Some(event)) = stream.try_next().await {
+                if let watcher::Event::Apply(run) | watcher::Event::InitApply(run) = event {
+                    let uid = run.uid().unwrap_or_default();
+                    let mut guard = active.lock().unwrap_or_else(PoisonError::into_inner);
+                    let (pods, max) = &mut *guard;
+                    for set in pods.values_mut() {
+                        set.remove(&uid);
+                    }
+                    if let Some(s) = &run.status
+                        && s.phase.is_active()
+                        && let Some(pod) = &s.assigned_pod
+                    {
+                        let set = pods.entry(pod.clone()).or_default();
+                        set.insert(uid);
+                        *max = (*max).max(set.len());
+                    }
+                }
+            }
+        })
+    };
+    let started = Instant::now();
+    let names: Vec<String> = (0..n).map(|i| format!("burst-{i}")).collect();
+    futures::stream::iter(names.iter().cloned())
+        .map(|name| {
+            let api = api.clone();
+            async move {
+                let run = bash_run(&name, runtime, script, 1)?;
+                api.create(&PostParams::default(), &run).await?;
+                anyhow::Ok(())
+            }
+        })
+        .buffer_unordered(32)
+        .try_collect::<Vec<()>>()
+        .await?;
+    let deadline = Instant::now() + timeout;
+    let mut report = BurstReport::default();
+    loop {
+        let runs = api.list(&ListParams::default()).await?;
+        let ours: Vec<&Run> = runs
+            .items
+            .iter()
+            .filter(|r| r.name_any().starts_with("burst-"))
+            .collect();
+        if ours.len() == n && ours.iter().all(|r| terminal(r)) {
+            report.elapsed = started.elapsed();
+            for r in ours {
+                *report.phases.entry(r.phase().to_string()).or_default() += 1;
+            }
+            break;
+        }
+        if Instant::now() > deadline {
+            let pending = ours.iter().filter(|r| !terminal(r)).count();
+            bail!("{pending} of {n} Runs not terminal after {timeout:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Let the observer see the last events, then read its maximum.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    observer.abort();
+    report.max_active_per_pod = active.lock().unwrap_or_else(PoisonError::into_inner).1;
+    Ok(report)
+}
+
+/// A Run whose pod dies while it runs is retried on another pod and succeeds; `kill` kills a pod by name.
+pub async fn killed_pod_is_retried<F, Fut>(
+    client: &Client,
+    ns: &str,
+    runtime: &str,
+    kill: F,
+) -> Result<Run>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = Result<()>>,
+{
+    let api: Api<Run> = Api::namespaced(client.clone(), ns);
+    api.create(
+        &PostParams::default(),
+        &bash_run("survivor", runtime, "sleep 2; echo done", 3)?,
+    )
+    .await?;
+    let running = wait_run(client, ns, "survivor", Duration::from_secs(30), |r| {
+        r.phase() == RunPhase::Running
+    })
+    .await?;
+    let placed = running.status.context("a Running Run has a status")?;
+    let pod = placed.assigned_pod.context("a Running Run has a pod")?;
+    let killed_uid = placed.assigned_pod_uid;
+    kill(pod.clone()).await?;
+    let run = wait_run(client, ns, "survivor", Duration::from_secs(60), terminal).await?;
+    let status = run.status.clone().context("status")?;
+    ensure!(
+        status.phase == RunPhase::Succeeded,
+        "phase {:?}: {:?}",
+        status.phase,
+        status.message
+    );
+    ensure!(
+        status.attempt.unwrap_or(1) >= 2,
+        "the Run was not retried: attempt {:?}",
+        status.attempt
+    );
+    ensure!(
+        status.assigned_pod_uid.is_some() && status.assigned_pod_uid != killed_uid,
+        "the last attempt ran on the killed pod {pod}"
+    );
+    Ok(run)
+}

@@ -1,0 +1,417 @@
+//! A cluster in one process: the API server substitute, the controller, the scheduler(s), and one runtimed per
+//! Runtime pod, each in its own OS thread and tokio runtime so it can be killed without a goodbye.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::Duration;
+
+use clap::Parser;
+use futures::TryStreamExt;
+use k8s_openapi::api::coordination::v1::Lease;
+use k8s_openapi::api::core::v1::Pod;
+use kruntimes_fakeapi::FakeApiServer;
+use kruntimes_host::daemon::{self, Args};
+use kube::runtime::watcher;
+use kube::{Api, Client, ResourceExt};
+use tokio::sync::oneshot;
+
+use super::NS;
+
+/// Namespace of the control plane's Leases.
+const SYSTEM_NS: &str = "kruntimes-system";
+
+/// What to start.
+#[derive(Debug, Clone)]
+pub(crate) struct Options {
+    /// Scheduler replicas (leader-elected when more than one).
+    pub(crate) schedulers: usize,
+    /// The controller's stale-pod threshold.
+    pub(crate) stale_threshold: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            schedulers: 1,
+            stale_threshold: Duration::from_secs(5),
+        }
+    }
+}
+
+type Stop = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// A component in its own thread and tokio runtime.
+struct Process {
+    stop: Option<oneshot::Sender<()>>,
+    kill: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Process {
+    /// Starts `main(client, stop)` with a client of its own (its connection tasks live in its runtime).
+    fn spawn<F, Fut>(name: &str, url: String, main: F) -> Self
+    where
+        F: FnOnce(Client, Stop) -> Fut + Send + 'static,
+        Fut: Future<Output = anyhow::Result<()>>,
+    {
+        let (stop, stop_rx) = oneshot::channel::<()>();
+        let (kill, kill_rx) = oneshot::channel::<()>();
+        let label = name.to_owned();
+        let thread = std::thread::Builder::new()
+            .name(name.to_owned())
+            .spawn(move || {
+                let rt = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .expect("tokio runtime");
+                rt.block_on(async move {
+                    let client = client_for(&url);
+                    let stopped: Stop = Box::pin(async move {
+                        let _ = stop_rx.await;
+                    });
+                    tokio::select! {
+                        result = main(client, stopped) => {
+                            if let Err(err) = result {
+                                eprintln!("{label} failed: {err:#}");
+                            }
+                        }
+                        _ = kill_rx => {}
+                    }
+                });
+                // Like SIGKILL: every task of this "process" is dropped where it stands.
+                rt.shutdown_background();
+            })
+            .expect("thread");
+        Self {
+            stop: Some(stop),
+            kill: Some(kill),
+            thread: Some(thread),
+        }
+    }
+
+    fn kill(&mut self) {
+        if let Some(kill) = self.kill.take() {
+            let _ = kill.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+
+    fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A running in-process cluster.
+pub(crate) struct Cluster {
+    /// The API server substitute (its request log, direct object access).
+    pub(crate) server: FakeApiServer,
+    /// A client for the tests themselves.
+    pub(crate) client: Client,
+    controller: Process,
+    schedulers: Mutex<Vec<(String, Process)>>,
+    pods: Arc<Mutex<HashMap<String, Process>>>,
+    supervisor: tokio::task::JoinHandle<()>,
+    _workspaces: tempfile::TempDir,
+}
+
+impl Cluster {
+    /// Starts the API server with the workload simulation, the controller, the schedulers and the pod supervisor
+    /// (which starts runtimed for every Running Runtime pod and kills it when the pod goes).
+    pub(crate) async fn start(options: Options) -> Self {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_env("KRUNTIMES_TEST_LOG")
+                    .unwrap_or_else(|_| "warn".into()),
+            )
+            .with_test_writer()
+            .try_init();
+        let server = FakeApiServer::start().await.expect("API server substitute");
+        server.simulate_workloads();
+        let url = server.url();
+        let client = server.client();
+
+        let stale = options.stale_threshold;
+        let controller =
+            Process::spawn("controller", url.clone(), move |client, stop| async move {
+                let config = kruntimes_controller::Config {
+                    pool: kruntimes_controller::PoolConfig {
+                        default_daemon_image: "kruntimes-runtimed:test".to_owned(),
+                    },
+                    stale_threshold: stale,
+                    namespace: Some(NS.to_owned()),
+                    leader_election: None,
+                    metrics: kruntimes_controller::Metrics::default(),
+                };
+                kruntimes_controller::run(client, config, stop).await
+            });
+
+        let replicas = options.schedulers;
+        let schedulers = (0..replicas)
+            .map(|i| {
+                let identity = format!("scheduler-{i}");
+                let id = identity.clone();
+                let process =
+                    Process::spawn(&identity, url.clone(), move |client, stop| async move {
+                        let config = kruntimes_scheduler::Config {
+                            namespace: Some(NS.to_owned()),
+                            leader_elect: replicas > 1,
+                            lease_namespace: SYSTEM_NS.to_owned(),
+                            identity: id,
+                            lease_duration_seconds: 3,
+                            ..kruntimes_scheduler::Config::default()
+                        };
+                        kruntimes_scheduler::run(client, config, stop).await
+                    });
+                (identity, process)
+            })
+            .collect();
+
+        let workspaces = tempfile::tempdir().expect("tempdir");
+        let pods: Arc<Mutex<HashMap<String, Process>>> = Arc::default();
+        let supervisor = tokio::spawn(supervise(
+            client.clone(),
+            url,
+            pods.clone(),
+            workspaces.path().to_path_buf(),
+        ));
+        Self {
+            server,
+            client,
+            controller,
+            schedulers: Mutex::new(schedulers),
+            pods,
+            supervisor,
+            _workspaces: workspaces,
+        }
+    }
+
+    /// Kills runtimed in `pod` at once and removes the pod, like a node dying.
+    pub(crate) async fn kill_pod(&self, pod: &str) {
+        let process = self
+            .pods
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(pod);
+        if let Some(mut process) = process {
+            tokio::task::spawn_blocking(move || process.kill())
+                .await
+                .expect("kill");
+        }
+        self.server.delete_pod_now(NS, pod).await;
+    }
+
+    /// The identity holding the scheduler Lease (waits until one does).
+    pub(crate) async fn scheduler_leader(&self) -> String {
+        let leases: Api<Lease> = Api::namespaced(self.client.clone(), SYSTEM_NS);
+        for _ in 0..200 {
+            if let Ok(Some(lease)) = leases.get_opt("kruntimes-scheduler").await
+                && let Some(holder) = lease.spec.and_then(|s| s.holder_identity)
+            {
+                return holder;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no scheduler holds the Lease");
+    }
+
+    /// Kills scheduler `identity` without releasing its Lease.
+    pub(crate) async fn kill_scheduler(&self, identity: &str) {
+        let process = {
+            let mut schedulers = self
+                .schedulers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let i = schedulers
+                .iter()
+                .position(|(id, _)| id == identity)
+                .expect("scheduler");
+            schedulers.remove(i).1
+        };
+        let mut process = process;
+        tokio::task::spawn_blocking(move || process.kill())
+            .await
+            .expect("kill");
+    }
+
+    /// Stops everything.
+    pub(crate) async fn stop(self) {
+        self.supervisor.abort();
+        let Self {
+            mut controller,
+            schedulers,
+            pods,
+            ..
+        } = self;
+        tokio::task::spawn_blocking(move || {
+            controller.stop();
+            controller.kill();
+            for (_, mut s) in schedulers
+                .into_inner()
+                .unwrap_or_else(PoisonError::into_inner)
+            {
+                s.kill();
+            }
+            let pods: Vec<Process> = pods
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .drain()
+                .map(|(_, p)| p)
+                .collect();
+            for mut p in pods {
+                p.kill();
+            }
+        })
+        .await
+        .expect("stop");
+    }
+}
+
+fn client_for(url: &str) -> Client {
+    let config = kube::Config::new(url.parse().expect("url"));
+    Client::try_from(config).expect("client")
+}
+
+/// The kubelet's part: runtimed for every Running Runtime pod, stopped when the pod is deleting, killed when it
+/// is gone.
+async fn supervise(
+    client: Client,
+    url: String,
+    pods: Arc<Mutex<HashMap<String, Process>>>,
+    workspaces: PathBuf,
+) {
+    let api: Api<Pod> = Api::namespaced(client, NS);
+    let config = watcher::Config::default().labels(kruntimes_api::consts::labels::RUNTIME);
+    let stream = watcher(api, config);
+    let mut stream = std::pin::pin!(stream);
+    while let Ok(Some(event)) = stream.try_next().await {
+        match event {
+            watcher::Event::Apply(pod) | watcher::Event::InitApply(pod) => {
+                let name = pod.name_any();
+                if pod.metadata.deletion_timestamp.is_some() {
+                    if let Some(p) = pods
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .get_mut(&name)
+                    {
+                        p.stop();
+                    }
+                    continue;
+                }
+                let running =
+                    pod.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running");
+                let mut pods = pods.lock().unwrap_or_else(PoisonError::into_inner);
+                if running && !pods.contains_key(&name) {
+                    let args = runtimed_args(&pod, &workspaces.join(&name));
+                    let process =
+                        Process::spawn(&name, url.clone(), move |client, stop| async move {
+                            daemon::run_with_client(args, Some(client), stop).await?;
+                            Ok(())
+                        });
+                    pods.insert(name, process);
+                }
+            }
+            watcher::Event::Delete(pod) => {
+                let process = pods
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .remove(&pod.name_any());
+                if let Some(mut p) = process {
+                    tokio::task::spawn_blocking(move || p.kill());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// runtimed's flags exactly as the controller wrote them into the pod, with the paths a pod would have mapped
+/// to this machine, the listen address on a free loopback port, and the downward API values as flags.
+fn runtimed_args(pod: &Pod, workspace: &Path) -> Args {
+    let container = pod
+        .spec
+        .as_ref()
+        .and_then(|s| s.containers.iter().find(|c| c.name == "runtimed"))
+        .expect("the controller's pod has a runtimed container");
+    let mut args = vec!["runtimed".to_owned()];
+    let mut given = container.args.clone().unwrap_or_default().into_iter();
+    while let Some(flag) = given.next() {
+        let value = given.next().unwrap_or_default();
+        let value = match flag.as_str() {
+            "--listen" => "127.0.0.1:0".to_owned(),
+            "--workspace-root" => workspace.display().to_string(),
+            "--cache-dir" => cache_dir().display().to_string(),
+            "--builtins" => builtins_dir().display().to_string(),
+            _ => value,
+        };
+        args.extend([flag, value]);
+    }
+    let meta = &pod.metadata;
+    args.extend([
+        "--pod-name".to_owned(),
+        meta.name.clone().unwrap_or_default(),
+        "--pod-namespace".to_owned(),
+        meta.namespace.clone().unwrap_or_else(|| NS.to_owned()),
+        "--pod-uid".to_owned(),
+        meta.uid.clone().unwrap_or_default(),
+    ]);
+    Args::try_parse_from(&args).unwrap_or_else(|e| panic!("runtimed {args:?}: {e}"))
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("repo")
+        .to_path_buf()
+}
+
+/// The component cache the host tests share (keyed by digest and engine).
+fn cache_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("kruntimes-component-cache")
+}
+
+/// A built-ins directory holding only bash (and its tools): pods of a bash Runtime need nothing else, and
+/// compiling the python runtime would only slow every pod's start.
+fn builtins_dir() -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let source = repo().join("runtimes/target/builtins/bash");
+        assert!(
+            source.join("component.wasm").is_file(),
+            "{} is missing: build it with `cargo xtask build-guests`",
+            source.display()
+        );
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-builtins");
+        let _ = std::fs::remove_dir_all(&dir);
+        copy_tree(&source, &dir.join("bash")).expect("copy the bash built-in");
+        dir
+    })
+    .clone()
+}
+
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}

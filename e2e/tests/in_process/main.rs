@@ -1,0 +1,199 @@
+//! The control plane in one process, on the Kubernetes API server substitute (`kruntimes-fakeapi`).
+//!
+//! No kube-apiserver can run on our machines, so these tests stand in for a cluster with the most faithful
+//! substitute we have: a loopback HTTP server speaking the Kubernetes REST API (watch, resourceVersion
+//! conflicts, status subresource, selectors, finalizers, owner GC, our CRD schemas and CEL rules) plus a
+//! simulated Deployment controller and kubelet. Everything else is real: the controller and the scheduler run
+//! their library entry points, and every simulated Runtime pod runs runtimed's own `daemon::run_with_client`
+//! with the arguments the controller wrote into the pod (real wasmtime, the real bash component). A pod is an OS
+//! thread with its own tokio runtime, so killing one drops everything it was doing, like SIGKILL. The same
+//! scenarios run against a real cluster in `tests/control_plane.rs` (opt-in).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a panic is the failure report"
+)]
+
+mod harness;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use harness::Cluster;
+use kruntimes_api::v1alpha1::{Run, Runtime};
+use kruntimes_e2e::scenarios;
+use kube::Api;
+use kube::api::PostParams;
+
+const NS: &str = "default";
+
+/// One cluster at a time: each test runs a whole control plane and several runtimed on 2 cores.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Status writes per Run, from the API server's request log.
+fn status_writes(cluster: &Cluster) -> BTreeMap<String, usize> {
+    let mut writes = BTreeMap::new();
+    for r in cluster.server.requests() {
+        if r.resource == "runs"
+            && r.subresource.as_deref() == Some("status")
+            && r.is_write()
+            && (200..300).contains(&r.status)
+            && let Some(name) = r.name
+        {
+            *writes.entry(name).or_default() += 1;
+        }
+    }
+    writes
+}
+
+async fn runtime(cluster: &Cluster, name: &str, replicas: i32, runs: u32) {
+    let api: Api<Runtime> = Api::namespaced(cluster.client.clone(), NS);
+    api.create(
+        &PostParams::default(),
+        &scenarios::bash_runtime(name, replicas, runs).unwrap(),
+    )
+    .await
+    .unwrap();
+    scenarios::wait_runtime_ready(
+        &cluster.client,
+        NS,
+        name,
+        replicas,
+        Duration::from_secs(120),
+    )
+    .await
+    .unwrap();
+}
+
+/// kubectl apply of a Run → the controller's pool, the scheduler's binding and runtimed's execution take it to
+/// Succeeded in at most 2 API writes (it ends before the Running write is due).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_goes_from_pending_to_succeeded_in_two_writes() {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let cluster = Cluster::start(harness::Options::default()).await;
+    runtime(&cluster, "bash", 2, 4).await;
+    let run = scenarios::run_succeeds(&cluster.client, NS, "bash")
+        .await
+        .unwrap();
+    let writes = status_writes(&cluster);
+    assert_eq!(writes.get("hello"), Some(&2), "writes: {writes:?}");
+    // The Runtime's objects exist and are owned by it.
+    for resource in [
+        "deployments",
+        "serviceaccounts",
+        "roles",
+        "rolebindings",
+        "networkpolicies",
+    ] {
+        let obj = cluster
+            .server
+            .get(resource, NS, "runtime-bash")
+            .unwrap_or_else(|| panic!("{resource} runtime-bash"));
+        assert_eq!(
+            obj["metadata"]["ownerReferences"][0]["kind"], "Runtime",
+            "{resource}"
+        );
+    }
+    assert!(
+        run.status
+            .unwrap()
+            .assigned_pod
+            .unwrap()
+            .starts_with("runtime-bash-")
+    );
+    cluster.stop().await;
+}
+
+/// A Run running on a pod that dies is reaped, retried (attempt 2) on a live pod and succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_pods_run_is_retried_elsewhere() {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let cluster = Cluster::start(harness::Options::default()).await;
+    runtime(&cluster, "bash", 2, 4).await;
+    let run = scenarios::killed_pod_is_retried(&cluster.client, NS, "bash", |pod| {
+        let cluster = &cluster;
+        async move {
+            cluster.kill_pod(&pod).await;
+            Ok(())
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(run.status.unwrap().attempt, Some(2));
+    cluster.stop().await;
+}
+
+/// 500 Runs created at once over 5 pods of capacity 4: all succeed and no pod ever holds more than 4 active
+/// Runs; no Run costs more than 3 status writes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_500_runs_never_over_commits() {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let cluster = Cluster::start(harness::Options::default()).await;
+    runtime(&cluster, "bash", 5, 4).await;
+    let report = scenarios::burst(
+        &cluster.client,
+        NS,
+        "bash",
+        500,
+        "echo $0",
+        Duration::from_secs(300),
+    )
+    .await
+    .unwrap();
+    eprintln!("burst: {report:?}");
+    assert_eq!(report.phases.get("Succeeded"), Some(&500), "{report:?}");
+    assert!(report.max_active_per_pod <= 4, "{report:?}");
+    assert!(report.max_active_per_pod >= 1, "{report:?}");
+    let writes = status_writes(&cluster);
+    let worst = writes.values().max().copied().unwrap_or(0);
+    assert!(worst <= 3, "a Run took {worst} status writes");
+    cluster.stop().await;
+}
+
+/// Two schedulers with leader election; the leader dies mid-burst (no Lease release): the other takes over
+/// and every Run still succeeds exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scheduler_leader_handover_loses_nothing() {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let cluster = Cluster::start(harness::Options {
+        schedulers: 2,
+        ..harness::Options::default()
+    })
+    .await;
+    runtime(&cluster, "bash", 2, 4).await;
+    let api: Api<Run> = Api::namespaced(cluster.client.clone(), NS);
+    for i in 0..40 {
+        let run = scenarios::bash_run(&format!("before-{i}"), "bash", "echo $0", 1).unwrap();
+        api.create(&PostParams::default(), &run).await.unwrap();
+    }
+    let leader = cluster.scheduler_leader().await;
+    cluster.kill_scheduler(&leader).await;
+    for i in 0..40 {
+        let run = scenarios::bash_run(&format!("after-{i}"), "bash", "echo $0", 1).unwrap();
+        api.create(&PostParams::default(), &run).await.unwrap();
+    }
+    for prefix in ["before", "after"] {
+        for i in 0..40 {
+            let run = scenarios::wait_run(
+                &cluster.client,
+                NS,
+                &format!("{prefix}-{i}"),
+                Duration::from_secs(120),
+                scenarios::terminal,
+            )
+            .await
+            .unwrap();
+            let status = run.status.unwrap();
+            assert_eq!(
+                status.phase.as_str(),
+                "Succeeded",
+                "{prefix}-{i}: {status:?}"
+            );
+            assert_eq!(status.attempt, Some(1), "{prefix}-{i}");
+        }
+    }
+    let new_leader = cluster.scheduler_leader().await;
+    assert_ne!(new_leader, leader);
+    cluster.stop().await;
+}
