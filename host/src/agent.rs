@@ -12,6 +12,8 @@
 //! - Heartbeat: the pod condition `kruntimes.io/RuntimedReady` every [`AgentConfig::heartbeat_interval`]
 //!   (`True/Heartbeat` while the engine serves, `False/Draining` once it drains); the Runtime's pods carry it as a
 //!   readiness gate, and the scheduler only places Runs where it is fresh.
+//! - Events: a Warning Event on the Run for every attempt that failed (retried or final); none for successes,
+//!   which would cost one more API write per Run.
 //! - Capacity: the manager refuses executions beyond `--capacity`; a refused Run stays `Scheduled` and is
 //!   retried every second (the scheduler does not over-commit, so this only happens when capacities disagree).
 //!
@@ -30,10 +32,11 @@ use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Pod;
 use kruntimes_api::consts::{conditions, reasons};
 use kruntimes_api::lifecycle;
-use kruntimes_api::v1alpha1::{Run, RunStatus};
+use kruntimes_api::v1alpha1::{Run, RunPhase, RunStatus};
 use kube::api::{Patch, PatchParams};
+use kube::runtime::events::{Event, EventType, Recorder, Reporter};
 use kube::runtime::watcher;
-use kube::{Api, Client, ResourceExt};
+use kube::{Api, Client, Resource, ResourceExt};
 
 use crate::error::Error;
 use crate::manager::Manager;
@@ -78,7 +81,15 @@ pub async fn run(
     config: AgentConfig,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
+    let recorder = Recorder::new(
+        client.clone(),
+        Reporter {
+            controller: "kruntimes-runtimed".to_owned(),
+            instance: Some(config.pod.name.clone()),
+        },
+    );
     let agent = Arc::new(Agent {
+        recorder,
         runs: Api::namespaced(client.clone(), &config.pod.namespace),
         pods: Api::namespaced(client, &config.pod.namespace),
         manager,
@@ -99,6 +110,7 @@ pub async fn run(
 }
 
 struct Agent {
+    recorder: Recorder,
     runs: Api<Run>,
     pods: Api<Pod>,
     manager: Manager,
@@ -297,7 +309,10 @@ impl Agent {
                 .patch_status(&name, &PatchParams::default(), &Patch::Merge(&patch))
                 .await
             {
-                Ok(updated) => return Ok(updated),
+                Ok(updated) => {
+                    self.warn_if_failed(&updated, status).await;
+                    return Ok(updated);
+                }
                 Err(kube::Error::Api(e)) if e.code == 409 => {
                     current = match self.runs.get_opt(&name).await {
                         Ok(Some(fresh)) => fresh,
@@ -325,6 +340,27 @@ impl Agent {
         Err(WriteError::Api(kube::Error::Service(
             "status write kept conflicting or failing".into(),
         )))
+    }
+
+    /// A Warning Event for an attempt that did not succeed (retried or final). Successful Runs publish none:
+    /// their status says everything and an Event would be one more API write per Run.
+    async fn warn_if_failed(&self, run: &Run, status: &RunStatus) {
+        let failed_final = status.phase.is_terminal() && status.phase != RunPhase::Succeeded;
+        let retried = status.phase == RunPhase::Pending;
+        if !failed_final && !retried {
+            return;
+        }
+        let event = Event {
+            type_: EventType::Warning,
+            reason: status.reason.clone().unwrap_or_else(|| "Failed".to_owned()),
+            note: status.message.clone(),
+            action: if retried { "Retry" } else { "Fail" }.to_owned(),
+            secondary: None,
+        };
+        // Best effort: the status is what matters.
+        if let Err(err) = self.recorder.publish(&event, &run.object_ref(&())).await {
+            tracing::debug!(%err, "cannot publish the Run's event");
+        }
     }
 
     /// Looks at a Run again after `delay` (used when the engine was at capacity).

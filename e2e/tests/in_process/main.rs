@@ -105,6 +105,47 @@ async fn a_run_goes_from_pending_to_succeeded_in_two_writes() {
     cluster.stop().await;
 }
 
+/// A failing Run ends Failed with its exit code and reason, and runtimed publishes a Warning Event for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_run_reports_its_exit_code_and_a_warning_event() {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let cluster = Cluster::start(harness::Options::default()).await;
+    runtime(&cluster, "bash", 1, 4).await;
+    let api: Api<Run> = Api::namespaced(cluster.client.clone(), NS);
+    let run = scenarios::bash_run("fails", "bash", "echo bad >&2; exit 3", 1).unwrap();
+    api.create(&PostParams::default(), &run).await.unwrap();
+    let run = scenarios::wait_run(
+        &cluster.client,
+        NS,
+        "fails",
+        Duration::from_secs(30),
+        scenarios::terminal,
+    )
+    .await
+    .unwrap();
+    let status = run.status.unwrap();
+    assert_eq!(status.phase.as_str(), "Failed");
+    assert_eq!(status.exit_code, Some(3));
+    assert_eq!(status.reason.as_deref(), Some("ExitCode"));
+    let events: Api<k8s_openapi::api::events::v1::Event> =
+        Api::namespaced(cluster.client.clone(), NS);
+    let mut found = None;
+    for _ in 0..100 {
+        let list = events.list(&Default::default()).await.unwrap();
+        found = list.items.into_iter().find(|e| {
+            e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some("fails")
+                && e.reason.as_deref() == Some("ExitCode")
+        });
+        if found.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let event = found.expect("a Warning Event for the failed Run");
+    assert_eq!(event.type_.as_deref(), Some("Warning"));
+    cluster.stop().await;
+}
+
 /// A Run running on a pod that dies is reaped, retried (attempt 2) on a live pod and succeeds.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_pods_run_is_retried_elsewhere() {
