@@ -10,7 +10,7 @@ use std::time::Duration;
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 
 use crate::consts::{conditions, reasons};
-use crate::limits::STATUS_MESSAGE_MAX_BYTES;
+use crate::limits::{CONDITIONS_MAX_ITEMS, STATUS_MESSAGE_MAX_BYTES};
 use crate::v1alpha1::{Condition, RetryPolicy, Run, RunPhase, RunStatus, Time};
 
 /// Attempts of a Run without a retry policy.
@@ -185,7 +185,8 @@ pub fn cancelled_before_start(run: &Run, now: Timestamp) -> RunStatus {
     status
 }
 
-/// Sets condition `type_` (a list-map keyed by type): `lastTransitionTime` moves only when the status changes.
+/// Sets condition `type_` (a list-map keyed by type): `lastTransitionTime` moves only when the status changes;
+/// the message is bounded and the list stays within the schema's limit.
 pub fn set_condition(
     conditions: &mut Vec<Condition>,
     type_: &str,
@@ -196,23 +197,24 @@ pub fn set_condition(
 ) {
     let status = if status { "True" } else { "False" }.to_owned();
     let message = bounded(message);
-    match conditions.iter_mut().find(|c| c.type_ == type_) {
-        Some(c) => {
-            if c.status != status {
-                c.last_transition_time = Time(now);
-            }
-            c.status = status;
-            c.reason = reason.to_owned();
-            c.message = message;
+    if let Some(c) = conditions.iter_mut().find(|c| c.type_ == type_) {
+        if c.status != status {
+            c.last_transition_time = Time(now);
         }
-        None => conditions.push(Condition {
+        c.status = status;
+        c.reason = reason.to_owned();
+        c.message = message;
+        return;
+    }
+    if conditions.len() < CONDITIONS_MAX_ITEMS {
+        conditions.push(Condition {
             type_: type_.to_owned(),
             status,
             reason: reason.to_owned(),
             message,
             last_transition_time: Time(now),
             observed_generation: None,
-        }),
+        });
     }
 }
 
@@ -241,17 +243,23 @@ pub fn status_patch(
     patch
 }
 
-/// `message` cut to the status limit on a character boundary, with a visible marker when cut.
+/// `message` cut to the status limit ([`STATUS_MESSAGE_MAX_BYTES`]), see [`bounded_to`].
 pub fn bounded(message: &str) -> String {
-    const MARKER: &str = " …[truncated]";
-    if message.len() <= STATUS_MESSAGE_MAX_BYTES {
+    bounded_to(message, STATUS_MESSAGE_MAX_BYTES)
+}
+
+/// `message` cut to at most `max` bytes on a character boundary, ending in `...` when cut, so a status never
+/// exceeds the schema's limit whatever a guest or a validation error said.
+pub fn bounded_to(message: &str, max: usize) -> String {
+    const ELLIPSIS: &str = "...";
+    if message.len() <= max {
         return message.to_owned();
     }
-    let mut end = STATUS_MESSAGE_MAX_BYTES - MARKER.len();
+    let mut end = max.saturating_sub(ELLIPSIS.len());
     while !message.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}{MARKER}", &message[..end])
+    format!("{}{ELLIPSIS}", &message[..end])
 }
 
 #[cfg(test)]
@@ -394,7 +402,7 @@ mod tests {
         let m = "é".repeat(STATUS_MESSAGE_MAX_BYTES);
         let b = bounded(&m);
         assert!(b.len() <= STATUS_MESSAGE_MAX_BYTES);
-        assert!(b.ends_with("[truncated]"));
+        assert!(b.ends_with("..."));
         assert_eq!(bounded("short"), "short");
     }
 }

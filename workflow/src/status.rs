@@ -1,6 +1,6 @@
 //! Small pieces of a Workflow's status: conditions and bounded messages.
 
-use kruntimes_api::limits::{CONDITIONS_MAX_ITEMS, STATUS_MESSAGE_MAX_BYTES};
+use kruntimes_api::limits::STATUS_MESSAGE_MAX_BYTES;
 use kruntimes_api::v1alpha1::{Condition, Time};
 
 /// Longest step message: the CRD's limit on `status.steps[].message`.
@@ -8,21 +8,8 @@ pub const STEP_MESSAGE_MAX_BYTES: usize = 1024;
 /// Longest Workflow message: the CRD's limit on `status.message`.
 pub const WORKFLOW_MESSAGE_MAX_BYTES: usize = STATUS_MESSAGE_MAX_BYTES;
 
-/// Marks a cut message.
-const ELLIPSIS: &str = "...";
-
-/// `message` cut to at most `max` bytes on a character boundary, ending in `...` when cut, so a status
-/// never exceeds the schema's limit whatever a Run or a validation error said.
-pub fn bounded(message: &str, max: usize) -> String {
-    if message.len() <= max {
-        return message.to_owned();
-    }
-    let mut end = max.saturating_sub(ELLIPSIS.len());
-    while !message.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}{ELLIPSIS}", &message[..end])
-}
+/// `message` cut to at most `max` bytes on a character boundary, ending in `...` when cut.
+pub use kruntimes_api::lifecycle::bounded_to as bounded;
 
 /// Sets the condition `type_` in `conditions`, keeping its `lastTransitionTime` when its status does
 /// not change (the Kubernetes convention), and keeping the list within the schema's limit.
@@ -34,27 +21,7 @@ pub fn set_condition(
     message: &str,
     now: Time,
 ) {
-    let status = if status { "True" } else { "False" }.to_owned();
-    let message = bounded(message, STATUS_MESSAGE_MAX_BYTES);
-    if let Some(c) = conditions.iter_mut().find(|c| c.type_ == type_) {
-        if c.status != status {
-            c.last_transition_time = now;
-        }
-        c.status = status;
-        c.reason = reason.to_owned();
-        c.message = message;
-        return;
-    }
-    if conditions.len() < CONDITIONS_MAX_ITEMS {
-        conditions.push(Condition {
-            type_: type_.to_owned(),
-            status,
-            reason: reason.to_owned(),
-            message,
-            last_transition_time: now,
-            observed_generation: None,
-        });
-    }
+    kruntimes_api::lifecycle::set_condition(conditions, type_, status, reason, message, now.0);
 }
 
 #[cfg(test)]
