@@ -28,8 +28,9 @@ use kruntimes_api::lifecycle;
 use kruntimes_api::v1alpha1::{Run, RunPhase};
 use kube::api::{Patch, PatchParams};
 use kube::runtime::WatchStreamExt;
+use kube::runtime::events::{Event as RecordedEvent, EventType, Recorder, Reporter};
 use kube::runtime::watcher::{self, Event};
-use kube::{Api, Client, ResourceExt};
+use kube::{Api, Client, Resource, ResourceExt};
 use kube_lease_manager::LeaseManagerBuilder;
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
@@ -223,6 +224,9 @@ struct State {
 
 struct Shared {
     client: Client,
+    /// Warning Events for Runs that cannot be placed or request bad resources (none on the normal path, which
+    /// would cost one more API write per Run).
+    recorder: Recorder,
     metrics: Arc<Metrics>,
     state: Mutex<State>,
     queue: mpsc::UnboundedSender<String>,
@@ -420,6 +424,13 @@ pub async fn run(
     let (queue_tx, queue_rx) = mpsc::unbounded_channel();
     let (synced_tx, synced_rx) = watch::channel(false);
     let shared = Arc::new(Shared {
+        recorder: Recorder::new(
+            client.clone(),
+            Reporter {
+                controller: FIELD_MANAGER.to_owned(),
+                instance: Some(config.identity.clone()),
+            },
+        ),
         client: client.clone(),
         metrics: metrics.clone(),
         state: Mutex::new(State::default()),
@@ -716,6 +727,26 @@ async fn write(shared: &Arc<Shared>, run: &Run, decision: Decision, now: Timesta
             }
             if !result.is_empty() {
                 shared.metrics.placement(result);
+            }
+            let warning = match &decision {
+                Decision::Unschedulable { message, .. } => {
+                    Some((reasons::UNSCHEDULABLE, message.clone()))
+                }
+                Decision::Invalid(message) => Some((reasons::INVALID_RESOURCES, message.clone())),
+                _ => None,
+            };
+            if let Some((reason, note)) = warning {
+                let event = RecordedEvent {
+                    type_: EventType::Warning,
+                    reason: reason.to_owned(),
+                    note: Some(note),
+                    action: "Schedule".to_owned(),
+                    secondary: None,
+                };
+                // Best effort: the status is what matters.
+                if let Err(err) = shared.recorder.publish(&event, &run.object_ref(&())).await {
+                    debug!(%err, "cannot publish the Run's event");
+                }
             }
             debug!(run = %run.name_any(), kind, "written");
             Outcome::Done

@@ -171,3 +171,60 @@ async fn with_two_schedulers_only_the_leader_binds() {
         t.await.unwrap().unwrap();
     }
 }
+
+/// A Run no pod can take stays Pending with `Scheduled=False/Unschedulable` saying why, and a Warning Event;
+/// once a pod with room appears it is bound on that event (the safety resync is off).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unschedulable_run_says_why_and_is_bound_when_a_pod_appears() {
+    let server = FakeApiServer::start().await.unwrap();
+    let client = server.client();
+    create_runs(&client, 1).await;
+    let (stop, stopped) = oneshot::channel::<()>();
+    // No safety resync during the test: only the pod event can get the Run bound.
+    let config = Config {
+        resync: Duration::from_secs(3600),
+        ..config("a", false)
+    };
+    let sched = tokio::spawn(run(client.clone(), config, async {
+        let _ = stopped.await;
+    }));
+    let runs: Api<Run> = Api::namespaced(client.clone(), NS);
+    let mut condition = None;
+    for _ in 0..200 {
+        let r = runs.get("run-0").await.unwrap();
+        condition = r
+            .status
+            .and_then(|s| s.conditions.into_iter().find(|c| c.type_ == "Scheduled"));
+        if condition.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let condition = condition.expect("a Scheduled condition");
+    assert_eq!(condition.status, "False");
+    assert_eq!(condition.reason, "Unschedulable");
+    assert!(condition.message.contains("bash"), "{}", condition.message);
+    let events: Api<k8s_openapi::api::events::v1::Event> = Api::namespaced(client.clone(), NS);
+    let mut warned = false;
+    for _ in 0..200 {
+        warned = events
+            .list(&Default::default())
+            .await
+            .unwrap()
+            .items
+            .iter()
+            .any(|e| {
+                e.reason.as_deref() == Some("Unschedulable")
+                    && e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some("run-0")
+            });
+        if warned {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(warned, "a Warning Event for the unschedulable Run");
+    create_pods(&client, 1, 4).await;
+    wait_all_scheduled(&client, 1).await;
+    let _ = stop.send(());
+    sched.await.unwrap().unwrap();
+}
