@@ -124,6 +124,9 @@ pub(crate) struct Cluster {
     controller: Process,
     schedulers: Mutex<Vec<(String, Process)>>,
     pods: Arc<Mutex<HashMap<String, Process>>>,
+    /// The flags each pod's runtimed was started with, to restart it like a container restart.
+    pod_args: Arc<Mutex<HashMap<String, Args>>>,
+    url: String,
     supervisor: tokio::task::JoinHandle<()>,
     _workspaces: tempfile::TempDir,
 }
@@ -182,10 +185,12 @@ impl Cluster {
 
         let workspaces = tempfile::tempdir().expect("tempdir");
         let pods: Arc<Mutex<HashMap<String, Process>>> = Arc::default();
+        let pod_args: Arc<Mutex<HashMap<String, Args>>> = Arc::default();
         let supervisor = tokio::spawn(supervise(
             client.clone(),
-            url,
+            url.clone(),
             pods.clone(),
+            pod_args.clone(),
             workspaces.path().to_path_buf(),
         ));
         Self {
@@ -194,6 +199,8 @@ impl Cluster {
             controller,
             schedulers: Mutex::new(schedulers),
             pods,
+            pod_args,
+            url,
             supervisor,
             _workspaces: workspaces,
         }
@@ -212,6 +219,25 @@ impl Cluster {
                 .expect("kill");
         }
         self.server.delete_pod_now(NS, pod).await;
+    }
+
+    /// Kills runtimed in `pod` and starts it again in the same pod (a container restart): the new runtimed
+    /// knows nothing of what the old one was executing.
+    pub(crate) fn restart_runtimed(&self, pod: &str) {
+        let args = self
+            .pod_args
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(pod)
+            .cloned()
+            .expect("the pod's runtimed flags");
+        // Under the lock, so the supervisor cannot start a runtimed of its own in between (the kill takes
+        // a few milliseconds: the old runtime is dropped where it stands).
+        let mut pods = self.pods.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(old) = pods.get_mut(pod) {
+            old.kill();
+        }
+        pods.insert(pod.to_owned(), start_runtimed(pod, &self.url, args));
     }
 
     /// The identity holding the scheduler Lease (waits until one does).
@@ -291,6 +317,7 @@ async fn supervise(
     client: Client,
     url: String,
     pods: Arc<Mutex<HashMap<String, Process>>>,
+    pod_args: Arc<Mutex<HashMap<String, Args>>>,
     workspaces: PathBuf,
 ) {
     let api: Api<Pod> = Api::namespaced(client, NS);
@@ -316,12 +343,11 @@ async fn supervise(
                 let mut pods = pods.lock().unwrap_or_else(PoisonError::into_inner);
                 if running && !pods.contains_key(&name) {
                     let args = runtimed_args(&pod, &workspaces.join(&name));
-                    let process =
-                        Process::spawn(&name, url.clone(), move |client, stop| async move {
-                            daemon::run_with_client(args, Some(client), stop).await?;
-                            Ok(())
-                        });
-                    pods.insert(name, process);
+                    pod_args
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .insert(name.clone(), args.clone());
+                    pods.insert(name.clone(), start_runtimed(&name, &url, args));
                 }
             }
             watcher::Event::Delete(pod) => {
@@ -336,6 +362,14 @@ async fn supervise(
             _ => {}
         }
     }
+}
+
+/// runtimed for one pod, in a process of its own.
+fn start_runtimed(pod: &str, url: &str, args: Args) -> Process {
+    Process::spawn(pod, url.to_owned(), move |client, stop| async move {
+        daemon::run_with_client(args, Some(client), stop).await?;
+        Ok(())
+    })
 }
 
 /// runtimed's flags exactly as the controller wrote them into the pod, with the paths a pod would have mapped

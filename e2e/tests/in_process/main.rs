@@ -165,6 +165,51 @@ async fn a_killed_pods_run_is_retried_elsewhere() {
     cluster.stop().await;
 }
 
+/// runtimed restarts while a Run executes: the new runtimed finds the Run `Running` on its pod without an
+/// execution, fails the attempt with `ExecutionLost` (a Warning Event says so) and the retry succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_runtimed_fails_lost_runs_so_they_are_retried() {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let cluster = Cluster::start(harness::Options::default()).await;
+    runtime(&cluster, "bash", 1, 4).await;
+    let api: Api<Run> = Api::namespaced(cluster.client.clone(), NS);
+    let run = scenarios::bash_run("lost", "bash", "sleep 2; echo done", 3).unwrap();
+    api.create(&PostParams::default(), &run).await.unwrap();
+    let running = scenarios::wait_run(&cluster.client, NS, "lost", Duration::from_secs(30), |r| {
+        r.phase().as_str() == "Running"
+    })
+    .await
+    .unwrap();
+    let pod = running.status.unwrap().assigned_pod.unwrap();
+    cluster.restart_runtimed(&pod);
+    let run = scenarios::wait_run(
+        &cluster.client,
+        NS,
+        "lost",
+        Duration::from_secs(60),
+        scenarios::terminal,
+    )
+    .await
+    .unwrap();
+    let status = run.status.unwrap();
+    assert_eq!(status.phase.as_str(), "Succeeded", "{status:?}");
+    assert_eq!(status.attempt, Some(2), "{status:?}");
+    let events: Api<k8s_openapi::api::events::v1::Event> =
+        Api::namespaced(cluster.client.clone(), NS);
+    let lost = events
+        .list(&Default::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .any(|e| {
+            e.reason.as_deref() == Some("ExecutionLost")
+                && e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some("lost")
+        });
+    assert!(lost, "a Warning Event for the lost execution");
+    cluster.stop().await;
+}
+
 /// 500 Runs created at once over 5 pods of capacity 4: all succeed and no pod ever holds more than 4 active
 /// Runs; no Run costs more than 3 status writes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
