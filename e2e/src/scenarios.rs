@@ -152,6 +152,8 @@ pub struct BurstReport {
     pub phases: BTreeMap<String, usize>,
     /// Wall time from the first create to the last terminal Run.
     pub elapsed: Duration,
+    /// Reason and message of every Run that did not succeed.
+    pub failures: Vec<String>,
 }
 
 /// Active Run uids per pod, and the most seen on one pod.
@@ -221,6 +223,18 @@ pub async fn burst(
             report.elapsed = started.elapsed();
             for r in ours {
                 *report.phases.entry(r.phase().to_string()).or_default() += 1;
+                if r.phase() != RunPhase::Succeeded {
+                    let s = r.status.clone().unwrap_or_default();
+                    report.failures.push(format!(
+                        "{}: {} {:?} {:?} (attempt {:?}, pod {:?})",
+                        r.name_any(),
+                        s.phase,
+                        s.reason,
+                        s.message,
+                        s.attempt,
+                        s.assigned_pod
+                    ));
+                }
             }
             break;
         }
