@@ -95,6 +95,7 @@ pub async fn run(
         manager,
         config,
         executing: Mutex::new(HashMap::new()),
+        last_beat: Mutex::new(None),
     });
     let heartbeat = tokio::spawn(agent.clone().heartbeat());
     let watch = agent.clone().watch();
@@ -117,6 +118,8 @@ struct Agent {
     config: AgentConfig,
     /// Run uid → the attempt this runtimed executes.
     executing: Mutex<HashMap<String, u32>>,
+    /// The last heartbeat's status and when that status began (the condition's `lastTransitionTime`).
+    last_beat: Mutex<Option<(bool, String)>>,
 }
 
 /// Why a status write did not happen.
@@ -398,19 +401,22 @@ impl Agent {
             "message": message,
             "lastProbeTime": now,
         });
-        // Keep lastTransitionTime unless the status changes.
-        let previous = match self.pods.get_status(&self.config.pod.name).await {
-            Ok(pod) => pod.status.and_then(|s| s.conditions).and_then(|c| {
-                c.into_iter()
-                    .find(|c| c.type_ == conditions::RUNTIMED_READY)
-            }),
-            Err(_) => None,
+        // Keep lastTransitionTime unless the status changes: remembered here rather than read back from the
+        // pod every beat (a restarted runtimed starts a new transition, which is what happened).
+        let since = {
+            let mut last = self
+                .last_beat
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            match &*last {
+                Some((was_ready, since)) if *was_ready == ready => since.clone(),
+                _ => {
+                    *last = Some((ready, now.clone()));
+                    now.clone()
+                }
+            }
         };
-        condition["lastTransitionTime"] = match previous {
-            Some(p) if p.status == status => serde_json::to_value(p.last_transition_time)
-                .unwrap_or_else(|_| serde_json::Value::String(now.clone())),
-            _ => serde_json::Value::String(now.clone()),
-        };
+        condition["lastTransitionTime"] = serde_json::Value::String(since);
         let patch = serde_json::json!({ "status": { "conditions": [condition] } });
         if let Err(err) = self
             .pods
