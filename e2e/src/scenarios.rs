@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use futures::{StreamExt, TryStreamExt};
-use kruntimes_api::v1alpha1::{Run, RunPhase, Runtime};
+use kruntimes_api::v1alpha1::{Run, RunPhase, RunStatus, Runtime};
 use kube::api::{ListParams, PostParams};
 use kube::runtime::watcher;
 use kube::{Api, Client, ResourceExt};
@@ -97,27 +97,39 @@ pub async fn wait_run(
     }
 }
 
+/// Waits until Run `name` is terminal and checks it `Succeeded`, returning its status.
+pub async fn wait_succeeded(
+    client: &Client,
+    ns: &str,
+    name: &str,
+    timeout: Duration,
+) -> Result<RunStatus> {
+    let run = wait_run(client, ns, name, timeout, terminal).await?;
+    let status = run.status.context("a terminal Run has a status")?;
+    ensure!(
+        status.phase == RunPhase::Succeeded,
+        "{name} ended {:?} ({:?}): {:?}",
+        status.phase,
+        status.reason,
+        status.message
+    );
+    Ok(status)
+}
+
 /// Whether the Run is terminal.
 pub fn terminal(run: &Run) -> bool {
     run.phase().is_terminal()
 }
 
 /// A Run goes from Pending to Succeeded with its exit code, pod, attempt and times.
-pub async fn run_succeeds(client: &Client, ns: &str, runtime: &str) -> Result<Run> {
+pub async fn run_succeeds(client: &Client, ns: &str, runtime: &str) -> Result<RunStatus> {
     let api: Api<Run> = Api::namespaced(client.clone(), ns);
     api.create(
         &PostParams::default(),
         &bash_run("hello", runtime, "echo hello from $0", 1)?,
     )
     .await?;
-    let run = wait_run(client, ns, "hello", Duration::from_secs(30), terminal).await?;
-    let status = run.status.clone().context("status")?;
-    ensure!(
-        status.phase == RunPhase::Succeeded,
-        "phase {:?}: {:?}",
-        status.phase,
-        status.message
-    );
+    let status = wait_succeeded(client, ns, "hello", Duration::from_secs(30)).await?;
     ensure!(
         status.exit_code == Some(0),
         "exit code {:?}",
@@ -129,8 +141,8 @@ pub async fn run_succeeds(client: &Client, ns: &str, runtime: &str) -> Result<Ru
         "no placement recorded"
     );
     let (start, end) = (
-        status.start_time.context("startTime")?,
-        status.completion_time.context("completionTime")?,
+        status.start_time.clone().context("startTime")?,
+        status.completion_time.clone().context("completionTime")?,
     );
     ensure!(
         start.0 <= end.0,
@@ -140,7 +152,7 @@ pub async fn run_succeeds(client: &Client, ns: &str, runtime: &str) -> Result<Ru
         status.grants.is_some() && status.usage.is_some(),
         "grants and usage are reported"
     );
-    Ok(run)
+    Ok(status)
 }
 
 /// What a burst observed.
@@ -257,7 +269,7 @@ pub async fn killed_pod_is_retried<F, Fut>(
     ns: &str,
     runtime: &str,
     kill: F,
-) -> Result<Run>
+) -> Result<RunStatus>
 where
     F: FnOnce(String) -> Fut,
     Fut: Future<Output = Result<()>>,
@@ -276,14 +288,7 @@ where
     let pod = placed.assigned_pod.context("a Running Run has a pod")?;
     let killed_uid = placed.assigned_pod_uid;
     kill(pod.clone()).await?;
-    let run = wait_run(client, ns, "survivor", Duration::from_secs(60), terminal).await?;
-    let status = run.status.clone().context("status")?;
-    ensure!(
-        status.phase == RunPhase::Succeeded,
-        "phase {:?}: {:?}",
-        status.phase,
-        status.message
-    );
+    let status = wait_succeeded(client, ns, "survivor", Duration::from_secs(60)).await?;
     ensure!(
         status.attempt.unwrap_or(1) >= 2,
         "the Run was not retried: attempt {:?}",
@@ -293,5 +298,5 @@ where
         status.assigned_pod_uid.is_some() && status.assigned_pod_uid != killed_uid,
         "the last attempt ran on the killed pod {pod}"
     );
-    Ok(run)
+    Ok(status)
 }

@@ -73,7 +73,7 @@ async fn a_run_goes_from_pending_to_succeeded_in_two_writes() {
     let _serial = ONE_AT_A_TIME.lock().await;
     let cluster = Cluster::start(harness::Options::default()).await;
     runtime(&cluster, "bash", 2, 4).await;
-    let run = scenarios::run_succeeds(&cluster.client, NS, "bash")
+    let status = scenarios::run_succeeds(&cluster.client, NS, "bash")
         .await
         .unwrap();
     let writes = status_writes(&cluster);
@@ -95,13 +95,7 @@ async fn a_run_goes_from_pending_to_succeeded_in_two_writes() {
             "{resource}"
         );
     }
-    assert!(
-        run.status
-            .unwrap()
-            .assigned_pod
-            .unwrap()
-            .starts_with("runtime-bash-")
-    );
+    assert!(status.assigned_pod.unwrap().starts_with("runtime-bash-"));
     cluster.stop().await;
 }
 
@@ -152,7 +146,7 @@ async fn a_killed_pods_run_is_retried_elsewhere() {
     let _serial = ONE_AT_A_TIME.lock().await;
     let cluster = Cluster::start(harness::Options::default()).await;
     runtime(&cluster, "bash", 2, 4).await;
-    let run = scenarios::killed_pod_is_retried(&cluster.client, NS, "bash", |pod| {
+    let status = scenarios::killed_pod_is_retried(&cluster.client, NS, "bash", |pod| {
         let cluster = &cluster;
         async move {
             cluster.kill_pod(&pod).await;
@@ -161,7 +155,7 @@ async fn a_killed_pods_run_is_retried_elsewhere() {
     })
     .await
     .unwrap();
-    assert_eq!(run.status.unwrap().attempt, Some(2));
+    assert_eq!(status.attempt, Some(2));
     cluster.stop().await;
 }
 
@@ -182,17 +176,9 @@ async fn a_restarted_runtimed_fails_lost_runs_so_they_are_retried() {
     .unwrap();
     let pod = running.status.unwrap().assigned_pod.unwrap();
     cluster.restart_runtimed(&pod);
-    let run = scenarios::wait_run(
-        &cluster.client,
-        NS,
-        "lost",
-        Duration::from_secs(60),
-        scenarios::terminal,
-    )
-    .await
-    .unwrap();
-    let status = run.status.unwrap();
-    assert_eq!(status.phase.as_str(), "Succeeded", "{status:?}");
+    let status = scenarios::wait_succeeded(&cluster.client, NS, "lost", Duration::from_secs(60))
+        .await
+        .unwrap();
     assert_eq!(status.attempt, Some(2), "{status:?}");
     let events: Api<k8s_openapi::api::events::v1::Event> =
         Api::namespaced(cluster.client.clone(), NS);
@@ -261,21 +247,14 @@ async fn a_scheduler_leader_handover_loses_nothing() {
     }
     for prefix in ["before", "after"] {
         for i in 0..40 {
-            let run = scenarios::wait_run(
+            let status = scenarios::wait_succeeded(
                 &cluster.client,
                 NS,
                 &format!("{prefix}-{i}"),
                 Duration::from_secs(120),
-                scenarios::terminal,
             )
             .await
             .unwrap();
-            let status = run.status.unwrap();
-            assert_eq!(
-                status.phase.as_str(),
-                "Succeeded",
-                "{prefix}-{i}: {status:?}"
-            );
             assert_eq!(status.attempt, Some(1), "{prefix}-{i}");
         }
     }
