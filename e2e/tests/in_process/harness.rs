@@ -326,6 +326,7 @@ async fn supervise(
     let config = watcher::Config::default().labels(kruntimes_api::consts::labels::RUNTIME);
     let stream = watcher(api, config);
     let mut stream = std::pin::pin!(stream);
+    let mut warm = false;
     while let Ok(Some(event)) = stream.try_next().await {
         match event {
             watcher::Event::Apply(pod) | watcher::Event::InitApply(pod) => {
@@ -342,6 +343,10 @@ async fn supervise(
                 }
                 let running =
                     pod.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running");
+                if running && !warm {
+                    warm_cache(&pod, &workspaces.join("warm-up")).await;
+                    warm = true;
+                }
                 let mut pods = pods.lock().unwrap_or_else(PoisonError::into_inner);
                 if running && !pods.contains_key(&name) {
                     let args = runtimed_args(&pod, &workspaces.join(&name));
@@ -364,6 +369,16 @@ async fn supervise(
             _ => {}
         }
     }
+}
+
+/// Compiles the pods' components into the shared cache once, before the first pod starts. A cold cache would
+/// otherwise have every pod of the pool compile the same component at once: on CI's 2 cores, a fresh clone's
+/// 5-pod pool was not Ready within 120 s.
+async fn warm_cache(pod: &Pod, workspace: &Path) {
+    let args = runtimed_args(pod, workspace);
+    daemon::start_manager(&args)
+        .await
+        .unwrap_or_else(|e| panic!("compile the pods' components: {e}"));
 }
 
 /// runtimed for one pod, in a process of its own.
