@@ -18,6 +18,10 @@
 //!   reconcile, no step starts any more: steps not started are `Skipped` (reason `Cancelled` or
 //!   `Timeout`) and the Runs still active are returned in [`Plan::cancel`]. The Workflow ends once they
 //!   settle: `Cancelled`, or `Failed` with reason `Timeout`.
+//! - **Outputs.** A finished step's outputs are copied into its status once, when it is first seen
+//!   finished; the status holds at most [`STEP_OUTPUTS_MAX_BYTES`] of step outputs. Outputs an
+//!   expression refers to are always kept; the others are kept in key order while the budget allows,
+//!   and a step that lost some says how many and names its Run in its message.
 //! - **End.** When every step is terminal the Workflow is `Succeeded` if all succeeded and its
 //!   outputs resolve, otherwise `Failed` (`StepFailed`, naming the steps; `ExpressionFailed` for an
 //!   output). It never stays `Running` once no step can progress. Terminal phases never change.
@@ -49,9 +53,10 @@ use kruntimes_api::v1alpha1::{
 };
 
 use self::resolve::{child_run, input_values, workflow_outputs};
+use crate::expr::{Reference, references};
 use crate::naming::child_run_name;
 use crate::status::{STEP_MESSAGE_MAX_BYTES, WORKFLOW_MESSAGE_MAX_BYTES, bounded, set_condition};
-use crate::validate::validate;
+use crate::validate::{step_texts, validate};
 
 /// What the caller should do after a reconcile.
 #[derive(Clone, Debug, PartialEq)]
@@ -255,6 +260,7 @@ pub fn reconcile(workflow: &Workflow, children: &[Run], now: Timestamp) -> Plan 
         None
     };
     let inputs = input_values(spec);
+    let mut budget = OutputBudget::new(spec, &steps);
 
     let mut create = Vec::new();
     let mut cancel = Vec::new();
@@ -267,7 +273,7 @@ pub fn reconcile(workflow: &Workflow, children: &[Run], now: Timestamp) -> Plan 
         if let Some(run) = observed.get(run_name.as_str()) {
             let st = &mut steps[i];
             st.run_name = Some(run_name.clone());
-            observe(st, run);
+            observe(st, run, &mut budget);
             if stop.is_some() && !st.phase.is_terminal() && run.spec.cancel_requested != Some(true)
             {
                 cancel.push(run_name);
@@ -406,8 +412,88 @@ fn topological_order(spec: &WorkflowSpec, index: &BTreeMap<&str, usize>) -> Vec<
     order
 }
 
+/// The bytes (keys and values) of step outputs the Workflow's status may hold. A Run may have 64 KiB
+/// of outputs and a Workflow 128 steps: copied whole, they could make the Workflow larger than the
+/// API server accepts (about 1.5 MiB), and every later status write would fail.
+pub const STEP_OUTPUTS_MAX_BYTES: usize = 256 * 1024;
+
+/// Decides which outputs of a finished step are copied into the Workflow's status: every output an
+/// expression refers to (a later step or the Workflow's outputs need it, and each is at most 8 KiB),
+/// then the others in key order while the Workflow's [`STEP_OUTPUTS_MAX_BYTES`] allow. Decided once,
+/// when the step is first seen finished, so it never changes afterwards.
+struct OutputBudget<'a> {
+    spec: &'a WorkflowSpec,
+    /// `(step, key)` of every output an expression refers to, computed when first needed.
+    referenced: Option<BTreeSet<(String, String)>>,
+    used: usize,
+}
+
+impl<'a> OutputBudget<'a> {
+    fn new(spec: &'a WorkflowSpec, steps: &[StepStatus]) -> Self {
+        let used = steps
+            .iter()
+            .flat_map(|s| &s.outputs)
+            .map(|(k, v)| k.len() + v.len())
+            .sum();
+        Self {
+            spec,
+            referenced: None,
+            used,
+        }
+    }
+
+    /// Keeps what fits of `outputs` in `st.outputs`; returns how many were left out.
+    fn fit(&mut self, st: &mut StepStatus, outputs: BTreeMap<String, String>) -> usize {
+        let size: usize = outputs.iter().map(|(k, v)| k.len() + v.len()).sum();
+        if self.used + size <= STEP_OUTPUTS_MAX_BYTES {
+            self.used += size;
+            st.outputs = outputs;
+            return 0;
+        }
+        let spec = self.spec;
+        let referenced = self
+            .referenced
+            .get_or_insert_with(|| referenced_outputs(spec));
+        let (needed, rest): (Vec<_>, Vec<_>) = outputs
+            .into_iter()
+            .partition(|(k, _)| referenced.contains(&(st.id.clone(), k.clone())));
+        st.outputs = BTreeMap::new();
+        for (k, v) in needed {
+            self.used += k.len() + v.len();
+            st.outputs.insert(k, v);
+        }
+        let mut omitted = 0;
+        for (k, v) in rest {
+            if self.used + k.len() + v.len() <= STEP_OUTPUTS_MAX_BYTES {
+                self.used += k.len() + v.len();
+                st.outputs.insert(k, v);
+            } else {
+                omitted += 1;
+            }
+        }
+        omitted
+    }
+}
+
+/// `(step, key)` of every `${{ steps.<step>.outputs.<key> }}` in the steps and the Workflow's outputs.
+fn referenced_outputs(spec: &WorkflowSpec) -> BTreeSet<(String, String)> {
+    let texts = spec
+        .steps
+        .iter()
+        .flat_map(|s| step_texts(s).map(|(_, text)| text))
+        .chain(spec.outputs.iter().map(|o| o.value.as_str()));
+    texts
+        .filter_map(|text| references(text).ok())
+        .flatten()
+        .filter_map(|r| match r {
+            Reference::StepOutput { step, key } => Some((step, key)),
+            Reference::Input(_) => None,
+        })
+        .collect()
+}
+
 /// Copies what a child Run says into its step's status.
-fn observe(st: &mut StepStatus, run: &Run) {
+fn observe(st: &mut StepStatus, run: &Run, budget: &mut OutputBudget<'_>) {
     let phase = run.phase();
     st.phase = match phase {
         RunPhase::Pending | RunPhase::Scheduled | RunPhase::Running => WorkflowPhase::Running,
@@ -424,7 +510,19 @@ fn observe(st: &mut StepStatus, run: &Run) {
         .message
         .filter(|m| !m.is_empty())
         .map(|m| bounded(&m, STEP_MESSAGE_MAX_BYTES));
-    st.outputs = status.outputs;
+    let omitted = budget.fit(st, status.outputs);
+    if omitted > 0 {
+        let note = format!(
+            "{omitted} output(s) not copied here: the Workflow status holds at most \
+             {STEP_OUTPUTS_MAX_BYTES} bytes of step outputs; read them from Run {}",
+            run.metadata.name.as_deref().unwrap_or_default()
+        );
+        let message = match st.message.take() {
+            Some(m) => format!("{m}; {note}"),
+            None => note,
+        };
+        st.message = Some(bounded(&message, STEP_MESSAGE_MAX_BYTES));
+    }
 }
 
 fn skip(st: &mut StepStatus, reason: &str, message: String) {

@@ -641,6 +641,69 @@ fn the_workflow_deadline_cancels_active_runs_and_fails_with_timeout() {
 
 // === status ===
 
+/// 64 steps each with 64 KiB of outputs would make the Workflow bigger than the API server accepts:
+/// the status keeps at most STEP_OUTPUTS_MAX_BYTES of them, always keeps the outputs a later step
+/// or the Workflow's outputs refer to, and marks every step whose outputs it left out.
+#[test]
+fn step_outputs_in_the_status_stay_within_the_budget_and_say_what_they_left_out() {
+    let mut steps: Vec<_> = (0..64).map(|i| step(&format!("s{i}"), &[])).collect();
+    steps.push(step("last", &["s63"]).args(&["${{ steps.s63.outputs.k7 }}"]));
+    let wf = workflow(steps).output("o", "${{ steps.s62.outputs.k0 }}");
+    let value = "x".repeat(8 * 1024 - 2);
+    let keys: Vec<String> = (0..8).map(|k| format!("k{k}")).collect();
+    let mut sim = Sim::new(wf);
+    sim.tick();
+    for i in 0..64 {
+        let outputs: Vec<(&str, &str)> =
+            keys.iter().map(|k| (k.as_str(), value.as_str())).collect();
+        sim.finish(&format!("s{i}"), RunPhase::Succeeded, &outputs);
+    }
+    sim.tick();
+    sim.finish("last", RunPhase::Succeeded, &[]);
+    sim.run_to_end(10, ok);
+    let status = sim.wf.status.clone().unwrap_or_default();
+    assert_eq!(
+        status.phase,
+        WorkflowPhase::Succeeded,
+        "{:?}",
+        status.message
+    );
+    let held: usize = status
+        .steps
+        .iter()
+        .flat_map(|s| &s.outputs)
+        .map(|(k, v)| k.len() + v.len())
+        .sum();
+    // The referenced outputs may go past the budget by at most their own size.
+    assert!(held <= STEP_OUTPUTS_MAX_BYTES + 2 * 8 * 1024, "{held}");
+    assert!(held >= STEP_OUTPUTS_MAX_BYTES - 8 * 1024, "{held}");
+    // The referenced outputs were kept and resolved.
+    assert_eq!(sim.step("s63").outputs.get("k7"), Some(&value));
+    assert_eq!(status.outputs.get("o"), Some(&value));
+    let last = sim
+        .children
+        .iter()
+        .find(|r| crate::fixtures::label(r) == "last")
+        .expect("last's Run");
+    assert_eq!(last.spec.template.args, [value.clone()]);
+    // Every step that lost outputs says how many and where to find them; the others say nothing.
+    for s in &status.steps[..64] {
+        let kept = s.outputs.len();
+        if kept == 8 {
+            assert_eq!(s.message, None, "{}", s.id);
+        } else {
+            let m = message(s);
+            assert!(
+                m.starts_with(&format!("{} output(s) not copied here", 8 - kept))
+                    && m.ends_with(s.run_name.as_deref().unwrap_or("?")),
+                "{}: {m}",
+                s.id
+            );
+        }
+    }
+    assert!(status.steps[0].message.is_none() && status.steps[63].outputs.len() < 8);
+}
+
 /// A Workflow whose steps all succeed ends Succeeded with its outputs resolved, its start and
 /// completion times, and Completed=True.
 #[test]
