@@ -685,7 +685,7 @@ fn step_outputs_in_the_status_stay_within_the_budget_and_say_what_they_left_out(
         .iter()
         .find(|r| crate::fixtures::label(r) == "last")
         .expect("last's Run");
-    assert_eq!(last.spec.template.args, [value.clone()]);
+    assert_eq!(last.spec.template.args, std::slice::from_ref(&value));
     // Every step that lost outputs says how many and where to find them; the others say nothing.
     for s in &status.steps[..64] {
         let kept = s.outputs.len();
