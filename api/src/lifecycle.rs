@@ -218,14 +218,15 @@ pub fn set_condition(
     }
 }
 
-/// The JSON merge patch (RFC 7386) that turns status `old` into `new` on `runs/status`, guarded by
-/// `resource_version` (the API server answers 409 Conflict when the Run changed since it was read).
+/// The JSON merge patch (RFC 7386) that turns status `old` into `new` on a status subresource (`runs/status`,
+/// `workflows/status`), guarded by `resource_version` (the API server answers 409 Conflict when the object
+/// changed since it was read).
 ///
 /// Fields `new` no longer has are sent as `null`: the status types skip empty fields when serialising, so a
 /// plain `{"status": new}` would leave a cleared `assignedPod` or `nextAttemptTime` in place.
-pub fn status_patch(
-    old: Option<&RunStatus>,
-    new: &RunStatus,
+pub fn status_patch<S: serde::Serialize>(
+    old: Option<&S>,
+    new: &S,
     resource_version: Option<&str>,
 ) -> serde_json::Value {
     let mut status = serde_json::to_value(new).unwrap_or_default();

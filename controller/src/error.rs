@@ -22,7 +22,7 @@ pub enum Error {
     /// Writing a status subresource failed.
     #[error("failed to patch the status of {kind} {ns}/{name}")]
     PatchStatus {
-        /// `Runtime` or `Run`.
+        /// `Runtime`, `Run` or `Workflow`.
         kind: &'static str,
         /// Its namespace.
         ns: String,
@@ -35,6 +35,28 @@ pub enum Error {
     /// Reading a Run's assigned pod failed.
     #[error("failed to read pod {ns}/{name}")]
     GetPod {
+        /// Its namespace.
+        ns: String,
+        /// Its name.
+        name: String,
+        /// The API error.
+        #[source]
+        source: kube::Error,
+    },
+    /// Creating a Workflow step's Run failed.
+    #[error("failed to create Run {ns}/{name}")]
+    CreateRun {
+        /// Its namespace.
+        ns: String,
+        /// Its name.
+        name: String,
+        /// The API error.
+        #[source]
+        source: kube::Error,
+    },
+    /// Asking a Workflow step's Run to cancel failed.
+    #[error("failed to cancel Run {ns}/{name}")]
+    CancelRun {
         /// Its namespace.
         ns: String,
         /// Its name.
@@ -64,6 +86,8 @@ impl Error {
             Self::Apply { .. } => "apply",
             Self::PatchStatus { .. } => "patch_status",
             Self::GetPod { .. } => "get_pod",
+            Self::CreateRun { .. } => "create_run",
+            Self::CancelRun { .. } => "cancel_run",
             Self::DeleteRun { .. } => "delete_run",
         }
     }

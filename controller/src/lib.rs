@@ -1,5 +1,5 @@
-//! The kruntimes controller: Runtime pools, the stale-Run reaper and TTL garbage collection (DESIGN.md
-//! section 5, ADR 0007).
+//! The kruntimes controller: Runtime pools, the stale-Run reaper, TTL garbage collection and Workflows
+//! (DESIGN.md section 5, ADR 0007).
 //!
 //! ```text
 //!  Runtime ──► runtime_objects::desired (pure) ──SSA──► Deployment, SA, Role, RoleBinding, NetworkPolicy
@@ -8,6 +8,8 @@
 //!
 //!  Run (Scheduled/Running) + Pod cache ──► reaper::judge (pure) ──► runs/status (lifecycle::failed)
 //!  Run (finished)                      ──► ttl::expiry (pure)   ──► delete (uid precondition)
+//!  Workflow + child Runs (cache)       ──► kruntimes_workflow::reconcile (pure)
+//!                                          ──► create Runs (owner ref), cancel Runs, workflows/status
 //! ```
 //!
 //! # Layout
@@ -34,7 +36,7 @@ use k8s_openapi::api::core::v1::{Pod, ServiceAccount};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use kruntimes_api::consts::labels;
-use kruntimes_api::v1alpha1::{Run, Runtime};
+use kruntimes_api::v1alpha1::{Run, Runtime, Workflow};
 use kube::api::Api;
 use kube::runtime::{Controller, WatchStreamExt, reflector, watcher};
 use kube::{Client, Resource};
@@ -159,15 +161,17 @@ where
     }
 }
 
-/// The Runtime controller and the Run controller (reaper + TTL GC), until their watches end.
+/// The Runtime, Run (reaper + TTL GC) and Workflow controllers, until their watches end.
 async fn controllers(client: Client, config: &Config) {
     let ns = config.namespace.as_deref();
     let (pods, pods_writer) = reflector::store::<Pod>();
+    let (workflow_runs, workflow_runs_writer) = reflector::store::<Run>();
     let ctx = std::sync::Arc::new(Context {
         client: client.clone(),
         pool: config.pool.clone(),
         stale_threshold: config.stale_threshold,
         pods,
+        workflow_runs,
         metrics: config.metrics.clone(),
         recorder: kube::runtime::events::Recorder::new(
             client.clone(),
@@ -212,9 +216,33 @@ async fn controllers(client: Client, config: &Config) {
         .watches_stream(pod_events, move |pod: Pod| {
             reconcile::run::runs_on_pod(&run_store, &pod)
         })
-        .run(reconcile::run::reconcile, reconcile::run::error_policy, ctx)
+        .run(
+            reconcile::run::reconcile,
+            reconcile::run::error_policy,
+            ctx.clone(),
+        )
         .for_each(|_| futures::future::ready(()));
-    futures::join!(runtimes, runs);
+
+    // The Workflows' children feed the engine's cache and wake their Workflow; the cache is updated before
+    // the Workflow is reconciled.
+    let child_events = reflector(
+        workflow_runs_writer,
+        watcher(
+            scoped::<Run>(&client, ns),
+            watcher::Config::default().labels(labels::WORKFLOW),
+        ),
+    )
+    .default_backoff()
+    .touched_objects();
+    let workflows = Controller::new(scoped::<Workflow>(&client, ns), watcher::Config::default())
+        .owns_stream(child_events)
+        .run(
+            reconcile::workflow::reconcile,
+            reconcile::workflow::error_policy,
+            ctx,
+        )
+        .for_each(|_| futures::future::ready(()));
+    futures::join!(runtimes, runs, workflows);
 }
 
 /// `err` with its chain of causes, `: `-separated.

@@ -2,13 +2,16 @@
 //!
 //! - [`runtime`]: Runtime → owned objects (server-side apply) → `runtimes/status`.
 //! - [`run`]: the stale-Run reaper for bound Runs and TTL garbage collection for finished Runs.
+//! - [`workflow`]: Workflow + child Runs → the engine (pure) → create, cancel, `workflows/status`.
 
 pub mod run;
 pub mod runtime;
+pub mod workflow;
 
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Pod;
+use kruntimes_api::v1alpha1::Run;
 use kube::Client;
 use kube::runtime::events::Recorder;
 use kube::runtime::reflector::Store;
@@ -30,6 +33,8 @@ pub struct Context {
     pub stale_threshold: Duration,
     /// Pods labelled `kruntimes.io/runtime` (may lag the API server; the reaper re-reads before acting).
     pub pods: Store<Pod>,
+    /// Runs labelled `kruntimes.io/workflow`: the Workflows' children (may lag the API server).
+    pub workflow_runs: Store<Run>,
     /// Counters.
     pub metrics: Metrics,
     /// Publishes Events on the objects the controller changes (reporting controller `kruntimes-controller`).

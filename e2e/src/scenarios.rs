@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use futures::{StreamExt, TryStreamExt};
-use kruntimes_api::v1alpha1::{Run, RunPhase, RunStatus, Runtime};
+use kruntimes_api::v1alpha1::{
+    Run, RunPhase, RunStatus, Runtime, Workflow, WorkflowPhase, WorkflowStatus,
+};
 use kube::api::{ListParams, PostParams};
 use kube::runtime::watcher;
 use kube::{Api, Client, ResourceExt};
@@ -113,6 +115,78 @@ pub async fn wait_succeeded(
         status.reason,
         status.message
     );
+    Ok(status)
+}
+
+/// A Workflow of bash steps on `runtime`: `build` writes an output from the input `version`; `test` and
+/// `lint` need it and run side by side, `test` reading build's output through an env expression; the
+/// Workflow's output reads test's. Waits for it to end, checks it `Succeeded` with the expected outputs and
+/// one Succeeded Run per step, and returns its status.
+pub async fn bash_workflow_succeeds(
+    client: &Client,
+    ns: &str,
+    name: &str,
+    runtime: &str,
+    timeout: Duration,
+) -> Result<WorkflowStatus> {
+    let wf: Workflow = serde_json::from_value(serde_json::json!({
+        "apiVersion": "kruntimes.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"name": name},
+        "spec": {
+            "inputs": [{"name": "version", "required": true}],
+            "arguments": {"version": "1.2"},
+            "steps": [
+                {"id": "build", "runtime": runtime,
+                 "args": ["echo \"tag=v${{ inputs.version }}\" >> \"$KRUNTIME_OUTPUTS\""]},
+                {"id": "test", "needs": ["build"], "runtime": runtime,
+                 "env": [{"name": "TAG", "value": "${{ steps.build.outputs.tag }}"}],
+                 "args": ["test \"$TAG\" = v1.2 && echo \"verdict=$TAG passed\" >> \"$KRUNTIME_OUTPUTS\""]},
+                {"id": "lint", "needs": ["build"], "runtime": runtime, "args": ["echo lint"]},
+            ],
+            "outputs": [{"name": "verdict", "value": "${{ steps.test.outputs.verdict }}"}],
+            "timeoutSeconds": timeout.as_secs(),
+        }
+    }))?;
+    let api: Api<Workflow> = Api::namespaced(client.clone(), ns);
+    api.create(&PostParams::default(), &wf).await?;
+    let deadline = Instant::now() + timeout + Duration::from_secs(10);
+    let status = loop {
+        let status = api.get(name).await?.status.unwrap_or_default();
+        if status.phase.is_terminal() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            bail!("Workflow {name} not terminal after {timeout:?}: {status:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    ensure!(
+        status.phase == WorkflowPhase::Succeeded,
+        "Workflow {name} ended {:?}: {:?} {:?}",
+        status.phase,
+        status.message,
+        status.steps
+    );
+    ensure!(
+        status.outputs.get("verdict").map(String::as_str) == Some("v1.2 passed"),
+        "outputs {:?}",
+        status.outputs
+    );
+    let runs: Api<Run> = Api::namespaced(client.clone(), ns);
+    let children = runs
+        .list(&ListParams::default().labels(&format!("kruntimes.io/workflow={name}")))
+        .await?
+        .items;
+    ensure!(children.len() == 3, "{} child Runs", children.len());
+    for run in &children {
+        ensure!(
+            run.phase() == RunPhase::Succeeded,
+            "{} ended {:?}",
+            run.name_any(),
+            run.status
+        );
+    }
     Ok(status)
 }
 

@@ -44,6 +44,24 @@ async fn a_run_goes_from_pending_to_succeeded() {
 
 #[tokio::test]
 #[ignore = "needs cluster: set KRUNTIMES_E2E_KUBECONFIG and run with --ignored"]
+async fn a_workflow_of_bash_steps_passes_outputs_and_succeeds() {
+    let client = client().await.unwrap();
+    let ns = TempNamespace::create(&client).await.unwrap();
+    runtime(&client, &ns.name, 2, 4).await;
+    scenarios::bash_workflow_succeeds(
+        &client,
+        &ns.name,
+        "build-test",
+        "bash",
+        Duration::from_secs(120),
+    )
+    .await
+    .unwrap();
+    ns.delete().await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs cluster: set KRUNTIMES_E2E_KUBECONFIG and run with --ignored"]
 async fn a_killed_pods_run_is_retried_elsewhere() {
     let client = client().await.unwrap();
     let ns = TempNamespace::create(&client).await.unwrap();

@@ -196,6 +196,27 @@ async fn a_restarted_runtimed_fails_lost_runs_so_they_are_retried() {
     cluster.stop().await;
 }
 
+/// A Workflow of three bash steps passes an output from one real execution to the next through the
+/// controller's Workflow engine, and ends Succeeded with its output.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workflow_of_bash_steps_passes_outputs_and_succeeds() {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let cluster = Cluster::start(harness::Options::default()).await;
+    runtime(&cluster, "bash", 2, 4).await;
+    let status = scenarios::bash_workflow_succeeds(
+        &cluster.client,
+        NS,
+        "build-test",
+        "bash",
+        Duration::from_secs(60),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status.steps.len(), 3);
+    assert_eq!(status.steps[0].outputs["tag"], "v1.2");
+    cluster.stop().await;
+}
+
 /// 500 Runs created at once over 5 pods of capacity 4: all succeed and no pod ever holds more than 4 active
 /// Runs; no Run costs more than 3 status writes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
