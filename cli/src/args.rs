@@ -4,6 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+pub use crate::cluster::ClusterArgs;
+pub use crate::output::ListFormat;
+
 /// krt: run short tasks on kruntimes warm pools, or locally without a cluster.
 #[derive(Debug, Parser)]
 #[command(name = "krt", version, propagate_version = true)]
@@ -16,6 +19,51 @@ pub struct Cli {
 /// Top-level commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Create a Run on the cluster, and with --wait follow it to its end.
+    ///
+    /// The Run gets a generated name (`run-` and 8 characters) unless --name is given. Without
+    /// --wait, krt prints the name and exits. With --wait it shows the phase and elapsed time while
+    /// the Run is pending and running, then the phase, reason, message and outputs, and exits 0 only
+    /// if the Run succeeded.
+    ///
+    /// Examples:
+    ///   krt run --runtime bash -- 'echo hello from $HOSTNAME'
+    ///   krt run --runtime python --script job.py --timeout 5m --retries 2 --wait -- --verbose
+    ///   krt run -f examples/hello-bash.yaml --wait -o json
+    Run(RunArgs),
+    /// List Runs, Runtimes or Workflows, or show one.
+    ///
+    /// Examples:
+    ///   krt get runs
+    ///   krt get runs -A -o wide
+    ///   krt get run run-x7k2p9qd -o yaml
+    ///   krt get workflows -l team=data -o name
+    Get(GetArgs),
+    /// Show a Run, Runtime or Workflow in detail: spec, status, conditions and Events.
+    ///
+    /// Example: krt describe run run-x7k2p9qd
+    Describe(DescribeArgs),
+    /// Cancel a Run or a Workflow (sets spec.cancelRequested; the object ends Cancelled).
+    ///
+    /// Examples:
+    ///   krt cancel run-x7k2p9qd
+    ///   krt cancel workflow/nightly
+    Cancel(CancelArgs),
+    /// Delete Runs, Runtimes or Workflows.
+    ///
+    /// Example: krt delete run run-x7k2p9qd run-a81bz0qe
+    Delete(DeleteArgs),
+    /// Wait until a Run or Workflow ends (or reaches --for), then print its phase.
+    ///
+    /// Exits 0 when the wanted phase is reached; 1 when the object ended in another phase or the
+    /// timeout passed.
+    ///
+    /// Examples:
+    ///   krt wait run-x7k2p9qd --for Succeeded --timeout 2m
+    ///   krt wait workflow/nightly
+    Wait(WaitArgs),
+    /// Workflows on the cluster: submit one from a file, show one.
+    Workflow(WorkflowArgs),
     /// Run on this machine with the embedded engine; no cluster needed.
     Local(LocalArgs),
     /// Check kruntimes objects (Run, Runtime, Workflow) against the API's rules, offline.
@@ -115,6 +163,186 @@ pub enum OutputFormat {
     Json,
     /// YAML.
     Yaml,
+}
+
+/// `krt run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// A Run manifest (YAML or JSON) to create; `-` reads it from stdin.
+    #[arg(short = 'f', long = "filename", conflicts_with_all = ["runtime", "script", "entrypoint", "env", "args"])]
+    pub file: Option<PathBuf>,
+    /// Runtime (a Runtime in the namespace) to execute on.
+    #[arg(short = 'r', long, required_unless_present = "file")]
+    pub runtime: Option<String>,
+    /// A script file sent as the Run's inline source; `-` reads it from stdin.
+    #[arg(long, conflicts_with = "entrypoint")]
+    pub script: Option<PathBuf>,
+    /// Path, inside the Run's source, of the file to execute.
+    #[arg(long)]
+    pub entrypoint: Option<String>,
+    /// Environment variable (`NAME=VALUE`, repeatable).
+    #[arg(long = "env", value_name = "NAME=VALUE")]
+    pub env: Vec<String>,
+    /// Deadline of the Run: `30s`, `5m`, `1h30m`, or seconds.
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+    /// Retries after a failed attempt (the Run gets `retryPolicy.maxAttempts` = retries + 1).
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
+    /// Name of the Run (default: generated).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Wait for the Run to end, showing its progress; exit 0 only if it succeeded.
+    #[arg(short, long)]
+    pub wait: bool,
+    /// With --wait: how long to wait before giving up (the Run goes on): `10m`, or seconds.
+    #[arg(long, value_name = "DURATION", requires = "wait")]
+    pub wait_timeout: Option<String>,
+    /// Print the created (with --wait: the finished) Run as an object.
+    #[arg(short, long, value_enum)]
+    pub output: Option<OutputFormat>,
+    /// Cluster and namespace.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Arguments of the Run (after `--`).
+    #[arg(last = true)]
+    pub args: Vec<String>,
+}
+
+/// Kinds the cluster commands act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Kind {
+    /// Runs (also `runs`, `r`).
+    #[value(alias = "runs", alias = "r")]
+    Run,
+    /// Runtimes (also `runtimes`, `rt`).
+    #[value(alias = "runtimes", alias = "rt")]
+    Runtime,
+    /// Workflows (also `workflows`, `wf`).
+    #[value(alias = "workflows", alias = "wf")]
+    Workflow,
+}
+
+/// `krt get`.
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// What to list.
+    #[arg(value_enum)]
+    pub kind: Kind,
+    /// One object to show (default: all in the namespace).
+    pub name: Option<String>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t)]
+    pub output: ListFormat,
+    /// List across all namespaces.
+    #[arg(short = 'A', long, conflicts_with = "name")]
+    pub all_namespaces: bool,
+    /// Label selector (`key=value,key2!=v`).
+    #[arg(short = 'l', long, conflicts_with = "name")]
+    pub selector: Option<String>,
+    /// Cluster and namespace.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// `krt describe`.
+#[derive(Debug, Args)]
+pub struct DescribeArgs {
+    /// What to describe.
+    #[arg(value_enum)]
+    pub kind: Kind,
+    /// Its name.
+    pub name: String,
+    /// Cluster and namespace.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// `krt cancel`.
+#[derive(Debug, Args)]
+pub struct CancelArgs {
+    /// `NAME` or `run/NAME` for a Run, `workflow/NAME` for a Workflow.
+    pub target: String,
+    /// Cluster and namespace.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// `krt delete`.
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// What to delete.
+    #[arg(value_enum)]
+    pub kind: Kind,
+    /// Names (at least one).
+    #[arg(required = true)]
+    pub names: Vec<String>,
+    /// Cluster and namespace.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// `krt wait`.
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// `NAME` or `run/NAME` for a Run, `workflow/NAME` for a Workflow.
+    pub target: String,
+    /// The phase to wait for (`Succeeded`, `Running`, ...); default: any terminal phase.
+    #[arg(long = "for", value_name = "PHASE")]
+    pub phase: Option<String>,
+    /// How long to wait: `30s`, `5m`, or seconds.
+    #[arg(long, value_name = "DURATION", default_value = "10m")]
+    pub timeout: String,
+    /// Cluster and namespace.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// `krt workflow`.
+#[derive(Debug, Args)]
+pub struct WorkflowArgs {
+    /// The workflow command.
+    #[command(subcommand)]
+    pub command: WorkflowCommand,
+}
+
+/// `krt workflow` commands.
+#[derive(Debug, Subcommand)]
+pub enum WorkflowCommand {
+    /// Create a Workflow from a manifest, validated first; --set gives its inputs.
+    ///
+    /// Example: krt workflow run -f examples/hello-workflow.yaml --set who=you --wait
+    Run(WorkflowRunArgs),
+    /// Show a Workflow and its steps (as `krt describe workflow`).
+    ///
+    /// Example: krt workflow get nightly
+    Get {
+        /// The Workflow's name.
+        name: String,
+        /// Cluster and namespace.
+        #[command(flatten)]
+        cluster: ClusterArgs,
+    },
+}
+
+/// `krt workflow run`.
+#[derive(Debug, Args)]
+pub struct WorkflowRunArgs {
+    /// The Workflow manifest (YAML or JSON); `-` reads it from stdin.
+    #[arg(short = 'f', long = "filename", required = true)]
+    pub file: PathBuf,
+    /// Input of the Workflow (`NAME=VALUE`, repeatable); overrides the manifest's `arguments`.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
+    /// Name of the Workflow (default: the manifest's, else generated from generateName or `wf-`).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Wait for the Workflow to end, showing its steps; exit 0 only if it succeeded.
+    #[arg(short, long)]
+    pub wait: bool,
+    /// Cluster and namespace.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 /// `krt validate`.

@@ -2,6 +2,9 @@
 //!
 //! # Layout
 //! - [`args`]: the clap definitions of every command (also rendered into `docs/reference/cli.md`).
+//! - `cluster`: kubectl-style cluster access (`--kubeconfig`, `--context`, `-n`) and error wording.
+//! - `remote`: the cluster commands (`run`, `get`, `describe`, `cancel`, `delete`, `wait`, `workflow`).
+//! - `output`: tables, `-o json|yaml|name` and `describe` text, pure and golden-tested.
 //! - `manifest`: reading kruntimes objects from YAML or JSON files and stdin.
 //! - `local`: `krt local`, the embedded mode that runs Runs on this machine without a cluster.
 //! - `local_workflow`: `krt local run` of a Workflow, driving the `kruntimes-workflow` engine.
@@ -12,9 +15,12 @@
 //! Start with [`main_with_args`].
 
 pub mod args;
+mod cluster;
 mod local;
 mod local_workflow;
 mod manifest;
+mod output;
+mod remote;
 mod runtimes;
 mod status;
 mod validate;
@@ -56,8 +62,18 @@ where
 
 /// Runs a parsed command, writing its normal output to `out`.
 pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<ExitCode> {
-    use args::{Command, LocalCommand};
+    use args::{Command, LocalCommand, WorkflowCommand};
     match cli.command {
+        Command::Run(args) => remote::run(&args, out),
+        Command::Get(args) => remote::get(&args, out),
+        Command::Describe(args) => remote::describe(&args, out),
+        Command::Cancel(args) => remote::cancel(&args, out),
+        Command::Delete(args) => remote::delete(&args, out),
+        Command::Wait(args) => remote::wait(&args, out),
+        Command::Workflow(w) => match w.command {
+            WorkflowCommand::Run(args) => remote::workflow_run(&args, out),
+            WorkflowCommand::Get { name, cluster } => remote::workflow_get(&name, &cluster, out),
+        },
         Command::Local(local) => match local.command {
             LocalCommand::Run(run) => match local_workflow::from_args(&run)? {
                 Some(workflow) => local_workflow::run(workflow, &run, out),

@@ -45,17 +45,7 @@ pub(crate) fn run_from_args(args: &LocalRunArgs) -> Result<Run> {
             Some(path) => Some(manifest::read_text(path)?),
             None => None,
         };
-        let mut env = Vec::new();
-        for pair in &args.env {
-            let (name, value) = pair
-                .split_once('=')
-                .with_context(|| format!("--env {pair:?}: expected NAME=VALUE"))?;
-            env.push(EnvVar {
-                name: name.to_owned(),
-                value: Some(value.to_owned()),
-                value_from: None,
-            });
-        }
+        let env = env_flags(&args.env)?;
         let mut run = Run::new(
             "local",
             ApiRunSpec {
@@ -79,6 +69,23 @@ pub(crate) fn run_from_args(args: &LocalRunArgs) -> Result<Run> {
         bail!("the Run is invalid:\n{errors}");
     }
     Ok(run)
+}
+
+/// `--env NAME=VALUE` flags as the Run's env.
+pub(crate) fn env_flags(pairs: &[String]) -> Result<Vec<EnvVar>> {
+    pairs
+        .iter()
+        .map(|pair| {
+            let (name, value) = pair
+                .split_once('=')
+                .with_context(|| format!("--env {pair:?}: expected NAME=VALUE"))?;
+            Ok(EnvVar {
+                name: name.to_owned(),
+                value: Some(value.to_owned()),
+                value_from: None,
+            })
+        })
+        .collect()
 }
 
 /// The engine's request for `run`: what local mode can execute, or a clear error for what needs a

@@ -29,14 +29,20 @@ use crate::{local, runtimes, status};
 /// The Workflow `krt local run` was given, with `--set` applied, or `None` when the manifest is not a
 /// single Workflow (the Run path then reads it and reports its own errors).
 pub(crate) fn from_args(args: &LocalRunArgs) -> Result<Option<Workflow>> {
-    let Some(path) = &args.file else {
-        return Ok(None);
-    };
+    match &args.file {
+        Some(path) => read_workflow(path, &args.set),
+        None => Ok(None),
+    }
+}
+
+/// The single Workflow in the manifest at `path` with the `--set` inputs applied, or `None` when the
+/// manifest holds something else (refused when inputs were given).
+pub(crate) fn read_workflow(path: &std::path::Path, set: &[String]) -> Result<Option<Workflow>> {
     let origin = path.display().to_string();
     let mut objects = manifest::parse(&origin, &manifest::read_text(path)?)?;
     let single_workflow = matches!(objects.as_slice(), [Object::Workflow(_)]);
     let (true, Some(Object::Workflow(workflow))) = (single_workflow, objects.pop()) else {
-        if !args.set.is_empty() {
+        if !set.is_empty() {
             bail!(
                 "--set gives the inputs of a Workflow, and {origin} does not hold exactly one Workflow"
             );
@@ -44,7 +50,7 @@ pub(crate) fn from_args(args: &LocalRunArgs) -> Result<Option<Workflow>> {
         return Ok(None);
     };
     let mut workflow = *workflow;
-    for pair in &args.set {
+    for pair in set {
         let (name, value) = pair
             .split_once('=')
             .with_context(|| format!("--set {pair:?}: expected NAME=VALUE"))?;

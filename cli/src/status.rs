@@ -21,6 +21,11 @@ pub(crate) fn from_outcome(
 /// The summary `krt local run` prints after the guest's output.
 pub(crate) fn print_summary(w: &mut dyn Write, s: &RunStatus) -> Result<()> {
     writeln!(w, "---")?;
+    print_fields(w, s)
+}
+
+/// The summary's lines: phase, message, usage, outputs, grants.
+pub(crate) fn print_fields(w: &mut dyn Write, s: &RunStatus) -> Result<()> {
     let reason = s.reason.as_deref().unwrap_or("");
     match s.exit_code {
         Some(code) => writeln!(w, "phase:    {} ({reason}, exit code {code})", s.phase)?,

@@ -1,0 +1,449 @@
+//! The cluster commands of the real `krt` binary against the in-process API server substitute
+//! (`kruntimes-fakeapi`; no real API server runs in CI). The test plays runtimed: it ends the Runs it sees.
+//! `krt workflow run` runs against the real controller, in-process.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
+
+use common::{krt_command, text};
+use kruntimes_api::v1alpha1::{Run, RunPhase, Workflow};
+use kruntimes_fakeapi::{FakeApiServer, Verb};
+use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
+use kube::{Client, ResourceExt};
+use serde_json::json;
+
+const NS: &str = "team-a";
+
+/// A kubeconfig whose current context points at `url` with namespace `team-a`.
+fn kubeconfig(dir: &Path, url: &str) -> PathBuf {
+    let path = dir.join("kubeconfig");
+    std::fs::write(
+        &path,
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: fake\n\
+             clusters: [{{name: fake, cluster: {{server: \"{url}\"}}}}]\n\
+             users: [{{name: me, user: {{}}}}]\n\
+             contexts: [{{name: fake, context: {{cluster: fake, user: me, namespace: {NS}}}}}]\n"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+struct Env {
+    server: FakeApiServer,
+    client: Client,
+    config: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Env {
+    async fn start() -> Self {
+        let server = FakeApiServer::start().await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let config = kubeconfig(dir.path(), &server.url());
+        Self {
+            client: server.client(),
+            server,
+            config,
+            _dir: dir,
+        }
+    }
+
+    /// Runs `krt args...` with `KUBECONFIG` pointing at ours, to completion, off the async runtime.
+    async fn krt(&self, args: &[&str]) -> Output {
+        let mut command = krt_command();
+        command.args(args).env("KUBECONFIG", &self.config);
+        tokio::task::spawn_blocking(move || command.output().unwrap())
+            .await
+            .unwrap()
+    }
+
+    fn runs(&self) -> Api<Run> {
+        Api::namespaced(self.client.clone(), NS)
+    }
+
+    fn creates(&self) -> usize {
+        self.server
+            .requests()
+            .iter()
+            .filter(|r| r.verb == Verb::Create)
+            .count()
+    }
+}
+
+/// Plays runtimed (without pods, so the controller's reaper leaves these Runs alone): every Run not ended
+/// moves to Running, then ends with `phase` and `greeting=<first arg>`;
+/// a Run asked to cancel ends Cancelled. Runs named `hold-*` stay Running until cancelled.
+fn executor(client: Client, phase: RunPhase) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let runs: Api<Run> = Api::namespaced(client, NS);
+        loop {
+            for run in runs
+                .list(&ListParams::default())
+                .await
+                .map(|l| l.items)
+                .unwrap_or_default()
+            {
+                let status = if run.phase().is_terminal() {
+                    continue;
+                } else if run.spec.cancel_requested == Some(true) {
+                    json!({"phase": "Cancelled", "reason": "Cancelled"})
+                } else if run.phase() == RunPhase::Pending || run.name_any().starts_with("hold-") {
+                    if run.phase() == RunPhase::Running {
+                        continue;
+                    }
+                    json!({"phase": "Running", "attempt": 1})
+                } else {
+                    let arg = run.spec.template.args.first().cloned().unwrap_or_default();
+                    json!({"phase": phase.as_str(), "reason": phase.as_str(), "attempt": 1,
+                           "exitCode": i32::from(phase != RunPhase::Succeeded),
+                           "outputs": {"greeting": arg}})
+                };
+                let _ = runs
+                    .patch_status(
+                        &run.name_any(),
+                        &PatchParams::default(),
+                        &Patch::Merge(json!({"status": status})),
+                    )
+                    .await;
+            }
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+    })
+}
+
+/// `krt run --wait` creates a Run with a generated name in the context's namespace, with every flag mapped to
+/// its field, follows it to its end, prints its phase and outputs, and exits 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_wait_creates_the_run_follows_it_and_exits_by_phase() {
+    let env = Env::start().await;
+    let exec = executor(env.client.clone(), RunPhase::Succeeded);
+    let out = env
+        .krt(&[
+            "run",
+            "--runtime",
+            "bash",
+            "--env",
+            "MODE=fast",
+            "--timeout",
+            "1m30s",
+            "--retries",
+            "2",
+            "--wait",
+            "--",
+            "hi there",
+        ])
+        .await;
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("phase:    Succeeded"), "{stdout}");
+    assert!(stdout.contains("output:   greeting=hi there"), "{stdout}");
+    // Progress went to stderr as lines (not a terminal).
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("created") && stderr.contains(": Succeeded"),
+        "{stderr}"
+    );
+
+    let runs = env.runs().list(&ListParams::default()).await.unwrap().items;
+    assert_eq!(runs.len(), 1);
+    let run = &runs[0];
+    assert!(run.name_any().starts_with("run-"), "{}", run.name_any());
+    let t = &run.spec.template;
+    assert_eq!(
+        (t.runtime.as_str(), t.args.as_slice()),
+        ("bash", &["hi there".to_owned()][..])
+    );
+    assert_eq!(t.timeout_seconds, Some(90));
+    assert_eq!(
+        t.retry_policy.as_ref().and_then(|r| r.max_attempts),
+        Some(3)
+    );
+    assert_eq!(
+        (t.env[0].name.as_str(), t.env[0].value.as_deref()),
+        ("MODE", Some("fast"))
+    );
+
+    // A failing Run: the summary says so and the exit status is 1.
+    exec.abort();
+    let exec = executor(env.client.clone(), RunPhase::Failed);
+    let out = env.krt(&["run", "-r", "bash", "--wait", "--", "x"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("phase:    Failed"),
+        "{}",
+        text(&out.stdout)
+    );
+    exec.abort();
+}
+
+/// Bad flags are refused before any request: conflicting flags by the parser (exit 2), a bad duration or an
+/// invalid Run by name of the field (exit 1).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_is_refused_before_anything_is_created() {
+    let env = Env::start().await;
+    let cases: [(&[&str], i32, &str); 4] = [
+        (
+            &["run", "-f", "run.yaml", "--runtime", "bash"],
+            2,
+            "cannot be used with",
+        ),
+        (
+            &["run", "--runtime", "bash", "--timeout", "soon"],
+            1,
+            "--timeout \"soon\": expected a positive duration",
+        ),
+        (&["run", "--runtime", "Not A Name"], 1, "spec.runtime"),
+        (
+            &["run", "--runtime", "bash", "--env", "NOVALUE"],
+            1,
+            "--env \"NOVALUE\": expected NAME=VALUE",
+        ),
+    ];
+    for (args, code, message) in cases {
+        let out = env.krt(args).await;
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains(message),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+    assert_eq!(env.creates(), 0);
+}
+
+/// `krt get` prints a table, `-o name`, `-o json` of one object; a missing one is an error naming it and the
+/// namespace; an empty namespace says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_lists_and_shows_runs() {
+    let env = Env::start().await;
+    let out = env.krt(&["get", "runs"]).await;
+    assert!(out.status.success());
+    assert_eq!(
+        text(&out.stderr).trim(),
+        "No resources found in team-a namespace."
+    );
+    for name in ["alpha", "beta"] {
+        let run: Run = serde_json::from_value(json!({
+            "apiVersion": "kruntimes.io/v1alpha1", "kind": "Run",
+            "metadata": {"name": name, "labels": {"team": name}}, "spec": {"runtime": "bash"}}))
+        .unwrap();
+        env.runs()
+            .create(&PostParams::default(), &run)
+            .await
+            .unwrap();
+    }
+    let out = env.krt(&["get", "runs"]).await;
+    let lines: Vec<String> = text(&out.stdout).lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(lines[0].starts_with("NAME    RUNTIME   PHASE"), "{lines:?}");
+    assert!(
+        lines[1].starts_with("alpha   bash      Pending"),
+        "{lines:?}"
+    );
+
+    let out = env
+        .krt(&["get", "r", "-l", "team=beta", "-o", "name"])
+        .await;
+    assert_eq!(text(&out.stdout), "run.kruntimes.io/beta\n");
+    let out = env.krt(&["get", "run", "alpha", "-o", "json"]).await;
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["metadata"]["name"], "alpha");
+    let out = env.krt(&["get", "run", "gamma"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("Run \"gamma\": not found in namespace \"team-a\""),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = env.krt(&["get", "runs", "-A", "-n", "elsewhere"]).await;
+    assert!(
+        text(&out.stdout).starts_with("NAMESPACE   NAME"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = env.krt(&["get", "runs", "-n", "elsewhere"]).await;
+    assert_eq!(
+        text(&out.stderr).trim(),
+        "No resources found in elsewhere namespace."
+    );
+}
+
+/// `krt cancel` asks a running Run (or Workflow) to cancel, says when there is nothing to cancel, and
+/// `krt wait` returns with the phase reached: 0 when it is the one asked for, 1 otherwise.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_and_wait() {
+    let env = Env::start().await;
+    let exec = executor(env.client.clone(), RunPhase::Succeeded);
+    let out = env.krt(&["run", "-r", "bash", "--name", "hold-1"]).await;
+    assert_eq!(
+        text(&out.stdout),
+        "run.kruntimes.io/hold-1 created\n",
+        "{}",
+        text(&out.stderr)
+    );
+    let out = env
+        .krt(&["wait", "hold-1", "--for", "running", "--timeout", "20s"])
+        .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "hold-1 Running\n");
+
+    let out = env.krt(&["cancel", "run/hold-1"]).await;
+    assert_eq!(
+        text(&out.stdout),
+        "run.kruntimes.io/hold-1 cancel requested\n"
+    );
+    assert_eq!(
+        env.runs()
+            .get("hold-1")
+            .await
+            .unwrap()
+            .spec
+            .cancel_requested,
+        Some(true)
+    );
+    let out = env
+        .krt(&["wait", "hold-1", "--for", "Succeeded", "--timeout", "20s"])
+        .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "hold-1 Cancelled\n");
+    assert!(text(&out.stderr).contains("ended Cancelled, not Succeeded"));
+    let out = env.krt(&["cancel", "hold-1"]).await;
+    assert_eq!(
+        text(&out.stdout),
+        "run.kruntimes.io/hold-1 already ended Cancelled; nothing to cancel\n"
+    );
+
+    let out = env.krt(&["wait", "hold-1", "--for", "Done"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("--for \"Done\": expected one of Pending, Scheduled"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = env.krt(&["cancel", "job/x"]).await;
+    assert!(
+        text(&out.stderr).contains("\"job\" is not run or workflow"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = env.krt(&["delete", "run", "hold-1", "missing"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "run.kruntimes.io/hold-1 deleted\n");
+    assert!(
+        text(&out.stderr).contains("\"missing\": not found"),
+        "{}",
+        text(&out.stderr)
+    );
+    exec.abort();
+}
+
+/// `krt workflow run -f --set --wait` submits a Workflow that the real controller runs (the test plays
+/// runtimed), and prints its steps; `krt describe workflow` shows the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workflow_run_submits_and_follows_a_workflow() {
+    let env = Env::start().await;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let controller = tokio::spawn(kruntimes_controller::run(
+        env.client.clone(),
+        kruntimes_controller::Config {
+            pool: kruntimes_controller::PoolConfig {
+                default_daemon_image: "runtimed:test".to_owned(),
+            },
+            stale_threshold: Duration::from_secs(30),
+            namespace: Some(NS.to_owned()),
+            leader_election: None,
+            metrics: kruntimes_controller::Metrics::default(),
+        },
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let exec = executor(env.client.clone(), RunPhase::Succeeded);
+    let manifest = env._dir.path().join("wf.yaml");
+    std::fs::write(
+        &manifest,
+        "apiVersion: kruntimes.io/v1alpha1\nkind: Workflow\nmetadata: {name: greet}\nspec:\n  \
+         inputs: [{name: who, required: true}]\n  steps:\n  \
+         - {id: first, runtime: bash, args: [\"${{ inputs.who }}\"]}\n  \
+         - {id: second, needs: [first], runtime: bash, args: [\"${{ steps.first.outputs.greeting }}!\"]}\n  \
+         outputs: [{name: final, value: \"${{ steps.second.outputs.greeting }}\"}]\n",
+    )
+    .unwrap();
+    let path = manifest.to_string_lossy().into_owned();
+    let out = env.krt(&["workflow", "run", "-f", &path]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("spec.arguments.who: is required"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = env
+        .krt(&["workflow", "run", "-f", &path, "--set", "who=ann", "--wait"])
+        .await;
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("Phase:     Succeeded"), "{stdout}");
+    assert!(stdout.contains("final=ann!"), "{stdout}");
+    let wf: Workflow = Api::namespaced(env.client.clone(), NS)
+        .get("greet")
+        .await
+        .unwrap();
+    assert_eq!(wf.spec.arguments["who"], "ann");
+
+    let out = env.krt(&["workflow", "get", "greet"]).await;
+    assert!(
+        text(&out.stdout).contains("second   Succeeded"),
+        "{}",
+        text(&out.stdout)
+    );
+    exec.abort();
+    let _ = stop.send(());
+    controller.await.unwrap().unwrap();
+}
+
+/// An unreachable cluster is reported with its URL and what to check; nothing hangs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_cluster_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = kubeconfig(dir.path(), "http://127.0.0.1:9");
+    let out = tokio::task::spawn_blocking(move || {
+        krt_command()
+            .args(["get", "runs", "--kubeconfig"])
+            .arg(&config)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("cannot reach the Kubernetes API at http://127.0.0.1:9/")
+            && stderr.contains("--kubeconfig"),
+        "{stderr}"
+    );
+}
