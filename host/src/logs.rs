@@ -216,9 +216,11 @@ impl Manager {
     ///
     /// # Errors
     ///
-    /// [`crate::Error::NotFound`] if the execution is not retained.
+    /// [`crate::Error::NotFound`] if the execution is neither retained nor among the recently forgotten ones
+    /// whose output is kept.
     pub fn read_logs(&self, query: &LogQuery) -> Result<LogReader> {
         self.handle(&query.id)
+            .or_else(|err| self.forgotten_handle(&query.id).ok_or(err))
             .map(|handle| LogReader::new(handle, query))
     }
 }

@@ -21,6 +21,9 @@
 //! - **Cancel** is idempotent and a no-op for terminal executions; [`Manager::cancel_and_wait`] returns once the
 //!   execution is terminal (cancellation is immediate, see [`crate::run`]). **Forget** of an active execution is
 //!   [`Error::StillRunning`]; of a terminal one removes it and its workspace. Unknown ids are [`Error::NotFound`].
+//! - **Logs after forget**: the output of the last [`FORGOTTEN_LOGS_MAX_RUNS`] forgotten executions (at most
+//!   [`FORGOTTEN_LOGS_MAX_BYTES`] in all, oldest dropped first) stays readable through [`Manager::read_logs`], so
+//!   `krt logs` works after the agent forgot a finished Run. Nothing else of a forgotten execution is kept.
 //! - **Drain** ([`Manager::drain`]): new executions are refused with [`Error::Draining`]; active ones get a grace
 //!   period, then are cancelled with reason [`Reason::Shutdown`]. Everything else keeps working.
 //!
@@ -105,8 +108,16 @@ struct Registered {
     policy: RuntimePolicy,
 }
 
+/// Most forgotten executions whose output stays readable.
+pub const FORGOTTEN_LOGS_MAX_RUNS: usize = 256;
+/// Most bytes of output of forgotten executions kept in all.
+pub const FORGOTTEN_LOGS_MAX_BYTES: usize = 64 * 1024 * 1024;
+
 #[derive(Default)]
 struct Table {
+    /// Output of recently forgotten executions, oldest first, with its size in bytes.
+    forgotten: std::collections::VecDeque<(RunHandle, usize)>,
+    forgotten_bytes: usize,
     /// Every retained execution, by Run UID then attempt: the order [`Manager::list`] reports.
     by_uid: BTreeMap<String, BTreeMap<u32, Arc<Execution>>>,
     /// Executions without an outcome yet (active), superseded ones included.
@@ -118,6 +129,31 @@ struct Table {
 }
 
 impl Table {
+    /// Keeps a forgotten execution's output readable, within the bounds.
+    fn keep_logs(&mut self, handle: RunHandle) {
+        let bytes = handle.stdout().kept_len() + handle.stderr().kept_len();
+        self.forgotten.retain(|(h, _)| h.id() != handle.id());
+        self.forgotten.push_back((handle, bytes));
+        self.forgotten_bytes = self.forgotten.iter().map(|(_, b)| b).sum();
+        while self.forgotten.len() > FORGOTTEN_LOGS_MAX_RUNS
+            || self.forgotten_bytes > FORGOTTEN_LOGS_MAX_BYTES
+        {
+            let Some((_, b)) = self.forgotten.pop_front() else {
+                break;
+            };
+            self.forgotten_bytes -= b;
+        }
+    }
+
+    /// The output of a forgotten execution, if still kept.
+    fn forgotten(&self, id: &RunId) -> Option<RunHandle> {
+        self.forgotten
+            .iter()
+            .rev()
+            .find(|(h, _)| h.id() == id)
+            .map(|(h, _)| h.clone())
+    }
+
     fn get(&self, id: &RunId) -> Option<&Arc<Execution>> {
         self.by_uid
             .get(id.uid())
@@ -536,12 +572,14 @@ impl Manager {
                 .outcome()
                 .ok_or_else(|| Error::StillRunning { id: id.clone() })?;
             let workspace = execution.workspace.clone();
+            let handle = execution.handle();
             if let Some(attempts) = table.by_uid.get_mut(id.uid()) {
                 attempts.remove(&id.attempt());
                 if attempts.is_empty() {
                     table.by_uid.remove(id.uid());
                 }
             }
+            table.keep_logs(handle);
             (outcome, workspace)
         };
         self.shared.reaper.remove(workspace).await?;
@@ -567,6 +605,11 @@ impl Manager {
     /// [`Error::NotFound`].
     pub fn handle(&self, id: &RunId) -> Result<RunHandle> {
         self.find(id).map(|execution| execution.handle())
+    }
+
+    /// The output handle of a recently forgotten execution (see "Logs after forget").
+    pub(crate) fn forgotten_handle(&self, id: &RunId) -> Option<RunHandle> {
+        self.table().forgotten(id)
     }
 
     /// Whether new executions are accepted, and the counts.

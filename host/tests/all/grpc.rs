@@ -285,6 +285,21 @@ async fn execute_runs_hello_to_success_and_logs_return_stdout() {
         Code::NotFound,
         "hello-1#1",
     );
+    // Its output is still readable after forget (the logs `krt logs` shows after the agent forgot the Run).
+    let after = collect_logs(
+        client,
+        LogsRequest {
+            id: id("hello-1", 1),
+            follow: true,
+            ..LogsRequest::default()
+        },
+    )
+    .await;
+    assert_eq!(after.stdout, stdout.as_bytes());
+    assert_eq!(
+        after.end.expect("LogsEnd").state(),
+        ExecutionState::Succeeded
+    );
     server.stop().await.unwrap();
 }
 

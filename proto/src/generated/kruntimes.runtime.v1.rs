@@ -707,9 +707,11 @@ pub mod runtime_client {
                 .insert(GrpcMethod::new("kruntimes.runtime.v1.Runtime", "Cancel"));
             self.inner.unary(req, path, codec).await
         }
-        /// Forget releases a terminal execution: its retained status, outputs and logs are dropped and its
-        /// workspace directory is removed. Afterwards the id is unknown to every RPC, and an `Execute`
-        /// with the same id starts a new execution.
+        /// Forget releases a terminal execution: its retained status and outputs are dropped and its
+        /// workspace directory is removed. Afterwards the id is unknown to every RPC but `Logs`, and an
+        /// `Execute` with the same id starts a new execution. Its captured stdout and stderr stay readable
+        /// by `Logs` among the most recently forgotten executions (bounded in count and bytes, oldest
+        /// dropped first).
         ///
         /// PENDING or RUNNING: FAILED_PRECONDITION (cancel it first). Unknown id: NOT_FOUND, which
         /// callers treat as success (Forget is retried after crashes and may race a runtimed restart).
@@ -764,7 +766,8 @@ pub mod runtime_client {
         /// the guest writes it, and ends with `LogsEnd` once the execution is terminal and all of its
         /// output has been sent. Following a terminal execution behaves like not following.
         ///
-        /// Unknown id: NOT_FOUND before any message. A follower is never slowed down by other clients
+        /// Unknown id (never executed, or forgotten and no longer among the kept logs): NOT_FOUND before
+        /// any message. A follower is never slowed down by other clients
         /// and never slows the guest down: it reads from the retained buffer at its own pace. If
         /// runtimed shuts down mid-stream the stream ends with UNAVAILABLE and no `LogsEnd`.
         pub async fn logs(
@@ -858,9 +861,11 @@ pub mod runtime_server {
             &self,
             request: tonic::Request<super::CancelRequest>,
         ) -> std::result::Result<tonic::Response<super::CancelResponse>, tonic::Status>;
-        /// Forget releases a terminal execution: its retained status, outputs and logs are dropped and its
-        /// workspace directory is removed. Afterwards the id is unknown to every RPC, and an `Execute`
-        /// with the same id starts a new execution.
+        /// Forget releases a terminal execution: its retained status and outputs are dropped and its
+        /// workspace directory is removed. Afterwards the id is unknown to every RPC but `Logs`, and an
+        /// `Execute` with the same id starts a new execution. Its captured stdout and stderr stay readable
+        /// by `Logs` among the most recently forgotten executions (bounded in count and bytes, oldest
+        /// dropped first).
         ///
         /// PENDING or RUNNING: FAILED_PRECONDITION (cancel it first). Unknown id: NOT_FOUND, which
         /// callers treat as success (Forget is retried after crashes and may race a runtimed restart).
@@ -887,7 +892,8 @@ pub mod runtime_server {
         /// the guest writes it, and ends with `LogsEnd` once the execution is terminal and all of its
         /// output has been sent. Following a terminal execution behaves like not following.
         ///
-        /// Unknown id: NOT_FOUND before any message. A follower is never slowed down by other clients
+        /// Unknown id (never executed, or forgotten and no longer among the kept logs): NOT_FOUND before
+        /// any message. A follower is never slowed down by other clients
         /// and never slows the guest down: it reads from the retained buffer at its own pace. If
         /// runtimed shuts down mid-stream the stream ends with UNAVAILABLE and no `LogsEnd`.
         async fn logs(
