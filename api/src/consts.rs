@@ -129,6 +129,8 @@ pub mod env {
 
 /// Seconds a `kruntimes.io/RuntimedReady` heartbeat (its `lastProbeTime`) stays fresh for the scheduler.
 pub const HEARTBEAT_FRESH_SECONDS: i64 = 15;
+/// runtimed's gRPC port in a Runtime pod (container port `grpc`); `krt logs` port-forwards to it.
+pub const RUNTIMED_GRPC_PORT: u16 = 9093;
 /// Seconds between two heartbeats of runtimed.
 pub const HEARTBEAT_INTERVAL_SECONDS: i64 = 5;
 /// Default logical capacity of a Runtime pod in `runs`.

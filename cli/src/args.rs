@@ -43,6 +43,17 @@ pub enum Command {
     ///
     /// Example: krt describe run run-x7k2p9qd
     Describe(DescribeArgs),
+    /// Print a Run's output (stdout to stdout, stderr to stderr), from runtimed in its pod.
+    ///
+    /// krt reaches runtimed through a port-forward of the Run's pod (you need create on
+    /// pods/portforward), or at --address. runtimed keeps the output of the last Runs it finished,
+    /// so a Run that just ended still has its logs; they go with its pod.
+    ///
+    /// Examples:
+    ///   krt logs run-x7k2p9qd
+    ///   krt logs run-x7k2p9qd -f --tail 20
+    ///   krt logs run-x7k2p9qd --stderr --attempt 1
+    Logs(LogsArgs),
     /// Cancel a Run or a Workflow (sets spec.cancelRequested; the object ends Cancelled).
     ///
     /// Examples:
@@ -195,6 +206,9 @@ pub struct RunArgs {
     /// Wait for the Run to end, showing its progress; exit 0 only if it succeeded.
     #[arg(short, long)]
     pub wait: bool,
+    /// Stream the Run's output while it runs (implies --wait); the summary then goes to stderr.
+    #[arg(long, conflicts_with = "output")]
+    pub follow: bool,
     /// With --wait: how long to wait before giving up (the Run goes on): `10m`, or seconds.
     #[arg(long, value_name = "DURATION", requires = "wait")]
     pub wait_timeout: Option<String>,
@@ -207,6 +221,34 @@ pub struct RunArgs {
     /// Arguments of the Run (after `--`).
     #[arg(last = true)]
     pub args: Vec<String>,
+}
+
+/// `krt logs`.
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// The Run.
+    pub run: String,
+    /// Keep printing output as the Run writes it, until it ends.
+    #[arg(short, long)]
+    pub follow: bool,
+    /// Only the last N lines of each stream's output so far.
+    #[arg(long, value_name = "N")]
+    pub tail: Option<usize>,
+    /// Only stdout.
+    #[arg(long, conflicts_with = "stderr")]
+    pub stdout: bool,
+    /// Only stderr.
+    #[arg(long)]
+    pub stderr: bool,
+    /// The attempt to show (default: the Run's current attempt).
+    #[arg(long, value_name = "N")]
+    pub attempt: Option<u32>,
+    /// Connect to runtimed at HOST:PORT instead of port-forwarding to the Run's pod.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub address: Option<String>,
+    /// Cluster and namespace.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 /// Kinds the cluster commands act on.

@@ -4,6 +4,7 @@
 //! - [`args`]: the clap definitions of every command (also rendered into `docs/reference/cli.md`).
 //! - `cluster`: kubectl-style cluster access (`--kubeconfig`, `--context`, `-n`) and error wording.
 //! - `remote`: the cluster commands (`run`, `get`, `describe`, `cancel`, `delete`, `wait`, `workflow`).
+//! - `logs`: a Run's output from runtimed's `Logs` RPC, through a port-forward of its pod.
 //! - `output`: tables, `-o json|yaml|name` and `describe` text, pure and golden-tested.
 //! - `manifest`: reading kruntimes objects from YAML or JSON files and stdin.
 //! - `local`: `krt local`, the embedded mode that runs Runs on this machine without a cluster.
@@ -18,6 +19,7 @@ pub mod args;
 mod cluster;
 mod local;
 mod local_workflow;
+mod logs;
 mod manifest;
 mod output;
 mod remote;
@@ -67,6 +69,7 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<ExitCode> {
         Command::Run(args) => remote::run(&args, out),
         Command::Get(args) => remote::get(&args, out),
         Command::Describe(args) => remote::describe(&args, out),
+        Command::Logs(args) => remote::logs(&args, out),
         Command::Cancel(args) => remote::cancel(&args, out),
         Command::Delete(args) => remote::delete(&args, out),
         Command::Wait(args) => remote::wait(&args, out),

@@ -21,10 +21,11 @@ use kube::{Resource, ResourceExt};
 use serde::de::DeserializeOwned;
 
 use crate::args::{
-    CancelArgs, DeleteArgs, DescribeArgs, GetArgs, Kind, OutputFormat, RunArgs, WaitArgs,
+    CancelArgs, DeleteArgs, DescribeArgs, GetArgs, Kind, LogsArgs, OutputFormat, RunArgs, WaitArgs,
     WorkflowRunArgs,
 };
 use crate::cluster::{Cluster, ClusterArgs, block_on};
+use crate::logs::{self, Streams};
 use crate::manifest::{self, Object};
 use crate::output::{self, Listed, phase_name};
 
@@ -142,6 +143,9 @@ pub(crate) fn run(args: &RunArgs, out: &mut dyn Write) -> Result<ExitCode> {
             .await
             .map_err(|e| cluster.explain("create Run", e))?;
         let name = created.name_any();
+        if args.follow {
+            return run_follow(&cluster, &api, &name, wait_timeout, out).await;
+        }
         if !args.wait {
             match args.output {
                 Some(format) => print_object(out, &created, format)?,
@@ -175,6 +179,70 @@ pub(crate) fn run(args: &RunArgs, out: &mut dyn Write) -> Result<ExitCode> {
         Ok(exit_for(
             done.phase() == kruntimes_api::v1alpha1::RunPhase::Succeeded,
         ))
+    })
+}
+
+/// `krt run --follow`: waits for the Run to start, streams its output, then prints the summary to stderr.
+async fn run_follow(
+    cluster: &Cluster,
+    api: &Api<Run>,
+    name: &str,
+    timeout: Option<Duration>,
+    out: &mut dyn Write,
+) -> Result<ExitCode> {
+    eprintln!("{}/{name} created", Run::QUALIFIED);
+    let started = |r: &Run| {
+        r.phase().is_terminal()
+            || (r.phase() == kruntimes_api::v1alpha1::RunPhase::Running
+                && r.status.as_ref().is_some_and(|s| s.assigned_pod.is_some()))
+    };
+    let Some(run) = follow(cluster, api, name, timeout, run_line, started).await? else {
+        bail!("Run {name} has not started yet; it goes on (krt logs -f {name})");
+    };
+    let options = logs::Options {
+        follow: true,
+        ..logs::Options::default()
+    };
+    if let Err(e) = logs::print(cluster, &run, &options, out).await {
+        eprintln!("warning: no output: {e:#}");
+    }
+    let Some(done) = follow(cluster, api, name, timeout, run_line, |r: &Run| {
+        r.phase().is_terminal()
+    })
+    .await?
+    else {
+        bail!("Run {name} has not ended yet; it goes on (krt wait {name})");
+    };
+    let mut err = std::io::stderr().lock();
+    writeln!(err, "{}/{name}", Run::QUALIFIED)?;
+    crate::status::print_fields(&mut err, &done.status.clone().unwrap_or_default())?;
+    Ok(exit_for(
+        done.phase() == kruntimes_api::v1alpha1::RunPhase::Succeeded,
+    ))
+}
+
+/// `krt logs`.
+pub(crate) fn logs(args: &LogsArgs, out: &mut dyn Write) -> Result<ExitCode> {
+    let options = logs::Options {
+        follow: args.follow,
+        tail_lines: args.tail,
+        streams: match (args.stdout, args.stderr) {
+            (true, _) => Streams::Stdout,
+            (_, true) => Streams::Stderr,
+            _ => Streams::Both,
+        },
+        attempt: args.attempt,
+        address: args.address.clone(),
+    };
+    block_on(async {
+        let cluster = Cluster::connect(&args.cluster).await?;
+        let api: Api<Run> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
+        let run = api
+            .get(&args.run)
+            .await
+            .map_err(|e| cluster.explain(&format!("Run {:?}", args.run), e))?;
+        logs::print(&cluster, &run, &options, out).await?;
+        Ok(ExitCode::SUCCESS)
     })
 }
 

@@ -447,3 +447,196 @@ async fn an_unreachable_cluster_is_named() {
         "{stderr}"
     );
 }
+
+/// A runtimed serving on a free loopback port with only the bash built-in (no agent), until dropped.
+struct Runtimed {
+    address: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Runtimed {
+    async fn start() -> Self {
+        use clap::Parser as _;
+        let dir = tempfile::tempdir().unwrap();
+        let source =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtimes/target/builtins/bash");
+        assert!(
+            source.join("component.wasm").is_file(),
+            "run `cargo xtask build-guests`"
+        );
+        let builtins = dir.path().join("builtins");
+        copy_tree(&source, &builtins.join("bash"));
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let address = format!("127.0.0.1:{port}");
+        let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("kruntimes-component-cache");
+        let args = kruntimes_host::daemon::Args::try_parse_from([
+            "runtimed".to_owned(),
+            "--listen".to_owned(),
+            address.clone(),
+            "--builtins".to_owned(),
+            builtins.display().to_string(),
+            "--workspace-root".to_owned(),
+            dir.path().join("ws").display().to_string(),
+            "--cache-dir".to_owned(),
+            cache.display().to_string(),
+        ])
+        .unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(kruntimes_host::daemon::run_with_client(args, None, async {
+            let _ = stopped.await;
+        }));
+        // Serving once it accepts connections (compiling bash into an empty cache takes a while).
+        let deadline = std::time::Instant::now() + Duration::from_secs(300);
+        while tokio::net::TcpStream::connect(&address).await.is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "runtimed did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Self {
+            address,
+            stop: Some(stop),
+            _dir: dir,
+        }
+    }
+
+    async fn client(
+        &self,
+    ) -> kruntimes_proto::v1::runtime_client::RuntimeClient<tonic::transport::Channel> {
+        let channel = tonic::transport::Endpoint::from_shared(format!("http://{}", self.address))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        kruntimes_proto::v1::runtime_client::RuntimeClient::new(channel)
+    }
+}
+
+impl Drop for Runtimed {
+    fn drop(&mut self) {
+        let _ = self.stop.take().map(|s| s.send(()));
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// `krt logs -f` follows a Run's output live from a real runtimed (at --address: the port-forward to a pod
+/// needs a real API server), stdout to stdout and stderr to stderr; `--tail` and `--stdout` select; the
+/// output is still there after runtimed forgot the execution.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_follow_a_run_from_runtimed() {
+    use kruntimes_proto::v1::{ExecuteRequest, ExecutionId, ForgetRequest, StatusRequest};
+    let env = Env::start().await;
+    let runtimed = Runtimed::start().await;
+    let run: Run = serde_json::from_value(json!({
+        "apiVersion": "kruntimes.io/v1alpha1", "kind": "Run",
+        "metadata": {"name": "logged"}, "spec": {"runtime": "bash"}}))
+    .unwrap();
+    let run = env
+        .runs()
+        .create(&PostParams::default(), &run)
+        .await
+        .unwrap();
+    let uid = run.uid().unwrap();
+    env.runs()
+        .patch_status(
+            "logged",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"status": {"phase": "Running", "attempt": 1, "assignedPod": "runtime-bash-0"}})),
+        )
+        .await
+        .unwrap();
+    let mut client = runtimed.client().await;
+    let id = ExecutionId {
+        run_uid: uid,
+        attempt: 1,
+    };
+    client
+        .execute(ExecuteRequest {
+            id: Some(id.clone()),
+            runtime: "bash".to_owned(),
+            args: vec![
+                "for i in 1 2 3; do echo line $i; sleep 0.3; done; echo oops >&2".to_owned(),
+            ],
+            spec_digest: "sha256:logged".to_owned(),
+            ..ExecuteRequest::default()
+        })
+        .await
+        .unwrap();
+    let address = runtimed.address.clone();
+    let out = env
+        .krt(&["logs", "logged", "-f", "--address", &address])
+        .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "line 1\nline 2\nline 3\n");
+    assert_eq!(text(&out.stderr), "oops\n");
+    // Following returned only once the execution ended.
+    let state = client
+        .status(StatusRequest {
+            id: Some(id.clone()),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .status
+        .unwrap()
+        .state();
+    assert!(state.is_terminal(), "{state:?}");
+
+    let out = env
+        .krt(&[
+            "logs",
+            "logged",
+            "--tail",
+            "1",
+            "--stdout",
+            "--address",
+            &address,
+        ])
+        .await;
+    assert_eq!(text(&out.stdout), "line 3\n");
+    assert_eq!(text(&out.stderr), "");
+
+    client.forget(ForgetRequest { id: Some(id) }).await.unwrap();
+    let out = env.krt(&["logs", "logged", "--address", &address]).await;
+    assert_eq!(
+        text(&out.stdout),
+        "line 1\nline 2\nline 3\n",
+        "{}",
+        text(&out.stderr)
+    );
+
+    // A Run not placed yet has no logs to show, and says why.
+    let pending: Run = serde_json::from_value(json!({
+        "apiVersion": "kruntimes.io/v1alpha1", "kind": "Run",
+        "metadata": {"name": "waiting"}, "spec": {"runtime": "bash"}}))
+    .unwrap();
+    env.runs()
+        .create(&PostParams::default(), &pending)
+        .await
+        .unwrap();
+    let out = env.krt(&["logs", "waiting"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("Run waiting is Pending and has no pod yet"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -53,7 +53,7 @@ use kube::{Resource, ResourceExt};
 /// Name of the runtimed container.
 pub const RUNTIMED_CONTAINER: &str = "runtimed";
 /// runtimed's gRPC port (named `grpc`).
-pub const GRPC_PORT: i32 = 9093;
+pub const GRPC_PORT: i32 = kruntimes_api::consts::RUNTIMED_GRPC_PORT as i32;
 /// Where runtimed keeps per-Run workspaces (an emptyDir).
 pub const WORKSPACE_ROOT: &str = "/var/lib/runtimed/workspaces";
 /// Where runtimed keeps precompiled components (an emptyDir).
