@@ -81,8 +81,13 @@ pub enum Command {
     ///
     /// Example: krt validate -f run.yaml
     Validate(ValidateArgs),
-    /// Print the version of krt.
-    Version,
+    /// Print the version of krt and, when a cluster is configured, of its Kubernetes API and the
+    /// kruntimes API it serves.
+    ///
+    /// Examples:
+    ///   krt version
+    ///   krt version --client
+    Version(VersionArgs),
     /// Print a shell completion script.
     ///
     /// Example: krt completion bash > /etc/bash_completion.d/krt
@@ -246,6 +251,17 @@ pub struct LogsArgs {
     /// Connect to runtimed at HOST:PORT instead of port-forwarding to the Run's pod.
     #[arg(long, value_name = "HOST:PORT")]
     pub address: Option<String>,
+    /// Cluster and namespace.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// `krt version`.
+#[derive(Debug, Args)]
+pub struct VersionArgs {
+    /// Only krt's own version; do not contact a cluster.
+    #[arg(long)]
+    pub client: bool,
     /// Cluster and namespace.
     #[command(flatten)]
     pub cluster: ClusterArgs,

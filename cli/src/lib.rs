@@ -84,10 +84,7 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<ExitCode> {
             },
         },
         Command::Validate(v) => validate::run(&v, out),
-        Command::Version => {
-            writeln!(out, "krt {}", env!("CARGO_PKG_VERSION"))?;
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Version(args) => remote::version(&args, out),
         Command::Completion { shell } => {
             clap_complete::generate(shell, &mut command(), "krt", out);
             Ok(ExitCode::SUCCESS)

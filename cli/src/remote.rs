@@ -21,8 +21,8 @@ use kube::{Resource, ResourceExt};
 use serde::de::DeserializeOwned;
 
 use crate::args::{
-    CancelArgs, DeleteArgs, DescribeArgs, GetArgs, Kind, LogsArgs, OutputFormat, RunArgs, WaitArgs,
-    WorkflowRunArgs,
+    CancelArgs, DeleteArgs, DescribeArgs, GetArgs, Kind, LogsArgs, OutputFormat, RunArgs,
+    VersionArgs, WaitArgs, WorkflowRunArgs,
 };
 use crate::cluster::{Cluster, ClusterArgs, block_on};
 use crate::logs::{self, Streams};
@@ -244,6 +244,64 @@ pub(crate) fn logs(args: &LogsArgs, out: &mut dyn Write) -> Result<ExitCode> {
         logs::print(&cluster, &run, &options, out).await?;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// `krt version`: krt's version; with a configured cluster, the Kubernetes version and whether (and which
+/// resources of) the kruntimes API is served. A configured cluster that cannot be reached is an error, as in
+/// kubectl; no configuration at all is not.
+pub(crate) fn version(args: &VersionArgs, out: &mut dyn Write) -> Result<ExitCode> {
+    writeln!(out, "krt:            {}", env!("CARGO_PKG_VERSION"))?;
+    let configured = args.cluster.kubeconfig.is_some()
+        || args.cluster.context.is_some()
+        || std::env::var_os("KUBECONFIG").is_some()
+        || std::env::var_os("KUBERNETES_SERVICE_HOST").is_some()
+        || dirs_home().is_some_and(|h| h.join(".kube/config").is_file());
+    if args.client || !configured {
+        return Ok(ExitCode::SUCCESS);
+    }
+    block_on(async {
+        let cluster = Cluster::connect(&args.cluster).await?;
+        let server =
+            tokio::time::timeout(Duration::from_secs(10), cluster.client.apiserver_version())
+                .await
+                .map_err(|_| {
+                    anyhow::anyhow!(
+                        "the Kubernetes API at {} did not answer within 10s",
+                        cluster.url
+                    )
+                })?
+                .map_err(|e| cluster.explain("version", e))?;
+        writeln!(
+            out,
+            "Kubernetes API: {} at {}",
+            server.git_version, cluster.url
+        )?;
+        let group = format!("{}/{}", Run::group(&()), Run::version(&()));
+        match cluster.client.list_api_group_resources(&group).await {
+            Ok(list) => {
+                let mut names: Vec<String> = list
+                    .resources
+                    .iter()
+                    .map(|r| r.name.clone())
+                    .filter(|n| !n.contains('/'))
+                    .collect();
+                names.sort();
+                writeln!(out, "kruntimes API:  {group} ({})", names.join(", "))?;
+            }
+            Err(kube::Error::Api(e)) if e.code == 404 => {
+                writeln!(
+                    out,
+                    "kruntimes API:  not installed ({group} is not served; install the chart)"
+                )?;
+            }
+            Err(e) => return Err(cluster.explain("discovery", e)),
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn dirs_home() -> Option<std::path::PathBuf> {
+    std::env::var_os("HOME").map(std::path::PathBuf::from)
 }
 
 fn exit_for(succeeded: bool) -> ExitCode {

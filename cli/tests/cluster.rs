@@ -640,3 +640,42 @@ async fn logs_follow_a_run_from_runtimed() {
         text(&out.stderr)
     );
 }
+
+/// `krt version` shows the API server's version and the kruntimes resources it serves; `--client` asks
+/// nothing; a configured but unreachable cluster is an error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn version_reports_client_and_server() {
+    let env = Env::start().await;
+    let out = env.krt(&["version"]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with(&format!("krt:            {}\n", env!("CARGO_PKG_VERSION"))),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Kubernetes API: v"), "{stdout}");
+    assert!(
+        stdout.contains("kruntimes API:  kruntimes.io/v1alpha1 (runs, runtimes, workflows)"),
+        "{stdout}"
+    );
+    let out = env.krt(&["version", "--client"]).await;
+    assert_eq!(text(&out.stdout).lines().count(), 1);
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = kubeconfig(dir.path(), "http://127.0.0.1:9");
+    let out = tokio::task::spawn_blocking(move || {
+        krt_command()
+            .args(["version"])
+            .env("KUBECONFIG", &config)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("cannot reach the Kubernetes API"),
+        "{}",
+        text(&out.stderr)
+    );
+}
