@@ -8,6 +8,7 @@
 //! - `output`: tables, `-o json|yaml|name` and `describe` text, pure and golden-tested.
 //! - `manifest`: reading kruntimes objects from YAML or JSON files and stdin.
 //! - `local`: `krt local`, the embedded mode that runs Runs on this machine without a cluster.
+//! - `artifacts`: local mode's artifacts, harvested into a filesystem store and reported in `artifactRefs`.
 //! - `local_workflow`: `krt local run` of a Workflow, driving the `kruntimes-workflow` engine.
 //! - `runtimes`: finding a runtime's component (`--component`, or a built-in runtime).
 //! - `status`: the engine's outcome as a Run `status`, and its summary.
@@ -16,6 +17,7 @@
 //! Start with [`main_with_args`].
 
 pub mod args;
+mod artifacts;
 mod cluster;
 mod local;
 mod local_workflow;
@@ -60,6 +62,18 @@ where
             ExitCode::FAILURE
         }
     }
+}
+
+/// `err` with its chain of causes, `: `-separated.
+pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
 }
 
 /// Runs a parsed command, writing its normal output to `out`.

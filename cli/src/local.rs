@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use kruntimes_api::v1alpha1::{EnvVar, Run, RunSpec as ApiRunSpec, RunTemplate, Source};
+use kruntimes_api::v1alpha1::{EnvVar, Run, RunPhase, RunSpec as ApiRunSpec, RunTemplate, Source};
 use kruntimes_api::validation::validate_run;
+use kruntimes_artifacts::RunIdentity;
 use kruntimes_host::{
     Engine, EngineConfig, Manager, ManagerConfig, Metrics, Outcome, Phase, RunSpec,
 };
@@ -156,7 +157,8 @@ async fn execute(
             .with_context(|| format!("loading the component of runtime {:?}", r.name))?;
     }
 
-    let uid = format!("local-{}", std::process::id());
+    // Unique across invocations: it names the Run's artifacts in the local store.
+    let uid = format!("local-{}", uuid::Uuid::new_v4());
     let spec = to_run_spec(run, &uid)?;
     let started = jiff::Timestamp::now();
     let mut handle = manager.execute(spec)?;
@@ -185,13 +187,25 @@ async fn execute(
     }
     let outcome = handle.wait().await;
     let finished = jiff::Timestamp::now();
+    let mut status = status::from_outcome(&outcome, started, finished);
+    let identity = RunIdentity {
+        namespace: "local".to_owned(),
+        name: run
+            .metadata
+            .name
+            .clone()
+            .unwrap_or_else(|| "local".to_owned()),
+        uid: uid.clone(),
+        attempt: 1,
+    };
+    let store = crate::artifacts::store(args.artifacts_dir.as_deref())?;
+    crate::artifacts::collect(&manager, handle.id(), &identity, &store, &mut status).await?;
     manager.forget(handle.id()).await?;
 
-    let status = status::from_outcome(&outcome, started, finished);
     match args.output {
         Some(format) => {
             let mut object = run.clone();
-            object.status = Some(status);
+            object.status = Some(status.clone());
             match format {
                 OutputFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&object)?)?,
                 OutputFormat::Yaml => write!(out, "{}", serde_yaml::to_string(&object)?)?,
@@ -200,7 +214,14 @@ async fn execute(
         None if args.quiet => {}
         None => status::print_summary(&mut err, &status)?,
     }
-    Ok(ExitCode::from(exit_status(&outcome, args.quiet)))
+    let code = exit_status(&outcome, args.quiet);
+    // The guest succeeded but its artifacts could not be stored: the Run failed.
+    let code = if code == 0 && status.phase != RunPhase::Succeeded {
+        1
+    } else {
+        code
+    };
+    Ok(ExitCode::from(code))
 }
 
 /// Where precompiled components are kept between invocations.

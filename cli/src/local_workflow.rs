@@ -114,7 +114,8 @@ pub(crate) fn run(
         } else {
             &mut *out
         };
-        let done = drive(&manager, workflow, logs).await?;
+        let store = crate::artifacts::store(args.artifacts_dir.as_deref())?;
+        let done = drive(&manager, workflow, &store, logs).await?;
         report(&done, args, out)
     })
 }
@@ -133,6 +134,7 @@ struct Ended {
 pub(crate) async fn drive(
     manager: &Manager,
     mut workflow: Workflow,
+    store: &kruntimes_artifacts::Store,
     logs: &mut dyn Write,
 ) -> Result<Workflow> {
     let namespace = workflow
@@ -260,9 +262,20 @@ pub(crate) async fn drive(
         }
         for e in ended {
             print_logs(logs, &steps[e.index], &e.handle)?;
+            let mut status = status::from_outcome(&e.outcome, e.started, e.finished);
+            let identity = kruntimes_artifacts::RunIdentity {
+                namespace: namespace.clone(),
+                name: runs[e.index].metadata.name.clone().unwrap_or_default(),
+                // Step Runs are named the same in every local execution of a Workflow; the uid keeps
+                // their artifacts apart.
+                uid: uuid::Uuid::new_v4().to_string(),
+                attempt: 1,
+            };
+            crate::artifacts::collect(manager, e.handle.id(), &identity, store, &mut status)
+                .await?;
             manager.forget(e.handle.id()).await?;
             handles[e.index] = None;
-            runs[e.index].status = Some(status::from_outcome(&e.outcome, e.started, e.finished));
+            runs[e.index].status = Some(status);
         }
     }
 }

@@ -45,6 +45,13 @@ pub(crate) fn print_fields(w: &mut dyn Write, s: &RunStatus) -> Result<()> {
     for (k, v) in &s.outputs {
         writeln!(w, "output:   {k}={v}")?;
     }
+    for a in &s.artifact_refs {
+        writeln!(
+            w,
+            "artifact: {} ({} bytes, sha256 {}) {}",
+            a.name, a.size_bytes, a.sha256, a.uri
+        )?;
+    }
     if let Some(g) = &s.grants {
         let preopens: Vec<String> = g
             .preopens

@@ -235,3 +235,74 @@ fn unknown_runtime_names_the_builtins() {
         "{stderr}"
     );
 }
+
+/// Files and directories a Run leaves in `$KRUNTIME_ARTIFACTS_DIR` are stored in the local store and reported
+/// in `status.artifactRefs` with their digest, size and media type; a directory becomes a tar.gz. Breaking a
+/// limit fails an otherwise successful Run with `ArtifactInvalid` and a message naming the limit.
+#[test]
+fn artifacts_are_stored_and_reported() {
+    let store = tempfile::tempdir().unwrap();
+    let dir = store.path().to_string_lossy().into_owned();
+    let script = "echo '{\"ok\":true}' > \"$KRUNTIME_ARTIFACTS_DIR/report.json\"; \
+                  mkdir -p \"$KRUNTIME_ARTIFACTS_DIR/logs\"; echo one > \"$KRUNTIME_ARTIFACTS_DIR/logs/a.txt\"";
+    let out = krt(&[
+        "local",
+        "run",
+        "-o",
+        "json",
+        "--builtins",
+        &builtins(),
+        "--artifacts-dir",
+        &dir,
+        "--runtime",
+        "bash",
+        "--",
+        script,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let refs = run["status"]["artifactRefs"].as_array().unwrap();
+    let names: Vec<&str> = refs.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["logs", "report.json"]);
+    let report = &refs[1];
+    let content = b"{\"ok\":true}\n";
+    assert_eq!(report["sizeBytes"], content.len());
+    assert_eq!(report["mediaType"], "application/json");
+    let digest = {
+        use sha2::Digest as _;
+        format!("{:x}", sha2::Sha256::digest(content))
+    };
+    assert_eq!(report["sha256"], digest);
+    // The URI points into the store, and the stored bytes are the file's.
+    let uri = report["uri"].as_str().unwrap();
+    let path = uri.strip_prefix("file://").expect("a file:// URI");
+    assert!(path.starts_with(&dir), "{uri}");
+    assert_eq!(std::fs::read(path).unwrap(), content);
+    assert_eq!(refs[0]["mediaType"], "application/gzip");
+
+    let too_many = "for i in $(seq 1 33); do echo $i > \"$KRUNTIME_ARTIFACTS_DIR/f$i\"; done";
+    let out = krt(&[
+        "local",
+        "run",
+        "-o",
+        "json",
+        "--builtins",
+        &builtins(),
+        "--artifacts-dir",
+        &dir,
+        "--runtime",
+        "bash",
+        "--",
+        too_many,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(run["status"]["phase"], "Failed");
+    assert_eq!(run["status"]["reason"], "ArtifactInvalid");
+    let message = run["status"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("artifacts: ") && message.contains("32"),
+        "{message}"
+    );
+    assert!(run["status"]["artifactRefs"].is_null(), "nothing stored");
+}

@@ -671,6 +671,17 @@ impl Manager {
         }
     }
 
+    /// The host directory of a retained execution's workspace: where its artifacts are read from before
+    /// [`Manager::forget`] removes it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`].
+    pub fn workspace_path(&self, id: &RunId) -> Result<PathBuf> {
+        self.find(id)
+            .map(|execution| self.shared.workspaces.path().join(&execution.workspace))
+    }
+
     /// Names of the workspace directories present on disk.
     pub fn workspace_entries(&self) -> Result<Vec<String>> {
         self.shared.workspaces.entries()
