@@ -92,6 +92,60 @@ pub struct StoreSecrets {
     pub filesystem_root: Option<PathBuf>,
 }
 
+impl StoreSecrets {
+    /// The Secret (in the Run's namespace) the store's credentials are read from, if it names one.
+    pub fn secret_name(config: &ArtifactStore) -> Option<&str> {
+        config
+            .s3
+            .as_ref()
+            .and_then(|s| s.credentials_secret_name.as_deref())
+            .or_else(|| {
+                config
+                    .gcs
+                    .as_ref()
+                    .and_then(|g| g.credentials_secret_name.as_deref())
+            })
+            .or_else(|| {
+                config
+                    .azure
+                    .as_ref()
+                    .and_then(|a| a.credentials_secret_name.as_deref())
+            })
+    }
+
+    /// The credentials in `data`, the Secret [`StoreSecrets::secret_name`] names, under the keys the API
+    /// documents: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` (and optional `AWS_SESSION_TOKEN`) for `s3`,
+    /// `service-account.json` for `gcs`, `AZURE_STORAGE_ACCOUNT_KEY` for `azure`. A missing key is an error
+    /// naming the Secret and the key.
+    pub fn from_secret_data(
+        config: &ArtifactStore,
+        data: &std::collections::BTreeMap<String, Vec<u8>>,
+    ) -> Result<Self> {
+        let name = Self::secret_name(config).unwrap_or_default();
+        let get = |key: &str| -> Result<String> {
+            let bytes = data
+                .get(key)
+                .ok_or_else(|| Error::Config(format!("Secret {name:?} has no key {key:?}")))?;
+            String::from_utf8(bytes.clone())
+                .map(|v| v.trim_end_matches(['\r', '\n']).to_owned())
+                .map_err(|_| Error::Config(format!("Secret {name:?}: {key:?} is not UTF-8")))
+        };
+        let mut secrets = StoreSecrets::default();
+        if config.s3.is_some() {
+            secrets.s3 = Some(S3Credentials {
+                access_key_id: get("AWS_ACCESS_KEY_ID")?,
+                secret_access_key: get("AWS_SECRET_ACCESS_KEY")?,
+                session_token: get("AWS_SESSION_TOKEN").ok(),
+            });
+        } else if config.gcs.is_some() {
+            secrets.gcs_service_account_key = Some(get("service-account.json")?);
+        } else if config.azure.is_some() {
+            secrets.azure_account_key = Some(get("AZURE_STORAGE_ACCOUNT_KEY")?);
+        }
+        Ok(secrets)
+    }
+}
+
 /// An artifact store: an `object_store` client, the key prefix and the URI base.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -484,4 +538,62 @@ fn split_prefix(prefix: Option<&str>) -> Vec<String> {
         .filter(|part| !part.is_empty())
         .map(str::to_owned)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn config(json: serde_json::Value) -> ArtifactStore {
+        serde_json::from_value(json).unwrap()
+    }
+
+    fn data(pairs: &[(&str, &str)]) -> BTreeMap<String, Vec<u8>> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.as_bytes().to_vec()))
+            .collect()
+    }
+
+    /// Each backend reads its documented keys from its Secret; a trailing newline (as `kubectl create secret
+    /// --from-file` leaves) is dropped; a missing key names the Secret and the key.
+    #[test]
+    fn secrets_come_from_the_documented_keys() {
+        let s3 =
+            config(serde_json::json!({"s3": {"bucket": "b", "credentialsSecretName": "creds"}}));
+        assert_eq!(StoreSecrets::secret_name(&s3), Some("creds"));
+        let secrets = StoreSecrets::from_secret_data(
+            &s3,
+            &data(&[
+                ("AWS_ACCESS_KEY_ID", "id\n"),
+                ("AWS_SECRET_ACCESS_KEY", "key"),
+            ]),
+        )
+        .unwrap();
+        let creds = secrets.s3.unwrap();
+        assert_eq!(
+            (
+                creds.access_key_id.as_str(),
+                creds.secret_access_key.as_str()
+            ),
+            ("id", "key")
+        );
+        assert_eq!(creds.session_token, None);
+        let err =
+            StoreSecrets::from_secret_data(&s3, &data(&[("AWS_ACCESS_KEY_ID", "id")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            Error::Config("Secret \"creds\" has no key \"AWS_SECRET_ACCESS_KEY\"".to_owned())
+                .to_string()
+        );
+
+        let gcs = config(serde_json::json!({"gcs": {"bucket": "b", "credentialsSecretName": "g"}}));
+        let secrets =
+            StoreSecrets::from_secret_data(&gcs, &data(&[("service-account.json", "{}")])).unwrap();
+        assert_eq!(secrets.gcs_service_account_key.as_deref(), Some("{}"));
+        let azure = config(serde_json::json!({"azure": {"account": "a", "container": "c"}}));
+        assert_eq!(StoreSecrets::secret_name(&azure), None);
+    }
 }

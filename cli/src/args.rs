@@ -73,6 +73,12 @@ pub enum Command {
     ///   krt wait run-x7k2p9qd --for Succeeded --timeout 2m
     ///   krt wait workflow/nightly
     Wait(WaitArgs),
+    /// List a Run's artifacts, or download one (digest-verified, written atomically).
+    ///
+    /// Examples:
+    ///   krt artifact list run-x7k2p9qd
+    ///   krt artifact download run-x7k2p9qd report.json --to ./report.json
+    Artifact(ArtifactArgs),
     /// Workflows on the cluster: submit one from a file, show one.
     Workflow(WorkflowArgs),
     /// Run on this machine with the embedded engine; no cluster needed.
@@ -266,6 +272,52 @@ pub struct VersionArgs {
     /// Only krt's own version; do not contact a cluster.
     #[arg(long)]
     pub client: bool,
+    /// Cluster and namespace.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// `krt artifact`.
+#[derive(Debug, Args)]
+pub struct ArtifactArgs {
+    /// The artifact command.
+    #[command(subcommand)]
+    pub command: ArtifactCommand,
+}
+
+/// `krt artifact` commands.
+#[derive(Debug, Subcommand)]
+pub enum ArtifactCommand {
+    /// The Run's artifacts: name, size, media type, sha256 and URI.
+    List(ArtifactListArgs),
+    /// Download one artifact to a file (default: its stored file name in the current directory; a
+    /// directory artifact is a .tar.gz). The file appears only when its sha256 and size match.
+    Download(ArtifactDownloadArgs),
+}
+
+/// `krt artifact list`.
+#[derive(Debug, Args)]
+pub struct ArtifactListArgs {
+    /// The Run.
+    pub run: String,
+    /// Print the references as JSON or YAML instead of a table.
+    #[arg(short, long, value_enum)]
+    pub output: Option<OutputFormat>,
+    /// Cluster and namespace.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// `krt artifact download`.
+#[derive(Debug, Args)]
+pub struct ArtifactDownloadArgs {
+    /// The Run.
+    pub run: String,
+    /// The artifact's name.
+    pub name: String,
+    /// Where to write it.
+    #[arg(long, value_name = "PATH")]
+    pub to: Option<PathBuf>,
     /// Cluster and namespace.
     #[command(flatten)]
     pub cluster: ClusterArgs,

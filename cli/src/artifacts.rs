@@ -1,3 +1,10 @@
+//! Artifacts: `krt artifact list|download` for Runs on a cluster, and local mode's store.
+//!
+//! `download` reads the artifact from the store its URI names: a `file://` URI where it is (the store of
+//! `krt local`, or a volume mounted on this machine), any other through the Run's Runtime's `artifactStore`
+//! with the credentials of the Secret it names, read with the user's own access. It verifies the digest and
+//! size and writes the file atomically (the artifacts crate's `download`).
+//!
 //! Artifacts in local mode: after a Run ends, the files it left in `$KRUNTIME_ARTIFACTS_DIR` are harvested
 //! (the same checks and limits as runtimed) and stored in a filesystem store, by default
 //! `$XDG_DATA_HOME/kruntimes/artifacts` (else `~/.local/share/kruntimes/artifacts`), and reported in
@@ -5,13 +12,22 @@
 //! ends `Failed` with reason `ArtifactInvalid` or `ArtifactUploadFailed`; a Run that had already failed keeps
 //! its reason and the message says what happened to its artifacts.
 
+use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
-use anyhow::{Context as _, Result};
-use kruntimes_api::v1alpha1::{RunPhase, RunStatus};
-use kruntimes_artifacts::{Limits, RunIdentity, Store};
+use anyhow::{Context as _, Result, bail};
+use k8s_openapi::api::core::v1::Secret;
+use kruntimes_api::v1alpha1::run::ArtifactRef;
+use kruntimes_api::v1alpha1::{Run, RunPhase, RunStatus, Runtime};
+use kruntimes_artifacts::{Limits, RunIdentity, Store, StoreSecrets};
 use kruntimes_host::Manager;
 use kruntimes_host::spec::RunId;
+use kube::Api;
+
+use crate::args::{ArtifactDownloadArgs, ArtifactListArgs, OutputFormat};
+use crate::cluster::{Cluster, block_on};
 
 /// The local artifact store: `flag`, else the default directory.
 pub(crate) fn store(flag: Option<&Path>) -> Result<Store> {
@@ -71,4 +87,147 @@ pub(crate) async fn collect(
         }
     }
     Ok(())
+}
+
+/// `krt artifact list`: the Run's `status.artifactRefs`.
+pub(crate) fn list(args: &ArtifactListArgs, out: &mut dyn Write) -> Result<ExitCode> {
+    block_on(async {
+        let cluster = Cluster::connect(&args.cluster).await?;
+        let run = get_run(&cluster, &args.run).await?;
+        let refs = run.status.map(|s| s.artifact_refs).unwrap_or_default();
+        match args.output {
+            Some(OutputFormat::Json) => writeln!(out, "{}", serde_json::to_string_pretty(&refs)?)?,
+            Some(OutputFormat::Yaml) => write!(out, "{}", serde_yaml::to_string(&refs)?)?,
+            None if refs.is_empty() => eprintln!("Run {} has no artifacts.", args.run),
+            None => {
+                let rows = std::iter::once(
+                    ["NAME", "SIZE", "MEDIA TYPE", "SHA256", "URI"]
+                        .map(str::to_owned)
+                        .to_vec(),
+                )
+                .chain(refs.iter().map(|a| {
+                    vec![
+                        a.name.clone(),
+                        a.size_bytes.to_string(),
+                        a.media_type.clone().unwrap_or_default(),
+                        a.sha256.clone(),
+                        a.uri.clone(),
+                    ]
+                }))
+                .collect();
+                write!(out, "{}", crate::output::table(rows))?;
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// `krt artifact download`: streams one artifact from its store to a file, verifying its digest and size;
+/// the file appears (atomically) only when both match.
+pub(crate) fn download(args: &ArtifactDownloadArgs, out: &mut dyn Write) -> Result<ExitCode> {
+    kruntimes_artifacts::store::install_crypto_provider();
+    block_on(async {
+        let cluster = Cluster::connect(&args.cluster).await?;
+        let run = get_run(&cluster, &args.run).await?;
+        let refs = run
+            .status
+            .clone()
+            .map(|s| s.artifact_refs)
+            .unwrap_or_default();
+        let Some(artifact) = refs.iter().find(|a| a.name == args.name).cloned() else {
+            let names: Vec<&str> = refs.iter().map(|a| a.name.as_str()).collect();
+            bail!(
+                "Run {} has no artifact {:?} (it has: {})",
+                args.run,
+                args.name,
+                if names.is_empty() {
+                    "none".to_owned()
+                } else {
+                    names.join(", ")
+                }
+            );
+        };
+        let dest = match &args.to {
+            Some(path) => path.clone(),
+            None => PathBuf::from(artifact.uri.rsplit('/').next().unwrap_or(&artifact.name)),
+        };
+        let (store, artifact) = store_for(&cluster, &run, artifact).await?;
+        kruntimes_artifacts::download(&store, &artifact, &dest)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", crate::error_chain(&e)))?;
+        writeln!(
+            out,
+            "{} ({} bytes, sha256 verified) -> {}",
+            artifact.name,
+            artifact.size_bytes,
+            dest.display()
+        )?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+async fn get_run(cluster: &Cluster, name: &str) -> Result<Run> {
+    Api::<Run>::namespaced(cluster.client.clone(), &cluster.namespace)
+        .get(name)
+        .await
+        .map_err(|e| cluster.explain(&format!("Run {name:?}"), e))
+}
+
+/// The store `artifact` is in. A `file://` URI is read where it is, if this machine has it (the store of
+/// `krt local`, or a volume mounted here); any other comes from the Run's Runtime's `artifactStore`, with
+/// credentials from the Secret it names (read with your access).
+async fn store_for(
+    cluster: &Cluster,
+    run: &Run,
+    artifact: ArtifactRef,
+) -> Result<(Store, ArtifactRef)> {
+    if let Some(path) = artifact.uri.strip_prefix("file://") {
+        let path = Path::new(path);
+        if !path.is_file() {
+            bail!(
+                "{} is in a filesystem store (a PersistentVolumeClaim of the Runtime), not on this machine; copy it \
+                 from a pod that mounts the claim (kubectl cp)",
+                artifact.uri
+            );
+        }
+        let file = std::fs::canonicalize(path)?;
+        let dir = file.parent().context("the artifact's directory")?;
+        let store = Store::filesystem(dir)?;
+        let artifact = ArtifactRef {
+            uri: format!("file://{}", file.display()),
+            ..artifact
+        };
+        return Ok((store, artifact));
+    }
+    let runtime_name = &run.spec.template.runtime;
+    let runtime = Api::<Runtime>::namespaced(cluster.client.clone(), &cluster.namespace)
+        .get(runtime_name)
+        .await
+        .map_err(|e| {
+            cluster.explain(
+                &format!("the Run's Runtime {runtime_name:?} (it holds the store)"),
+                e,
+            )
+        })?;
+    let config = runtime
+        .spec
+        .artifact_store
+        .with_context(|| format!("Runtime {runtime_name:?} has no artifactStore"))?;
+    let secrets = match StoreSecrets::secret_name(&config) {
+        Some(name) => {
+            let secret = Api::<Secret>::namespaced(cluster.client.clone(), &cluster.namespace)
+                .get(name)
+                .await
+                .map_err(|e| cluster.explain(&format!("the store's Secret {name:?}"), e))?;
+            let data: BTreeMap<String, Vec<u8>> = secret
+                .data
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, v)| (k, v.0))
+                .collect();
+            StoreSecrets::from_secret_data(&config, &data)?
+        }
+        None => StoreSecrets::default(),
+    };
+    Ok((Store::from_config(&config, &secrets)?, artifact))
 }

@@ -78,7 +78,7 @@ pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
 
 /// Runs a parsed command, writing its normal output to `out`.
 pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<ExitCode> {
-    use args::{Command, LocalCommand, WorkflowCommand};
+    use args::{ArtifactCommand, Command, LocalCommand, WorkflowCommand};
     match cli.command {
         Command::Run(args) => remote::run(&args, out),
         Command::Get(args) => remote::get(&args, out),
@@ -87,6 +87,10 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<ExitCode> {
         Command::Cancel(args) => remote::cancel(&args, out),
         Command::Delete(args) => remote::delete(&args, out),
         Command::Wait(args) => remote::wait(&args, out),
+        Command::Artifact(a) => match a.command {
+            ArtifactCommand::List(args) => artifacts::list(&args, out),
+            ArtifactCommand::Download(args) => artifacts::download(&args, out),
+        },
         Command::Workflow(w) => match w.command {
             WorkflowCommand::Run(args) => remote::workflow_run(&args, out),
             WorkflowCommand::Get { name, cluster } => remote::workflow_get(&name, &cluster, out),

@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
 mod common;
+#[path = "../../artifacts/tests/all/moto.rs"]
+mod moto;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -675,6 +677,204 @@ async fn version_reports_client_and_server() {
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stderr).contains("cannot reach the Kubernetes API"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// `krt artifact list` shows a Run's artifactRefs; `download` fetches one from its store (here a filesystem
+/// store on this machine, as `krt local` writes), verifies digest and size, and refuses a tampered object
+/// without writing anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn artifacts_are_listed_and_downloaded_with_their_digest_checked() {
+    let env = Env::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = kruntimes_artifacts::Store::filesystem(dir.path().join("store")).unwrap();
+    let content: &'static [u8] = b"{\"ok\":true}\n";
+    let identity = kruntimes_artifacts::RunIdentity {
+        namespace: NS.to_owned(),
+        name: "made".to_owned(),
+        uid: "u-1".to_owned(),
+        attempt: 1,
+    };
+    let refs = store
+        .upload(
+            &identity,
+            &[kruntimes_artifacts::Harvested::from_bytes(
+                "report.json",
+                content,
+            )],
+        )
+        .await
+        .unwrap();
+    let run: Run = serde_json::from_value(json!({
+        "apiVersion": "kruntimes.io/v1alpha1", "kind": "Run",
+        "metadata": {"name": "made"}, "spec": {"runtime": "bash"}}))
+    .unwrap();
+    env.runs()
+        .create(&PostParams::default(), &run)
+        .await
+        .unwrap();
+    env.runs()
+        .patch_status(
+            "made",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"status": {"phase": "Succeeded", "artifactRefs": refs}})),
+        )
+        .await
+        .unwrap();
+
+    let out = env.krt(&["artifact", "list", "made"]).await;
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with("NAME          SIZE   MEDIA TYPE"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "report.json   12     application/json   {}",
+            refs[0].sha256
+        )),
+        "{stdout}"
+    );
+
+    let to = dir.path().join("out.json");
+    let to_arg = to.to_string_lossy().into_owned();
+    let out = env
+        .krt(&[
+            "artifact",
+            "download",
+            "made",
+            "report.json",
+            "--to",
+            &to_arg,
+        ])
+        .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read(&to).unwrap(), content);
+    assert!(text(&out.stdout).contains("sha256 verified"));
+
+    // Someone changed the stored object: the download fails and writes nothing.
+    let stored = refs[0].uri.strip_prefix("file://").unwrap();
+    std::fs::write(stored, b"{\"ok\":false}\n").unwrap();
+    let bad = dir.path().join("bad.json");
+    let bad_arg = bad.to_string_lossy().into_owned();
+    let out = env
+        .krt(&[
+            "artifact",
+            "download",
+            "made",
+            "report.json",
+            "--to",
+            &bad_arg,
+        ])
+        .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("does not match its reference"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!bad.exists());
+
+    let out = env.krt(&["artifact", "download", "made", "nope"]).await;
+    assert!(
+        text(&out.stderr).contains("Run made has no artifact \"nope\" (it has: report.json)"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// An artifact in S3 (moto) is downloaded through the Run's Runtime's `artifactStore`, with the credentials
+/// of the Secret it names, read with the user's access.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_s3_artifact_is_downloaded_through_the_runtimes_store_and_secret() {
+    kruntimes_artifacts::store::install_crypto_provider();
+    let env = Env::start().await;
+    let moto = moto::Moto::start().await;
+    moto.create_bucket("artifacts").await;
+    let store_json = json!({"s3": {"bucket": "artifacts", "prefix": "runs", "region": "eu-west-1",
+        "endpoint": moto.endpoint, "forcePathStyle": true, "credentialsSecretName": "s3-credentials"}});
+    let runtime: kruntimes_api::v1alpha1::Runtime = serde_json::from_value(json!({
+        "apiVersion": "kruntimes.io/v1alpha1", "kind": "Runtime", "metadata": {"name": "bash"},
+        "spec": {"component": {"builtin": "bash"}, "artifactStore": store_json}}))
+    .unwrap();
+    Api::<kruntimes_api::v1alpha1::Runtime>::namespaced(env.client.clone(), NS)
+        .create(&PostParams::default(), &runtime)
+        .await
+        .unwrap();
+    let secret: k8s_openapi::api::core::v1::Secret = serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s3-credentials"},
+        "stringData": {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}}))
+    .unwrap();
+    Api::<k8s_openapi::api::core::v1::Secret>::namespaced(env.client.clone(), NS)
+        .create(&PostParams::default(), &secret)
+        .await
+        .unwrap();
+
+    let config: kruntimes_api::v1alpha1::runtime::ArtifactStore =
+        serde_json::from_value(store_json).unwrap();
+    let secrets = kruntimes_artifacts::StoreSecrets {
+        s3: Some(kruntimes_artifacts::S3Credentials {
+            access_key_id: "testing".to_owned(),
+            secret_access_key: "testing".to_owned(),
+            session_token: None,
+        }),
+        ..kruntimes_artifacts::StoreSecrets::default()
+    };
+    let store = kruntimes_artifacts::Store::from_config(&config, &secrets).unwrap();
+    let identity = kruntimes_artifacts::RunIdentity {
+        namespace: NS.to_owned(),
+        name: "in-s3".to_owned(),
+        uid: "u-2".to_owned(),
+        attempt: 1,
+    };
+    let refs = store
+        .upload(
+            &identity,
+            &[kruntimes_artifacts::Harvested::from_bytes(
+                "data.csv",
+                &b"a,b\n1,2\n"[..],
+            )],
+        )
+        .await
+        .unwrap();
+    let run: Run = serde_json::from_value(json!({
+        "apiVersion": "kruntimes.io/v1alpha1", "kind": "Run",
+        "metadata": {"name": "in-s3"}, "spec": {"runtime": "bash"}}))
+    .unwrap();
+    env.runs()
+        .create(&PostParams::default(), &run)
+        .await
+        .unwrap();
+    env.runs()
+        .patch_status(
+            "in-s3",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"status": {"phase": "Succeeded", "artifactRefs": refs}})),
+        )
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let to = dir.path().join("data.csv");
+    let to_arg = to.to_string_lossy().into_owned();
+    let out = env
+        .krt(&["artifact", "download", "in-s3", "data.csv", "--to", &to_arg])
+        .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read(&to).unwrap(), b"a,b\n1,2\n");
+
+    // Without the Secret, the error names it.
+    Api::<k8s_openapi::api::core::v1::Secret>::namespaced(env.client.clone(), NS)
+        .delete("s3-credentials", &Default::default())
+        .await
+        .unwrap();
+    let out = env
+        .krt(&["artifact", "download", "in-s3", "data.csv", "--to", &to_arg])
+        .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("the store's Secret \"s3-credentials\": not found"),
         "{}",
         text(&out.stderr)
     );

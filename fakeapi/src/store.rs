@@ -418,6 +418,7 @@ impl Inner {
         }
         obj["apiVersion"] = Value::String(kind.api_version());
         obj["kind"] = Value::String(kind.kind.clone());
+        fold_string_data(&kind, &mut obj);
         let m = meta_mut(&mut obj);
         let mut name = m
             .get("name")
@@ -521,6 +522,8 @@ impl Inner {
                 "the body must be a JSON object".into(),
             ));
         }
+        let mut candidate = candidate;
+        fold_string_data(&kind, &mut candidate);
         if let Some(n) = meta_str(&candidate, "name")
             && n != name
         {
@@ -646,4 +649,28 @@ pub(crate) fn random_suffix() -> String {
         .take(5)
         .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
         .collect()
+}
+
+/// A Secret's write-only `stringData` merged into `data` (base64), as the API server does; it is never stored.
+fn fold_string_data(kind: &crate::kinds::Kind, obj: &mut Value) {
+    use base64::Engine as _;
+    if !kind.group.is_empty() || kind.resource != "secrets" {
+        return;
+    }
+    let Some(Value::Object(strings)) = obj.as_object_mut().and_then(|o| o.remove("stringData"))
+    else {
+        return;
+    };
+    let data = obj
+        .as_object_mut()
+        .map(|o| o.entry("data").or_insert_with(|| json!({})));
+    if let Some(Value::Object(data)) = data {
+        for (key, value) in strings {
+            let text = value.as_str().unwrap_or_default().to_owned();
+            data.insert(
+                key,
+                Value::String(base64::engine::general_purpose::STANDARD.encode(text)),
+            );
+        }
+    }
 }

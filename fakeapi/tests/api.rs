@@ -1264,3 +1264,25 @@ async fn streaming_list_watcher_gets_initial_events() {
         .unwrap();
     assert!(matches!(ev, watcher::Event::Apply(o) if o.name_any() == "two"));
 }
+
+/// A Secret's `stringData` is folded into `data` (base64) and never stored, as the API server does.
+#[tokio::test]
+async fn secret_string_data_is_folded_into_data() {
+    let (_s, c) = server().await;
+    let secrets: Api<Secret> = Api::namespaced(c, "default");
+    let secret: Secret = serde_json::from_value(json!({
+        "metadata": {"name": "creds"},
+        "data": {"A": "YQ=="},
+        "stringData": {"B": "b", "A": "override"}
+    }))
+    .unwrap();
+    secrets
+        .create(&PostParams::default(), &secret)
+        .await
+        .unwrap();
+    let stored = secrets.get("creds").await.unwrap();
+    let data = stored.data.unwrap();
+    assert_eq!(data["A"].0, b"override");
+    assert_eq!(data["B"].0, b"b");
+    assert!(stored.string_data.is_none());
+}

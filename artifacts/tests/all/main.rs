@@ -9,6 +9,7 @@
 
 mod fixtures;
 mod harvest;
+mod moto;
 mod rollback;
 mod s3;
 mod store;
