@@ -38,6 +38,7 @@ pub enum Command {
     ///   krt get runs -A -o wide
     ///   krt get run run-x7k2p9qd -o yaml
     ///   krt get workflows -l team=data -o name
+    #[command(visible_alias = "list")]
     Get(GetArgs),
     /// Show a Run, Runtime or Workflow in detail: spec, status, conditions and Events.
     ///
@@ -289,9 +290,17 @@ pub struct ArtifactArgs {
 #[derive(Debug, Subcommand)]
 pub enum ArtifactCommand {
     /// The Run's artifacts: name, size, media type, sha256 and URI.
+    ///
+    /// Example: krt artifact list run-x7k2p9qd -o json
     List(ArtifactListArgs),
     /// Download one artifact to a file (default: its stored file name in the current directory; a
     /// directory artifact is a .tar.gz). The file appears only when its sha256 and size match.
+    ///
+    /// The artifact is read from the Run's Runtime's artifactStore, with the credentials of the
+    /// Secret it names (read with your access); a file:// artifact is read where it is, if this
+    /// machine has it.
+    ///
+    /// Example: krt artifact download run-x7k2p9qd logs --to logs.tar.gz
     Download(ArtifactDownloadArgs),
 }
 
