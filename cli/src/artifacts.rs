@@ -167,10 +167,7 @@ pub(crate) fn download(args: &ArtifactDownloadArgs, out: &mut dyn Write) -> Resu
 }
 
 async fn get_run(cluster: &Cluster, name: &str) -> Result<Run> {
-    Api::<Run>::namespaced(cluster.client.clone(), &cluster.namespace)
-        .get(name)
-        .await
-        .map_err(|e| cluster.explain(&format!("Run {name:?}"), e))
+    crate::remote::fetch(cluster, name).await
 }
 
 /// The store `artifact` is in. A `file://` URI is read where it is, if this machine has it (the store of

@@ -236,11 +236,7 @@ pub(crate) fn logs(args: &LogsArgs, out: &mut dyn Write) -> Result<ExitCode> {
     };
     block_on(async {
         let cluster = Cluster::connect(&args.cluster).await?;
-        let api: Api<Run> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
-        let run = api
-            .get(&args.run)
-            .await
-            .map_err(|e| cluster.explain(&format!("Run {:?}", args.run), e))?;
+        let run: Run = fetch(&cluster, &args.run).await?;
         logs::print(&cluster, &run, &options, out).await?;
         Ok(ExitCode::SUCCESS)
     })
@@ -458,11 +454,7 @@ where
     let kind = K::kind(&());
     let now = jiff::Timestamp::now();
     if let Some(name) = &args.name {
-        let api: Api<K> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
-        let object = api
-            .get(name)
-            .await
-            .map_err(|e| cluster.explain(&format!("{kind} {name:?}"), e))?;
+        let object: K = fetch(cluster, name).await?;
         return output::render(&[object], args.output, true, false, now).map(Some);
     }
     let api: Api<K> = if args.all_namespaces {
@@ -490,6 +482,20 @@ where
     output::render(&items, args.output, false, args.all_namespaces, now).map(Some)
 }
 
+/// The object `name` of kind `K` in the namespace; a missing one is an error naming it and the namespace.
+pub(crate) async fn fetch<K>(cluster: &Cluster, name: &str) -> Result<K>
+where
+    K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + DeserializeOwned
+        + std::fmt::Debug,
+{
+    Api::<K>::namespaced(cluster.client.clone(), &cluster.namespace)
+        .get(name)
+        .await
+        .map_err(|e| cluster.explain(&format!("{} {name:?}", K::kind(&())), e))
+}
+
 /// Events about the object with `uid`, oldest first. Read from `events.k8s.io/v1` in the namespace and
 /// filtered here: field selectors on that API differ between server versions.
 async fn events(cluster: &Cluster, uid: Option<String>) -> Vec<Event> {
@@ -512,28 +518,17 @@ pub(crate) fn describe(args: &DescribeArgs, out: &mut dyn Write) -> Result<ExitC
         let cluster = Cluster::connect(&args.cluster).await?;
         let now = jiff::Timestamp::now();
         let name = &args.name;
-        let client = cluster.client.clone();
-        let ns = cluster.namespace.clone();
         let text = match args.kind {
             Kind::Run => {
-                let run = Api::<Run>::namespaced(client, &ns)
-                    .get(name)
-                    .await
-                    .map_err(|e| cluster.explain(&format!("Run {name:?}"), e))?;
+                let run: Run = fetch(&cluster, name).await?;
                 output::describe_run(&run, &events(&cluster, run.uid()).await, now)
             }
             Kind::Runtime => {
-                let rt = Api::<Runtime>::namespaced(client, &ns)
-                    .get(name)
-                    .await
-                    .map_err(|e| cluster.explain(&format!("Runtime {name:?}"), e))?;
+                let rt: Runtime = fetch(&cluster, name).await?;
                 output::describe_runtime(&rt, &events(&cluster, rt.uid()).await, now)
             }
             Kind::Workflow => {
-                let wf = Api::<Workflow>::namespaced(client, &ns)
-                    .get(name)
-                    .await
-                    .map_err(|e| cluster.explain(&format!("Workflow {name:?}"), e))?;
+                let wf: Workflow = fetch(&cluster, name).await?;
                 output::describe_workflow(&wf, &events(&cluster, wf.uid()).await, now)
             }
         };
@@ -569,10 +564,7 @@ pub(crate) fn cancel(args: &CancelArgs, out: &mut dyn Write) -> Result<ExitCode>
             Kind::Workflow => {
                 let api: Api<Workflow> =
                     Api::namespaced(cluster.client.clone(), &cluster.namespace);
-                let wf = api
-                    .get(&name)
-                    .await
-                    .map_err(|e| cluster.explain(&format!("Workflow {name:?}"), e))?;
+                let wf: Workflow = fetch(&cluster, &name).await?;
                 let phase = wf.status.map(|s| s.phase).unwrap_or_default();
                 let ended = phase.is_terminal().then(|| phase_name(&phase));
                 if ended.is_none() {
@@ -582,10 +574,7 @@ pub(crate) fn cancel(args: &CancelArgs, out: &mut dyn Write) -> Result<ExitCode>
             }
             _ => {
                 let api: Api<Run> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
-                let run = api
-                    .get(&name)
-                    .await
-                    .map_err(|e| cluster.explain(&format!("Run {name:?}"), e))?;
+                let run: Run = fetch(&cluster, &name).await?;
                 let ended = run.phase().is_terminal().then(|| run.phase().to_string());
                 if ended.is_none() {
                     request_cancel(&cluster, &api, &name).await?;

@@ -66,6 +66,31 @@ impl Env {
             .unwrap()
     }
 
+    /// Creates Run `name` (runtime bash) and, given one, writes its status as runtimed would.
+    async fn run_with_status(&self, name: &str, status: Option<serde_json::Value>) -> Run {
+        let run: Run = serde_json::from_value(json!({
+            "apiVersion": "kruntimes.io/v1alpha1", "kind": "Run",
+            "metadata": {"name": name}, "spec": {"runtime": "bash"}}))
+        .unwrap();
+        let run = self
+            .runs()
+            .create(&PostParams::default(), &run)
+            .await
+            .unwrap();
+        match status {
+            Some(status) => self
+                .runs()
+                .patch_status(
+                    name,
+                    &PatchParams::default(),
+                    &Patch::Merge(json!({ "status": status })),
+                )
+                .await
+                .unwrap(),
+            None => run,
+        }
+    }
+
     fn runs(&self) -> Api<Run> {
         Api::namespaced(self.client.clone(), NS)
     }
@@ -547,23 +572,11 @@ async fn logs_follow_a_run_from_runtimed() {
     use kruntimes_proto::v1::{ExecuteRequest, ExecutionId, ForgetRequest, StatusRequest};
     let env = Env::start().await;
     let runtimed = Runtimed::start().await;
-    let run: Run = serde_json::from_value(json!({
-        "apiVersion": "kruntimes.io/v1alpha1", "kind": "Run",
-        "metadata": {"name": "logged"}, "spec": {"runtime": "bash"}}))
-    .unwrap();
-    let run = env
-        .runs()
-        .create(&PostParams::default(), &run)
+    let status = json!({"phase": "Running", "attempt": 1, "assignedPod": "runtime-bash-0"});
+    let uid = env
+        .run_with_status("logged", Some(status))
         .await
-        .unwrap();
-    let uid = run.uid().unwrap();
-    env.runs()
-        .patch_status(
-            "logged",
-            &PatchParams::default(),
-            &Patch::Merge(json!({"status": {"phase": "Running", "attempt": 1, "assignedPod": "runtime-bash-0"}})),
-        )
-        .await
+        .uid()
         .unwrap();
     let mut client = runtimed.client().await;
     let id = ExecutionId {
@@ -626,14 +639,7 @@ async fn logs_follow_a_run_from_runtimed() {
     );
 
     // A Run not placed yet has no logs to show, and says why.
-    let pending: Run = serde_json::from_value(json!({
-        "apiVersion": "kruntimes.io/v1alpha1", "kind": "Run",
-        "metadata": {"name": "waiting"}, "spec": {"runtime": "bash"}}))
-    .unwrap();
-    env.runs()
-        .create(&PostParams::default(), &pending)
-        .await
-        .unwrap();
+    env.run_with_status("waiting", None).await;
     let out = env.krt(&["logs", "waiting"]).await;
     assert_eq!(out.status.code(), Some(1));
     assert!(
@@ -707,22 +713,11 @@ async fn artifacts_are_listed_and_downloaded_with_their_digest_checked() {
         )
         .await
         .unwrap();
-    let run: Run = serde_json::from_value(json!({
-        "apiVersion": "kruntimes.io/v1alpha1", "kind": "Run",
-        "metadata": {"name": "made"}, "spec": {"runtime": "bash"}}))
-    .unwrap();
-    env.runs()
-        .create(&PostParams::default(), &run)
-        .await
-        .unwrap();
-    env.runs()
-        .patch_status(
-            "made",
-            &PatchParams::default(),
-            &Patch::Merge(json!({"status": {"phase": "Succeeded", "artifactRefs": refs}})),
-        )
-        .await
-        .unwrap();
+    env.run_with_status(
+        "made",
+        Some(json!({"phase": "Succeeded", "artifactRefs": refs})),
+    )
+    .await;
 
     let out = env.krt(&["artifact", "list", "made"]).await;
     let stdout = text(&out.stdout);
@@ -839,22 +834,11 @@ async fn an_s3_artifact_is_downloaded_through_the_runtimes_store_and_secret() {
         )
         .await
         .unwrap();
-    let run: Run = serde_json::from_value(json!({
-        "apiVersion": "kruntimes.io/v1alpha1", "kind": "Run",
-        "metadata": {"name": "in-s3"}, "spec": {"runtime": "bash"}}))
-    .unwrap();
-    env.runs()
-        .create(&PostParams::default(), &run)
-        .await
-        .unwrap();
-    env.runs()
-        .patch_status(
-            "in-s3",
-            &PatchParams::default(),
-            &Patch::Merge(json!({"status": {"phase": "Succeeded", "artifactRefs": refs}})),
-        )
-        .await
-        .unwrap();
+    env.run_with_status(
+        "in-s3",
+        Some(json!({"phase": "Succeeded", "artifactRefs": refs})),
+    )
+    .await;
     let dir = tempfile::tempdir().unwrap();
     let to = dir.path().join("data.csv");
     let to_arg = to.to_string_lossy().into_owned();

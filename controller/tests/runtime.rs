@@ -3,9 +3,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
-use std::future::Future;
+mod common;
+
 use std::time::Duration;
 
+use common::{NS, config, eventually};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Pod, ServiceAccount};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
@@ -17,44 +19,10 @@ use kruntimes_api::v1alpha1::{
     BuiltinRuntime, ComponentSource, RetryPolicy, Run, RunPhase, RunSpec, RunTemplate, Runtime,
     RuntimeSpec,
 };
-use kruntimes_controller::{Config, Metrics, PoolConfig};
 use kruntimes_fakeapi::FakeApiServer;
 use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
 use kube::{Client, ResourceExt};
 use serde_json::json;
-
-const NS: &str = "default";
-
-fn config() -> Config {
-    Config {
-        pool: PoolConfig {
-            default_daemon_image: "runtimed:test".to_owned(),
-        },
-        stale_threshold: Duration::from_secs(30),
-        namespace: Some(NS.to_owned()),
-        leader_election: None,
-        metrics: Metrics::default(),
-    }
-}
-
-/// Polls `check` every 100 ms until it returns Some, for at most `secs` seconds.
-async fn eventually<T, F, Fut>(secs: u64, what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 /// Plays runtimed's heartbeat on every Runtime pod: `kruntimes.io/RuntimedReady=True`, `lastProbeTime=now`.
 fn heartbeat(client: Client) -> tokio::task::JoinHandle<()> {

@@ -4,31 +4,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::time::Duration;
 
+use common::{NS, config, eventually};
 use kruntimes_api::consts::{labels, reasons};
 use kruntimes_api::v1alpha1::{Run, RunPhase, Workflow, WorkflowPhase};
-use kruntimes_controller::{Config, Metrics, PoolConfig};
 use kruntimes_fakeapi::{FakeApiServer, Verb};
 use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
 use kube::{Client, ResourceExt};
 use serde_json::json;
-
-const NS: &str = "default";
-
-fn config() -> Config {
-    Config {
-        pool: PoolConfig {
-            default_daemon_image: "runtimed:test".to_owned(),
-        },
-        stale_threshold: Duration::from_secs(30),
-        namespace: Some(NS.to_owned()),
-        leader_election: None,
-        metrics: Metrics::default(),
-    }
-}
 
 /// The controller, running until the returned sender is dropped or sent to.
 struct Controller {
@@ -56,25 +43,6 @@ impl Controller {
     async fn stop(mut self) {
         let _ = self.stop.take().map(|s| s.send(()));
         self.task.await.unwrap().unwrap();
-    }
-}
-
-/// Polls `check` every 50 ms until it returns Some, for at most `secs` seconds.
-async fn eventually<T, F, Fut>(secs: u64, what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
