@@ -80,6 +80,8 @@ pub enum Command {
     ///   krt artifact list run-x7k2p9qd
     ///   krt artifact download run-x7k2p9qd report.json --to ./report.json
     Artifact(ArtifactArgs),
+    /// Runtimes: check a component before shipping it.
+    Runtime(RuntimeArgs),
     /// Workflows on the cluster: submit one from a file, show one.
     Workflow(WorkflowArgs),
     /// Run on this machine with the embedded engine; no cluster needed.
@@ -330,6 +332,42 @@ pub struct ArtifactDownloadArgs {
     /// Cluster and namespace.
     #[command(flatten)]
     pub cluster: ClusterArgs,
+}
+
+/// `krt runtime`.
+#[derive(Debug, Args)]
+pub struct RuntimeArgs {
+    /// The runtime command.
+    #[command(subcommand)]
+    pub command: RuntimeCommand,
+}
+
+/// `krt runtime` commands.
+#[derive(Debug, Subcommand)]
+pub enum RuntimeCommand {
+    /// Check that runtimed can run a component: it must be a wasi:cli/command and import only what
+    /// runtimed provides (WASI 0.2 and kruntimes:runtime). Prints its digest, imports and exports, and
+    /// notes what the Runtime's grants make useless (sockets without network). Exits 1 if refused,
+    /// with every reason. runtimed applies the same check when it loads a component. Offline.
+    ///
+    /// Examples:
+    ///   krt runtime check runtimes/target/wasm32-wasip2/release/greet.wasm
+    ///   krt runtime check tool.wasm -f runtime.yaml -o json
+    Check(RuntimeCheckArgs),
+}
+
+/// `krt runtime check`.
+#[derive(Debug, Args)]
+pub struct RuntimeCheckArgs {
+    /// The component (`.wasm`).
+    pub component: PathBuf,
+    /// A Runtime manifest whose grants (spec.capabilities) the component is checked against
+    /// (default: no grants).
+    #[arg(short = 'f', long = "filename", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Print the result as JSON or YAML.
+    #[arg(short, long, value_enum)]
+    pub output: Option<OutputFormat>,
 }
 
 /// Kinds the cluster commands act on.

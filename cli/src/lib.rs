@@ -78,7 +78,7 @@ pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
 
 /// Runs a parsed command, writing its normal output to `out`.
 pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<ExitCode> {
-    use args::{ArtifactCommand, Command, LocalCommand, WorkflowCommand};
+    use args::{ArtifactCommand, Command, LocalCommand, RuntimeCommand, WorkflowCommand};
     match cli.command {
         Command::Run(args) => remote::run(&args, out),
         Command::Get(args) => remote::get(&args, out),
@@ -90,6 +90,9 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<ExitCode> {
         Command::Artifact(a) => match a.command {
             ArtifactCommand::List(args) => artifacts::list(&args, out),
             ArtifactCommand::Download(args) => artifacts::download(&args, out),
+        },
+        Command::Runtime(r) => match r.command {
+            RuntimeCommand::Check(args) => runtimes::check(&args, out),
         },
         Command::Workflow(w) => match w.command {
             WorkflowCommand::Run(args) => remote::workflow_run(&args, out),

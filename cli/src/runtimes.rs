@@ -85,3 +85,97 @@ pub(crate) fn resolve(
         }
     }
 }
+
+/// `krt runtime check`: what runtimed would say of a component (see `kruntimes_host::imports`).
+pub(crate) fn check(
+    args: &crate::args::RuntimeCheckArgs,
+    out: &mut dyn std::io::Write,
+) -> Result<std::process::ExitCode> {
+    use sha2::Digest as _;
+    let path = &args.component;
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let grants = match &args.file {
+        Some(file) => {
+            let origin = file.display().to_string();
+            let mut objects = crate::manifest::parse(&origin, &crate::manifest::read_text(file)?)?;
+            match (objects.len(), objects.pop()) {
+                (1, Some(crate::manifest::Object::Runtime(rt))) => {
+                    kruntimes_host::RuntimeCapabilities {
+                        network: rt.spec.capabilities.map(|c| c.network).unwrap_or_default(),
+                        ..kruntimes_host::RuntimeCapabilities::default()
+                    }
+                }
+                _ => bail!("{origin}: expected exactly one Runtime"),
+            }
+        }
+        None => kruntimes_host::RuntimeCapabilities::default(),
+    };
+    let sha256 = hex_digest(&sha2::Sha256::digest(&bytes));
+    let (interface, verdict) = match kruntimes_host::imports::inspect(&bytes) {
+        Ok(interface) => {
+            let verdict = kruntimes_host::imports::check(&interface, &grants);
+            (Some(interface), verdict)
+        }
+        Err(problem) => (
+            None,
+            kruntimes_host::imports::Verdict {
+                problems: vec![problem],
+                notes: Vec::new(),
+            },
+        ),
+    };
+    let ok = verdict.problems.is_empty();
+    let (imports, exports) = interface
+        .map(|i| (i.imports, i.exports))
+        .unwrap_or_default();
+    match args.output {
+        Some(format) => {
+            let report = serde_json::json!({
+                "component": path.display().to_string(),
+                "sha256": sha256,
+                "sizeBytes": bytes.len(),
+                "imports": imports,
+                "exports": exports,
+                "ok": ok,
+                "problems": verdict.problems,
+                "notes": verdict.notes,
+            });
+            match format {
+                crate::args::OutputFormat::Json => {
+                    writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+                }
+                crate::args::OutputFormat::Yaml => {
+                    write!(out, "{}", serde_yaml::to_string(&report)?)?
+                }
+            }
+        }
+        None => {
+            writeln!(out, "component: {} ({} bytes)", path.display(), bytes.len())?;
+            writeln!(out, "sha256:    {sha256}")?;
+            writeln!(out, "exports:   {}", exports.join(", "))?;
+            writeln!(out, "imports:")?;
+            for import in &imports {
+                writeln!(out, "  {import}")?;
+            }
+            for note in &verdict.notes {
+                writeln!(out, "note:      {note}")?;
+            }
+            if ok {
+                writeln!(out, "result:    runtimed can run it")?;
+            } else {
+                for problem in &verdict.problems {
+                    writeln!(out, "refused:   {problem}")?;
+                }
+            }
+        }
+    }
+    Ok(if ok {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::FAILURE
+    })
+}
+
+fn hex_digest(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -105,6 +105,14 @@ pub enum Error {
         /// Why.
         problem: &'static str,
     },
+    /// A component runtimed cannot run (see [`crate::imports::check`]).
+    #[error("runtime {name:?}: the component cannot run here: {}", problems.join("; "))]
+    ComponentRefused {
+        /// The runtime's name.
+        name: String,
+        /// Each reason.
+        problems: Vec<String>,
+    },
     /// No runtime is registered under this name.
     #[error("unknown runtime {name:?}")]
     UnknownRuntime {
@@ -220,6 +228,7 @@ impl Error {
             Error::Policy(err) => err.reason(),
             Error::InvalidRunId { .. } => "InvalidRunId",
             Error::UnknownRuntime { .. } => "UnknownRuntime",
+            Error::ComponentRefused { .. } => "ComponentRefused",
             Error::NotFound { .. } => "NotFound",
             Error::StillRunning { .. } => "StillRunning",
             Error::AtCapacity { .. } => "AtCapacity",

@@ -62,6 +62,7 @@ pub mod convert;
 pub mod daemon;
 pub mod engine;
 pub mod error;
+pub mod imports;
 pub mod logs;
 pub mod manager;
 pub mod metrics;

@@ -287,6 +287,19 @@ impl Manager {
         component: Vec<u8>,
         policy: RuntimePolicy,
     ) -> Result<Arc<Runtime>> {
+        // Before compiling: a component that cannot run here is refused with every reason at once.
+        let refused = |problems| Error::ComponentRefused {
+            name: name.to_owned(),
+            problems,
+        };
+        let interface = crate::imports::inspect(&component).map_err(|p| refused(vec![p]))?;
+        let verdict = crate::imports::check(&interface, &policy.capabilities);
+        if !verdict.problems.is_empty() {
+            return Err(refused(verdict.problems));
+        }
+        for note in &verdict.notes {
+            tracing::info!(runtime = name, "{note}");
+        }
         let shared = Arc::clone(&self.shared);
         let runtime = tokio::task::spawn_blocking(move || shared.cache.load(&component))
             .await

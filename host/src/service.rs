@@ -187,6 +187,7 @@ impl From<Error> for Status {
             | Error::CompileComponent { .. }
             | Error::LoadComponent { .. }
             | Error::PrepareComponent { .. }
+            | Error::ComponentRefused { .. }
             | Error::CacheIo { .. }
             | Error::Workspace { .. }
             | Error::WorkspaceRoot { .. }
