@@ -29,9 +29,10 @@ use kube::Api;
 use crate::args::{ArtifactDownloadArgs, ArtifactListArgs, OutputFormat};
 use crate::cluster::{Cluster, block_on};
 
-/// The local artifact store: `flag`, else the default directory.
-pub(crate) fn store(flag: Option<&Path>) -> Result<Store> {
-    let dir = match flag {
+/// The directory of the local artifact store: `flag`, else the default. Created only when a Run has
+/// artifacts.
+pub(crate) fn store_dir(flag: Option<&Path>) -> PathBuf {
+    match flag {
         Some(dir) => dir.to_path_buf(),
         None => std::env::var_os("XDG_DATA_HOME")
             .map(PathBuf::from)
@@ -39,18 +40,16 @@ pub(crate) fn store(flag: Option<&Path>) -> Result<Store> {
             .unwrap_or_else(std::env::temp_dir)
             .join("kruntimes")
             .join("artifacts"),
-    };
-    std::fs::create_dir_all(&dir)
-        .with_context(|| format!("creating the artifact store {}", dir.display()))?;
-    Store::filesystem(&dir).with_context(|| format!("opening the artifact store {}", dir.display()))
+    }
 }
 
-/// Harvests and stores the artifacts of the terminal execution `id` (before it is forgotten) into `status`.
+/// Harvests the artifacts of the terminal execution `id` (before it is forgotten), stores them in the
+/// filesystem store at `store_dir`, and records them in `status`.
 pub(crate) async fn collect(
     manager: &Manager,
     id: &RunId,
     run: &RunIdentity,
-    store: &Store,
+    store_dir: &Path,
     status: &mut RunStatus,
 ) -> Result<()> {
     let workspace = manager.workspace_path(id)?;
@@ -58,7 +57,10 @@ pub(crate) async fn collect(
         .join(kruntimes_host::workspace::ARTIFACTS_DIR);
     let result = match kruntimes_artifacts::harvest(&workspace, &relative, &Limits::default()) {
         Ok(harvested) if harvested.is_empty() => Ok(Vec::new()),
-        Ok(harvested) => store.upload(run, &harvested).await,
+        Ok(harvested) => match Store::filesystem(store_dir) {
+            Ok(store) => store.upload(run, &harvested).await,
+            Err(e) => Err(e),
+        },
         Err(e) => Err(e),
     };
     match result {

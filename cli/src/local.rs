@@ -198,7 +198,7 @@ async fn execute(
         uid: uid.clone(),
         attempt: 1,
     };
-    let store = crate::artifacts::store(args.artifacts_dir.as_deref())?;
+    let store = crate::artifacts::store_dir(args.artifacts_dir.as_deref());
     crate::artifacts::collect(&manager, handle.id(), &identity, &store, &mut status).await?;
     manager.forget(handle.id()).await?;
 

@@ -114,7 +114,7 @@ pub(crate) fn run(
         } else {
             &mut *out
         };
-        let store = crate::artifacts::store(args.artifacts_dir.as_deref())?;
+        let store = crate::artifacts::store_dir(args.artifacts_dir.as_deref());
         let done = drive(&manager, workflow, &store, logs).await?;
         report(&done, args, out)
     })
@@ -134,7 +134,7 @@ struct Ended {
 pub(crate) async fn drive(
     manager: &Manager,
     mut workflow: Workflow,
-    store: &kruntimes_artifacts::Store,
+    store: &std::path::Path,
     logs: &mut dyn Write,
 ) -> Result<Workflow> {
     let namespace = workflow

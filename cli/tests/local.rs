@@ -305,4 +305,23 @@ fn artifacts_are_stored_and_reported() {
         "{message}"
     );
     assert!(run["status"]["artifactRefs"].is_null(), "nothing stored");
+
+    // A Run without artifacts does not even create the store.
+    let unused = store.path().join("unused");
+    let unused_arg = unused.to_string_lossy().into_owned();
+    let out = krt(&[
+        "local",
+        "run",
+        "-q",
+        "--artifacts-dir",
+        &unused_arg,
+        "--runtime",
+        "greet",
+        "--component",
+        &component("greet"),
+        "--",
+        "you",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!unused.exists());
 }
