@@ -11,15 +11,16 @@ use clap::Parser;
 use kruntimes_controller::{Config, LEASE_NAME, LeaderElection, Metrics, PoolConfig};
 use prometheus_client::registry::Registry;
 
-/// The kruntimes controller: Runtime pools, the stale-Run reaper and TTL garbage collection.
+/// The kruntimes controller: Runtime pools, Workflows, the stale-Run reaper and TTL garbage collection.
 #[derive(Debug, Parser)]
 #[command(name = "kruntimes-controller", version)]
 struct Args {
     /// runtimed image of Runtimes that set no `daemonImage`.
     #[arg(long, env = "KRUNTIMES_DAEMON_IMAGE", default_value = concat!("ghcr.io/kruntimes/runtimed:", env!("CARGO_PKG_VERSION")))]
     default_daemon_image: String,
-    /// Seconds a pod may be unready, or its runtimed heartbeat old, before its Runs are reaped.
-    #[arg(long, default_value_t = 30)]
+    /// Seconds a pod may be unready, or its runtimed heartbeat old, before its Runs are reaped (at least 15:
+    /// three heartbeats).
+    #[arg(long, default_value_t = 30, value_parser = kruntimes_controller::reaper::parse_stale_threshold)]
     stale_threshold_seconds: u64,
     /// Watch only this namespace (default: all namespaces).
     #[arg(long)]

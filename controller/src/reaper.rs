@@ -17,6 +17,30 @@ use kube::ResourceExt;
 /// Shortest wait before a healthy Run is looked at again.
 const MIN_RECHECK: Duration = Duration::from_secs(1);
 
+/// Smallest stale threshold the controller accepts: three runtimed heartbeats. Below it a loaded but healthy
+/// pod whose heartbeat is a little late gets its Runs reaped (seen in CI with a threshold of one heartbeat).
+pub const MIN_STALE_THRESHOLD: Duration =
+    Duration::from_secs(3 * kruntimes_api::consts::HEARTBEAT_INTERVAL_SECONDS.unsigned_abs());
+
+/// `--stale-threshold-seconds`, refused below [`MIN_STALE_THRESHOLD`] with the reason.
+///
+/// # Errors
+///
+/// Not a number, or under the minimum.
+pub fn parse_stale_threshold(text: &str) -> Result<u64, String> {
+    let seconds: u64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    let min = MIN_STALE_THRESHOLD.as_secs();
+    if seconds < min {
+        return Err(format!(
+            "{seconds} s is under {min} s (3 runtimed heartbeats): a healthy pod whose heartbeat is late would \
+             have its Runs reaped"
+        ));
+    }
+    Ok(seconds)
+}
+
 /// What the reaper decides about one Run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -137,6 +161,19 @@ mod tests {
     use kruntimes_api::v1alpha1::{RetryPolicy, RunSpec, RunTemplate};
 
     const THRESHOLD: Duration = Duration::from_secs(30);
+
+    /// The threshold flag refuses less than three heartbeats, and says why.
+    #[test]
+    fn a_stale_threshold_under_three_heartbeats_is_refused() {
+        assert_eq!(parse_stale_threshold("30"), Ok(30));
+        assert_eq!(parse_stale_threshold("15"), Ok(15));
+        let err = parse_stale_threshold("5").unwrap_err();
+        assert!(
+            err.starts_with("5 s is under 15 s (3 runtimed heartbeats)"),
+            "{err}"
+        );
+        assert!(parse_stale_threshold("soon").is_err());
+    }
 
     fn ts(s: i64) -> Timestamp {
         Timestamp::from_second(s).expect("timestamp")
