@@ -425,26 +425,10 @@ pub(crate) fn describe_run(run: &Run, events: &[Event], now: Timestamp) -> Strin
     }
     if let Some(g) = &s.grants {
         out.push_str("Grants:\n");
-        let preopens: Vec<String> = g
-            .preopens
-            .iter()
-            .map(|p| {
-                format!(
-                    "{} ({})",
-                    p.guest_path,
-                    if p.read_only { "ro" } else { "rw" }
-                )
-            })
-            .collect();
-        let network = if g.network.is_empty() {
-            "none".to_owned()
-        } else {
-            g.network.join(", ")
-        };
         out.push_str(&indent(&aligned(&[
-            ("Preopens", preopens.join(", ")),
+            ("Preopens", crate::status::preopens(g)),
             ("Env", g.env.join(", ")),
-            ("Network", network),
+            ("Network", crate::status::network(g)),
             (
                 "Memory",
                 format!("{} MiB", g.memory_bytes.unwrap_or(0) >> 20),

@@ -6,7 +6,7 @@
 use std::io::Write;
 
 use anyhow::Result;
-use kruntimes_api::v1alpha1::RunStatus;
+use kruntimes_api::v1alpha1::{Grants, RunStatus};
 use kruntimes_host::Outcome;
 
 /// The terminal status of a Run that ran from `started` to `finished` with `outcome`.
@@ -53,28 +53,13 @@ pub(crate) fn print_fields(w: &mut dyn Write, s: &RunStatus) -> Result<()> {
         )?;
     }
     if let Some(g) = &s.grants {
-        let preopens: Vec<String> = g
-            .preopens
-            .iter()
-            .map(|p| {
-                format!(
-                    "{} ({})",
-                    p.guest_path,
-                    if p.read_only { "ro" } else { "rw" }
-                )
-            })
-            .collect();
         writeln!(
             w,
             "grants:   preopens {}; env {}",
-            preopens.join(", "),
+            preopens(g),
             g.env.join(",")
         )?;
-        let network = if g.network.is_empty() {
-            "none".to_owned()
-        } else {
-            g.network.join(", ")
-        };
+        let network = network(g);
         writeln!(
             w,
             "          network {network}; memory {} MiB; timeout {}s; output {} KiB per stream",
@@ -84,4 +69,29 @@ pub(crate) fn print_fields(w: &mut dyn Write, s: &RunStatus) -> Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// A Run's preopens as `guest path (ro|rw)`, comma-separated.
+pub(crate) fn preopens(g: &Grants) -> String {
+    let preopens: Vec<String> = g
+        .preopens
+        .iter()
+        .map(|p| {
+            format!(
+                "{} ({})",
+                p.guest_path,
+                if p.read_only { "ro" } else { "rw" }
+            )
+        })
+        .collect();
+    preopens.join(", ")
+}
+
+/// A Run's network grant: the destinations, or `none`.
+pub(crate) fn network(g: &Grants) -> String {
+    if g.network.is_empty() {
+        "none".to_owned()
+    } else {
+        g.network.join(", ")
+    }
 }
