@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use crate::guests::BUILTINS_DIR;
-use crate::setup::run;
+use crate::setup::{guest_cargo, run};
 
 /// The patched crate and its version (the version `runtimes/bash/Cargo.toml` pins).
 const BRUSH_CORE: &str = "brush-core-0.5.0";
@@ -92,7 +92,7 @@ fn fetch_crate(root: &Path, crate_version: &str) -> Result<PathBuf> {
         ),
     )?;
     std::fs::write(fetch.join("src/lib.rs"), "")?;
-    run(&fetch, "cargo", &["fetch", "--quiet"])?;
+    guest_cargo(&fetch, &["fetch", "--quiet"])?;
     match find() {
         Some(found) => Ok(found),
         None => bail!(
@@ -107,7 +107,7 @@ fn fetch_crate(root: &Path, crate_version: &str) -> Result<PathBuf> {
 pub(crate) fn build(root: &Path) -> Result<()> {
     prepare(root)?;
     let bash = root.join("runtimes/bash");
-    run(&bash, "cargo", &["build", "--release", "--locked"])?;
+    guest_cargo(&bash, &["build", "--release", "--locked"])?;
     assemble(root)
 }
 
@@ -115,10 +115,9 @@ pub(crate) fn build(root: &Path) -> Result<()> {
 pub(crate) fn lint(root: &Path) -> Result<()> {
     prepare(root)?;
     let bash = root.join("runtimes/bash");
-    run(&bash, "cargo", &["fmt", "--check"])?;
-    run(
+    guest_cargo(&bash, &["fmt", "--check"])?;
+    guest_cargo(
         &bash,
-        "cargo",
         &[
             "clippy",
             "--release",
@@ -135,9 +134,8 @@ pub(crate) fn lint(root: &Path) -> Result<()> {
 pub(crate) fn unit_tests(root: &Path) -> Result<()> {
     prepare(root)?;
     let host = host_target()?;
-    run(
+    guest_cargo(
         &root.join("runtimes/bash"),
-        "cargo",
         &["test", "--locked", "--target", &host],
     )
 }
@@ -162,6 +160,7 @@ struct Tool {
 /// The tool crates of `runtimes/tools/*`, from `cargo metadata` (`[package.metadata.kruntimes] programs`).
 fn tools(root: &Path) -> Result<Vec<Tool>> {
     let output = std::process::Command::new("cargo")
+        .env_remove("CARGO_TARGET_DIR")
         .args(["metadata", "--format-version", "1", "--no-deps", "--locked"])
         .current_dir(root.join("runtimes"))
         .output()

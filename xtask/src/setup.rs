@@ -15,14 +15,38 @@ const CARGO_DENY_VERSION: &str = "0.20.2";
 
 /// Runs a command in `dir`, echoing it, and fails if it fails.
 pub(crate) fn run(dir: &Path, program: &str, args: &[&str]) -> Result<()> {
-    eprintln!("+ {program} {}", args.join(" "));
-    let status = Command::new(program)
-        .args(args)
-        .current_dir(dir)
+    run_command(Command::new(program).args(args).current_dir(dir))
+}
+
+/// Runs cargo in a guest workspace (`runtimes/`, `runtimes/bash/`). Guests always build into their own
+/// `target/` directories, whatever `CARGO_TARGET_DIR` says: the assembly steps and the host tests read the
+/// built components from there.
+pub(crate) fn guest_cargo(dir: &Path, args: &[&str]) -> Result<()> {
+    run_command(
+        Command::new("cargo")
+            .args(args)
+            .current_dir(dir)
+            .env_remove("CARGO_TARGET_DIR"),
+    )
+}
+
+/// Runs a prepared command, echoing it, and fails if it fails.
+pub(crate) fn run_command(command: &mut Command) -> Result<()> {
+    let shown = format!(
+        "{} {}",
+        command.get_program().to_string_lossy(),
+        command
+            .get_args()
+            .map(|a| a.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    eprintln!("+ {shown}");
+    let status = command
         .status()
-        .with_context(|| format!("starting {program}"))?;
+        .with_context(|| format!("starting {shown}"))?;
     if !status.success() {
-        bail!("`{program} {}` failed ({status})", args.join(" "));
+        bail!("`{shown}` failed ({status})");
     }
     Ok(())
 }

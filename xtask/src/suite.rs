@@ -1,11 +1,12 @@
 //! The two README commands: `cargo xtask test` (the whole suite) and `cargo xtask demo`.
 
 use std::path::Path;
-use std::time::Instant;
+use std::process::Command;
+use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
 
-use crate::setup::{self, run};
+use crate::setup::{self, run, run_command};
 use crate::{codegen, guests};
 
 /// Kubernetes versions whose OpenAPI schemas every generated manifest must pass: the oldest we
@@ -33,11 +34,14 @@ pub(crate) fn test(root: &Path) -> Result<()> {
         ("guests: fmt + clippy", Box::new(|| guests::lint(root))),
         ("guests: build", Box::new(|| guests::build(root))),
         (
+            "guests: free build caches (CI only)",
+            Box::new(|| guests::free_caches(root, on_ci())),
+        ),
+        (
             "clippy",
             Box::new(|| {
-                run(
+                workspace_cargo(
                     root,
-                    "cargo",
                     &[
                         "clippy",
                         "--workspace",
@@ -58,7 +62,7 @@ pub(crate) fn test(root: &Path) -> Result<()> {
         ),
         (
             "cargo test",
-            Box::new(|| run(root, "cargo", &["test", "--workspace", "--locked"])),
+            Box::new(|| workspace_cargo(root, &["test", "--workspace", "--locked"])),
         ),
     ];
     let mut done = Vec::new();
@@ -66,7 +70,7 @@ pub(crate) fn test(root: &Path) -> Result<()> {
         eprintln!("\n==> {name}");
         let start = Instant::now();
         let result = step();
-        done.push((*name, start.elapsed(), result.is_ok()));
+        done.push((*name, start.elapsed(), result.is_ok(), free_disk(root)));
         if let Err(e) = result {
             summary(&done);
             bail!("step `{name}` failed: {e:#}");
@@ -77,15 +81,52 @@ pub(crate) fn test(root: &Path) -> Result<()> {
     Ok(())
 }
 
-fn summary(done: &[(&str, std::time::Duration, bool)]) {
-    eprintln!("\nstep                                   time     result");
-    for (name, took, ok) in done {
+/// A finished step: name, duration, success, disk space left after it.
+type Done<'a> = (&'a str, Duration, bool, String);
+
+fn summary(done: &[Done<'_>]) {
+    eprintln!("\nstep                                   time     result  disk free after");
+    for (name, took, ok, free) in done {
         eprintln!(
-            "{name:<38} {:>6.1}s  {}",
+            "{name:<38} {:>6.1}s  {:<6}  {free}",
             took.as_secs_f64(),
             if *ok { "ok" } else { "FAILED" }
         );
     }
+}
+
+/// Whether the suite runs on CI (`CI` set to anything but empty, `0` or `false`), where nothing is
+/// built twice and disk space is worth more than caches.
+fn on_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false"))
+}
+
+/// cargo on the host workspace. The suite builds without incremental compilation unless
+/// `CARGO_INCREMENTAL` says otherwise: a whole-suite build gains nothing from it and its caches
+/// double the size of `target/`.
+fn workspace_cargo(root: &Path, args: &[&str]) -> Result<()> {
+    let mut command = Command::new("cargo");
+    command.args(args).current_dir(root);
+    if std::env::var_os("CARGO_INCREMENTAL").is_none() {
+        command.env("CARGO_INCREMENTAL", "0");
+    }
+    run_command(&mut command)
+}
+
+/// Free space of the file system holding the repository, as `df` prints it ("?" when it cannot say).
+fn free_disk(root: &Path) -> String {
+    Command::new("df")
+        .args(["-Ph", "."])
+        .current_dir(root)
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .nth(1)
+                .and_then(|l| l.split_whitespace().nth(3).map(str::to_owned))
+        })
+        .unwrap_or_else(|| "?".to_owned())
 }
 
 /// cargo-deny: licenses, bans and sources block. The advisory database cannot be fetched on
