@@ -13,6 +13,9 @@ pub mod conditions {
     pub const COMPLETED: &str = "Completed";
     /// A Runtime has all its pods ready, or a Workflow passed validation.
     pub const READY: &str = "Ready";
+    /// On a deleted Run holding `kruntimes.io/artifact-cleanup`: False while its stored artifacts could not
+    /// be deleted (the message says why and how to recover).
+    pub const ARTIFACTS_CLEANED_UP: &str = "ArtifactsCleanedUp";
     /// The pod condition runtimed heartbeats; the scheduler only places Runs on pods where it is fresh.
     pub const RUNTIMED_READY: &str = "kruntimes.io/RuntimedReady";
 }
@@ -73,6 +76,12 @@ pub mod reasons {
     /// A `${{ ... }}` expression could not be resolved.
     pub const EXPRESSION_FAILED: &str = "ExpressionFailed";
 
+    /// The stored artifacts of a deleted Run could not be deleted yet (reason of `ArtifactsCleanedUp=False`).
+    pub const ARTIFACT_CLEANUP_FAILED: &str = "ArtifactCleanupFailed";
+    /// The controller gave up deleting a deleted Run's artifacts and released it; the Warning Event lists
+    /// what was left in the store.
+    pub const ARTIFACT_CLEANUP_ABANDONED: &str = "ArtifactCleanupAbandoned";
+
     /// A failed attempt waits for its retry (condition reason).
     pub const RETRYING: &str = "Retrying";
     /// runtimed took a bound Run (condition reason of `Running=True`).
@@ -125,6 +134,14 @@ pub mod env {
     pub const OUTPUTS: &str = "KRUNTIME_OUTPUTS";
     /// Directory whose files become the Run's artifacts.
     pub const ARTIFACTS_DIR: &str = "KRUNTIME_ARTIFACTS_DIR";
+}
+
+/// How the controller tells runtimed about the Runtime's artifact store.
+pub mod artifact_store {
+    /// Env var of the runtimed container: the Runtime's `artifactStore`, as JSON.
+    pub const ENV: &str = "KRUNTIMES_ARTIFACT_STORE";
+    /// Where a `filesystem` store's claim is mounted in the runtimed container.
+    pub const MOUNT_PATH: &str = "/var/lib/kruntimes/artifacts";
 }
 
 /// Seconds a `kruntimes.io/RuntimedReady` heartbeat (its `lastProbeTime`) stays fresh for the scheduler.

@@ -18,6 +18,7 @@
 //! - [`media`]: media types from file extensions.
 //! - [`store`]: builds an `object_store` client from the Runtime's `artifactStore`, uploads, rolls back, deletes.
 //! - [`download`](mod@download): fetches and verifies one artifact.
+//! - [`record`](mod@record): what storing a terminal attempt's artifacts does to its status.
 //! - [`error`]: the crate's [`Error`], with the Run reason of each failure ([`Error::reason`]).
 //!
 //! Start with [`harvest()`] and [`Store::upload`].
@@ -27,9 +28,11 @@ pub mod error;
 pub mod harvest;
 pub mod media;
 mod pack;
+pub mod record;
 pub mod store;
 
 pub use download::download;
 pub use error::{Error, Result};
 pub use harvest::{ArtifactKind, Harvested, Limits, harvest, harvest_dir};
+pub use record::record;
 pub use store::{RunIdentity, S3Credentials, Store, StoreSecrets};

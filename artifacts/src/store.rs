@@ -26,12 +26,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures::TryStreamExt;
 use kruntimes_api::v1alpha1::run::ArtifactRef;
 use kruntimes_api::v1alpha1::runtime::ArtifactStore;
 use object_store::path::{Path as ObjectPath, PathPart};
 use object_store::{
-    Attribute, Attributes, ObjectStore, ObjectStoreExt, PutMultipartOptions, PutOptions,
-    RetryConfig, WriteMultipart,
+    Attribute, Attributes, ObjectMeta, ObjectStore, ObjectStoreExt, PutMultipartOptions,
+    PutOptions, RetryConfig, WriteMultipart,
 };
 
 use crate::error::{Error, Result};
@@ -415,6 +416,58 @@ impl Store {
             }
         }
         first_error.map_or(Ok(()), Err)
+    }
+
+    /// The key prefix under which every attempt of one Run stores its artifacts.
+    pub fn run_prefix(&self, namespace: &str, name: &str, uid: &str) -> Result<ObjectPath> {
+        if [namespace, name, uid]
+            .iter()
+            .any(|s| s.is_empty() || *s == "." || *s == "..")
+        {
+            return Err(Error::Config(format!(
+                "cannot build a key prefix from {namespace:?}/{name:?}/{uid:?}: empty, `.` or `..` segment"
+            )));
+        }
+        Ok(self
+            .prefix
+            .iter()
+            .map(String::as_str)
+            .chain([namespace, name, uid])
+            .map(PathPart::from)
+            .collect())
+    }
+
+    /// Deletes every object one Run stored, in any attempt: everything under [`Store::run_prefix`], so
+    /// also objects whose references never reached the Run's status (runtimed stopped between the upload
+    /// and the status write). Idempotent; returns how many objects it deleted. Tries every object and
+    /// returns the first error.
+    pub async fn delete_run(&self, namespace: &str, name: &str, uid: &str) -> Result<usize> {
+        let prefix = self.run_prefix(namespace, name, uid)?;
+        let listed: Vec<ObjectMeta> = match self.inner.list(Some(&prefix)).try_collect().await {
+            Ok(listed) => listed,
+            // A filesystem store without the prefix directory holds nothing for this Run.
+            Err(object_store::Error::NotFound { .. }) => Vec::new(),
+            Err(source) => {
+                return Err(Error::Delete {
+                    uri: self.uri(&prefix),
+                    source: Box::new(source),
+                });
+            }
+        };
+        let mut first_error = None;
+        let mut deleted = 0;
+        for object in &listed {
+            match self.delete(&object.location).await {
+                Ok(()) => deleted += 1,
+                Err(source) => {
+                    first_error.get_or_insert(Error::Delete {
+                        uri: self.uri(&object.location),
+                        source: Box::new(source),
+                    });
+                }
+            }
+        }
+        first_error.map_or(Ok(deleted), Err)
     }
 
     async fn delete(&self, key: &ObjectPath) -> object_store::Result<()> {

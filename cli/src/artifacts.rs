@@ -20,7 +20,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result, bail};
 use k8s_openapi::api::core::v1::Secret;
 use kruntimes_api::v1alpha1::run::ArtifactRef;
-use kruntimes_api::v1alpha1::{Run, RunPhase, RunStatus, Runtime};
+use kruntimes_api::v1alpha1::{Run, RunStatus, Runtime};
 use kruntimes_artifacts::{Limits, RunIdentity, Store, StoreSecrets};
 use kruntimes_host::Manager;
 use kruntimes_host::spec::RunId;
@@ -63,31 +63,7 @@ pub(crate) async fn collect(
         },
         Err(e) => Err(e),
     };
-    match result {
-        Ok(refs) => status.artifact_refs = refs,
-        Err(e) => {
-            let message = format!("artifacts: {}", crate::error_chain(&e));
-            if status.phase == RunPhase::Succeeded {
-                let at = status
-                    .completion_time
-                    .as_ref()
-                    .map_or_else(jiff::Timestamp::now, |t| t.0);
-                kruntimes_api::lifecycle::finish(
-                    status,
-                    RunPhase::Failed,
-                    e.reason(),
-                    &message,
-                    at,
-                );
-            } else {
-                let joined = match status.message.take() {
-                    Some(m) => format!("{m}; {message}"),
-                    None => message,
-                };
-                status.message = Some(kruntimes_api::lifecycle::bounded(&joined));
-            }
-        }
-    }
+    kruntimes_artifacts::record(status, result);
     Ok(())
 }
 

@@ -395,6 +395,7 @@ async fn workflow_run_submits_and_follows_a_workflow() {
                 default_daemon_image: "runtimed:test".to_owned(),
             },
             stale_threshold: Duration::from_secs(30),
+            artifact_cleanup_timeout: kruntimes_controller::cleanup::DEFAULT_TIMEOUT,
             namespace: Some(NS.to_owned()),
             leader_election: None,
             metrics: kruntimes_controller::Metrics::default(),

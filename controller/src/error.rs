@@ -76,6 +76,17 @@ pub enum Error {
         #[source]
         source: kube::Error,
     },
+    /// Releasing a deleted Run's artifact-cleanup finalizer failed.
+    #[error("failed to release the artifact-cleanup finalizer of Run {ns}/{name}")]
+    Release {
+        /// Its namespace.
+        ns: String,
+        /// Its name.
+        name: String,
+        /// The API error.
+        #[source]
+        source: kube::Error,
+    },
 }
 
 impl Error {
@@ -89,6 +100,7 @@ impl Error {
             Self::CreateRun { .. } => "create_run",
             Self::CancelRun { .. } => "cancel_run",
             Self::DeleteRun { .. } => "delete_run",
+            Self::Release { .. } => "release",
         }
     }
 }

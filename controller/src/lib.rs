@@ -19,6 +19,7 @@
 //!
 //! Start with [`run`].
 
+pub mod cleanup;
 pub mod error;
 pub mod metrics;
 pub mod reaper;
@@ -58,6 +59,9 @@ pub struct Config {
     pub pool: PoolConfig,
     /// How long a pod may be unready, or its heartbeat old, before its Runs are reaped (ADR 0007: 30 s).
     pub stale_threshold: Duration,
+    /// How long a failing artifact cleanup is retried before the deleted Run is released anyway
+    /// ([`cleanup::DEFAULT_TIMEOUT`]).
+    pub artifact_cleanup_timeout: Duration,
     /// Watch only this namespace (None: all namespaces).
     pub namespace: Option<String>,
     /// Reconcile only while holding the Lease (None: always, e.g. in tests or with one replica).
@@ -163,6 +167,7 @@ where
 
 /// The Runtime, Run (reaper + TTL GC) and Workflow controllers, until their watches end.
 async fn controllers(client: Client, config: &Config) {
+    kruntimes_artifacts::store::install_crypto_provider();
     let ns = config.namespace.as_deref();
     let (pods, pods_writer) = reflector::store::<Pod>();
     let (workflow_runs, workflow_runs_writer) = reflector::store::<Run>();
@@ -170,6 +175,7 @@ async fn controllers(client: Client, config: &Config) {
         client: client.clone(),
         pool: config.pool.clone(),
         stale_threshold: config.stale_threshold,
+        artifact_cleanup_timeout: config.artifact_cleanup_timeout,
         pods,
         workflow_runs,
         metrics: config.metrics.clone(),

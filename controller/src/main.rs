@@ -22,6 +22,10 @@ struct Args {
     /// three heartbeats).
     #[arg(long, default_value_t = 30, value_parser = kruntimes_controller::reaper::parse_stale_threshold)]
     stale_threshold_seconds: u64,
+    /// Seconds a failing artifact cleanup of a deleted Run is retried before the Run is released anyway, with
+    /// a Warning Event naming what was left (at least 60).
+    #[arg(long, default_value_t = 3600, value_parser = kruntimes_controller::cleanup::parse_timeout)]
+    artifact_cleanup_timeout_seconds: u64,
     /// Watch only this namespace (default: all namespaces).
     #[arg(long)]
     namespace: Option<String>,
@@ -64,6 +68,7 @@ async fn main() -> anyhow::Result<()> {
             default_daemon_image: args.default_daemon_image,
         },
         stale_threshold: Duration::from_secs(args.stale_threshold_seconds),
+        artifact_cleanup_timeout: Duration::from_secs(args.artifact_cleanup_timeout_seconds),
         namespace: args.namespace,
         leader_election: args.leader_elect.then(|| LeaderElection {
             namespace: args.lease_namespace,

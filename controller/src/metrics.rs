@@ -30,10 +30,15 @@ pub struct Metrics {
     pub reaped_runs: Family<ReapLabels, Counter>,
     /// Runs deleted by TTL garbage collection.
     pub ttl_deleted: Counter,
+    /// Deleted Runs whose stored artifacts were deleted.
+    pub artifacts_cleaned: Counter,
+    /// Deleted Runs released without deleting their artifacts (cleanup timed out, or unreachable).
+    pub artifacts_abandoned: Counter,
 }
 
 impl Metrics {
-    /// Registers the counters as `reconciles_total`, `reaped_runs_total` and `ttl_deleted_total`.
+    /// Registers the counters as `reconciles_total`, `reaped_runs_total`, `ttl_deleted_total`,
+    /// `artifact_cleanups_total` and `artifact_cleanups_abandoned_total`.
     pub fn register(&self, registry: &mut Registry) {
         registry.register(
             "reconciles",
@@ -49,6 +54,16 @@ impl Metrics {
             "ttl_deleted",
             "Runs deleted after ttlSecondsAfterFinished",
             self.ttl_deleted.clone(),
+        );
+        registry.register(
+            "artifact_cleanups",
+            "Deleted Runs whose stored artifacts were deleted",
+            self.artifacts_cleaned.clone(),
+        );
+        registry.register(
+            "artifact_cleanups_abandoned",
+            "Deleted Runs released without deleting their stored artifacts",
+            self.artifacts_abandoned.clone(),
         );
     }
 
@@ -75,6 +90,7 @@ mod tests {
             .get_or_create(&ReapLabels { reason: "PodGone" })
             .inc();
         m.ttl_deleted.inc();
+        m.artifacts_abandoned.inc();
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &registry).expect("encode");
         assert!(
@@ -86,5 +102,7 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("ttl_deleted_total 1"), "{out}");
+        assert!(out.contains("artifact_cleanups_total 0"), "{out}");
+        assert!(out.contains("artifact_cleanups_abandoned_total 1"), "{out}");
     }
 }

@@ -1,9 +1,11 @@
 //! I/O edge: the reconcilers' shared [`Context`] and the two reconcilers.
 //!
 //! - [`runtime`]: Runtime → owned objects (server-side apply) → `runtimes/status`.
-//! - [`run`]: the stale-Run reaper for bound Runs and TTL garbage collection for finished Runs.
+//! - [`run`]: the stale-Run reaper for bound Runs, TTL garbage collection for finished Runs, and artifact
+//!   cleanup of deleted Runs (`cleanup`).
 //! - [`workflow`]: Workflow + child Runs → the engine (pure) → create, cancel, `workflows/status`.
 
+mod cleanup;
 pub mod run;
 pub mod runtime;
 pub mod workflow;
@@ -31,6 +33,8 @@ pub struct Context {
     pub pool: PoolConfig,
     /// How long a pod may be unready, or its heartbeat old, before its Runs are reaped.
     pub stale_threshold: Duration,
+    /// How long a failing artifact cleanup is retried before the deleted Run is released anyway.
+    pub artifact_cleanup_timeout: Duration,
     /// Pods labelled `kruntimes.io/runtime` (may lag the API server; the reaper re-reads before acting).
     pub pods: Store<Pod>,
     /// Runs labelled `kruntimes.io/workflow`: the Workflows' children (may lag the API server).

@@ -32,8 +32,9 @@ use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::core::v1::{
     Capabilities as ContainerCapabilities, ConfigMapProjection, Container, ContainerPort,
     DownwardAPIProjection, DownwardAPIVolumeFile, EmptyDirVolumeSource, EnvVar, EnvVarSource,
-    GRPCAction, ImageVolumeSource, KeyToPath, ObjectFieldSelector, PodReadinessGate,
-    PodTemplateSpec, Probe, ProjectedVolumeSource, SeccompProfile, SecurityContext, ServiceAccount,
+    GRPCAction, ImageVolumeSource, KeyToPath, ObjectFieldSelector,
+    PersistentVolumeClaimVolumeSource, PodReadinessGate, PodTemplateSpec, Probe,
+    ProjectedVolumeSource, SeccompProfile, SecurityContext, ServiceAccount,
     ServiceAccountTokenProjection, Volume, VolumeMount, VolumeProjection,
 };
 use k8s_openapi::api::networking::v1::{
@@ -62,6 +63,8 @@ pub const CACHE_DIR: &str = "/var/lib/runtimed/cache";
 pub const BUILTINS_DIR: &str = "/opt/kruntimes/builtins";
 /// Where an `image` component's image volume is mounted.
 pub const COMPONENT_DIR: &str = "/opt/kruntimes/component";
+/// Where a `filesystem` artifact store's claim is mounted, in runtimed only.
+pub const ARTIFACT_STORE_MOUNT: &str = kruntimes_api::consts::artifact_store::MOUNT_PATH;
 /// Where the projected ServiceAccount token is mounted, in runtimed only.
 pub const TOKEN_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
 /// Env var carrying a `url` component's URL. Not served yet: runtimed does not download components.
@@ -79,11 +82,13 @@ const VOLUME_WORKSPACES: &str = "workspaces";
 const VOLUME_CACHE: &str = "cache";
 const VOLUME_TOKEN: &str = "runtimed-token";
 const VOLUME_COMPONENT: &str = "component";
-const RESERVED_VOLUMES: [&str; 4] = [
+const VOLUME_ARTIFACTS: &str = "artifact-store";
+const RESERVED_VOLUMES: [&str; 5] = [
     VOLUME_WORKSPACES,
     VOLUME_CACHE,
     VOLUME_TOKEN,
     VOLUME_COMPONENT,
+    VOLUME_ARTIFACTS,
 ];
 /// Lifetime the kubelet gives the projected token (it rotates it before expiry), as for `kube-api-access-*`.
 const TOKEN_EXPIRATION_SECONDS: i64 = 3607;
@@ -300,6 +305,21 @@ fn reserved_volumes(runtime: &Runtime) -> Vec<Volume> {
             ..Volume::default()
         });
     }
+    if let Some(fs) = runtime
+        .spec
+        .artifact_store
+        .as_ref()
+        .and_then(|s| s.filesystem.as_ref())
+    {
+        volumes.push(Volume {
+            name: VOLUME_ARTIFACTS.to_owned(),
+            persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
+                claim_name: fs.volume_claim_name.clone(),
+                read_only: None,
+            }),
+            ..Volume::default()
+        });
+    }
     volumes
 }
 
@@ -420,6 +440,16 @@ fn runtimed_container(runtime: &Runtime, cfg: &PoolConfig) -> Container {
             value: component.sha256.clone(),
             value_from: None,
         });
+    }
+    if let Some(store) = &runtime.spec.artifact_store {
+        // A change of store changes the pod template, so pods roll onto it.
+        args.extend([
+            "--artifact-store".to_owned(),
+            serde_json::to_string(store).unwrap_or_default(),
+        ]);
+        if store.filesystem.is_some() {
+            mounts.push(mount(VOLUME_ARTIFACTS, ARTIFACT_STORE_MOUNT, false));
+        }
     }
     if let Some(limits) = &runtime.spec.limits {
         if let Some(bytes) = limits
@@ -542,7 +572,8 @@ fn rule(group: &str, resource: &str, verbs: &[&str]) -> PolicyRule {
 fn role(runtime: &Runtime) -> Role {
     let group = kruntimes_api::GROUP;
     let mut rules = vec![
-        rule(group, "runs", &["get", "list", "watch"]),
+        // `patch` adds the artifact-cleanup finalizer before artifacts are uploaded.
+        rule(group, "runs", &["get", "list", "watch", "patch"]),
         rule(group, "runs/status", &["get", "patch"]),
         rule("", "pods", &["get"]),
         rule("", "pods/status", &["get", "patch"]),

@@ -20,10 +20,12 @@
 //! The agent's credentials never reach a guest: guests see only their `/workspace` (WASI preopens), never the
 //! pod's filesystem where the service-account token is mounted.
 
+mod artifacts;
 pub mod plan;
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -32,6 +34,7 @@ use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Pod;
 use kruntimes_api::consts::{conditions, reasons};
 use kruntimes_api::lifecycle;
+use kruntimes_api::v1alpha1::runtime::ArtifactStore;
 use kruntimes_api::v1alpha1::{Run, RunPhase, RunStatus};
 use kube::api::{Patch, PatchParams};
 use kube::runtime::events::{Event, EventType, Recorder, Reporter};
@@ -54,10 +57,14 @@ pub struct AgentConfig {
     pub running_write_delay: Duration,
     /// Interval of the `kruntimes.io/RuntimedReady` heartbeat.
     pub heartbeat_interval: Duration,
+    /// The Runtime's artifact store (None: artifacts are discarded, and the Run's message says so).
+    pub artifact_store: Option<ArtifactStore>,
+    /// Where a `filesystem` store's volume is mounted.
+    pub artifact_store_root: PathBuf,
 }
 
 impl AgentConfig {
-    /// The defaults: `Running` after 250 ms, a heartbeat every 5 s.
+    /// The defaults: `Running` after 250 ms, a heartbeat every 5 s, no artifact store.
     pub fn new(pod: PodIdentity, runtime: impl Into<String>) -> Self {
         Self {
             pod,
@@ -66,6 +73,8 @@ impl AgentConfig {
             heartbeat_interval: Duration::from_secs(
                 kruntimes_api::consts::HEARTBEAT_INTERVAL_SECONDS.unsigned_abs(),
             ),
+            artifact_store: None,
+            artifact_store_root: PathBuf::from(kruntimes_api::consts::artifact_store::MOUNT_PATH),
         }
     }
 }
@@ -88,8 +97,10 @@ pub async fn run(
             instance: Some(config.pod.name.clone()),
         },
     );
+    kruntimes_artifacts::store::install_crypto_provider();
     let agent = Arc::new(Agent {
         recorder,
+        client: client.clone(),
         runs: Api::namespaced(client.clone(), &config.pod.namespace),
         pods: Api::namespaced(client, &config.pod.namespace),
         manager,
@@ -112,6 +123,7 @@ pub async fn run(
 
 struct Agent {
     recorder: Recorder,
+    client: Client,
     runs: Api<Run>,
     pods: Api<Pod>,
     manager: Manager,
@@ -277,7 +289,10 @@ impl Agent {
             }
         };
         let finished = Timestamp::now();
-        let status = crate::api::attempt_status(&current, &outcome, started, finished);
+        let mut status = crate::api::attempt_status(&current, &outcome, started, finished);
+        if status.phase.is_terminal() {
+            current = self.store_artifacts(current, &id, &mut status).await;
+        }
         match self.write(&current, &status).await {
             Ok(_) | Err(WriteError::Moved) => {}
             Err(WriteError::Api(err)) => {

@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use kruntimes_api::v1alpha1::runtime::ArtifactStore;
 use tokio::net::TcpListener;
 
 use crate::agent::{self, AgentConfig, PodIdentity};
@@ -90,6 +91,13 @@ pub struct Args {
     /// The registered runtime that executes every Run bound to this pod (a pod serves one Runtime), e.g. `bash`.
     #[arg(long, env = "RUNTIMED_AGENT_RUNTIME")]
     pub agent_runtime: Option<String>,
+    /// The Runtime's `artifactStore`, as JSON (the controller sets it). Without one, files a Run leaves in
+    /// `$KRUNTIME_ARTIFACTS_DIR` are discarded and its status message says so.
+    #[arg(long, env = kruntimes_api::consts::artifact_store::ENV, value_parser = parse_artifact_store)]
+    pub artifact_store: Option<ArtifactStore>,
+    /// Where a `filesystem` artifact store's volume is mounted.
+    #[arg(long, env = "RUNTIMED_ARTIFACT_STORE_ROOT", default_value = kruntimes_api::consts::artifact_store::MOUNT_PATH)]
+    pub artifact_store_root: PathBuf,
 }
 
 /// A `--component NAME=PATH.wasm` flag.
@@ -112,6 +120,10 @@ fn parse_component(value: &str) -> std::result::Result<Component, String> {
 }
 
 /// `1048576`, `64Ki`, `256Mi`, `4Gi`.
+fn parse_artifact_store(value: &str) -> std::result::Result<ArtifactStore, String> {
+    serde_json::from_str(value).map_err(|e| format!("not an artifactStore object: {e}"))
+}
+
 fn parse_bytes(value: &str) -> std::result::Result<u64, String> {
     let (digits, unit) = [("Ki", 1u64 << 10), ("Mi", 1 << 20), ("Gi", 1 << 30)]
         .into_iter()
@@ -143,7 +155,12 @@ impl Args {
             namespace: self.pod_namespace.clone()?,
             uid: self.pod_uid.clone()?,
         };
-        Some(AgentConfig::new(pod, self.agent_runtime.clone()?))
+        let mut config = AgentConfig::new(pod, self.agent_runtime.clone()?);
+        config.artifact_store.clone_from(&self.artifact_store);
+        config
+            .artifact_store_root
+            .clone_from(&self.artifact_store_root);
+        Some(config)
     }
 
     /// The run manager configuration these flags ask for.

@@ -204,6 +204,10 @@ pub struct RunStatus {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 32))]
     pub artifact_refs: Vec<ArtifactRef>,
+    /// The Runtime's `artifactStore` when runtimed stored this Run's artifacts (never secret values): the
+    /// controller deletes them from this store, whatever became of the Runtime since.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifact_store: Option<super::runtime::ArtifactStore>,
     /// Capabilities the Run actually received.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grants: Option<Grants>,

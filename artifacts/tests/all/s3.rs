@@ -7,7 +7,9 @@
 use std::path::Path;
 
 use kruntimes_api::v1alpha1::runtime::{ArtifactStore, S3Store};
-use kruntimes_artifacts::{Error, S3Credentials, Store, StoreSecrets, download, harvest};
+use kruntimes_artifacts::{
+    Error, RunIdentity, S3Credentials, Store, StoreSecrets, download, harvest,
+};
 use object_store::ObjectStoreExt;
 
 use crate::fixtures::{ARTIFACTS, run, workspace, write_tree};
@@ -91,6 +93,37 @@ async fn s3_store_round_trip_against_moto() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Download { .. }), "{err}");
+
+    // Deleting by Run: every attempt of this Run goes, whether or not its references were recorded; another
+    // Run (same name, another UID) keeps its objects.
+    let first = RunIdentity {
+        attempt: 1,
+        ..run()
+    };
+    let other = RunIdentity {
+        uid: "0b7c-uid-2".to_owned(),
+        ..run()
+    };
+    store.upload(&first, &artifacts[..1]).await.unwrap();
+    store.upload(&run(), &artifacts[..1]).await.unwrap();
+    let kept = store.upload(&other, &artifacts[..1]).await.unwrap();
+    assert_eq!(
+        store
+            .delete_run("team-a", "build-1", "0b7c-uid")
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        store
+            .delete_run("team-a", "build-1", "0b7c-uid")
+            .await
+            .unwrap(),
+        0
+    );
+    download(&store, &kept[0], &dest.path().join("kept"))
+        .await
+        .unwrap();
 
     let missing = Store::from_config(&config("no-such-bucket"), &secrets).unwrap();
     let err = missing.upload(&run(), &artifacts).await.unwrap_err();

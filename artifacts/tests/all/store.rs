@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use kruntimes_api::v1alpha1::runtime::{ArtifactStore, FilesystemStore};
-use kruntimes_artifacts::{Error, Store, StoreSecrets, download, harvest};
+use kruntimes_artifacts::{Error, RunIdentity, Store, StoreSecrets, download, harvest};
 
 use crate::fixtures::{ARTIFACTS, run, workspace, write_tree};
 
@@ -79,6 +79,62 @@ async fn filesystem_store_round_trip() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Download { .. }), "{err}");
+}
+
+/// `delete_run` removes every attempt of one Run (recorded or not) and nothing of another Run; a Run with
+/// nothing stored deletes nothing, without error.
+#[tokio::test]
+async fn delete_run_removes_every_attempt_of_that_run_only() {
+    let (ws, dir) = workspace();
+    write_tree(&dir, &[("log.txt", b"hello\n")]);
+    let artifacts = harvest(ws.path(), Path::new(ARTIFACTS), &Default::default()).unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let store = store_in(root.path());
+    assert_eq!(
+        store
+            .delete_run("team-a", "build-1", "0b7c-uid")
+            .await
+            .unwrap(),
+        0
+    );
+    let first = RunIdentity {
+        attempt: 1,
+        ..run()
+    };
+    let other = RunIdentity {
+        uid: "other-uid".to_owned(),
+        ..run()
+    };
+    store.upload(&first, &artifacts).await.unwrap();
+    store.upload(&run(), &artifacts).await.unwrap();
+    let kept = store.upload(&other, &artifacts).await.unwrap();
+
+    assert_eq!(
+        store
+            .delete_run("team-a", "build-1", "0b7c-uid")
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        store
+            .delete_run("team-a", "build-1", "0b7c-uid")
+            .await
+            .unwrap(),
+        0
+    );
+    let dest = tempfile::tempdir().unwrap();
+    download(&store, &kept[0], &dest.path().join("kept"))
+        .await
+        .unwrap();
+    assert!(
+        !root
+            .path()
+            .join("runtime-a/team-a/build-1/0b7c-uid")
+            .exists()
+    );
+    let err = store.delete_run("team-a", "..", "x").await.unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err}");
 }
 
 /// A reference whose digest or size does not match what is stored fails and leaves no file, not even a temp.

@@ -1,4 +1,5 @@
-//! Run reconciler: the stale-Run reaper (bound Runs) and TTL garbage collection (finished Runs).
+//! Run reconciler: the stale-Run reaper (bound Runs), TTL garbage collection (finished Runs) and artifact
+//! cleanup (deleted Runs holding `kruntimes.io/artifact-cleanup`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,6 +37,9 @@ pub async fn reconcile(run: Arc<Run>, ctx: Arc<Context>) -> Result<Action> {
 
 async fn reconcile_inner(run: &Run, ctx: &Context) -> Result<Action> {
     let ns = run.namespace().ok_or(Error::MissingNamespace)?;
+    if crate::cleanup::pending(run) {
+        return super::cleanup::reconcile(run, &ns, ctx).await;
+    }
     let now = Timestamp::now();
     if let Some(at) = ttl::expiry(run) {
         return collect(run, &ns, at, now, ctx).await;

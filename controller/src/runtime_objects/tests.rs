@@ -4,7 +4,8 @@ use super::*;
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use kruntimes_api::v1alpha1::{
-    ArtifactStore, BuiltinRuntime, Capacity, ComponentSource, ImageComponent, RuntimeSpec, S3Store,
+    ArtifactStore, BuiltinRuntime, Capacity, ComponentSource, FilesystemStore, ImageComponent,
+    RuntimeSpec, S3Store,
 };
 
 fn cfg() -> PoolConfig {
@@ -370,6 +371,63 @@ fn secrets_are_granted_only_for_the_artifact_store() {
         secrets[0].resource_names.as_deref(),
         Some(&["s3-creds".to_owned()][..])
     );
+}
+
+/// runtimed gets the artifact store as `--artifact-store` JSON (so a new store rolls the pods), may patch Runs
+/// (the cleanup finalizer), and mounts a `filesystem` store's claim read-write where it looks for it.
+#[test]
+fn runtimed_is_told_the_artifact_store() {
+    let d = desired(&mk_runtime("bash"), &cfg());
+    assert!(!args(container(pod_spec(&d), RUNTIMED_CONTAINER)).contains(&"--artifact-store"));
+
+    let mut rt = mk_runtime("bash");
+    let store = ArtifactStore {
+        filesystem: Some(FilesystemStore {
+            volume_claim_name: "artifacts-pvc".to_owned(),
+            prefix: Some("team".to_owned()),
+        }),
+        ..ArtifactStore::default()
+    };
+    rt.spec.artifact_store = Some(store.clone());
+    let d = desired(&rt, &cfg());
+    let spec = pod_spec(&d);
+    let runtimed = container(spec, RUNTIMED_CONTAINER);
+    let given = args(runtimed);
+    let at = given
+        .iter()
+        .position(|a| *a == "--artifact-store")
+        .expect("--artifact-store");
+    let parsed: ArtifactStore = serde_json::from_str(given[at + 1]).expect("JSON");
+    assert_eq!(parsed, store);
+    let volume = spec
+        .volumes
+        .iter()
+        .flatten()
+        .find(|v| v.name == VOLUME_ARTIFACTS)
+        .expect("artifact volume");
+    assert_eq!(
+        volume
+            .persistent_volume_claim
+            .as_ref()
+            .map(|c| c.claim_name.as_str()),
+        Some("artifacts-pvc")
+    );
+    let mount = runtimed
+        .volume_mounts
+        .iter()
+        .flatten()
+        .find(|m| m.name == VOLUME_ARTIFACTS)
+        .expect("artifact mount");
+    assert_eq!(mount.mount_path, ARTIFACT_STORE_MOUNT);
+    assert_eq!(mount.read_only, None);
+    let runs = d
+        .role
+        .rules
+        .iter()
+        .flatten()
+        .find(|r| r.resources.as_deref() == Some(&["runs".to_owned()][..]))
+        .expect("runs rule");
+    assert!(runs.verbs.iter().any(|v| v == "patch"), "{runs:?}");
 }
 
 /// The NetworkPolicy admits only kruntimes pods, on TCP 9093, to this Runtime's pods.

@@ -21,6 +21,7 @@ pub(crate) fn config() -> Config {
             default_daemon_image: "runtimed:test".to_owned(),
         },
         stale_threshold: Duration::from_secs(30),
+        artifact_cleanup_timeout: kruntimes_controller::cleanup::DEFAULT_TIMEOUT,
         namespace: Some(NS.to_owned()),
         leader_election: None,
         metrics: Metrics::default(),

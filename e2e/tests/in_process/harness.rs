@@ -157,6 +157,7 @@ impl Cluster {
                         default_daemon_image: "kruntimes-runtimed:test".to_owned(),
                     },
                     stale_threshold: stale,
+                    artifact_cleanup_timeout: kruntimes_controller::cleanup::DEFAULT_TIMEOUT,
                     namespace: Some(NS.to_owned()),
                     leader_election: None,
                     metrics: kruntimes_controller::Metrics::default(),

@@ -15,7 +15,10 @@
     reason = "test code: a panic is the failure report"
 )]
 
+mod artifacts;
 mod harness;
+#[path = "../../../artifacts/tests/all/moto.rs"]
+mod moto;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -1,0 +1,237 @@
+//! Artifact cleanup of deleted Runs: the I/O around [`crate::cleanup`].
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::jiff::Timestamp;
+use kruntimes_api::consts::{conditions, reasons};
+use kruntimes_api::lifecycle;
+use kruntimes_api::v1alpha1::runtime::ArtifactStore;
+use kruntimes_api::v1alpha1::{Run, Runtime};
+use kruntimes_artifacts::{Store, StoreSecrets};
+use kube::api::{Api, Patch, PatchParams};
+use kube::runtime::controller::Action;
+use kube::runtime::events::{Event, EventType};
+use kube::{Resource, ResourceExt};
+
+use super::Context;
+use crate::cleanup::{self, AfterFailure, Source};
+use crate::error::{Error, Result};
+
+/// Why nothing could be deleted.
+enum Failure {
+    /// Worth retrying: credentials, network, the store itself.
+    Transient(String),
+    /// The controller cannot reach these objects at all: release at once and say where they are.
+    Unreachable(String),
+}
+
+/// Deletes the stored artifacts of the deleted `run`, then releases its finalizer; on failure shows
+/// `ArtifactsCleanedUp=False` and retries, until the cleanup timeout.
+pub(super) async fn reconcile(run: &Run, ns: &str, ctx: &Context) -> Result<Action> {
+    let name = run.name_any();
+    let uid = run.uid().unwrap_or_default();
+    let result = match store_config(run, ns, ctx).await {
+        Ok(config) => delete(&config, ns, &name, &uid, ctx).await,
+        Err(failure) => Err(failure),
+    };
+    match result {
+        Ok(deleted) => {
+            tracing::info!(deleted, "deleted the run's artifacts");
+            ctx.metrics.artifacts_cleaned.inc();
+            release(run, ns, ctx).await
+        }
+        Err(Failure::Unreachable(message)) => give_up(run, ns, ctx, &message).await,
+        Err(Failure::Transient(error)) => {
+            match cleanup::after_failure(run, Timestamp::now(), ctx.artifact_cleanup_timeout) {
+                AfterFailure::GiveUp => {
+                    let message = format!(
+                        "gave up deleting the Run's artifacts after {}s: {error}; objects may remain under \
+                         {ns}/{name}/{uid}/ in the store of status.artifactStore",
+                        ctx.artifact_cleanup_timeout.as_secs()
+                    );
+                    give_up(run, ns, ctx, &message).await
+                }
+                AfterFailure::Retry(after) => {
+                    tracing::warn!(%error, retry_in = ?after, "artifact cleanup failed");
+                    let message =
+                        cleanup::failure_message(run, &error, ctx.artifact_cleanup_timeout);
+                    show_failure(run, ns, ctx, &message).await?;
+                    Ok(Action::requeue(after))
+                }
+            }
+        }
+    }
+}
+
+/// The store of `run`'s artifacts: the recorded snapshot, else its Runtime's current store.
+async fn store_config(run: &Run, ns: &str, ctx: &Context) -> Result<ArtifactStore, Failure> {
+    match cleanup::source(run) {
+        Source::Recorded(config) => Ok(config),
+        Source::Runtime(runtime) => {
+            let api: Api<Runtime> = Api::namespaced(ctx.client.clone(), ns);
+            match api.get_opt(&runtime).await {
+                Ok(Some(rt)) => rt.spec.artifact_store.ok_or_else(|| {
+                    Failure::Unreachable(format!(
+                        "runtimed stopped before recording where it stored this Run's artifacts, and Runtime \
+                         {runtime} has no artifactStore now; objects may remain under {ns}/{}/{}/ in the store \
+                         it had",
+                        run.name_any(),
+                        run.uid().unwrap_or_default()
+                    ))
+                }),
+                Ok(None) => Err(Failure::Unreachable(format!(
+                    "runtimed stopped before recording where it stored this Run's artifacts, and Runtime \
+                     {runtime} is gone; objects may remain under {ns}/{}/{}/ in the store it had",
+                    run.name_any(),
+                    run.uid().unwrap_or_default()
+                ))),
+                Err(e) => Err(Failure::Transient(format!(
+                    "cannot read Runtime {ns}/{runtime}: {e}"
+                ))),
+            }
+        }
+    }
+}
+
+/// Deletes everything under the Run's key prefix; returns how many objects went.
+async fn delete(
+    config: &ArtifactStore,
+    ns: &str,
+    name: &str,
+    uid: &str,
+    ctx: &Context,
+) -> Result<usize, Failure> {
+    if let Some(fs) = &config.filesystem {
+        return Err(Failure::Unreachable(format!(
+            "the artifacts are on PersistentVolumeClaim {ns}/{}, which the controller does not mount; delete \
+             {}{ns}/{name}/{uid}/ from a pod that mounts it",
+            fs.volume_claim_name,
+            fs.prefix
+                .as_deref()
+                .map(|p| format!("{}/", p.trim_matches('/')))
+                .unwrap_or_default()
+        )));
+    }
+    let mut secrets = StoreSecrets::default();
+    if let Some(secret) = StoreSecrets::secret_name(config) {
+        let api: Api<Secret> = Api::namespaced(ctx.client.clone(), ns);
+        let found = api.get_opt(secret).await.map_err(|e| {
+            Failure::Transient(format!(
+                "cannot read the credentials Secret {ns}/{secret}: {e}"
+            ))
+        })?;
+        let Some(found) = found else {
+            return Err(Failure::Transient(format!(
+                "the credentials Secret {ns}/{secret} does not exist"
+            )));
+        };
+        let data: BTreeMap<String, Vec<u8>> = found
+            .data
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k, v.0))
+            .collect();
+        secrets = StoreSecrets::from_secret_data(config, &data)
+            .map_err(|e| Failure::Transient(crate::error_chain(&e)))?;
+    }
+    let store = Store::from_config(config, &secrets)
+        .map_err(|e| Failure::Transient(crate::error_chain(&e)))?;
+    store
+        .delete_run(ns, name, uid)
+        .await
+        .map_err(|e| Failure::Transient(crate::error_chain(&e)))
+}
+
+/// Removes the finalizer (guarded by the resourceVersion; a conflict reconciles again).
+async fn release(run: &Run, ns: &str, ctx: &Context) -> Result<Action> {
+    let patch = serde_json::json!({
+        "metadata": {
+            "finalizers": cleanup::released(run),
+            "resourceVersion": run.resource_version(),
+        }
+    });
+    let api: Api<Run> = Api::namespaced(ctx.client.clone(), ns);
+    match api
+        .patch(
+            &run.name_any(),
+            &PatchParams::default(),
+            &Patch::Merge(&patch),
+        )
+        .await
+    {
+        Ok(_) => Ok(Action::await_change()),
+        Err(kube::Error::Api(e)) if e.code == 404 => Ok(Action::await_change()),
+        Err(kube::Error::Api(e)) if e.code == 409 => {
+            Ok(Action::requeue(std::time::Duration::from_secs(1)))
+        }
+        Err(source) => Err(Error::Release {
+            ns: ns.to_owned(),
+            name: run.name_any(),
+            source,
+        }),
+    }
+}
+
+/// Releases the Run without deleting its objects, after a Warning Event saying where they are.
+async fn give_up(run: &Run, ns: &str, ctx: &Context, message: &str) -> Result<Action> {
+    tracing::warn!(%message, "releasing the run without deleting its artifacts");
+    ctx.metrics.artifacts_abandoned.inc();
+    let event = Event {
+        type_: EventType::Warning,
+        reason: reasons::ARTIFACT_CLEANUP_ABANDONED.to_owned(),
+        note: Some(lifecycle::bounded_to(message, 1024)),
+        action: "Release".to_owned(),
+        secondary: None,
+    };
+    if let Err(e) = ctx.recorder.publish(&event, &run.object_ref(&())).await {
+        tracing::warn!(error = %e, "cannot publish the abandoned-cleanup event");
+    }
+    release(run, ns, ctx).await
+}
+
+/// Writes `ArtifactsCleanedUp=False` with `message`, unless the Run already shows exactly that.
+async fn show_failure(run: &Run, ns: &str, ctx: &Context, message: &str) -> Result<()> {
+    let current = run.status.clone().unwrap_or_default();
+    let shown = current.conditions.iter().any(|c| {
+        c.type_ == conditions::ARTIFACTS_CLEANED_UP
+            && c.status == "False"
+            && c.message == lifecycle::bounded(message)
+    });
+    if shown {
+        return Ok(());
+    }
+    let mut status = current.clone();
+    lifecycle::set_condition(
+        &mut status.conditions,
+        conditions::ARTIFACTS_CLEANED_UP,
+        false,
+        reasons::ARTIFACT_CLEANUP_FAILED,
+        message,
+        Timestamp::now(),
+    );
+    let patch = lifecycle::status_patch(
+        Some(&current),
+        &status,
+        run.metadata.resource_version.as_deref(),
+    );
+    let api: Api<Run> = Api::namespaced(ctx.client.clone(), ns);
+    match api
+        .patch_status(
+            &run.name_any(),
+            &PatchParams::default(),
+            &Patch::Merge(patch),
+        )
+        .await
+    {
+        Ok(_) => Ok(()),
+        // Gone, or changed since read: the next reconcile shows it on the newer object.
+        Err(kube::Error::Api(e)) if e.code == 404 || e.code == 409 => Ok(()),
+        Err(source) => Err(Error::PatchStatus {
+            kind: "Run",
+            ns: ns.to_owned(),
+            name: run.name_any(),
+            source,
+        }),
+    }
+}
