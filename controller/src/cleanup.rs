@@ -41,7 +41,7 @@ pub fn holds_finalizer(run: &Run) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
     /// The store runtimed recorded in the status.
-    Recorded(ArtifactStore),
+    Recorded(Box<ArtifactStore>),
     /// None recorded (runtimed stopped between adding the finalizer and writing the result): the current store
     /// of the Run's Runtime, if it still has one, is the best guess.
     Runtime(String),
@@ -50,7 +50,7 @@ pub enum Source {
 /// Where to clean up `run`.
 pub fn source(run: &Run) -> Source {
     match run.status.as_ref().and_then(|s| s.artifact_store.clone()) {
-        Some(store) => Source::Recorded(store),
+        Some(store) => Source::Recorded(Box::new(store)),
         None => Source::Runtime(run.spec.template.runtime.clone()),
     }
 }
@@ -168,7 +168,7 @@ mod tests {
             artifact_store: Some(store.clone()),
             ..RunStatus::default()
         });
-        assert_eq!(source(&run), Source::Recorded(store));
+        assert_eq!(source(&run), Source::Recorded(Box::new(store)));
     }
 
     #[test]

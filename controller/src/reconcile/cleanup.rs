@@ -67,7 +67,7 @@ pub(super) async fn reconcile(run: &Run, ns: &str, ctx: &Context) -> Result<Acti
 /// The store of `run`'s artifacts: the recorded snapshot, else its Runtime's current store.
 async fn store_config(run: &Run, ns: &str, ctx: &Context) -> Result<ArtifactStore, Failure> {
     match cleanup::source(run) {
-        Source::Recorded(config) => Ok(config),
+        Source::Recorded(config) => Ok(*config),
         Source::Runtime(runtime) => {
             let api: Api<Runtime> = Api::namespaced(ctx.client.clone(), ns);
             match api.get_opt(&runtime).await {
