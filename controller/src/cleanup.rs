@@ -10,13 +10,19 @@
 //! deletion request) the controller gives up: it releases the Run and publishes a Warning Event naming where
 //! the objects were left, so a deletion never hangs forever and nothing is dropped silently.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
+use k8s_openapi::api::core::v1::{
+    Container, PersistentVolumeClaimVolumeSource, Pod, PodSecurityContext, PodSpec, Volume,
+    VolumeMount,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::jiff::Timestamp;
-use kruntimes_api::consts::finalizers;
+use kruntimes_api::consts::{artifact_store, finalizers, labels};
 use kruntimes_api::v1alpha1::Run;
 use kruntimes_api::v1alpha1::runtime::ArtifactStore;
-use kube::ResourceExt;
+use kube::{Resource, ResourceExt};
 
 /// Default time the controller keeps retrying a failing cleanup before it releases the Run.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3600);
@@ -62,6 +68,82 @@ pub fn released(run: &Run) -> Vec<String> {
         .filter(|f| *f != finalizers::ARTIFACT_CLEANUP)
         .cloned()
         .collect()
+}
+
+/// Label of the pod that deletes a Run's artifacts from a `filesystem` store: the Run's name.
+pub const CLEANUP_POD_LABEL: &str = "kruntimes.io/artifact-cleanup-of";
+/// Name of the container of a cleanup pod.
+pub const CLEANUP_CONTAINER: &str = "cleanup";
+
+/// Name of the pod that deletes `run`'s artifacts from a `filesystem` store.
+pub fn cleanup_pod_name(run: &Run) -> String {
+    format!("artifact-cleanup-{}", run.uid().unwrap_or_default())
+}
+
+/// The pod that deletes `run`'s artifacts from the `filesystem` store `config`, which the controller cannot
+/// reach itself: runtimed's image (`image`) with `--cleanup-artifacts`, the store's claim mounted where runtimed
+/// looks for it, no API token, the "restricted" security context, and `run` as owner (not controller), so the
+/// pod goes with the Run if it is still there then. None unless `config` is a filesystem store.
+pub fn cleanup_pod(run: &Run, config: &ArtifactStore, image: &str) -> Option<Pod> {
+    let fs = config.filesystem.as_ref()?;
+    let target = format!(
+        "{}/{}/{}",
+        run.namespace().unwrap_or_default(),
+        run.name_any(),
+        run.uid().unwrap_or_default()
+    );
+    let volume = "artifact-store";
+    Some(Pod {
+        metadata: ObjectMeta {
+            name: Some(cleanup_pod_name(run)),
+            namespace: run.namespace(),
+            labels: Some(BTreeMap::from([
+                (labels::MANAGED_BY.to_owned(), "kruntimes".to_owned()),
+                (CLEANUP_POD_LABEL.to_owned(), run.name_any()),
+            ])),
+            owner_references: run.controller_owner_ref(&()).map(|mut owner| {
+                owner.controller = None;
+                owner.block_owner_deletion = None;
+                vec![owner]
+            }),
+            ..ObjectMeta::default()
+        },
+        spec: Some(PodSpec {
+            restart_policy: Some("Never".to_owned()),
+            automount_service_account_token: Some(false),
+            security_context: Some(PodSecurityContext {
+                run_as_non_root: Some(true),
+                ..PodSecurityContext::default()
+            }),
+            containers: vec![Container {
+                name: CLEANUP_CONTAINER.to_owned(),
+                image: Some(image.to_owned()),
+                args: Some(vec![
+                    "--cleanup-artifacts".to_owned(),
+                    target,
+                    "--artifact-store".to_owned(),
+                    serde_json::to_string(config).unwrap_or_default(),
+                ]),
+                volume_mounts: Some(vec![VolumeMount {
+                    name: volume.to_owned(),
+                    mount_path: artifact_store::MOUNT_PATH.to_owned(),
+                    ..VolumeMount::default()
+                }]),
+                security_context: Some(crate::runtime_objects::restricted_security_context()),
+                ..Container::default()
+            }],
+            volumes: Some(vec![Volume {
+                name: volume.to_owned(),
+                persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
+                    claim_name: fs.volume_claim_name.clone(),
+                    read_only: None,
+                }),
+                ..Volume::default()
+            }]),
+            ..PodSpec::default()
+        }),
+        status: None,
+    })
 }
 
 /// What to do after a cleanup attempt failed.
@@ -200,6 +282,51 @@ mod tests {
         assert!(message.contains("Secret s3 not found"), "{message}");
         assert!(message.contains("within 3600s"), "{message}");
         assert!(message.contains("kubectl patch run r"), "{message}");
+    }
+
+    #[test]
+    fn a_filesystem_store_is_cleaned_by_a_pod_mounting_its_claim() {
+        let mut run = deleted_at(Some(0), &[finalizers::ARTIFACT_CLEANUP]);
+        run.metadata.namespace = Some("team".to_owned());
+        run.metadata.uid = Some("u-1".to_owned());
+        let s3 = ArtifactStore {
+            s3: Some(S3Store::default()),
+            ..ArtifactStore::default()
+        };
+        assert!(cleanup_pod(&run, &s3, "img").is_none());
+        let fs = ArtifactStore {
+            filesystem: Some(kruntimes_api::v1alpha1::runtime::FilesystemStore {
+                volume_claim_name: "pvc".to_owned(),
+                prefix: None,
+            }),
+            ..ArtifactStore::default()
+        };
+        let pod = cleanup_pod(&run, &fs, "runtimed:1").expect("a pod");
+        assert_eq!(pod.metadata.name.as_deref(), Some("artifact-cleanup-u-1"));
+        assert_eq!(pod.metadata.namespace.as_deref(), Some("team"));
+        let owner = &pod.metadata.owner_references.as_ref().unwrap()[0];
+        assert_eq!((owner.kind.as_str(), owner.uid.as_str()), ("Run", "u-1"));
+        assert_eq!(owner.controller, None);
+        let spec = pod.spec.unwrap();
+        assert_eq!(spec.restart_policy.as_deref(), Some("Never"));
+        assert_eq!(spec.automount_service_account_token, Some(false));
+        let c = &spec.containers[0];
+        let args = c.args.as_ref().unwrap();
+        assert_eq!(args[..2], ["--cleanup-artifacts", "team/r/u-1"]);
+        let given: ArtifactStore = serde_json::from_str(&args[3]).unwrap();
+        assert_eq!(given, fs);
+        assert_eq!(
+            c.volume_mounts.as_ref().unwrap()[0].mount_path,
+            artifact_store::MOUNT_PATH
+        );
+        let volume = &spec.volumes.unwrap()[0];
+        assert_eq!(
+            volume.persistent_volume_claim.as_ref().unwrap().claim_name,
+            "pvc"
+        );
+        let security = c.security_context.as_ref().unwrap();
+        assert_eq!(security.allow_privilege_escalation, Some(false));
+        assert_eq!(security.read_only_root_filesystem, Some(true));
     }
 
     #[test]

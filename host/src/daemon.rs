@@ -95,6 +95,10 @@ pub struct Args {
     /// `$KRUNTIME_ARTIFACTS_DIR` are discarded and its status message says so.
     #[arg(long, env = kruntimes_api::consts::artifact_store::ENV, value_parser = parse_artifact_store)]
     pub artifact_store: Option<ArtifactStore>,
+    /// Instead of serving: delete every artifact one Run stored in the `filesystem` store `--artifact-store`
+    /// (mounted at `--artifact-store-root`), then exit. The controller's cleanup pod runs this.
+    #[arg(long, value_name = "NAMESPACE/NAME/UID", requires = "artifact_store")]
+    pub cleanup_artifacts: Option<String>,
     /// Where a `filesystem` artifact store's volume is mounted.
     #[arg(long, env = "RUNTIMED_ARTIFACT_STORE_ROOT", default_value = kruntimes_api::consts::artifact_store::MOUNT_PATH)]
     pub artifact_store_root: PathBuf,
@@ -237,6 +241,35 @@ pub async fn start_manager(args: &Args) -> Result<Manager> {
     Ok(manager)
 }
 
+/// `--cleanup-artifacts NAMESPACE/NAME/UID`: deletes everything that Run stored in the `filesystem` store of
+/// `--artifact-store`, mounted at `--artifact-store-root`, and returns how many objects went. Idempotent.
+///
+/// # Errors
+///
+/// No such flag, a malformed Run, a store that is not `filesystem`, or a failed deletion.
+pub async fn cleanup_artifacts(args: &Args) -> anyhow::Result<usize> {
+    let run = args
+        .cleanup_artifacts
+        .as_deref()
+        .ok_or_else(|| anyhow::anyhow!("--cleanup-artifacts is not set"))?;
+    let [namespace, name, uid] = run.splitn(3, '/').collect::<Vec<_>>()[..] else {
+        anyhow::bail!("--cleanup-artifacts: expected NAMESPACE/NAME/UID, got {run:?}");
+    };
+    let Some(config) = args
+        .artifact_store
+        .as_ref()
+        .filter(|s| s.filesystem.is_some())
+    else {
+        anyhow::bail!("--cleanup-artifacts needs a filesystem --artifact-store");
+    };
+    let secrets = kruntimes_artifacts::StoreSecrets {
+        filesystem_root: Some(args.artifact_store_root.clone()),
+        ..kruntimes_artifacts::StoreSecrets::default()
+    };
+    let store = kruntimes_artifacts::Store::from_config(config, &secrets)?;
+    Ok(store.delete_run(namespace, name, uid).await?)
+}
+
 /// Runs runtimed: builds the engine and the manager, loads the built-in runtimes and every `--component`
 /// ([`start_manager`]), binds `--listen` and serves until `shutdown` resolves, then drains (see
 /// [`crate::server`]).
@@ -339,6 +372,63 @@ mod tests {
     use clap::Parser;
 
     use super::*;
+
+    /// `--cleanup-artifacts` deletes one Run's objects from a filesystem store and refuses bad input.
+    #[tokio::test]
+    async fn cleanup_artifacts_deletes_one_runs_objects() {
+        let root = tempfile::tempdir().unwrap();
+        let store_json = r#"{"filesystem": {"volumeClaimName": "pvc", "prefix": "team"}}"#;
+        let root_arg = root.path().to_string_lossy().into_owned();
+        let args = |run: &str| {
+            Args::try_parse_from([
+                "runtimed",
+                "--artifact-store",
+                store_json,
+                "--artifact-store-root",
+                &root_arg,
+                "--cleanup-artifacts",
+                run,
+            ])
+            .unwrap()
+        };
+        let store = kruntimes_artifacts::Store::from_config(
+            args("ns/r/u").artifact_store.as_ref().unwrap(),
+            &kruntimes_artifacts::StoreSecrets {
+                filesystem_root: Some(root.path().to_owned()),
+                ..kruntimes_artifacts::StoreSecrets::default()
+            },
+        )
+        .unwrap();
+        for (name, uid) in [("r", "u"), ("r", "other")] {
+            let run = kruntimes_artifacts::RunIdentity {
+                namespace: "ns".into(),
+                name: name.into(),
+                uid: uid.into(),
+                attempt: 1,
+            };
+            let file = kruntimes_artifacts::Harvested::from_bytes("a.txt", &b"a"[..]);
+            store.upload(&run, &[file]).await.unwrap();
+        }
+        assert_eq!(cleanup_artifacts(&args("ns/r/u")).await.unwrap(), 1);
+        assert_eq!(cleanup_artifacts(&args("ns/r/u")).await.unwrap(), 0);
+        assert!(root.path().join("team/ns/r/other/1/a.txt").exists());
+        let err = cleanup_artifacts(&args("ns/r")).await.unwrap_err();
+        assert!(err.to_string().contains("NAMESPACE/NAME/UID"), "{err}");
+        let s3 = Args::try_parse_from([
+            "runtimed",
+            "--artifact-store",
+            r#"{"s3": {"bucket": "b"}}"#,
+            "--cleanup-artifacts",
+            "ns/r/u",
+        ])
+        .unwrap();
+        let err = cleanup_artifacts(&s3).await.unwrap_err();
+        assert!(err.to_string().contains("filesystem"), "{err}");
+        assert!(
+            Args::try_parse_from(["runtimed", "--cleanup-artifacts", "ns/r/u"]).is_err(),
+            "--cleanup-artifacts requires --artifact-store"
+        );
+    }
 
     /// Defaults match the documented ones, and the limits reach the host config.
     #[test]

@@ -11,6 +11,11 @@ async fn main() -> anyhow::Result<()> {
     // `RUST_LOG` overrides the default `info`.
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt().with_env_filter(filter).init();
+    if let Some(run) = &args.cleanup_artifacts {
+        let deleted = daemon::cleanup_artifacts(&args).await?;
+        tracing::info!(run, deleted, "deleted the run's artifacts");
+        return Ok(());
+    }
     daemon::run(args, daemon::shutdown_signal()).await?;
     Ok(())
 }

@@ -2,14 +2,14 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::api::core::v1::{Pod, Secret};
 use k8s_openapi::jiff::Timestamp;
 use kruntimes_api::consts::{conditions, reasons};
 use kruntimes_api::lifecycle;
 use kruntimes_api::v1alpha1::runtime::ArtifactStore;
 use kruntimes_api::v1alpha1::{Run, Runtime};
 use kruntimes_artifacts::{Store, StoreSecrets};
-use kube::api::{Api, Patch, PatchParams};
+use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
 use kube::runtime::controller::Action;
 use kube::runtime::events::{Event, EventType};
 use kube::{Resource, ResourceExt};
@@ -24,7 +24,12 @@ enum Failure {
     Transient(String),
     /// The controller cannot reach these objects at all: release at once and say where they are.
     Unreachable(String),
+    /// A cleanup pod is on it: look again shortly (until the cleanup timeout).
+    Waiting(String),
 }
+
+/// How often a cleanup pod is looked at while it runs.
+const POD_POLL: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Deletes the stored artifacts of the deleted `run`, then releases its finalizer; on failure shows
 /// `ArtifactsCleanedUp=False` and retries, until the cleanup timeout.
@@ -32,7 +37,7 @@ pub(super) async fn reconcile(run: &Run, ns: &str, ctx: &Context) -> Result<Acti
     let name = run.name_any();
     let uid = run.uid().unwrap_or_default();
     let result = match store_config(run, ns, ctx).await {
-        Ok(config) => delete(&config, ns, &name, &uid, ctx).await,
+        Ok(config) => delete(run, &config, ns, ctx).await,
         Err(failure) => Err(failure),
     };
     match result {
@@ -42,6 +47,20 @@ pub(super) async fn reconcile(run: &Run, ns: &str, ctx: &Context) -> Result<Acti
             release(run, ns, ctx).await
         }
         Err(Failure::Unreachable(message)) => give_up(run, ns, ctx, &message).await,
+        Err(Failure::Waiting(what)) => {
+            match cleanup::after_failure(run, Timestamp::now(), ctx.artifact_cleanup_timeout) {
+                AfterFailure::GiveUp => {
+                    let _ = delete_cleanup_pod(run, ns, ctx).await;
+                    let message = format!(
+                        "gave up deleting the Run's artifacts after {}s: {what}; objects may remain under \
+                         {ns}/{name}/{uid}/ in the filesystem store of status.artifactStore",
+                        ctx.artifact_cleanup_timeout.as_secs()
+                    );
+                    give_up(run, ns, ctx, &message).await
+                }
+                AfterFailure::Retry(after) => Ok(Action::requeue(after.min(POD_POLL))),
+            }
+        }
         Err(Failure::Transient(error)) => {
             match cleanup::after_failure(run, Timestamp::now(), ctx.artifact_cleanup_timeout) {
                 AfterFailure::GiveUp => {
@@ -96,22 +115,13 @@ async fn store_config(run: &Run, ns: &str, ctx: &Context) -> Result<ArtifactStor
 
 /// Deletes everything under the Run's key prefix; returns how many objects went.
 async fn delete(
+    run: &Run,
     config: &ArtifactStore,
     ns: &str,
-    name: &str,
-    uid: &str,
     ctx: &Context,
 ) -> Result<usize, Failure> {
-    if let Some(fs) = &config.filesystem {
-        return Err(Failure::Unreachable(format!(
-            "the artifacts are on PersistentVolumeClaim {ns}/{}, which the controller does not mount; delete \
-             {}{ns}/{name}/{uid}/ from a pod that mounts it",
-            fs.volume_claim_name,
-            fs.prefix
-                .as_deref()
-                .map(|p| format!("{}/", p.trim_matches('/')))
-                .unwrap_or_default()
-        )));
+    if config.filesystem.is_some() {
+        return by_pod(run, ns, config, ctx).await;
     }
     let mut secrets = StoreSecrets::default();
     if let Some(secret) = StoreSecrets::secret_name(config) {
@@ -138,9 +148,77 @@ async fn delete(
     let store = Store::from_config(config, &secrets)
         .map_err(|e| Failure::Transient(crate::error_chain(&e)))?;
     store
-        .delete_run(ns, name, uid)
+        .delete_run(ns, &run.name_any(), &run.uid().unwrap_or_default())
         .await
         .map_err(|e| Failure::Transient(crate::error_chain(&e)))
+}
+
+/// A `filesystem` store, which the controller does not mount: a pod that mounts its claim deletes the objects
+/// (`runtimed --cleanup-artifacts`). Creates it, waits for it, and deletes it when it succeeded; a failed pod is
+/// deleted so the next attempt starts a new one.
+async fn by_pod(
+    run: &Run,
+    ns: &str,
+    config: &ArtifactStore,
+    ctx: &Context,
+) -> Result<usize, Failure> {
+    let pods: Api<Pod> = Api::namespaced(ctx.client.clone(), ns);
+    let name = cleanup::cleanup_pod_name(run);
+    let found = pods
+        .get_opt(&name)
+        .await
+        .map_err(|e| Failure::Transient(format!("cannot read the cleanup pod {ns}/{name}: {e}")))?;
+    let Some(pod) = found else {
+        let Some(pod) = cleanup::cleanup_pod(run, config, &ctx.pool.default_daemon_image) else {
+            return Err(Failure::Unreachable("not a filesystem store".to_owned()));
+        };
+        return match pods.create(&PostParams::default(), &pod).await {
+            Ok(_) => Err(Failure::Waiting(format!("cleanup pod {ns}/{name} created"))),
+            Err(kube::Error::Api(e)) if e.code == 409 => {
+                Err(Failure::Waiting(format!("cleanup pod {ns}/{name} exists")))
+            }
+            Err(e) => Err(Failure::Transient(format!(
+                "cannot create the cleanup pod {ns}/{name}: {e}"
+            ))),
+        };
+    };
+    let status = pod.status.unwrap_or_default();
+    match status.phase.as_deref() {
+        Some("Succeeded") => {
+            let _ = delete_cleanup_pod(run, ns, ctx).await;
+            Ok(0)
+        }
+        Some("Failed") => {
+            let _ = delete_cleanup_pod(run, ns, ctx).await;
+            let why = status
+                .container_statuses
+                .iter()
+                .flatten()
+                .find_map(|c| c.state.as_ref()?.terminated.as_ref()?.message.clone())
+                .or(status.message)
+                .unwrap_or_else(|| "no message".to_owned());
+            Err(Failure::Transient(format!(
+                "the cleanup pod {ns}/{name} failed: {why}"
+            )))
+        }
+        phase => Err(Failure::Waiting(format!(
+            "the cleanup pod {ns}/{name} is {}",
+            phase.unwrap_or("Pending")
+        ))),
+    }
+}
+
+/// Deletes the Run's cleanup pod, if any (best effort: it also goes with the Run, its owner).
+async fn delete_cleanup_pod(run: &Run, ns: &str, ctx: &Context) -> Result<(), kube::Error> {
+    let pods: Api<Pod> = Api::namespaced(ctx.client.clone(), ns);
+    match pods
+        .delete(&cleanup::cleanup_pod_name(run), &DeleteParams::default())
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(e)) if e.code == 404 => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// Removes the finalizer (guarded by the resourceVersion; a conflict reconciles again).

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::api::core::v1::{Pod, Secret};
 use kruntimes_api::consts::{conditions, finalizers};
-use kruntimes_api::v1alpha1::runtime::{ArtifactStore, S3Store};
+use kruntimes_api::v1alpha1::runtime::{ArtifactStore, FilesystemStore, S3Store};
 use kruntimes_api::v1alpha1::{Run, Runtime};
 use kruntimes_artifacts::{S3Credentials, Store, StoreSecrets};
 use kruntimes_e2e::scenarios;
@@ -215,5 +215,81 @@ async fn artifacts_go_to_s3_and_are_deleted_with_their_run() {
     );
     let held = runs.get("no-store").await.unwrap();
     assert!(held.finalizers().is_empty());
+    cluster.stop().await;
+}
+
+/// A `filesystem` store (a claim every Runtime pod mounts): runtimed writes the artifacts there with `file://`
+/// URIs; deleting the Run makes the controller start a cleanup pod mounting the claim (here the harness plays
+/// its kubelet, running runtimed's `--cleanup-artifacts` with the pod's arguments), and once it succeeded the
+/// controller deletes the pod and releases the Run. The other Run's files stay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_filesystem_stores_artifacts_are_deleted_by_a_cleanup_pod() {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let cluster = Cluster::start(harness::Options::default()).await;
+    let client = cluster.client.clone();
+    let config = ArtifactStore {
+        filesystem: Some(FilesystemStore {
+            volume_claim_name: "artifacts-pvc".to_owned(),
+            prefix: Some("team".to_owned()),
+        }),
+        ..ArtifactStore::default()
+    };
+    runtime_with(&cluster, "files", Some(config)).await;
+    let runs: Api<Run> = Api::namespaced(client.clone(), NS);
+    for name in ["goes", "stays"] {
+        let run = scenarios::bash_run(name, "files", WRITES_ARTIFACTS, 1).unwrap();
+        runs.create(&PostParams::default(), &run).await.unwrap();
+    }
+    let timeout = Duration::from_secs(60);
+    let status = scenarios::wait_succeeded(&client, NS, "goes", timeout)
+        .await
+        .unwrap();
+    scenarios::wait_succeeded(&client, NS, "stays", timeout)
+        .await
+        .unwrap();
+    let uid = runs.get("goes").await.unwrap().uid().unwrap();
+    let root = cluster.artifact_store.canonicalize().unwrap();
+    let report = root.join(format!("team/{NS}/goes/{uid}/1/report.txt"));
+    assert_eq!(
+        status.artifact_refs[1].uri,
+        format!("file://{}", report.display())
+    );
+    assert_eq!(std::fs::read(&report).unwrap(), b"report\n");
+
+    runs.delete("goes", &DeleteParams::default()).await.unwrap();
+    let deadline = tokio::time::Instant::now() + timeout;
+    while runs.get_opt("goes").await.unwrap().is_some() {
+        if tokio::time::Instant::now() > deadline {
+            let pods: Api<Pod> = Api::namespaced(client.clone(), NS);
+            let list = pods.list(&Default::default()).await.unwrap();
+            let names: Vec<_> = list
+                .items
+                .iter()
+                .map(|p| (p.name_any(), p.status.clone().and_then(|s| s.phase)))
+                .collect();
+            panic!(
+                "the Run was never released: {:?}; pods {names:?}",
+                runs.get("goes").await.unwrap()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(!report.exists(), "the cleanup pod deleted the files");
+    assert!(root.join(format!("team/{NS}/stays")).is_dir());
+    let pods: Api<Pod> = Api::namespaced(client.clone(), NS);
+    let cleanup = pods
+        .get_opt(&format!("artifact-cleanup-{uid}"))
+        .await
+        .unwrap();
+    assert!(
+        cleanup.is_none_or(|p| p.metadata.deletion_timestamp.is_some()),
+        "the cleanup pod is deleted"
+    );
+    let created_pod = cluster
+        .server
+        .requests()
+        .into_iter()
+        .any(|r| r.resource == "pods" && r.method == "POST" && r.status == 201);
+    assert!(created_pod, "a cleanup pod was created");
     cluster.stop().await;
 }

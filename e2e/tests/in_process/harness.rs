@@ -14,11 +14,15 @@ use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::Pod;
 use kruntimes_fakeapi::FakeApiServer;
 use kruntimes_host::daemon::{self, Args};
+use kube::api::{Patch, PatchParams};
 use kube::runtime::watcher;
 use kube::{Api, Client, ResourceExt};
 use tokio::sync::oneshot;
 
 use super::NS;
+
+/// Directory, under the workspaces, that stands for a `filesystem` artifact store's claim in every pod.
+const ARTIFACT_STORE_DIR: &str = "artifact-store";
 
 /// Namespace of the control plane's Leases.
 const SYSTEM_NS: &str = "kruntimes-system";
@@ -130,6 +134,8 @@ pub(crate) struct Cluster {
     pod_args: Arc<Mutex<HashMap<String, Args>>>,
     url: String,
     supervisor: tokio::task::JoinHandle<()>,
+    /// The directory every pod sees as the claim of a `filesystem` artifact store (like a ReadWriteMany volume).
+    pub(crate) artifact_store: PathBuf,
     _workspaces: tempfile::TempDir,
 }
 
@@ -189,13 +195,20 @@ impl Cluster {
         let workspaces = tempfile::tempdir().expect("tempdir");
         let pods: Arc<Mutex<HashMap<String, Process>>> = Arc::default();
         let pod_args: Arc<Mutex<HashMap<String, Args>>> = Arc::default();
-        let supervisor = tokio::spawn(supervise(
-            client.clone(),
-            url.clone(),
-            pods.clone(),
-            pod_args.clone(),
-            workspaces.path().to_path_buf(),
-        ));
+        let artifact_store = workspaces.path().join(ARTIFACT_STORE_DIR);
+        let supervisor = tokio::spawn({
+            let runtime_pods = supervise(
+                client.clone(),
+                url.clone(),
+                pods.clone(),
+                pod_args.clone(),
+                workspaces.path().to_path_buf(),
+            );
+            let cleanup_pods = run_cleanup_pods(client.clone(), artifact_store.clone());
+            async move {
+                futures::join!(runtime_pods, cleanup_pods);
+            }
+        });
         Self {
             server,
             client,
@@ -205,6 +218,7 @@ impl Cluster {
             pod_args,
             url,
             supervisor,
+            artifact_store,
             _workspaces: workspaces,
         }
     }
@@ -372,6 +386,61 @@ async fn supervise(
     }
 }
 
+/// Plays the kubelet for the controller's artifact-cleanup pods: runs runtimed's `--cleanup-artifacts` with the
+/// pod's own arguments (its claim is `store_root`, the directory every Runtime pod mounts too) and reports the
+/// pod `Succeeded`, or `Failed` with runtimed's error.
+async fn run_cleanup_pods(client: Client, store_root: PathBuf) {
+    let api: Api<Pod> = Api::namespaced(client, NS);
+    let config =
+        watcher::Config::default().labels(kruntimes_controller::cleanup::CLEANUP_POD_LABEL);
+    let stream = watcher(api.clone(), config);
+    let mut stream = std::pin::pin!(stream);
+    let mut ran = std::collections::HashSet::new();
+    while let Ok(Some(event)) = stream.try_next().await {
+        let (watcher::Event::Apply(pod) | watcher::Event::InitApply(pod)) = event else {
+            continue;
+        };
+        // The API server creates pods `Pending`; a pod runs once.
+        let pending = pod
+            .status
+            .as_ref()
+            .and_then(|s| s.phase.as_deref())
+            .is_none_or(|p| p == "Pending");
+        if !pending || pod.metadata.deletion_timestamp.is_some() || !ran.insert(pod.uid()) {
+            continue;
+        }
+        let mut argv = vec!["runtimed".to_owned()];
+        argv.extend(
+            pod.spec
+                .iter()
+                .flat_map(|s| s.containers.first())
+                .flat_map(|c| c.args.clone().unwrap_or_default()),
+        );
+        argv.extend([
+            "--artifact-store-root".to_owned(),
+            store_root.display().to_string(),
+        ]);
+        let result = match Args::try_parse_from(&argv) {
+            Ok(args) => daemon::cleanup_artifacts(&args)
+                .await
+                .map_err(|e| format!("{e:#}")),
+            Err(e) => Err(e.to_string()),
+        };
+        let (phase, message) = match result {
+            Ok(deleted) => ("Succeeded", format!("deleted {deleted} objects")),
+            Err(e) => ("Failed", e),
+        };
+        let patch = serde_json::json!({"status": {"phase": phase, "message": message}});
+        let _ = api
+            .patch_status(
+                &pod.name_any(),
+                &PatchParams::default(),
+                &Patch::Merge(&patch),
+            )
+            .await;
+    }
+}
+
 /// Compiles the pods' components into the shared cache once, before the first pod starts. A cold cache would
 /// otherwise have every pod of the pool compile the same component at once: on CI's 2 cores, a fresh clone's
 /// 5-pod pool was not Ready within 120 s.
@@ -411,6 +480,14 @@ fn runtimed_args(pod: &Pod, workspace: &Path) -> Args {
         };
         args.extend([flag, value]);
     }
+    let store_root = workspace
+        .parent()
+        .expect("workspaces are under the cluster's directory")
+        .join(ARTIFACT_STORE_DIR);
+    args.extend([
+        "--artifact-store-root".to_owned(),
+        store_root.display().to_string(),
+    ]);
     let meta = &pod.metadata;
     args.extend([
         "--pod-name".to_owned(),
