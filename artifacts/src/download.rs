@@ -18,6 +18,27 @@ use crate::store::Store;
 /// Downloads `artifact` from `store` to `dest`, verifying its digest and size. See the module docs.
 pub async fn download(store: &Store, artifact: &ArtifactRef, dest: &Path) -> Result<()> {
     let key = store.key_of(&artifact.uri)?;
+    let download_err = |source| Error::Download {
+        uri: artifact.uri.clone(),
+        source: Box::new(source),
+    };
+    let stream = store
+        .object_store()
+        .get(&key)
+        .await
+        .map_err(download_err)?
+        .into_stream();
+    write_verified(stream, artifact, dest).await
+}
+
+/// Writes the bytes of `stream`, `artifact`'s content from wherever it is read (a store, runtimed), to `dest`,
+/// verifying its digest and size. See the module docs.
+pub async fn write_verified(
+    stream: impl futures::Stream<Item = object_store::Result<bytes::Bytes>>,
+    artifact: &ArtifactRef,
+    dest: &Path,
+) -> Result<()> {
+    let mut stream = std::pin::pin!(stream);
     let write_err = |source| Error::Write {
         path: dest.display().to_string(),
         source,
@@ -35,12 +56,6 @@ pub async fn download(store: &Store, artifact: &ArtifactRef, dest: &Path) -> Res
         uri: artifact.uri.clone(),
         source: Box::new(source),
     };
-    let mut stream = store
-        .object_store()
-        .get(&key)
-        .await
-        .map_err(download_err)?
-        .into_stream();
     let expected_size = u64::try_from(artifact.size_bytes).unwrap_or(0);
     let mut hasher = Sha256::new();
     let mut size: u64 = 0;

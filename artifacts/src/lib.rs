@@ -31,8 +31,10 @@ mod pack;
 pub mod record;
 pub mod store;
 
-pub use download::download;
+pub use download::{download, write_verified};
 pub use error::{Error, Result};
 pub use harvest::{ArtifactKind, Harvested, Limits, harvest, harvest_dir};
+/// The `object_store` version this crate builds on, for callers that read a [`Store`] directly.
+pub use object_store;
 pub use record::record;
 pub use store::{RunIdentity, S3Credentials, Store, StoreSecrets};

@@ -329,6 +329,10 @@ pub struct ArtifactDownloadArgs {
     /// Where to write it.
     #[arg(long, value_name = "PATH")]
     pub to: Option<PathBuf>,
+    /// For an artifact in a `filesystem` store: read it through runtimed at this address, instead of a
+    /// port-forward to a pod of the Run's Runtime (which mounts the store's claim).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub address: Option<String>,
     /// Cluster and namespace.
     #[command(flatten)]
     pub cluster: ClusterArgs,

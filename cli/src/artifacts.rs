@@ -129,10 +129,13 @@ pub(crate) fn download(args: &ArtifactDownloadArgs, out: &mut dyn Write) -> Resu
             Some(path) => path.clone(),
             None => PathBuf::from(artifact.uri.rsplit('/').next().unwrap_or(&artifact.name)),
         };
-        let (store, artifact) = store_for(&cluster, &run, artifact).await?;
-        kruntimes_artifacts::download(&store, &artifact, &dest)
-            .await
-            .map_err(|e| anyhow::anyhow!("{}", crate::error_chain(&e)))?;
+        let (source, artifact) =
+            source_for(&cluster, &run, artifact, args.address.as_deref()).await?;
+        let fetched = match source {
+            Source::Store(store) => kruntimes_artifacts::download(&store, &artifact, &dest).await,
+            Source::Runtimed(channel) => through_runtimed(channel, &artifact, &dest).await?,
+        };
+        fetched.map_err(|e| anyhow::anyhow!("{}", crate::error_chain(&e)))?;
         writeln!(
             out,
             "{} ({} bytes, sha256 verified) -> {}",
@@ -148,22 +151,69 @@ async fn get_run(cluster: &Cluster, name: &str) -> Result<Run> {
     crate::remote::fetch(cluster, name).await
 }
 
-/// The store `artifact` is in. A `file://` URI is read where it is, if this machine has it (the store of
-/// `krt local`, or a volume mounted here); any other comes from the Run's Runtime's `artifactStore`, with
-/// credentials from the Secret it names (read with your access).
-async fn store_for(
+/// Where an artifact is read from.
+enum Source {
+    /// A store this machine reaches itself.
+    Store(Store),
+    /// runtimed in a pod that mounts the `filesystem` store's claim.
+    Runtimed(tonic::transport::Channel),
+}
+
+/// Reads `artifact` through runtimed's `ReadArtifact` and writes it to `dest`, verified like any download.
+/// The outer error is reaching runtimed; the inner one is the download itself.
+async fn through_runtimed(
+    channel: tonic::transport::Channel,
+    artifact: &ArtifactRef,
+    dest: &Path,
+) -> Result<kruntimes_artifacts::Result<()>> {
+    use futures::StreamExt;
+    let mut client = kruntimes_proto::v1::runtime_client::RuntimeClient::new(channel);
+    let stream = client
+        .read_artifact(kruntimes_proto::v1::ReadArtifactRequest {
+            uri: artifact.uri.clone(),
+        })
+        .await
+        .map_err(|status| {
+            anyhow::anyhow!(
+                "runtimed cannot serve {}: {}",
+                artifact.uri,
+                status.message()
+            )
+        })?
+        .into_inner()
+        .map(|piece| {
+            piece.map(|p| bytes::Bytes::from(p.data)).map_err(|status| {
+                kruntimes_artifacts::object_store::Error::Generic {
+                    store: "runtimed",
+                    source: Box::new(status),
+                }
+            })
+        });
+    Ok(kruntimes_artifacts::write_verified(stream, artifact, dest).await)
+}
+
+/// Where `artifact` is read from. A `file://` URI is read through runtimed at `address` if given, else where
+/// it is if this machine has it (the store of `krt local`, or a volume mounted here), else through runtimed in
+/// a pod of the Run's Runtime, which mounts the claim (a port-forward). Any other URI is read from the store the Run recorded
+/// (`status.artifactStore`, else its Runtime's `artifactStore`), with credentials from the Secret it names
+/// (read with your access).
+async fn source_for(
     cluster: &Cluster,
     run: &Run,
     artifact: ArtifactRef,
-) -> Result<(Store, ArtifactRef)> {
+    address: Option<&str>,
+) -> Result<(Source, ArtifactRef)> {
     if let Some(path) = artifact.uri.strip_prefix("file://") {
         let path = Path::new(path);
-        if !path.is_file() {
-            bail!(
-                "{} is in a filesystem store (a PersistentVolumeClaim of the Runtime), not on this machine; copy it \
-                 from a pod that mounts the claim (kubectl cp)",
-                artifact.uri
-            );
+        if address.is_some() || !path.is_file() {
+            let channel = match address {
+                Some(address) => crate::logs::direct(address).await?,
+                None => {
+                    let pod = pod_with_claim(cluster, run).await?;
+                    crate::logs::port_forward(cluster, &pod).await?
+                }
+            };
+            return Ok((Source::Runtimed(channel), artifact));
         }
         let file = std::fs::canonicalize(path)?;
         let dir = file.parent().context("the artifact's directory")?;
@@ -172,22 +222,69 @@ async fn store_for(
             uri: format!("file://{}", file.display()),
             ..artifact
         };
-        return Ok((store, artifact));
+        return Ok((Source::Store(store), artifact));
     }
+    let (store, artifact) = store_for(cluster, run, artifact).await?;
+    Ok((Source::Store(store), artifact))
+}
+
+/// A running pod of the Run's Runtime, which mounts its `filesystem` store: the Run's own pod if it still runs.
+async fn pod_with_claim(cluster: &Cluster, run: &Run) -> Result<String> {
+    let runtime = &run.spec.template.runtime;
+    let pods = Api::<k8s_openapi::api::core::v1::Pod>::namespaced(
+        cluster.client.clone(),
+        &cluster.namespace,
+    )
+    .list(&kube::api::ListParams::default().labels(&format!(
+        "{}={runtime}",
+        kruntimes_api::consts::labels::RUNTIME
+    )))
+    .await
+    .map_err(|e| cluster.explain(&format!("the pods of Runtime {runtime:?}"), e))?;
+    let running: Vec<String> = pods
+        .items
+        .iter()
+        .filter(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running"))
+        .filter(|p| p.metadata.deletion_timestamp.is_none())
+        .filter_map(|p| p.metadata.name.clone())
+        .collect();
+    let own = run.status.as_ref().and_then(|s| s.assigned_pod.clone());
+    match own
+        .filter(|p| running.contains(p))
+        .or_else(|| running.first().cloned())
+    {
+        Some(pod) => Ok(pod),
+        None => bail!(
+            "the artifact is in a filesystem store (a PersistentVolumeClaim of Runtime {runtime:?}) and no pod of \
+             that Runtime is running to read it; copy it from a pod that mounts the claim"
+        ),
+    }
+}
+
+/// The store of a non-`file://` artifact: the one the Run recorded, else its Runtime's, with the credentials of
+/// the Secret it names.
+async fn store_for(
+    cluster: &Cluster,
+    run: &Run,
+    artifact: ArtifactRef,
+) -> Result<(Store, ArtifactRef)> {
+    let recorded = run.status.as_ref().and_then(|s| s.artifact_store.clone());
     let runtime_name = &run.spec.template.runtime;
-    let runtime = Api::<Runtime>::namespaced(cluster.client.clone(), &cluster.namespace)
-        .get(runtime_name)
-        .await
-        .map_err(|e| {
-            cluster.explain(
-                &format!("the Run's Runtime {runtime_name:?} (it holds the store)"),
-                e,
-            )
-        })?;
-    let config = runtime
-        .spec
-        .artifact_store
-        .with_context(|| format!("Runtime {runtime_name:?} has no artifactStore"))?;
+    let config = match recorded {
+        Some(config) => config,
+        None => Api::<Runtime>::namespaced(cluster.client.clone(), &cluster.namespace)
+            .get(runtime_name)
+            .await
+            .map_err(|e| {
+                cluster.explain(
+                    &format!("the Run's Runtime {runtime_name:?} (it holds the store)"),
+                    e,
+                )
+            })?
+            .spec
+            .artifact_store
+            .with_context(|| format!("Runtime {runtime_name:?} has no artifactStore"))?,
+    };
     let secrets = match StoreSecrets::secret_name(&config) {
         Some(name) => {
             let secret = Api::<Secret>::namespaced(cluster.client.clone(), &cluster.namespace)

@@ -227,7 +227,8 @@ pub(crate) fn last_lines_start(bytes: &[u8], n: usize) -> usize {
     0
 }
 
-async fn direct(address: &str) -> Result<Channel> {
+/// A gRPC channel to runtimed at `address` (`host:port` or a URI).
+pub(crate) async fn direct(address: &str) -> Result<Channel> {
     let uri = if address.contains("://") {
         address.to_owned()
     } else {
@@ -241,7 +242,7 @@ async fn direct(address: &str) -> Result<Channel> {
 }
 
 /// A gRPC channel to runtimed in `pod`, through a port-forward of the API server.
-async fn port_forward(cluster: &Cluster, pod: &str) -> Result<Channel> {
+pub(crate) async fn port_forward(cluster: &Cluster, pod: &str) -> Result<Channel> {
     let pods: Api<Pod> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
     let name = pod.to_owned();
     let connector = tower::service_fn(move |_: Uri| {

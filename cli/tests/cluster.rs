@@ -485,6 +485,11 @@ struct Runtimed {
 
 impl Runtimed {
     async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    /// Like [`Runtimed::start`], with more flags.
+    async fn start_with(extra: &[String]) -> Self {
         use clap::Parser as _;
         let dir = tempfile::tempdir().unwrap();
         let source =
@@ -502,17 +507,21 @@ impl Runtimed {
             .port();
         let address = format!("127.0.0.1:{port}");
         let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("kruntimes-component-cache");
-        let args = kruntimes_host::daemon::Args::try_parse_from([
-            "runtimed".to_owned(),
-            "--listen".to_owned(),
-            address.clone(),
-            "--builtins".to_owned(),
-            builtins.display().to_string(),
-            "--workspace-root".to_owned(),
-            dir.path().join("ws").display().to_string(),
-            "--cache-dir".to_owned(),
-            cache.display().to_string(),
-        ])
+        let args = kruntimes_host::daemon::Args::try_parse_from(
+            [
+                "runtimed".to_owned(),
+                "--listen".to_owned(),
+                address.clone(),
+                "--builtins".to_owned(),
+                builtins.display().to_string(),
+                "--workspace-root".to_owned(),
+                dir.path().join("ws").display().to_string(),
+                "--cache-dir".to_owned(),
+                cache.display().to_string(),
+            ]
+            .into_iter()
+            .chain(extra.iter().cloned()),
+        )
         .unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(kruntimes_host::daemon::run_with_client(args, None, async {
@@ -779,6 +788,112 @@ async fn artifacts_are_listed_and_downloaded_with_their_digest_checked() {
         "{}",
         text(&out.stderr)
     );
+}
+
+/// An artifact in a `filesystem` store (a claim only the Runtime's pods mount) is read through runtimed's
+/// `ReadArtifact` (`--address` here; a port-forward to a pod of the Runtime by default) and verified like any
+/// download; a changed object is refused and nothing is written; runtimed refuses URIs outside its store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_filesystem_artifact_is_downloaded_through_runtimed() {
+    let env = Env::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let claim = dir.path().join("claim");
+    std::fs::create_dir_all(&claim).unwrap();
+    let store_json = r#"{"filesystem": {"volumeClaimName": "pvc", "prefix": "team"}}"#;
+    let config: kruntimes_api::v1alpha1::runtime::ArtifactStore =
+        serde_json::from_str(store_json).unwrap();
+    let store = kruntimes_artifacts::Store::from_config(
+        &config,
+        &kruntimes_artifacts::StoreSecrets {
+            filesystem_root: Some(claim.clone()),
+            ..kruntimes_artifacts::StoreSecrets::default()
+        },
+    )
+    .unwrap();
+    // More than one gRPC message (64 KiB each).
+    let content: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    let identity = kruntimes_artifacts::RunIdentity {
+        namespace: NS.to_owned(),
+        name: "on-claim".to_owned(),
+        uid: "u-3".to_owned(),
+        attempt: 1,
+    };
+    let refs = store
+        .upload(
+            &identity,
+            &[kruntimes_artifacts::Harvested::from_bytes(
+                "model.bin",
+                content.clone(),
+            )],
+        )
+        .await
+        .unwrap();
+    env.run_with_status(
+        "on-claim",
+        Some(json!({"phase": "Succeeded", "artifactRefs": refs, "artifactStore": config})),
+    )
+    .await;
+    let runtimed = Runtimed::start_with(&[
+        "--artifact-store".to_owned(),
+        store_json.to_owned(),
+        "--artifact-store-root".to_owned(),
+        claim.display().to_string(),
+    ])
+    .await;
+
+    let to = dir.path().join("model.bin");
+    let to_arg = to.to_string_lossy().into_owned();
+    let download = |to: String| {
+        let address = runtimed.address.clone();
+        let env = &env;
+        async move {
+            env.krt(&[
+                "artifact",
+                "download",
+                "on-claim",
+                "model.bin",
+                "--address",
+                &address,
+                "--to",
+                &to,
+            ])
+            .await
+        }
+    };
+    let out = download(to_arg).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read(&to).unwrap(), content);
+
+    let stored = refs[0].uri.strip_prefix("file://").unwrap();
+    std::fs::write(stored, b"changed").unwrap();
+    let bad = dir.path().join("bad.bin");
+    let out = download(bad.to_string_lossy().into_owned()).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("does not match its reference"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!bad.exists());
+
+    let mut client = runtimed.client().await;
+    let err = client
+        .read_artifact(kruntimes_proto::v1::ReadArtifactRequest {
+            uri: "file:///etc/passwd".to_owned(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::InvalidArgument, "{err:?}");
+    let plain = Runtimed::start().await;
+    let err = plain
+        .client()
+        .await
+        .read_artifact(kruntimes_proto::v1::ReadArtifactRequest {
+            uri: refs[0].uri.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::FailedPrecondition, "{err:?}");
 }
 
 /// An artifact in S3 (moto) is downloaded through the Run's Runtime's `artifactStore`, with the credentials

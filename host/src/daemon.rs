@@ -241,6 +241,25 @@ pub async fn start_manager(args: &Args) -> Result<Manager> {
     Ok(manager)
 }
 
+/// The `filesystem` artifact store of `--artifact-store`, mounted at `--artifact-store-root`, if that is the
+/// kind of store this pod has.
+fn filesystem_store(args: &Args) -> Result<Option<kruntimes_artifacts::Store>> {
+    let Some(config) = args
+        .artifact_store
+        .as_ref()
+        .filter(|s| s.filesystem.is_some())
+    else {
+        return Ok(None);
+    };
+    let secrets = kruntimes_artifacts::StoreSecrets {
+        filesystem_root: Some(args.artifact_store_root.clone()),
+        ..kruntimes_artifacts::StoreSecrets::default()
+    };
+    kruntimes_artifacts::Store::from_config(config, &secrets)
+        .map(Some)
+        .map_err(|e| Error::ArtifactStore(e.to_string()))
+}
+
 /// `--cleanup-artifacts NAMESPACE/NAME/UID`: deletes everything that Run stored in the `filesystem` store of
 /// `--artifact-store`, mounted at `--artifact-store-root`, and returns how many objects went. Idempotent.
 ///
@@ -312,6 +331,7 @@ pub async fn run_with_client(
     tracing::info!(%addr, capacity = args.capacity, "runtimed serving kruntimes.runtime.v1");
     let options = ServeOptions {
         drain_timeout: Duration::from_secs(args.drain_timeout_seconds),
+        artifact_store: filesystem_store(&args)?,
         ..ServeOptions::default()
     };
     match (args.agent_config(), client) {

@@ -210,6 +210,9 @@ pub enum Error {
         #[source]
         source: kube::Error,
     },
+    /// `--artifact-store` names a filesystem store that cannot be opened at `--artifact-store-root`.
+    #[error("cannot open the filesystem artifact store: {0}")]
+    ArtifactStore(String),
 }
 
 impl Error {
@@ -242,6 +245,7 @@ impl Error {
             Error::Reflection { .. } => "Reflection",
             Error::Background { .. } => "Background",
             Error::KubeClient { .. } => "KubeClient",
+            Error::ArtifactStore(_) => "ArtifactStore",
         }
     }
 }

@@ -38,12 +38,15 @@ pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(25);
 pub const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// How [`serve`] behaves.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ServeOptions {
     /// How long active executions may keep running after shutdown begins (step 3 of the protocol).
     pub drain_timeout: Duration,
     /// How long in-flight RPCs may take to complete once the server closes (step 4).
     pub close_timeout: Duration,
+    /// This pod's `filesystem` artifact store, served by `ReadArtifact` (None: that RPC answers
+    /// `FAILED_PRECONDITION`).
+    pub artifact_store: Option<kruntimes_artifacts::Store>,
 }
 
 impl Default for ServeOptions {
@@ -51,6 +54,7 @@ impl Default for ServeOptions {
         Self {
             drain_timeout: DEFAULT_DRAIN_TIMEOUT,
             close_timeout: DEFAULT_CLOSE_TIMEOUT,
+            artifact_store: None,
         }
     }
 }
@@ -78,7 +82,9 @@ pub async fn serve(
 
     let streams_end = CancellationToken::new();
     let stop = CancellationToken::new();
-    let runtime = RuntimeService::new(manager.clone(), streams_end.clone()).into_server();
+    let runtime = RuntimeService::new(manager.clone(), streams_end.clone())
+        .with_artifact_store(options.artifact_store.clone())
+        .into_server();
     // Small unary messages: without TCP_NODELAY, Nagle plus delayed ACKs can add tens of milliseconds.
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     let router = Server::builder()

@@ -43,6 +43,8 @@ pub struct RuntimeService {
     manager: Manager,
     /// Cancelled when runtimed stops serving: open `Logs` streams then end with `UNAVAILABLE`.
     streams_end: CancellationToken,
+    /// This pod's `filesystem` artifact store, which `ReadArtifact` serves.
+    artifacts: Option<kruntimes_artifacts::Store>,
 }
 
 impl RuntimeService {
@@ -51,7 +53,15 @@ impl RuntimeService {
         Self {
             manager,
             streams_end,
+            artifacts: None,
         }
+    }
+
+    /// Serves `ReadArtifact` from `store`, this pod's `filesystem` artifact store.
+    #[must_use]
+    pub fn with_artifact_store(mut self, store: Option<kruntimes_artifacts::Store>) -> Self {
+        self.artifacts = store;
+        self
     }
 
     /// The tonic server to add to a router.
@@ -62,6 +72,10 @@ impl RuntimeService {
 
 /// The `Logs` response stream.
 type LogsStream = Pin<Box<dyn Stream<Item = Result<v1::LogsResponse, Status>> + Send>>;
+/// The `ReadArtifact` response stream.
+type ArtifactStream = Pin<Box<dyn Stream<Item = Result<v1::ReadArtifactResponse, Status>> + Send>>;
+/// Largest `ReadArtifactResponse.data`.
+const ARTIFACT_CHUNK_BYTES: usize = 64 * 1024;
 
 #[tonic::async_trait]
 impl Runtime for RuntimeService {
@@ -141,6 +155,16 @@ impl Runtime for RuntimeService {
 
     type LogsStream = LogsStream;
 
+    type ReadArtifactStream = ArtifactStream;
+
+    async fn read_artifact(
+        &self,
+        request: Request<v1::ReadArtifactRequest>,
+    ) -> Result<Response<Self::ReadArtifactStream>, Status> {
+        let uri = request.into_inner().uri;
+        Ok(Response::new(self.read_artifact_stream(&uri).await?))
+    }
+
     async fn logs(
         &self,
         request: Request<v1::LogsRequest>,
@@ -164,6 +188,44 @@ impl Runtime for RuntimeService {
             }
         });
         Ok(Response::new(Box::pin(stream)))
+    }
+}
+
+impl RuntimeService {
+    /// `ReadArtifact`: the object's bytes in pieces of at most [`ARTIFACT_CHUNK_BYTES`].
+    async fn read_artifact_stream(&self, uri: &str) -> Result<ArtifactStream, Status> {
+        use futures::StreamExt;
+        use kruntimes_artifacts::object_store::ObjectStoreExt;
+        let Some(store) = &self.artifacts else {
+            return Err(Status::failed_precondition(
+                "this runtimed has no filesystem artifact store; read objects in S3, GCS or Azure from the \
+                 store itself",
+            ));
+        };
+        let key = store
+            .key_of(uri)
+            .map_err(|e| Status::invalid_argument(format!("uri: {e}")))?;
+        let object = store.object_store().get(&key).await.map_err(|e| match e {
+            kruntimes_artifacts::object_store::Error::NotFound { .. } => {
+                Status::not_found(format!("no artifact {uri}"))
+            }
+            other => Status::internal(format!("reading {uri}: {other}")),
+        })?;
+        let stream = object.into_stream().flat_map(|chunk| {
+            let pieces: Vec<Result<v1::ReadArtifactResponse, Status>> = match chunk {
+                Ok(bytes) => bytes
+                    .chunks(ARTIFACT_CHUNK_BYTES)
+                    .map(|piece| {
+                        Ok(v1::ReadArtifactResponse {
+                            data: piece.to_vec(),
+                        })
+                    })
+                    .collect(),
+                Err(e) => vec![Err(Status::internal(format!("reading the artifact: {e}")))],
+            };
+            futures::stream::iter(pieces)
+        });
+        Ok(Box::pin(stream))
     }
 }
 
@@ -196,6 +258,7 @@ impl From<Error> for Status {
             | Error::Builtin { .. }
             | Error::Bind { .. }
             | Error::Serve { .. }
+            | Error::ArtifactStore(_)
             | Error::Reflection { .. }
             | Error::Background { .. }
             | Error::KubeClient { .. } => Code::Internal,

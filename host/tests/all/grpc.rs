@@ -58,6 +58,7 @@ impl TestServer {
         let options = ServeOptions {
             drain_timeout: Duration::from_millis(300),
             close_timeout: Duration::from_millis(300),
+            artifact_store: None,
         };
         let task = tokio::spawn(kruntimes_host::serve(
             listener,

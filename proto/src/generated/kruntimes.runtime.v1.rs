@@ -371,6 +371,20 @@ pub mod logs_response {
         End(super::LogsEnd),
     }
 }
+/// ReadArtifactRequest names one stored artifact.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ReadArtifactRequest {
+    /// The artifact's `uri` from `status.artifactRefs` (`file://...`).
+    #[prost(string, tag = "1")]
+    pub uri: ::prost::alloc::string::String,
+}
+/// ReadArtifactResponse is the next piece of the artifact's bytes, in order.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ReadArtifactResponse {
+    /// Up to 64 KiB.
+    #[prost(bytes = "vec", tag = "1")]
+    pub data: ::prost::alloc::vec::Vec<u8>,
+}
 /// ExecutionState is the lifecycle state of an execution. PENDING and RUNNING are non-terminal;
 /// every other state is terminal and never changes again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
@@ -794,6 +808,37 @@ pub mod runtime_client {
                 .insert(GrpcMethod::new("kruntimes.runtime.v1.Runtime", "Logs"));
             self.inner.server_streaming(req, path, codec).await
         }
+        /// ReadArtifact streams one artifact of this pod's `filesystem` artifact store (a claim mounted only
+        /// in the Runtime's pods), for clients outside the cluster such as `krt artifact download`. Objects
+        /// in S3, GCS or Azure are read from the store directly, never through runtimed.
+        ///
+        /// No filesystem store on this runtimed: FAILED_PRECONDITION. A URI outside the store:
+        /// INVALID_ARGUMENT. No such object: NOT_FOUND. The client verifies the SHA-256 and size of
+        /// `status.artifactRefs`; runtimed sends the bytes as stored.
+        pub async fn read_artifact(
+            &mut self,
+            request: impl tonic::IntoRequest<super::ReadArtifactRequest>,
+        ) -> std::result::Result<
+            tonic::Response<tonic::codec::Streaming<super::ReadArtifactResponse>>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/kruntimes.runtime.v1.Runtime/ReadArtifact",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("kruntimes.runtime.v1.Runtime", "ReadArtifact"));
+            self.inner.server_streaming(req, path, codec).await
+        }
     }
 }
 /// Generated server implementations.
@@ -900,6 +945,26 @@ pub mod runtime_server {
             &self,
             request: tonic::Request<super::LogsRequest>,
         ) -> std::result::Result<tonic::Response<Self::LogsStream>, tonic::Status>;
+        /// Server streaming response type for the ReadArtifact method.
+        type ReadArtifactStream: tonic::codegen::tokio_stream::Stream<
+                Item = std::result::Result<super::ReadArtifactResponse, tonic::Status>,
+            >
+            + std::marker::Send
+            + 'static;
+        /// ReadArtifact streams one artifact of this pod's `filesystem` artifact store (a claim mounted only
+        /// in the Runtime's pods), for clients outside the cluster such as `krt artifact download`. Objects
+        /// in S3, GCS or Azure are read from the store directly, never through runtimed.
+        ///
+        /// No filesystem store on this runtimed: FAILED_PRECONDITION. A URI outside the store:
+        /// INVALID_ARGUMENT. No such object: NOT_FOUND. The client verifies the SHA-256 and size of
+        /// `status.artifactRefs`; runtimed sends the bytes as stored.
+        async fn read_artifact(
+            &self,
+            request: tonic::Request<super::ReadArtifactRequest>,
+        ) -> std::result::Result<
+            tonic::Response<Self::ReadArtifactStream>,
+            tonic::Status,
+        >;
     }
     /// Runtime is served by `runtimed` on every runtime pod.
     ///
@@ -1277,6 +1342,52 @@ pub mod runtime_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = LogsSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.server_streaming(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/kruntimes.runtime.v1.Runtime/ReadArtifact" => {
+                    #[allow(non_camel_case_types)]
+                    struct ReadArtifactSvc<T: Runtime>(pub Arc<T>);
+                    impl<
+                        T: Runtime,
+                    > tonic::server::ServerStreamingService<super::ReadArtifactRequest>
+                    for ReadArtifactSvc<T> {
+                        type Response = super::ReadArtifactResponse;
+                        type ResponseStream = T::ReadArtifactStream;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::ResponseStream>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::ReadArtifactRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Runtime>::read_artifact(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = ReadArtifactSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(
