@@ -7,6 +7,7 @@
     reason = "tests and their helpers fail loudly on unexpected errors"
 )]
 
+mod conformance;
 mod fixtures;
 mod harvest;
 mod moto;
