@@ -244,6 +244,18 @@ pub fn status_patch<S: serde::Serialize>(
     patch
 }
 
+/// An error and its causes on one line (`a: b: c`), for status messages, Events and logs.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// `message` cut to the status limit ([`STATUS_MESSAGE_MAX_BYTES`]), see [`bounded_to`].
 pub fn bounded(message: &str) -> String {
     bounded_to(message, STATUS_MESSAGE_MAX_BYTES)

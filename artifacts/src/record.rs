@@ -14,7 +14,11 @@ use crate::error::Error;
 pub fn record(status: &mut RunStatus, result: Result<Vec<ArtifactRef>, Error>) {
     match result {
         Ok(refs) => status.artifact_refs = refs,
-        Err(err) => fail(status, err.reason(), &format!("artifacts: {}", chain(&err))),
+        Err(err) => fail(
+            status,
+            err.reason(),
+            &format!("artifacts: {}", lifecycle::error_chain(&err)),
+        ),
     }
 }
 
@@ -38,18 +42,6 @@ pub fn note(status: &mut RunStatus, message: &str) {
         None => message.to_owned(),
     };
     status.message = Some(lifecycle::bounded(&joined));
-}
-
-/// `err` with its causes, `: `-separated.
-fn chain(err: &dyn std::error::Error) -> String {
-    let mut out = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
 }
 
 #[cfg(test)]

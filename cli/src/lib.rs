@@ -64,17 +64,7 @@ where
     }
 }
 
-/// `err` with its chain of causes, `: `-separated.
-pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut out = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
-}
+pub(crate) use kruntimes_api::lifecycle::error_chain;
 
 /// Runs a parsed command, writing its normal output to `out`.
 pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<ExitCode> {

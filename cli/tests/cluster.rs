@@ -925,14 +925,7 @@ async fn an_s3_artifact_is_downloaded_through_the_runtimes_store_and_secret() {
 
     let config: kruntimes_api::v1alpha1::runtime::ArtifactStore =
         serde_json::from_value(store_json).unwrap();
-    let secrets = kruntimes_artifacts::StoreSecrets {
-        s3: Some(kruntimes_artifacts::S3Credentials {
-            access_key_id: "testing".to_owned(),
-            secret_access_key: "testing".to_owned(),
-            session_token: None,
-        }),
-        ..kruntimes_artifacts::StoreSecrets::default()
-    };
+    let secrets = moto::secrets();
     let store = kruntimes_artifacts::Store::from_config(&config, &secrets).unwrap();
     let identity = kruntimes_artifacts::RunIdentity {
         namespace: NS.to_owned(),

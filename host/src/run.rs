@@ -376,17 +376,7 @@ fn with_stderr(message: String, stdio: &Stdio) -> String {
     }
 }
 
-/// An error and its causes on one line (`a: b: c`), without Debug formatting (no backtraces on the hot path).
-pub(crate) fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
+pub(crate) use kruntimes_api::lifecycle::error_chain;
 
 /// `2s`, `1.5s`, `250ms`.
 fn format_duration(d: Duration) -> String {

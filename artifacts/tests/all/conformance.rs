@@ -3,7 +3,7 @@
 //! credentials) diverged from what object_store expects of S3, these fail before any artifact test does.
 
 use kruntimes_api::v1alpha1::runtime::{ArtifactStore, S3Store};
-use kruntimes_artifacts::{S3Credentials, Store, StoreSecrets};
+use kruntimes_artifacts::Store;
 use object_store::integration;
 
 use crate::moto::Moto;
@@ -22,14 +22,7 @@ async fn object_store_conformance_against_moto() {
         }),
         ..ArtifactStore::default()
     };
-    let secrets = StoreSecrets {
-        s3: Some(S3Credentials {
-            access_key_id: "testing".to_owned(),
-            secret_access_key: "testing".to_owned(),
-            session_token: None,
-        }),
-        ..StoreSecrets::default()
-    };
+    let secrets = crate::moto::secrets();
     let store = Store::from_config(&config, &secrets).unwrap();
     let storage = store.object_store().as_ref();
     integration::put_get_delete_list(storage).await;

@@ -23,6 +23,19 @@ fn moto_binary() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/moto_server")
 }
 
+/// Credentials for moto (it accepts any), as an artifact store's secrets.
+#[allow(dead_code, reason = "each including test crate uses a part")]
+pub(crate) fn secrets() -> kruntimes_artifacts::StoreSecrets {
+    kruntimes_artifacts::StoreSecrets {
+        s3: Some(kruntimes_artifacts::S3Credentials {
+            access_key_id: "testing".to_owned(),
+            secret_access_key: "testing".to_owned(),
+            session_token: None,
+        }),
+        ..kruntimes_artifacts::StoreSecrets::default()
+    }
+}
+
 impl Moto {
     /// Starts moto on `127.0.0.1` with a port the OS picks (`-p 0`); werkzeug prints the port it bound
     /// (`Running on http://127.0.0.1:PORT`) on stderr once it listens.

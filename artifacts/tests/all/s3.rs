@@ -7,9 +7,7 @@
 use std::path::Path;
 
 use kruntimes_api::v1alpha1::runtime::{ArtifactStore, S3Store};
-use kruntimes_artifacts::{
-    Error, RunIdentity, S3Credentials, Store, StoreSecrets, download, harvest,
-};
+use kruntimes_artifacts::{Error, RunIdentity, Store, download, harvest};
 use object_store::ObjectStoreExt;
 
 use crate::fixtures::{ARTIFACTS, run, workspace, write_tree};
@@ -32,14 +30,7 @@ async fn s3_store_round_trip_against_moto() {
         }),
         ..ArtifactStore::default()
     };
-    let secrets = StoreSecrets {
-        s3: Some(S3Credentials {
-            access_key_id: "testing".to_owned(),
-            secret_access_key: "testing".to_owned(),
-            session_token: None,
-        }),
-        ..StoreSecrets::default()
-    };
+    let secrets = crate::moto::secrets();
     let store = Store::from_config(&config("artifacts"), &secrets).unwrap();
 
     let (ws, dir) = workspace();

@@ -7,7 +7,7 @@ use k8s_openapi::api::core::v1::{Pod, Secret};
 use kruntimes_api::consts::{conditions, finalizers};
 use kruntimes_api::v1alpha1::runtime::{ArtifactStore, FilesystemStore, S3Store};
 use kruntimes_api::v1alpha1::{Run, Runtime};
-use kruntimes_artifacts::{S3Credentials, Store, StoreSecrets};
+use kruntimes_artifacts::Store;
 use kruntimes_e2e::scenarios;
 use kube::api::{Api, DeleteParams, PostParams};
 use kube::{Client, ResourceExt};
@@ -125,14 +125,7 @@ async fn artifacts_go_to_s3_and_are_deleted_with_their_run() {
             .any(|f| f == finalizers::ARTIFACT_CLEANUP)
     );
 
-    let secrets = StoreSecrets {
-        s3: Some(S3Credentials {
-            access_key_id: "testing".to_owned(),
-            secret_access_key: "testing".to_owned(),
-            session_token: None,
-        }),
-        ..StoreSecrets::default()
-    };
+    let secrets = crate::moto::secrets();
     let store = Store::from_config(&config, &secrets).unwrap();
     let dest = tempfile::tempdir().unwrap();
     kruntimes_artifacts::download(&store, report, &dest.path().join("report.txt"))
