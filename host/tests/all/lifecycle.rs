@@ -398,10 +398,13 @@ async fn component_cache_persists_and_recovers() {
         .await;
     assert_eq!(run.reason.as_str(), "Completed");
 
-    // Corrupt it as a crash or a disk error would, while no manager maps it (rewriting a mapped artefact in place
-    // would SIGBUS the process: the cache only ever replaces files by rename).
+    // Corrupt it as a crash or a disk error would. Replaced by rename, never rewritten in place: a task that has
+    // not yet dropped its mapping of the old file, or a signal handler of another test's guest reading the
+    // engine's code registry, would get SIGBUS from a truncated mapped file (it did once on CI).
     drop((first, second, runtime));
-    std::fs::write(&artefact, b"garbage").unwrap();
+    let garbage = dir.path().join("cache/garbage.tmp");
+    std::fs::write(&garbage, b"garbage").unwrap();
+    std::fs::rename(&garbage, &artefact).unwrap();
     let third = manager();
     third
         .register_runtime("hello", bytes, RuntimePolicy::default())
