@@ -158,11 +158,21 @@ mod tests {
         assert_eq!(
             methods,
             [
-                "Execute", "Status", "List", "Cancel", "Forget", "Health", "Logs"
+                "Execute",
+                "Status",
+                "List",
+                "Cancel",
+                "Forget",
+                "Health",
+                "Logs",
+                "ReadArtifact"
             ]
         );
         for method in &service.method {
-            assert_eq!(method.server_streaming(), method.name() == "Logs");
+            assert_eq!(
+                method.server_streaming(),
+                matches!(method.name(), "Logs" | "ReadArtifact")
+            );
             assert!(!method.client_streaming());
         }
     }
