@@ -114,6 +114,20 @@ impl StoreSecrets {
             })
     }
 
+    /// [`StoreSecrets::from_secret_data`] of a Secret object as the API returns it (`data`, base64-decoded).
+    pub fn from_secret(
+        config: &ArtifactStore,
+        secret: &k8s_openapi::api::core::v1::Secret,
+    ) -> Result<Self> {
+        let data: std::collections::BTreeMap<String, Vec<u8>> = secret
+            .data
+            .iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), v.0.clone()))
+            .collect();
+        Self::from_secret_data(config, &data)
+    }
+
     /// The credentials in `data`, the Secret [`StoreSecrets::secret_name`] names, under the keys the API
     /// documents: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` (and optional `AWS_SESSION_TOKEN`) for `s3`,
     /// `service-account.json` for `gcs`, `AZURE_STORAGE_ACCOUNT_KEY` for `azure`. A missing key is an error

@@ -12,7 +12,6 @@
 //! ends `Failed` with reason `ArtifactInvalid` or `ArtifactUploadFailed`; a Run that had already failed keeps
 //! its reason and the message says what happened to its artifacts.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -291,13 +290,7 @@ async fn store_for(
                 .get(name)
                 .await
                 .map_err(|e| cluster.explain(&format!("the store's Secret {name:?}"), e))?;
-            let data: BTreeMap<String, Vec<u8>> = secret
-                .data
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(k, v)| (k, v.0))
-                .collect();
-            StoreSecrets::from_secret_data(&config, &data)?
+            StoreSecrets::from_secret(&config, &secret)?
         }
         None => StoreSecrets::default(),
     };

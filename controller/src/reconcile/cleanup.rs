@@ -1,7 +1,5 @@
 //! Artifact cleanup of deleted Runs: the I/O around [`crate::cleanup`].
 
-use std::collections::BTreeMap;
-
 use k8s_openapi::api::core::v1::{Pod, Secret};
 use k8s_openapi::jiff::Timestamp;
 use kruntimes_api::consts::{conditions, reasons};
@@ -136,13 +134,7 @@ async fn delete(
                 "the credentials Secret {ns}/{secret} does not exist"
             )));
         };
-        let data: BTreeMap<String, Vec<u8>> = found
-            .data
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(k, v)| (k, v.0))
-            .collect();
-        secrets = StoreSecrets::from_secret_data(config, &data)
+        secrets = StoreSecrets::from_secret(config, &found)
             .map_err(|e| Failure::Transient(crate::error_chain(&e)))?;
     }
     let store = Store::from_config(config, &secrets)

@@ -10,7 +10,6 @@
 //!
 //! Only the final attempt's artifacts are stored: a retried attempt's workspace is dropped with its files.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use k8s_openapi::api::core::v1::Secret;
@@ -114,13 +113,7 @@ impl Agent {
                             "cannot read the credentials Secret {namespace}/{name}: {e}"
                         ))
                     })?;
-                let data: BTreeMap<String, Vec<u8>> = secret
-                    .data
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|(k, v)| (k, v.0))
-                    .collect();
-                StoreSecrets::from_secret_data(config, &data)?
+                StoreSecrets::from_secret(config, &secret)?
             }
             None => StoreSecrets::default(),
         };
