@@ -29,12 +29,15 @@ struct Args {
     /// Watch only this namespace (default: all namespaces).
     #[arg(long)]
     namespace: Option<String>,
-    /// Reconcile only while holding the `kruntimes-controller` Lease.
-    #[arg(long)]
+    /// Reconcile only while holding the Lease (`--leader-elect` or `--leader-elect=true|false`).
+    #[arg(long, num_args = 0..=1, default_value_t = false, default_missing_value = "true", action = clap::ArgAction::Set)]
     leader_elect: bool,
     /// Namespace of the Lease.
     #[arg(long, env = "POD_NAMESPACE", default_value = "kruntimes-system")]
     lease_namespace: String,
+    /// Name of the Lease: one per installation, so two releases in one namespace do not share a leader.
+    #[arg(long, default_value = LEASE_NAME)]
+    lease_name: String,
     /// This replica's identity in the Lease (default: the pod name).
     #[arg(long, env = "POD_NAME", default_value = "kruntimes-controller")]
     identity: String,
@@ -72,7 +75,7 @@ async fn main() -> anyhow::Result<()> {
         namespace: args.namespace,
         leader_election: args.leader_elect.then(|| LeaderElection {
             namespace: args.lease_namespace,
-            lease_name: LEASE_NAME.to_owned(),
+            lease_name: args.lease_name,
             identity: args.identity,
         }),
         metrics,

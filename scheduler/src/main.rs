@@ -22,6 +22,9 @@ struct Args {
     /// Namespace of the Lease.
     #[arg(long, env = "POD_NAMESPACE", default_value = "kruntimes-system")]
     lease_namespace: String,
+    /// Name of the Lease: one per installation, so two releases in one namespace do not share a leader.
+    #[arg(long, default_value = kruntimes_scheduler::scheduler::LEASE_NAME)]
+    lease_name: String,
     /// Holder identity in the Lease (default: the hostname).
     #[arg(long, env = "POD_NAME")]
     identity: Option<String>,
@@ -55,6 +58,7 @@ async fn main() -> anyhow::Result<()> {
         namespace: args.namespace,
         leader_elect: args.leader_elect,
         lease_namespace: args.lease_namespace,
+        lease_name: args.lease_name,
         identity,
         concurrency: args.concurrency,
         resync: Duration::from_secs(args.resync_seconds.max(1)),

@@ -61,6 +61,10 @@ pub(crate) fn test(root: &Path) -> Result<()> {
             Box::new(|| kubernetes_schemas(root)),
         ),
         (
+            "charts: Helm SDK + Kubernetes schemas",
+            Box::new(|| charts(root)),
+        ),
+        (
             "cargo test",
             Box::new(|| workspace_cargo(root, &["test", "--workspace", "--locked"])),
         ),
@@ -169,6 +173,36 @@ fn kubernetes_schemas(root: &Path) -> Result<()> {
         run(root, &tool, &args)?;
     }
     Ok(())
+}
+
+/// The chart checks (charts/tests/check_charts.py): the real Helm v4 SDK lints and renders both charts over a
+/// matrix of values, every object passes the Kubernetes 1.32 and newest schemas, and the flags the chart renders
+/// are parsed by the real controller and scheduler binaries (built here; `cargo test` reuses the build).
+fn charts(root: &Path) -> Result<()> {
+    let venv = setup::ensure_venv(root)?;
+    workspace_cargo(
+        root,
+        &[
+            "build",
+            "--locked",
+            "-p",
+            "kruntimes-controller",
+            "-p",
+            "kruntimes-scheduler",
+            "-p",
+            "krt",
+            "--bins",
+        ],
+    )?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let mut command = Command::new(venv.join("bin").join("python"));
+    command
+        .arg("charts/tests/check_charts.py")
+        .current_dir(root)
+        .env("KRUNTIMES_BIN_DIR", target.join("debug"));
+    run_command(&mut command)
 }
 
 /// The main job: build the guests and the built-in runtimes, then run the example Python Run and the example
