@@ -73,7 +73,7 @@ async fn main() -> anyhow::Result<()> {
         stale_threshold: Duration::from_secs(args.stale_threshold_seconds),
         artifact_cleanup_timeout: Duration::from_secs(args.artifact_cleanup_timeout_seconds),
         namespace: args.namespace,
-        leader_election: args.leader_elect.then(|| LeaderElection {
+        leader_election: args.leader_elect.then_some(LeaderElection {
             namespace: args.lease_namespace,
             lease_name: args.lease_name,
             identity: args.identity,
