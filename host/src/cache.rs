@@ -298,23 +298,28 @@ impl Hasher for Sha256Hasher {
 }
 
 /// A temporary file removed on drop unless persisted.
-struct TempFile {
+pub(crate) struct TempFile {
     path: PathBuf,
     file: std::fs::File,
     persisted: bool,
 }
 
 /// Error of [`TempFile::persist`].
-struct PersistError {
-    error: std::io::Error,
+pub(crate) struct PersistError {
+    pub(crate) error: std::io::Error,
 }
 
 impl TempFile {
     fn new_in(dir: &Path) -> std::io::Result<Self> {
+        Self::with_suffix(dir, "cwasm")
+    }
+
+    /// A new `.tmp-<pid>-<n>.<suffix>` file in `dir`.
+    pub(crate) fn with_suffix(dir: &Path, suffix: &str) -> std::io::Result<Self> {
         use std::sync::atomic::{AtomicU64, Ordering};
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = dir.join(format!(".tmp-{}-{n}.cwasm", std::process::id()));
+        let path = dir.join(format!(".tmp-{}-{n}.{suffix}", std::process::id()));
         let file = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -326,11 +331,17 @@ impl TempFile {
         })
     }
 
-    fn as_file_mut(&mut self) -> &mut std::fs::File {
+    /// Where the file is.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn as_file_mut(&mut self) -> &mut std::fs::File {
         &mut self.file
     }
 
-    fn persist(mut self, to: &Path) -> std::result::Result<(), PersistError> {
+    /// Renames the file to `to` (atomically replacing a file there).
+    pub(crate) fn persist(mut self, to: &Path) -> std::result::Result<(), PersistError> {
         std::fs::rename(&self.path, to).map_err(|error| PersistError { error })?;
         self.persisted = true;
         Ok(())

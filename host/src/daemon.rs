@@ -18,6 +18,7 @@ use crate::builtins::Builtin;
 use crate::capabilities::{HostConfig, RuntimePolicy};
 use crate::engine::{Engine, EngineConfig};
 use crate::error::{Error, Result};
+use crate::fetch::{self, FetchOptions, UrlComponent};
 use crate::manager::{Manager, ManagerConfig};
 use crate::metrics::Metrics;
 use crate::server::{self, ServeOptions};
@@ -57,6 +58,29 @@ pub struct Args {
     /// A runtime to load at start, as NAME=PATH.wasm; repeat for several.
     #[arg(long = "component", value_name = "NAME=PATH", value_parser = parse_component)]
     pub components: Vec<Component>,
+    /// A runtime to download at start, as NAME=URL (a Runtime's `component.url`); needs `--component-sha256`.
+    /// Cached as `<cache-dir>/components/<sha256>.wasm` and not downloaded again while that file is intact.
+    /// Loaded like a `--component` of that name; a failed download, a wrong digest or an over-size body makes
+    /// runtimed exit at start.
+    #[arg(long, value_name = "NAME=URL", requires = "component_sha256", value_parser = fetch::parse_url_component)]
+    pub component_url: Option<UrlComponent>,
+    /// The sha256 `--component-url`'s body must have (64 lowercase hex digits).
+    #[arg(long, value_name = "HEX", requires = "component_url", value_parser = fetch::parse_sha256)]
+    pub component_sha256: Option<String>,
+    /// Largest `--component-url` body accepted (bytes; suffixes Ki, Mi, Gi).
+    #[arg(long, env = "RUNTIMED_COMPONENT_MAX_BYTES", default_value = "256Mi", value_parser = parse_bytes)]
+    pub component_max_bytes: u64,
+    /// Time allowed for one `--component-url` download attempt, in seconds (transient failures are retried
+    /// three more times with backoff).
+    #[arg(
+        long,
+        env = "RUNTIMED_COMPONENT_DOWNLOAD_TIMEOUT_SECONDS",
+        default_value_t = 300
+    )]
+    pub component_download_timeout_seconds: u64,
+    /// Accept an http:// `--component-url` (for tests on loopback; the API admits only https).
+    #[arg(long)]
+    pub allow_insecure_component_url: bool,
     /// Default memory budget per Run (bytes; suffixes Ki, Mi, Gi).
     #[arg(long, env = "RUNTIMED_MEMORY_LIMIT", default_value = "256Mi", value_parser = parse_bytes)]
     pub memory_limit: u64,
@@ -167,6 +191,35 @@ impl Args {
         Some(config)
     }
 
+    /// The download limits of `--component-url`.
+    pub fn fetch_options(&self) -> FetchOptions {
+        FetchOptions {
+            max_bytes: self.component_max_bytes,
+            timeout: Duration::from_secs(self.component_download_timeout_seconds),
+            allow_insecure: self.allow_insecure_component_url,
+            ..FetchOptions::default()
+        }
+    }
+
+    /// Every `--component` plus the downloaded `--component-url` (fetched into `--cache-dir` first).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::FetchComponent`].
+    pub async fn resolve_components(&self) -> Result<Vec<Component>> {
+        let mut components = self.components.clone();
+        if let (Some(remote), Some(sha256)) = (&self.component_url, &self.component_sha256) {
+            let path =
+                fetch::fetch_component(&self.cache_dir, &remote.url, sha256, &self.fetch_options())
+                    .await?;
+            components.push(Component {
+                name: remote.name.clone(),
+                path,
+            });
+        }
+        Ok(components)
+    }
+
     /// The run manager configuration these flags ask for.
     pub fn manager_config(&self) -> ManagerConfig {
         let bytes = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
@@ -187,14 +240,16 @@ impl Args {
     }
 }
 
-/// Builds the engine and the run manager and registers the built-in runtimes (`--builtins`) and every
-/// `--component`: everything of [`run`] but serving.
+/// Builds the engine and the run manager and registers the built-in runtimes (`--builtins`), every
+/// `--component` and the `--component-url` (downloaded first, see [`crate::fetch`]): everything of [`run`] but
+/// serving.
 ///
 /// # Errors
 ///
-/// Engine or manager construction, [`Error::Builtin`], [`Error::ReadComponent`], or a component that does not
-/// compile.
+/// [`Error::FetchComponent`], engine or manager construction, [`Error::Builtin`], [`Error::ReadComponent`], or
+/// a component that does not compile.
 pub async fn start_manager(args: &Args) -> Result<Manager> {
+    let components = args.resolve_components().await?;
     let engine = Engine::new(args.engine_config())?;
     let manager = Manager::new(engine, args.manager_config(), Metrics::default())?;
     // Built-in runtimes first, each with its read-only mounts and the tool components its programs need; a
@@ -203,7 +258,7 @@ pub async fn start_manager(args: &Args) -> Result<Manager> {
     if let Some(dir) = &args.builtins {
         for builtin in Builtin::all(dir)? {
             for registration in builtin.registrations(dir, &RuntimePolicy::default())? {
-                let replaced = args.components.iter().any(|c| c.name == registration.name);
+                let replaced = components.iter().any(|c| c.name == registration.name);
                 let seen = runtimes.iter().any(|(name, ..)| *name == registration.name);
                 if !replaced && !seen {
                     runtimes.push((
@@ -215,7 +270,7 @@ pub async fn start_manager(args: &Args) -> Result<Manager> {
             }
         }
     }
-    for component in &args.components {
+    for component in &components {
         runtimes.push((
             component.name.clone(),
             component.path.clone(),
@@ -289,14 +344,14 @@ pub async fn cleanup_artifacts(args: &Args) -> anyhow::Result<usize> {
     Ok(store.delete_run(namespace, name, uid).await?)
 }
 
-/// Runs runtimed: builds the engine and the manager, loads the built-in runtimes and every `--component`
-/// ([`start_manager`]), binds `--listen` and serves until `shutdown` resolves, then drains (see
+/// Runs runtimed: builds the engine and the manager, loads the built-in runtimes, every `--component` and the
+/// `--component-url` ([`start_manager`]), binds `--listen` and serves until `shutdown` resolves, then drains (see
 /// [`crate::server`]).
 ///
 /// # Errors
 ///
-/// Engine or manager construction, [`Error::ReadComponent`], a component that does not compile,
-/// [`Error::Bind`], or a server failure.
+/// [`Error::FetchComponent`], engine or manager construction, [`Error::ReadComponent`], a component that does
+/// not compile, [`Error::Bind`], or a server failure.
 pub async fn run(args: Args, shutdown: impl Future<Output = ()>) -> Result<()> {
     let client = match args.agent_config() {
         Some(_) => Some(
@@ -487,6 +542,49 @@ mod tests {
         assert_eq!(config.host.max_memory_bytes, 4 << 30);
         assert_eq!(config.max_concurrent_runs, Some(8));
         assert_eq!(args.engine_config().max_concurrent_runs, 8);
+    }
+
+    /// `--component-url` and `--component-sha256` go together; the download limits have their defaults.
+    #[test]
+    fn component_url_flags_go_together() {
+        let sha = "0".repeat(64);
+        let args = Args::try_parse_from([
+            "runtimed",
+            "--component-url",
+            "tool=https://example.com/tool.wasm",
+            "--component-sha256",
+            &sha,
+        ])
+        .unwrap();
+        assert_eq!(
+            args.component_url,
+            Some(UrlComponent {
+                name: "tool".into(),
+                url: "https://example.com/tool.wasm".into()
+            })
+        );
+        assert_eq!(args.component_sha256.as_deref(), Some(sha.as_str()));
+        let options = args.fetch_options();
+        assert_eq!(options.max_bytes, 256 << 20);
+        assert_eq!(options.timeout, Duration::from_secs(300));
+        assert!(!options.allow_insecure);
+        for argv in [
+            &[
+                "runtimed",
+                "--component-url",
+                "tool=https://example.com/tool.wasm",
+            ][..],
+            &["runtimed", "--component-sha256", &sha],
+            &[
+                "runtimed",
+                "--component-url",
+                "tool=https://x/t.wasm",
+                "--component-sha256",
+                "ABC",
+            ],
+        ] {
+            assert!(Args::try_parse_from(argv).is_err(), "{argv:?}");
+        }
     }
 
     /// Byte counts accept binary suffixes and refuse anything else.

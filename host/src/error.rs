@@ -210,6 +210,9 @@ pub enum Error {
         #[source]
         source: kube::Error,
     },
+    /// `--component-url` could not be downloaded, verified or cached (see [`crate::fetch`]).
+    #[error(transparent)]
+    FetchComponent(#[from] crate::fetch::FetchError),
     /// `--artifact-store` names a filesystem store that cannot be opened at `--artifact-store-root`.
     #[error("cannot open the filesystem artifact store: {0}")]
     ArtifactStore(String),
@@ -246,6 +249,7 @@ impl Error {
             Error::Background { .. } => "Background",
             Error::KubeClient { .. } => "KubeClient",
             Error::ArtifactStore(_) => "ArtifactStore",
+            Error::FetchComponent(_) => "FetchComponent",
         }
     }
 }

@@ -6,6 +6,7 @@
 //! - [`engine`]: the one wasmtime `Engine` per process (pooling allocator, epoch ticker, linker).
 //! - [`builtins`]: the built-in runtimes' directory layout (component plus read-only mounts).
 //! - [`cache`]: compile each component once; `.cwasm` on disk by digest and engine; `InstancePre` in memory.
+//! - [`fetch`]: download a Runtime's `url` component into the cache directory, verified by its sha256.
 //! - [`capabilities`]: the pure policy, request → [`Grants`] → `WasiCtx`, deny by default. Threat model here.
 //! - [`workspace`]: per-Run directories, treated as hostile once a guest has run.
 //! - [`output`]: bounded stdout/stderr with a truncation marker and live followers.
@@ -62,6 +63,7 @@ pub mod convert;
 pub mod daemon;
 pub mod engine;
 pub mod error;
+pub mod fetch;
 pub mod imports;
 pub mod logs;
 pub mod manager;

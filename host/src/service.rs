@@ -259,6 +259,7 @@ impl From<Error> for Status {
             | Error::Bind { .. }
             | Error::Serve { .. }
             | Error::ArtifactStore(_)
+            | Error::FetchComponent(_)
             | Error::Reflection { .. }
             | Error::Background { .. }
             | Error::KubeClient { .. } => Code::Internal,

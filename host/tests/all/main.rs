@@ -21,6 +21,7 @@ mod harness;
 mod bash;
 mod bash_corpus;
 mod capabilities;
+mod component_url;
 mod concurrency;
 mod grpc;
 mod lifecycle;

@@ -1,0 +1,347 @@
+//! `--component-url NAME=URL --component-sha256 HEX`: runtimed downloads a real component from an axum server on
+//! 127.0.0.1 (counting every request), verifies it, caches it as `<cache>/components/<sha256>.wasm` and runs Runs
+//! on it; bad digests, over-size bodies and HTTP errors fail the start with a message naming what went wrong.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use axum::body::{Body, Bytes};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use clap::Parser;
+use kruntimes_host::daemon::{self, Args};
+use kruntimes_host::fetch::{self, FetchOptions};
+use kruntimes_host::{Reason, RunId, RunSpec};
+use sha2::{Digest, Sha256};
+
+use crate::guests::{BASH, HELLO};
+
+/// An HTTP server on loopback serving one component at a few paths; counts every request.
+struct Server {
+    addr: SocketAddr,
+    requests: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    /// Serves `component` at `/c.wasm` (with a `Content-Length`), `/chunked.wasm` (streamed, no length) and
+    /// `/flaky.wasm` (503 on the first request, then the component); 404 elsewhere.
+    async fn start(component: Vec<u8>) -> Self {
+        let component = Bytes::from(component);
+        let requests = Arc::new(AtomicUsize::new(0));
+        let flaky = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&requests);
+        let app = axum::Router::new().fallback(move |uri: Uri| {
+            let component = component.clone();
+            counter.fetch_add(1, Ordering::SeqCst);
+            let flaky = Arc::clone(&flaky);
+            async move {
+                match uri.path() {
+                    "/c.wasm" => component.into_response(),
+                    "/chunked.wasm" => {
+                        let chunks: Vec<Result<Bytes, std::io::Error>> = component
+                            .chunks(4096)
+                            .map(|c| Ok(Bytes::copy_from_slice(c)))
+                            .collect();
+                        Response::new(Body::from_stream(futures::stream::iter(chunks)))
+                    }
+                    "/flaky.wasm" if flaky.fetch_add(1, Ordering::SeqCst) == 0 => {
+                        StatusCode::SERVICE_UNAVAILABLE.into_response()
+                    }
+                    "/flaky.wasm" => component.into_response(),
+                    _ => StatusCode::NOT_FOUND.into_response(),
+                }
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        Self {
+            addr,
+            requests,
+            task,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// runtimed's flags for runtime `remote` from `url`, with its own workspaces and cache under `dir`.
+fn args(dir: &Path, url: &str, sha256: &str, extra: &[&str]) -> Args {
+    let dir = dir.to_str().unwrap();
+    let workspaces = format!("{dir}/workspaces");
+    let cache = format!("{dir}/cache");
+    let component = format!("remote={url}");
+    let mut argv = vec![
+        "runtimed",
+        "--workspace-root",
+        &workspaces,
+        "--cache-dir",
+        &cache,
+        "--capacity",
+        "4",
+        "--component-url",
+        &component,
+        "--component-sha256",
+        sha256,
+        "--allow-insecure-component-url",
+    ];
+    argv.extend_from_slice(extra);
+    Args::try_parse_from(argv).unwrap()
+}
+
+/// Every file under `dir`, recursively (the cache must hold nothing after a failed download).
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for entry in entries {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// The component is downloaded once, verified, cached by digest, and a Run on it succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn url_component_is_downloaded_verified_and_run() {
+    let _guard = crate::harness::shared().await;
+    let hello = HELLO.bytes();
+    let digest = sha256(&hello);
+    let server = Server::start(hello.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let args = args(dir.path(), &server.url("/c.wasm"), &digest, &[]);
+    let manager = daemon::start_manager(&args).await.unwrap();
+    assert_eq!(server.requests(), 1);
+    let cached = dir.path().join(format!("cache/components/{digest}.wasm"));
+    assert_eq!(std::fs::read(&cached).unwrap(), hello);
+    assert_eq!(
+        files(&dir.path().join("cache/components")),
+        [cached],
+        "only the verified file, no temporary one"
+    );
+
+    let mut spec = RunSpec::new(RunId::new("url-hello", 1).unwrap(), "remote");
+    spec.args = vec!["from-url".into()];
+    let mut handle = manager.execute(spec).unwrap();
+    let outcome = handle.wait().await;
+    let stdout = String::from_utf8_lossy(&handle.stdout().contents()).into_owned();
+    assert_eq!(outcome.reason, Reason::Completed, "{stdout}");
+    assert!(
+        stdout.starts_with("hello from test-guests\narg[0]=remote\narg[1]=from-url\n"),
+        "{stdout}"
+    );
+}
+
+/// With the component cached, a second start makes no request at all; a cached file with the wrong digest is
+/// downloaded again and replaced.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cached_url_component_is_not_downloaded_again() {
+    let _guard = crate::harness::shared().await;
+    let hello = HELLO.bytes();
+    let digest = sha256(&hello);
+    let server = Server::start(hello.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let args = args(dir.path(), &server.url("/c.wasm"), &digest, &[]);
+    drop(daemon::start_manager(&args).await.unwrap());
+    assert_eq!(server.requests(), 1);
+    let manager = daemon::start_manager(&args).await.unwrap();
+    assert_eq!(server.requests(), 1, "the cached component is not fetched");
+    let mut handle = manager
+        .execute(RunSpec::new(RunId::new("url-cached", 1).unwrap(), "remote"))
+        .unwrap();
+    assert_eq!(handle.wait().await.reason, Reason::Completed);
+    drop(manager);
+
+    // Damage the cached file (by rename, as nothing in the cache is rewritten in place): it is fetched again.
+    let cached = fetch::cached_path(&dir.path().join("cache"), &digest);
+    let damaged = cached.with_extension("damaged");
+    std::fs::write(&damaged, b"not the component").unwrap();
+    std::fs::rename(&damaged, &cached).unwrap();
+    drop(daemon::start_manager(&args).await.unwrap());
+    assert_eq!(server.requests(), 2);
+    assert_eq!(std::fs::read(&cached).unwrap(), hello);
+}
+
+/// A body whose sha256 differs fails the start naming the URL and both digests, and nothing is cached.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_sha256_fails_naming_both_digests_and_keeps_nothing() {
+    let _guard = crate::harness::shared().await;
+    let hello = HELLO.bytes();
+    let actual = sha256(&hello);
+    let expected = sha256(b"some other component");
+    let server = Server::start(hello).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = server.url("/c.wasm");
+    let err = daemon::start_manager(&args(dir.path(), &url, &expected, &[]))
+        .await
+        .unwrap_err();
+    assert_eq!(err.reason(), "FetchComponent");
+    let message = err.to_string();
+    for part in [&url, &expected, &actual] {
+        assert!(message.contains(part.as_str()), "{part} in {message}");
+    }
+    assert_eq!(server.requests(), 1, "a wrong digest is not retried");
+    assert_eq!(files(&dir.path().join("cache")), Vec::<PathBuf>::new());
+}
+
+/// A body over `--component-max-bytes` fails naming the limit, whether the server announces its length or
+/// streams it; nothing is cached.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversize_component_fails_naming_the_limit() {
+    let _guard = crate::harness::shared().await;
+    let hello = HELLO.bytes();
+    let digest = sha256(&hello);
+    assert!(hello.len() > 1024);
+    let server = Server::start(hello).await;
+    let dir = tempfile::tempdir().unwrap();
+    for path in ["/c.wasm", "/chunked.wasm"] {
+        let url = server.url(path);
+        let args = args(dir.path(), &url, &digest, &["--component-max-bytes", "1Ki"]);
+        let message = daemon::start_manager(&args).await.unwrap_err().to_string();
+        assert!(
+            message.contains(&url) && message.contains("limit of 1024 bytes"),
+            "{message}"
+        );
+    }
+    assert_eq!(server.requests(), 2, "an over-size body is not retried");
+    assert_eq!(files(&dir.path().join("cache")), Vec::<PathBuf>::new());
+}
+
+/// An HTTP error status fails naming the URL and the status, without retrying a 404; a 503 is retried.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_errors_fail_naming_the_status_and_transient_ones_are_retried() {
+    let _guard = crate::harness::shared().await;
+    let hello = HELLO.bytes();
+    let digest = sha256(&hello);
+    let server = Server::start(hello.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = server.url("/missing.wasm");
+    let message = daemon::start_manager(&args(dir.path(), &url, &digest, &[]))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains(&url) && message.contains("HTTP status 404 Not Found"),
+        "{message}"
+    );
+    assert_eq!(server.requests(), 1, "a 404 is not retried");
+    assert_eq!(files(&dir.path().join("cache")), Vec::<PathBuf>::new());
+
+    let path = fetch::fetch_component(
+        &dir.path().join("cache"),
+        &server.url("/flaky.wasm"),
+        &digest,
+        &FetchOptions {
+            allow_insecure: true,
+            ..FetchOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(server.requests(), 3, "the 503 was retried once");
+    assert_eq!(std::fs::read(path).unwrap(), hello);
+}
+
+/// The `runtimed` binary exits non-zero at start with the download's message (the pod never becomes ready), and
+/// refuses an http URL without `--allow-insecure-component-url`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runtimed_exits_at_start_when_the_component_cannot_be_fetched() {
+    let _guard = crate::harness::shared().await;
+    let server = Server::start(Vec::new()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = server.url("/missing.wasm");
+    let digest = sha256(b"");
+    let runtimed = |insecure: bool| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_runtimed"));
+        command
+            .args(["--listen", "127.0.0.1:0", "--cache-dir"])
+            .arg(dir.path().join("cache"))
+            .arg("--workspace-root")
+            .arg(dir.path().join("workspaces"))
+            .args(["--component-url", &format!("remote={url}")])
+            .args(["--component-sha256", &digest])
+            .env_remove("POD_NAME");
+        if insecure {
+            command.arg("--allow-insecure-component-url");
+        }
+        command
+    };
+    let (mut missing, mut insecure) = (runtimed(true), runtimed(false));
+    let output = tokio::task::spawn_blocking(move || {
+        (missing.output().unwrap(), insecure.output().unwrap())
+    })
+    .await
+    .unwrap();
+    let (missing, insecure) = output;
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(!missing.status.success());
+    assert!(
+        stderr.contains(&url) && stderr.contains("HTTP status 404"),
+        "{stderr}"
+    );
+    let stderr = String::from_utf8_lossy(&insecure.stderr);
+    assert!(!insecure.status.success());
+    assert!(
+        stderr.contains("--allow-insecure-component-url"),
+        "{stderr}"
+    );
+    assert_eq!(server.requests(), 1);
+}
+
+/// Download and verification time of the built-in bash component (about 5.5 MB) over loopback, printed for
+/// `--nocapture`; the file is the component, byte for byte.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bash_component_downloads_over_loopback() {
+    let _guard = crate::harness::shared().await;
+    let bash = BASH.bytes();
+    let digest = sha256(&bash);
+    let server = Server::start(bash.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let options = FetchOptions {
+        allow_insecure: true,
+        ..FetchOptions::default()
+    };
+    let started = Instant::now();
+    let path = fetch::fetch_component(dir.path(), &server.url("/c.wasm"), &digest, &options)
+        .await
+        .unwrap();
+    let downloaded = started.elapsed();
+    let started = Instant::now();
+    fetch::fetch_component(dir.path(), &server.url("/c.wasm"), &digest, &options)
+        .await
+        .unwrap();
+    let cached = started.elapsed();
+    eprintln!(
+        "bash component ({} bytes): downloaded and verified in {downloaded:?}, cache hit verified in {cached:?}",
+        bash.len()
+    );
+    assert_eq!(server.requests(), 1);
+    assert_eq!(std::fs::read(path).unwrap(), bash);
+}
