@@ -67,10 +67,6 @@ pub const COMPONENT_DIR: &str = "/opt/kruntimes/component";
 pub const ARTIFACT_STORE_MOUNT: &str = kruntimes_api::consts::artifact_store::MOUNT_PATH;
 /// Where the projected ServiceAccount token is mounted, in runtimed only.
 pub const TOKEN_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
-/// Env var carrying a `url` component's URL. Not served yet: runtimed does not download components.
-pub const COMPONENT_URL_ENV: &str = "KRUNTIMES_COMPONENT_URL";
-/// Env var carrying a `url` component's expected SHA-256. Not served yet, like [`COMPONENT_URL_ENV`].
-pub const COMPONENT_SHA256_ENV: &str = "KRUNTIMES_COMPONENT_SHA256";
 /// Label value of `app.kubernetes.io/name` on Runtime pods.
 pub const APP_NAME: &str = "kruntimes-runtime";
 /// Label of the platform's own pods (scheduler, controller, krt proxies) allowed to reach runtimed.
@@ -391,7 +387,7 @@ fn runtimed_container(runtime: &Runtime, cfg: &PoolConfig) -> Container {
     .iter()
     .map(|s| (*s).to_owned())
     .collect();
-    let mut env: Vec<EnvVar> = [
+    let env: Vec<EnvVar> = [
         ("POD_NAME", "metadata.name"),
         ("POD_NAMESPACE", "metadata.namespace"),
         ("POD_UID", "metadata.uid"),
@@ -429,17 +425,16 @@ fn runtimed_container(runtime: &Runtime, cfg: &PoolConfig) -> Container {
         ]);
         mounts.push(mount(VOLUME_COMPONENT, COMPONENT_DIR, true));
     } else if let Some(url) = &component.url {
-        // Not served yet: runtimed has no download step; the env vars record what it should fetch.
-        env.push(EnvVar {
-            name: COMPONENT_URL_ENV.to_owned(),
-            value: Some(url.clone()),
-            value_from: None,
-        });
-        env.push(EnvVar {
-            name: COMPONENT_SHA256_ENV.to_owned(),
-            value: component.sha256.clone(),
-            value_from: None,
-        });
+        // runtimed downloads it into its cache (an emptyDir, so once per pod), verifies the sha256 and exits at
+        // start if it cannot: the pod then never becomes ready.
+        args.extend([
+            "--component-url".to_owned(),
+            format!("{}={url}", runtime.name_any()),
+            "--component-sha256".to_owned(),
+            component.sha256.clone().unwrap_or_default(),
+            "--agent-runtime".to_owned(),
+            runtime.name_any(),
+        ]);
     }
     if let Some(store) = &runtime.spec.artifact_store {
         // A change of store changes the pod template, so pods roll onto it.

@@ -186,6 +186,39 @@ fn image_components_are_mounted_as_image_volumes() {
     assert_eq!(vol, Some("ghcr.io/acme/tool@sha256:abc"));
 }
 
+/// A url component is passed to runtimed as flags (it downloads and verifies it); nothing is mounted for it and
+/// no env var carries it.
+#[test]
+fn url_components_are_passed_as_flags() {
+    let mut rt = mk_runtime("remote");
+    let sha = "ab".repeat(32);
+    rt.spec.component = ComponentSource {
+        url: Some("https://example.com/tool.wasm".to_owned()),
+        sha256: Some(sha.clone()),
+        ..ComponentSource::default()
+    };
+    let d = desired(&rt, &cfg());
+    let spec = pod_spec(&d);
+    let c = container(spec, RUNTIMED_CONTAINER);
+    let a = args(c);
+    assert!(a.ends_with(&[
+        "--component-url",
+        "remote=https://example.com/tool.wasm",
+        "--component-sha256",
+        sha.as_str(),
+        "--agent-runtime",
+        "remote"
+    ]));
+    assert!(!a.contains(&"--builtins"));
+    assert!(spec.volumes.iter().flatten().all(|v| v.name != "component"));
+    assert!(
+        c.env
+            .iter()
+            .flatten()
+            .all(|e| !e.name.starts_with("KRUNTIMES_COMPONENT"))
+    );
+}
+
 /// Reserved fields win over the user's template; everything else of it is kept.
 #[test]
 fn reserved_fields_override_the_template_and_user_fields_are_kept() {
