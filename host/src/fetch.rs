@@ -217,14 +217,7 @@ pub async fn fetch_component(
     }
     let path = cached_path(cache_dir, sha256);
     let dir = path.parent().unwrap_or(cache_dir).to_owned();
-    let io = |path: &Path| {
-        let path = path.to_owned();
-        move |source| FetchError::Io {
-            url: url.to_owned(),
-            path,
-            source,
-        }
-    };
+    let io = |path: &Path| io_error(url, path);
     tokio::fs::create_dir_all(&dir).await.map_err(io(&dir))?;
     match hash_file(&path).await.map_err(io(&path))? {
         Some(actual) if actual == sha256 => {
@@ -342,14 +335,7 @@ async fn download(
     if response.content_length().is_some_and(|len| len > max_bytes) {
         return Err(too_large());
     }
-    let io = |path: &Path| {
-        let path = path.to_owned();
-        move |source| FetchError::Io {
-            url: url.to_owned(),
-            path,
-            source,
-        }
-    };
+    let io = |path: &Path| io_error(url, path);
     let mut tmp = TempFile::with_suffix(dir, "wasm").map_err(io(dir))?;
     let tmp_path = tmp.path().to_owned();
     let std_file = tmp.as_file_mut().try_clone().map_err(io(&tmp_path))?;
@@ -395,6 +381,12 @@ async fn hash_file(path: &Path) -> std::io::Result<Option<String>> {
     })
     .await
     .map_err(std::io::Error::other)?
+}
+
+/// Maps an I/O error on `path` while fetching `url`.
+fn io_error(url: &str, path: &Path) -> impl FnOnce(std::io::Error) -> FetchError + use<> {
+    let (url, path) = (url.to_owned(), path.to_owned());
+    move |source| FetchError::Io { url, path, source }
 }
 
 #[cfg(test)]
