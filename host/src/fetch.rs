@@ -65,11 +65,7 @@ pub fn parse_url_component(value: &str) -> Result<UrlComponent, String> {
 ///
 /// A message for clap otherwise.
 pub fn parse_sha256(value: &str) -> Result<String, String> {
-    if value.len() == 64
-        && value
-            .bytes()
-            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-    {
+    if kruntimes_api::validation::is_sha256(value) {
         Ok(value.to_owned())
     } else {
         Err(format!("expected 64 lowercase hex digits, got {value:?}"))

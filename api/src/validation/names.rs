@@ -36,9 +36,28 @@ pub fn is_output_key(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
 }
 
+/// A SHA-256 digest as the API writes it (`spec.component.sha256`): 64 lowercase hex digits.
+pub fn is_sha256(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sha256_is_64_lowercase_hex_digits() {
+        assert!(is_sha256(&"0a".repeat(32)));
+        for bad in [
+            "",
+            "0a",
+            &"0A".repeat(32),
+            &"0g".repeat(32),
+            &"0".repeat(65),
+        ] {
+            assert!(!is_sha256(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn dns_labels_follow_rfc_1123() {

@@ -44,10 +44,7 @@ pub fn validate_runtime(rt: &Runtime) -> Result<(), ValidationErrors> {
         );
     }
     if let Some(sha) = &c.sha256
-        && !(sha.len() == 64
-            && sha
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+        && !super::is_sha256(sha)
     {
         errs.push("spec.component.sha256", "must be 64 lowercase hex digits");
     }
