@@ -45,6 +45,18 @@ fn allows(
     })
 }
 
+/// Asserts that `rules` let `who` make every call of `calls`: (group, resource, verbs).
+fn assert_allows(rules: &[PolicyRule], who: &str, calls: &[(&str, &str, &[&str])]) {
+    for (group, resource, verbs) in calls {
+        for verb in *verbs {
+            assert!(
+                allows(rules, group, resource, verb, None),
+                "the chart does not let the {who} {verb} {group}/{resource}"
+            );
+        }
+    }
+}
+
 /// A Runtime whose runtimed Role is as wide as any: it names an artifact store Secret.
 fn widest_runtime() -> Runtime {
     let mut runtime = Runtime::new(
@@ -158,14 +170,7 @@ fn controller_rules_cover_every_call_the_controller_makes() {
         ("", "secrets", &["get"]),
         ("events.k8s.io", "events", &["create", "patch"]),
     ];
-    for (group, resource, verbs) in calls {
-        for verb in *verbs {
-            assert!(
-                allows(&controller, group, resource, verb, None),
-                "the chart does not let the controller {verb} {group}/{resource}"
-            );
-        }
-    }
+    assert_allows(&controller, "controller", calls);
     // Least privilege: nothing cluster-wide beyond what is listed, no wildcards, no Secret listing.
     for rule in &controller {
         for list in [&rule.api_groups, &rule.resources] {
@@ -192,19 +197,16 @@ fn controller_rules_cover_every_call_the_controller_makes() {
 #[test]
 fn scheduler_rules_are_read_pods_and_bind_runs() {
     let scheduler = chart_rules("scheduler");
-    for (group, resource, verbs) in [
-        ("kruntimes.io", "runs", &["get", "list", "watch"][..]),
-        ("kruntimes.io", "runs/status", &["patch"][..]),
-        ("", "pods", &["get", "list", "watch"][..]),
-        ("events.k8s.io", "events", &["create", "patch"][..]),
-    ] {
-        for verb in verbs {
-            assert!(
-                allows(&scheduler, group, resource, verb, None),
-                "scheduler cannot {verb} {group}/{resource}"
-            );
-        }
-    }
+    assert_allows(
+        &scheduler,
+        "scheduler",
+        &[
+            ("kruntimes.io", "runs", &["get", "list", "watch"]),
+            ("kruntimes.io", "runs/status", &["patch"]),
+            ("", "pods", &["get", "list", "watch"]),
+            ("events.k8s.io", "events", &["create", "patch"]),
+        ],
+    );
     for (group, resource, verb) in [
         ("kruntimes.io", "runs", "patch"),
         ("", "pods", "create"),
