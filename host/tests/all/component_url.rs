@@ -128,21 +128,58 @@ fn files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// A component served on loopback, its sha256, and a fresh directory for runtimed's workspaces and cache.
+struct Served {
+    bytes: Vec<u8>,
+    digest: String,
+    server: Server,
+    dir: tempfile::TempDir,
+}
+
+impl Served {
+    async fn start(bytes: Vec<u8>) -> Self {
+        Self {
+            digest: sha256(&bytes),
+            server: Server::start(bytes.clone()).await,
+            bytes,
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// runtimed's flags for the component at `path` on the server, expected to have `digest`.
+    fn args_with(&self, path: &str, digest: &str, extra: &[&str]) -> Args {
+        args(self.dir.path(), &self.server.url(path), digest, extra)
+    }
+
+    fn args(&self, path: &str, extra: &[&str]) -> Args {
+        self.args_with(path, &self.digest, extra)
+    }
+
+    fn cache(&self) -> PathBuf {
+        self.dir.path().join("cache")
+    }
+
+    /// Nothing at all in the cache (no component, no temporary file).
+    fn assert_cache_empty(&self) {
+        assert_eq!(files(&self.cache()), Vec::<PathBuf>::new());
+    }
+}
+
 /// The component is downloaded once, verified, cached by digest, and a Run on it succeeds.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn url_component_is_downloaded_verified_and_run() {
     let _guard = crate::harness::shared().await;
-    let hello = HELLO.bytes();
-    let digest = sha256(&hello);
-    let server = Server::start(hello.clone()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let args = args(dir.path(), &server.url("/c.wasm"), &digest, &[]);
-    let manager = daemon::start_manager(&args).await.unwrap();
-    assert_eq!(server.requests(), 1);
-    let cached = dir.path().join(format!("cache/components/{digest}.wasm"));
-    assert_eq!(std::fs::read(&cached).unwrap(), hello);
+    let served = Served::start(HELLO.bytes()).await;
+    let manager = daemon::start_manager(&served.args("/c.wasm", &[]))
+        .await
+        .unwrap();
+    assert_eq!(served.server.requests(), 1);
+    let cached = served
+        .cache()
+        .join(format!("components/{}.wasm", served.digest));
+    assert_eq!(std::fs::read(&cached).unwrap(), served.bytes);
     assert_eq!(
-        files(&dir.path().join("cache/components")),
+        files(&served.cache().join("components")),
         [cached],
         "only the verified file, no temporary one"
     );
@@ -164,15 +201,16 @@ async fn url_component_is_downloaded_verified_and_run() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cached_url_component_is_not_downloaded_again() {
     let _guard = crate::harness::shared().await;
-    let hello = HELLO.bytes();
-    let digest = sha256(&hello);
-    let server = Server::start(hello.clone()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let args = args(dir.path(), &server.url("/c.wasm"), &digest, &[]);
+    let served = Served::start(HELLO.bytes()).await;
+    let args = served.args("/c.wasm", &[]);
     drop(daemon::start_manager(&args).await.unwrap());
-    assert_eq!(server.requests(), 1);
+    assert_eq!(served.server.requests(), 1);
     let manager = daemon::start_manager(&args).await.unwrap();
-    assert_eq!(server.requests(), 1, "the cached component is not fetched");
+    assert_eq!(
+        served.server.requests(),
+        1,
+        "the cached component is not fetched"
+    );
     let mut handle = manager
         .execute(RunSpec::new(RunId::new("url-cached", 1).unwrap(), "remote"))
         .unwrap();
@@ -180,26 +218,23 @@ async fn cached_url_component_is_not_downloaded_again() {
     drop(manager);
 
     // Damage the cached file (by rename, as nothing in the cache is rewritten in place): it is fetched again.
-    let cached = fetch::cached_path(&dir.path().join("cache"), &digest);
+    let cached = fetch::cached_path(&served.cache(), &served.digest);
     let damaged = cached.with_extension("damaged");
     std::fs::write(&damaged, b"not the component").unwrap();
     std::fs::rename(&damaged, &cached).unwrap();
     drop(daemon::start_manager(&args).await.unwrap());
-    assert_eq!(server.requests(), 2);
-    assert_eq!(std::fs::read(&cached).unwrap(), hello);
+    assert_eq!(served.server.requests(), 2);
+    assert_eq!(std::fs::read(&cached).unwrap(), served.bytes);
 }
 
 /// A body whose sha256 differs fails the start naming the URL and both digests, and nothing is cached.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_sha256_fails_naming_both_digests_and_keeps_nothing() {
     let _guard = crate::harness::shared().await;
-    let hello = HELLO.bytes();
-    let actual = sha256(&hello);
+    let served = Served::start(HELLO.bytes()).await;
+    let (url, actual) = (served.server.url("/c.wasm"), served.digest.clone());
     let expected = sha256(b"some other component");
-    let server = Server::start(hello).await;
-    let dir = tempfile::tempdir().unwrap();
-    let url = server.url("/c.wasm");
-    let err = daemon::start_manager(&args(dir.path(), &url, &expected, &[]))
+    let err = daemon::start_manager(&served.args_with("/c.wasm", &expected, &[]))
         .await
         .unwrap_err();
     assert_eq!(err.reason(), "FetchComponent");
@@ -207,8 +242,8 @@ async fn wrong_sha256_fails_naming_both_digests_and_keeps_nothing() {
     for part in [&url, &expected, &actual] {
         assert!(message.contains(part.as_str()), "{part} in {message}");
     }
-    assert_eq!(server.requests(), 1, "a wrong digest is not retried");
-    assert_eq!(files(&dir.path().join("cache")), Vec::<PathBuf>::new());
+    assert_eq!(served.server.requests(), 1, "a wrong digest is not retried");
+    served.assert_cache_empty();
 }
 
 /// A body over `--component-max-bytes` fails naming the limit, whether the server announces its length or
@@ -216,34 +251,32 @@ async fn wrong_sha256_fails_naming_both_digests_and_keeps_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversize_component_fails_naming_the_limit() {
     let _guard = crate::harness::shared().await;
-    let hello = HELLO.bytes();
-    let digest = sha256(&hello);
-    assert!(hello.len() > 1024);
-    let server = Server::start(hello).await;
-    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(HELLO.bytes()).await;
+    assert!(served.bytes.len() > 1024);
     for path in ["/c.wasm", "/chunked.wasm"] {
-        let url = server.url(path);
-        let args = args(dir.path(), &url, &digest, &["--component-max-bytes", "1Ki"]);
+        let url = served.server.url(path);
+        let args = served.args(path, &["--component-max-bytes", "1Ki"]);
         let message = daemon::start_manager(&args).await.unwrap_err().to_string();
         assert!(
             message.contains(&url) && message.contains("limit of 1024 bytes"),
             "{message}"
         );
     }
-    assert_eq!(server.requests(), 2, "an over-size body is not retried");
-    assert_eq!(files(&dir.path().join("cache")), Vec::<PathBuf>::new());
+    assert_eq!(
+        served.server.requests(),
+        2,
+        "an over-size body is not retried"
+    );
+    served.assert_cache_empty();
 }
 
 /// An HTTP error status fails naming the URL and the status, without retrying a 404; a 503 is retried.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_errors_fail_naming_the_status_and_transient_ones_are_retried() {
     let _guard = crate::harness::shared().await;
-    let hello = HELLO.bytes();
-    let digest = sha256(&hello);
-    let server = Server::start(hello.clone()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let url = server.url("/missing.wasm");
-    let message = daemon::start_manager(&args(dir.path(), &url, &digest, &[]))
+    let served = Served::start(HELLO.bytes()).await;
+    let url = served.server.url("/missing.wasm");
+    let message = daemon::start_manager(&served.args("/missing.wasm", &[]))
         .await
         .unwrap_err()
         .to_string();
@@ -251,13 +284,13 @@ async fn http_errors_fail_naming_the_status_and_transient_ones_are_retried() {
         message.contains(&url) && message.contains("HTTP status 404 Not Found"),
         "{message}"
     );
-    assert_eq!(server.requests(), 1, "a 404 is not retried");
-    assert_eq!(files(&dir.path().join("cache")), Vec::<PathBuf>::new());
+    assert_eq!(served.server.requests(), 1, "a 404 is not retried");
+    served.assert_cache_empty();
 
     let path = fetch::fetch_component(
-        &dir.path().join("cache"),
-        &server.url("/flaky.wasm"),
-        &digest,
+        &served.cache(),
+        &served.server.url("/flaky.wasm"),
+        &served.digest,
         &FetchOptions {
             allow_insecure: true,
             ..FetchOptions::default()
@@ -265,8 +298,8 @@ async fn http_errors_fail_naming_the_status_and_transient_ones_are_retried() {
     )
     .await
     .unwrap();
-    assert_eq!(server.requests(), 3, "the 503 was retried once");
-    assert_eq!(std::fs::read(path).unwrap(), hello);
+    assert_eq!(served.server.requests(), 3, "the 503 was retried once");
+    assert_eq!(std::fs::read(path).unwrap(), served.bytes);
 }
 
 /// The `runtimed` binary exits non-zero at start with the download's message (the pod never becomes ready), and
@@ -320,28 +353,26 @@ async fn runtimed_exits_at_start_when_the_component_cannot_be_fetched() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bash_component_downloads_over_loopback() {
     let _guard = crate::harness::shared().await;
-    let bash = BASH.bytes();
-    let digest = sha256(&bash);
-    let server = Server::start(bash.clone()).await;
-    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(BASH.bytes()).await;
+    let (server, digest, dir) = (&served.server, &served.digest, served.dir.path());
     let options = FetchOptions {
         allow_insecure: true,
         ..FetchOptions::default()
     };
     let started = Instant::now();
-    let path = fetch::fetch_component(dir.path(), &server.url("/c.wasm"), &digest, &options)
+    let path = fetch::fetch_component(dir, &server.url("/c.wasm"), digest, &options)
         .await
         .unwrap();
     let downloaded = started.elapsed();
     let started = Instant::now();
-    fetch::fetch_component(dir.path(), &server.url("/c.wasm"), &digest, &options)
+    fetch::fetch_component(dir, &server.url("/c.wasm"), digest, &options)
         .await
         .unwrap();
     let cached = started.elapsed();
     eprintln!(
         "bash component ({} bytes): downloaded and verified in {downloaded:?}, cache hit verified in {cached:?}",
-        bash.len()
+        served.bytes.len()
     );
     assert_eq!(server.requests(), 1);
-    assert_eq!(std::fs::read(path).unwrap(), bash);
+    assert_eq!(std::fs::read(path).unwrap(), served.bytes);
 }
