@@ -177,23 +177,14 @@ fn kubernetes_schemas(root: &Path) -> Result<()> {
 
 /// The chart checks (charts/tests/check_charts.py): the real Helm v4 SDK lints and renders both charts over a
 /// matrix of values, every object passes the Kubernetes 1.32 and newest schemas, and the flags the chart renders
-/// are parsed by the real controller and scheduler binaries (built here; `cargo test` reuses the build).
+/// are parsed by the real controller and scheduler binaries, and the Runtimes by `krt validate`.
+///
+/// The binaries come from the test build (`cargo test --no-run`: the crates with integration tests build their
+/// binaries into `target/debug`), which the next step then only runs. A `cargo build -p ...` here would resolve
+/// features differently from the workspace test build and compile much of the tree a second time.
 fn charts(root: &Path) -> Result<()> {
     let venv = setup::ensure_venv(root)?;
-    workspace_cargo(
-        root,
-        &[
-            "build",
-            "--locked",
-            "-p",
-            "kruntimes-controller",
-            "-p",
-            "kruntimes-scheduler",
-            "-p",
-            "krt",
-            "--bins",
-        ],
-    )?;
+    workspace_cargo(root, &["test", "--workspace", "--locked", "--no-run"])?;
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
