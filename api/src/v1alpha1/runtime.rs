@@ -137,7 +137,8 @@ pub struct RuntimeLimits {
     /// Linear memory each instance may use (default 256Mi).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory: Option<Quantity>,
-    /// Longest `timeoutSeconds` a Run may ask for, and the timeout of Runs that set none (default 3600).
+    /// Longest `timeoutSeconds` a Run may ask for, and the timeout of Runs that set none. Without it,
+    /// Runs may ask for up to 86400 s and those that set none get 600 s.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 86400))]
     pub max_timeout_seconds: Option<i64>,
@@ -151,14 +152,18 @@ pub struct RuntimeLimits {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Capabilities {
-    /// Outbound network destinations guests may connect to, as `host:port` (`*.example.com:443`
-    /// allows subdomains). Empty: no network.
+    /// Outbound TCP destinations guests may connect to, as `host:port`: `host` is a DNS name
+    /// (`pypi.org`, allowed at the addresses it resolves to when the guest connects), an IP address,
+    /// a CIDR (`10.0.0.0/8`, `[fd00::]/8`) or `*`; `port` is a number or `*`. Wildcard names
+    /// (`*.example.com`) are refused. Empty: no network.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(
         length(max = 64),
         inner(
             length(min = 3, max = 261),
-            regex(pattern = r"^(\*\.)?[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?:[0-9]{1,5}$")
+            regex(
+                pattern = r"^(\*|\[[0-9A-Fa-f:.]+\](/[0-9]{1,3})?|[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(/[0-9]{1,2})?):([0-9]{1,5}|\*)$"
+            )
         )
     )]
     pub network: Vec<String>,
@@ -295,7 +300,7 @@ pub struct FilesystemStore {
 #[serde(rename_all = "camelCase")]
 pub struct PoolTuning {
     /// Instance slots reserved by the pooling allocator (Runs plus the tools they spawn);
-    /// default: 8 per unit of `runs` capacity.
+    /// default: 2 per unit of `runs` capacity. runtimed rounds up to a whole number per Run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 10000))]
     pub instance_slots: Option<i32>,
@@ -330,7 +335,7 @@ pub struct RuntimeStatus {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ComponentStatus {
-    /// `builtin:bash`, an image reference or a URL.
+    /// `builtin:bash`, `image:<reference>#<path>` or the URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 2048))]
     pub source: Option<String>,
@@ -342,4 +347,14 @@ pub struct ComponentStatus {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 256), inner(length(max = 256)))]
     pub imports: Vec<String>,
+    /// Why runtimed refused the component (an import it cannot provide, no `wasi:cli/run` export);
+    /// empty when it runs. A refused component makes the Runtime `Ready=False/ComponentRefused`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 16), inner(length(max = 1024)))]
+    pub problems: Vec<String>,
+    /// What will not work under the Runtime's grants though the component runs (it imports
+    /// `wasi:sockets` but no network is granted, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 16), inner(length(max = 1024)))]
+    pub notes: Vec<String>,
 }

@@ -6,6 +6,7 @@
 //! Every error names the field (`spec.args[3]`) and the rule or limit it broke.
 
 mod names;
+mod network;
 mod run;
 mod runtime;
 mod schema;
@@ -13,6 +14,7 @@ mod workflow;
 
 use std::fmt;
 
+pub use network::{NetworkHost, NetworkTarget, parse_network_rule};
 pub use names::{is_dns_label, is_dns_subdomain, is_env_name, is_output_key, is_sha256};
 pub use run::{validate_run, validate_run_template, validate_run_update};
 pub use runtime::{RESERVED_CONTAINER, validate_runtime};

@@ -1,6 +1,6 @@
 //! Rules for Runtimes.
 
-use super::{ValidationErrors, check_items, check_len, is_dns_label};
+use super::{ValidationErrors, check_items, check_len, is_dns_label, parse_network_rule};
 use crate::limits::*;
 use crate::quantity;
 use crate::v1alpha1::Runtime;
@@ -127,11 +127,8 @@ pub fn validate_runtime(rt: &Runtime) -> Result<(), ValidationErrors> {
             NETWORK_ALLOW_MAX_ITEMS,
         );
         for (i, n) in caps.network.iter().enumerate() {
-            if !is_host_port(n) {
-                errs.push(
-                    format!("spec.capabilities.network[{i}]"),
-                    format!("{n:?} must be host:port (optionally *.domain:port)"),
-                );
+            if let Err(why) = parse_network_rule(n) {
+                errs.push(format!("spec.capabilities.network[{i}]"), format!("{n:?}: {why}"));
             }
         }
         check_items(
@@ -186,51 +183,4 @@ pub fn validate_runtime(rt: &Runtime) -> Result<(), ValidationErrors> {
         }
     }
     errs.into_result()
-}
-
-/// `host:port` or `*.domain:port`, port 1–65535.
-fn is_host_port(s: &str) -> bool {
-    let Some((host, port)) = s.rsplit_once(':') else {
-        return false;
-    };
-    let host = host.strip_prefix("*.").unwrap_or(host);
-    let port_ok = matches!(port.parse::<u32>(), Ok(1..=65535));
-    let host_ok = !host.is_empty()
-        && host.len() <= 253
-        && host.split('.').all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-        });
-    port_ok && host_ok
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_host_port;
-
-    #[test]
-    fn host_port_patterns() {
-        for ok in [
-            "example.com:443",
-            "*.example.com:443",
-            "10.0.0.1:80",
-            "svc:8080",
-        ] {
-            assert!(is_host_port(ok), "{ok}");
-        }
-        for bad in [
-            "example.com",
-            "example.com:0",
-            "example.com:99999",
-            "*:443",
-            ":443",
-            "-a.com:1",
-            "a..b:1",
-        ] {
-            assert!(!is_host_port(bad), "{bad}");
-        }
-    }
 }
