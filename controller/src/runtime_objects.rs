@@ -13,7 +13,9 @@
 //!   deprecated `spec.serviceAccount` (cleared);
 //! - `spec.readinessGates`: `kruntimes.io/RuntimedReady` is always present (user gates are kept);
 //! - the container `runtimed`: image, command, args, ports, env, volume mounts, probes and security context
-//!   (a user container of that name is replaced; only its `resources` are kept, so users can size runtimed);
+//!   (a user container of that name is replaced; its `resources` are kept, so users can size runtimed, and its
+//!   mounts of user volumes are kept read-only, so `spec.capabilities.mounts` can show them to guests; mounts
+//!   of reserved volumes or over runtimed's own directories are dropped);
 //! - the volumes `workspaces`, `cache`, `runtimed-token` and `component` (user volumes of those names are
 //!   replaced).
 //!
@@ -48,7 +50,7 @@ use kruntimes_api::consts::{
     DEFAULT_POD_RUNS, RUNS_RESOURCE, annotations, conditions, labels as platform_labels,
 };
 use kruntimes_api::quantity;
-use kruntimes_api::v1alpha1::Runtime;
+use kruntimes_api::v1alpha1::{ComponentSource, Runtime};
 use kube::{Resource, ResourceExt};
 
 /// Name of the runtimed container.
@@ -263,7 +265,26 @@ fn pod_template(runtime: &Runtime, cfg: &PoolConfig) -> PodTemplateSpec {
         }
     }
     let mut runtimed = runtimed_container(runtime, cfg);
-    runtimed.resources = user_runtimed.and_then(|c| c.resources);
+    if let Some(user) = user_runtimed {
+        runtimed.resources = user.resources;
+        // Mounts of the user's volumes, read-only: what `spec.capabilities.mounts` shows to guests.
+        let own = runtimed.volume_mounts.get_or_insert_default();
+        let taken: Vec<String> = own.iter().map(|m| m.mount_path.clone()).collect();
+        own.extend(
+            user.volume_mounts
+                .into_iter()
+                .flatten()
+                .filter(|m| {
+                    !RESERVED_VOLUMES.contains(&m.name.as_str())
+                        && !dropped_token_volumes.contains(&m.name)
+                        && !taken.iter().any(|t| overlaps(t, &m.mount_path))
+                })
+                .map(|m| VolumeMount {
+                    read_only: Some(true),
+                    ..m
+                }),
+        );
+    }
     containers.insert(0, runtimed);
     spec.containers = containers;
 
@@ -362,10 +383,34 @@ fn token_volume() -> Volume {
     }
 }
 
+/// Whether one of two absolute paths is the other or lies inside it.
+fn overlaps(a: &str, b: &str) -> bool {
+    let (a, b) = (a.trim_end_matches('/'), b.trim_end_matches('/'));
+    let inside = |outer: &str, inner: &str| {
+        inner == outer || inner.strip_prefix(outer).is_some_and(|rest| rest.starts_with('/'))
+    };
+    inside(a, b) || inside(b, a)
+}
+
 fn field_ref(path: &str) -> ObjectFieldSelector {
     ObjectFieldSelector {
         api_version: Some("v1".to_owned()),
         field_path: path.to_owned(),
+    }
+}
+
+/// runtimed's default `--max-memory` (4 GiB) and `--max-output` (16 MiB): a Runtime's limit above them raises them.
+const RUNTIMED_MAX_MEMORY: u64 = 4 << 30;
+const RUNTIMED_MAX_OUTPUT: i64 = 16 << 20;
+
+/// What `status.component.source` says of `component`: `builtin:bash`, `image:<reference>#<path>` or the URL.
+fn component_source(component: &ComponentSource) -> String {
+    if let Some(builtin) = component.builtin {
+        format!("builtin:{}", builtin.as_str())
+    } else if let Some(image) = &component.image {
+        format!("image:{}#{}", image.reference, image.path)
+    } else {
+        component.url.clone().unwrap_or_default()
     }
 }
 
@@ -436,6 +481,26 @@ fn runtimed_container(runtime: &Runtime, cfg: &PoolConfig) -> Container {
             runtime.name_any(),
         ]);
     }
+    if let Some(slots) = runtime.spec.pool.as_ref().and_then(|p| p.instance_slots) {
+        args.extend(["--instance-slots".to_owned(), slots.to_string()]);
+    }
+    if let Some(caps) = runtime
+        .spec
+        .capabilities
+        .as_ref()
+        .filter(|c| !c.network.is_empty() || !c.mounts.is_empty())
+    {
+        args.extend([
+            "--capabilities".to_owned(),
+            serde_json::to_string(caps).unwrap_or_default(),
+        ]);
+    }
+    args.extend([
+        "--runtime-name".to_owned(),
+        runtime.name_any(),
+        "--component-source".to_owned(),
+        component_source(component),
+    ]);
     if let Some(store) = &runtime.spec.artifact_store {
         // A change of store changes the pod template, so pods roll onto it.
         args.extend([
@@ -452,7 +517,13 @@ fn runtimed_container(runtime: &Runtime, cfg: &PoolConfig) -> Container {
             .as_ref()
             .and_then(|q| quantity::parse_whole(&q.0).ok())
         {
-            args.extend(["--memory-limit".to_owned(), bytes.to_string()]);
+            // runtimed refuses a default above its maximum: raise the maximum with it.
+            args.extend([
+                "--memory-limit".to_owned(),
+                bytes.to_string(),
+                "--max-memory".to_owned(),
+                bytes.max(RUNTIMED_MAX_MEMORY).to_string(),
+            ]);
         }
         if let Some(secs) = limits.max_timeout_seconds {
             args.extend([
@@ -463,7 +534,12 @@ fn runtimed_container(runtime: &Runtime, cfg: &PoolConfig) -> Container {
             ]);
         }
         if let Some(bytes) = limits.output_bytes {
-            args.extend(["--output-limit".to_owned(), bytes.to_string()]);
+            args.extend([
+                "--output-limit".to_owned(),
+                bytes.to_string(),
+                "--max-output".to_owned(),
+                bytes.max(RUNTIMED_MAX_OUTPUT).to_string(),
+            ]);
         }
     }
 
@@ -575,6 +651,11 @@ fn role(runtime: &Runtime) -> Role {
         // `patch` adds the artifact-cleanup finalizer before artifacts are uploaded.
         rule(group, "runs", &["get", "list", "watch", "patch"]),
         rule(group, "runs/status", &["get", "patch"]),
+        // runtimed reports the component it loaded (`status.component`) of its own Runtime only.
+        PolicyRule {
+            resource_names: Some(vec![runtime.name_any()]),
+            ..rule(group, "runtimes/status", &["patch"])
+        },
         rule("", "pods", &["get"]),
         rule("", "pods/status", &["get", "patch"]),
         rule("", "events", &["create", "patch"]),

@@ -10,6 +10,9 @@ use kruntimes_api::v1alpha1::{Runtime, RuntimeStatus};
 pub const PODS_READY: &str = "PodsReady";
 /// Reason of `Ready=False`: some desired pods are not ready (yet).
 pub const PODS_NOT_READY: &str = "PodsNotReady";
+/// Reason of `Ready=False`: runtimed refused the component (`status.component.problems` says why); its pods
+/// exit at start and will not become ready until the component or the grants change.
+pub const COMPONENT_REFUSED: &str = "ComponentRefused";
 
 /// The status the controller writes for `runtime`, whose Deployment is `deployment` (None before it exists).
 ///
@@ -29,12 +32,28 @@ pub fn desired_status(
     status.replicas = Some(replicas);
     status.ready_replicas = Some(ready);
     let is_ready = ready >= want;
+    let refused = status
+        .component
+        .as_ref()
+        .map(|c| c.problems.as_slice())
+        .filter(|p| !p.is_empty() && !is_ready);
+    let (reason, message) = match refused {
+        Some(problems) => (
+            COMPONENT_REFUSED,
+            format!(
+                "{ready}/{want} pods ready; runtimed refused the component: {}",
+                problems.join("; ")
+            ),
+        ),
+        None if is_ready => (PODS_READY, format!("{ready}/{want} pods ready")),
+        None => (PODS_NOT_READY, format!("{ready}/{want} pods ready")),
+    };
     set_condition(
         &mut status.conditions,
         conditions::READY,
         is_ready,
-        if is_ready { PODS_READY } else { PODS_NOT_READY },
-        &format!("{ready}/{want} pods ready"),
+        reason,
+        &message,
         now,
     );
     status
@@ -116,6 +135,35 @@ mod tests {
         assert_eq!(s.conditions[0].status, "False");
         let s = desired_status(&mk_runtime(0), None, ts(1));
         assert_eq!(s.conditions[0].status, "True");
+    }
+
+    /// A component runtimed refused turns the reason into ComponentRefused, with runtimed's problems in the
+    /// message, while pods are missing; once every pod is ready (a fixed component) the Runtime is Ready.
+    #[test]
+    fn a_refused_component_says_why_the_runtime_is_not_ready() {
+        let mut rt = mk_runtime(2);
+        rt.status = Some(RuntimeStatus {
+            component: Some(ComponentStatus {
+                problems: vec![
+                    "imports what runtimed does not provide: wasi:http/outgoing-handler@0.2.6".to_owned(),
+                ],
+                ..ComponentStatus::default()
+            }),
+            ..RuntimeStatus::default()
+        });
+        let s = desired_status(&rt, Some(&mk_deployment(2, 0)), ts(5));
+        let c = &s.conditions[0];
+        assert_eq!(
+            (c.status.as_str(), c.reason.as_str()),
+            ("False", COMPONENT_REFUSED)
+        );
+        assert_eq!(
+            c.message,
+            "0/2 pods ready; runtimed refused the component: imports what runtimed does not provide: \
+             wasi:http/outgoing-handler@0.2.6"
+        );
+        let s = desired_status(&rt, Some(&mk_deployment(2, 2)), ts(6));
+        assert_eq!(s.conditions[0].reason, PODS_READY);
     }
 
     /// An unchanged Ready keeps its lastTransitionTime, so an unchanged status needs no write; runtimed's

@@ -4,8 +4,8 @@ use super::*;
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use kruntimes_api::v1alpha1::{
-    ArtifactStore, BuiltinRuntime, Capacity, ComponentSource, FilesystemStore, ImageComponent,
-    RuntimeSpec, S3Store,
+    ArtifactStore, BuiltinRuntime, Capabilities, Capacity, ComponentSource, FilesystemStore,
+    ImageComponent, PoolTuning, ReadOnlyMount, RuntimeLimits, RuntimeSpec, S3Store,
 };
 
 fn cfg() -> PoolConfig {
@@ -103,7 +103,11 @@ fn runtimed_is_configured_for_a_builtin() {
             "--builtins",
             "/opt/kruntimes/builtins",
             "--agent-runtime",
-            "bash"
+            "bash",
+            "--runtime-name",
+            "bash",
+            "--component-source",
+            "builtin:bash"
         ]
     );
     let env: Vec<_> = c
@@ -174,7 +178,11 @@ fn image_components_are_mounted_as_image_volumes() {
         "--component",
         "img=/opt/kruntimes/component/component.wasm",
         "--agent-runtime",
-        "img"
+        "img",
+        "--runtime-name",
+        "img",
+        "--component-source",
+        "image:ghcr.io/acme/tool@sha256:abc#/component.wasm"
     ]));
     let vol = spec
         .volumes
@@ -207,7 +215,11 @@ fn url_components_are_passed_as_flags() {
         "--component-sha256",
         sha.as_str(),
         "--agent-runtime",
-        "remote"
+        "remote",
+        "--runtime-name",
+        "remote",
+        "--component-source",
+        "https://example.com/tool.wasm"
     ]));
     assert!(!a.contains(&"--builtins"));
     assert!(spec.volumes.iter().flatten().all(|v| v.name != "component"));
@@ -235,7 +247,11 @@ fn reserved_fields_override_the_template_and_user_fields_are_kept() {
             "tolerations": [{"key": "wasm", "operator": "Exists"}],
             "containers": [
                 {"name": "runtimed", "image": "evil", "args": ["--listen", "0.0.0.0:1"],
-                 "resources": {"limits": {"memory": "1Gi"}}},
+                 "resources": {"limits": {"memory": "1Gi"}},
+                 "volumeMounts": [{"name": "data", "mountPath": "/data", "readOnly": false},
+                                  {"name": "stolen", "mountPath": "/s"},
+                                  {"name": "workspaces", "mountPath": "/w"},
+                                  {"name": "data", "mountPath": "/var/lib/runtimed/cache/x"}]},
                 {"name": "sidecar", "image": "side:1",
                  "volumeMounts": [{"name": "runtimed-token", "mountPath": "/t"},
                                   {"name": "stolen", "mountPath": "/s"},
@@ -277,6 +293,15 @@ fn reserved_fields_override_the_template_and_user_fields_are_kept() {
             .and_then(|r| r.limits.as_ref())
             .is_some_and(|l| l.contains_key("memory"))
     );
+    // runtimed keeps its mounts of user volumes, read-only; token, reserved and overlapping ones are dropped.
+    let user_mounts: Vec<_> = rd
+        .volume_mounts
+        .iter()
+        .flatten()
+        .filter(|m| m.name == "data" || m.name == "stolen" || m.mount_path == "/w")
+        .map(|m| (m.name.as_str(), m.mount_path.as_str(), m.read_only))
+        .collect();
+    assert_eq!(user_mounts, [("data", "/data", Some(true))]);
     let side = container(spec, "sidecar");
     let mounts: Vec<_> = side
         .volume_mounts
@@ -366,6 +391,59 @@ fn capacity_annotations_follow_the_spec() {
     assert_eq!(ann["kruntimes.io/capacity.gpu"], "2");
     let a = args(container(pod_spec(&d), RUNTIMED_CONTAINER)).join(" ");
     assert!(a.contains("--capacity 8"), "{a}");
+}
+
+/// `spec.capabilities` reaches runtimed as one JSON flag (nothing when empty); limits above runtimed's default
+/// maximums raise them, so a Runtime's `outputBytes: 64Mi` is not silently capped at 16 MiB; `pool.instanceSlots`
+/// becomes `--instance-slots`.
+#[test]
+fn capabilities_and_large_limits_reach_runtimed() {
+    let mut rt = mk_runtime("net");
+    let a = args(container(pod_spec(&desired(&rt, &cfg())), RUNTIMED_CONTAINER)).join(" ");
+    assert!(!a.contains("--capabilities"), "{a}");
+    rt.spec.capabilities = Some(Capabilities {
+        network: vec!["pypi.org:443".to_owned()],
+        mounts: vec![ReadOnlyMount {
+            path: "/data".to_owned(),
+            guest_path: "/data".to_owned(),
+        }],
+    });
+    rt.spec.pool = Some(PoolTuning {
+        instance_slots: Some(40),
+    });
+    rt.spec.limits = Some(RuntimeLimits {
+        memory: Some(Quantity("8Gi".to_owned())),
+        output_bytes: Some(64 << 20),
+        ..RuntimeLimits::default()
+    });
+    let d = desired(&rt, &cfg());
+    let a = args(container(pod_spec(&d), RUNTIMED_CONTAINER));
+    let value = |flag: &str| {
+        let i = a.iter().position(|x| *x == flag).unwrap_or_else(|| panic!("{flag} in {a:?}"));
+        a[i + 1].to_owned()
+    };
+    assert_eq!(
+        value("--capabilities"),
+        r#"{"network":["pypi.org:443"],"mounts":[{"path":"/data","guestPath":"/data"}]}"#
+    );
+    assert_eq!(value("--memory-limit"), (8u64 << 30).to_string());
+    assert_eq!(value("--max-memory"), (8u64 << 30).to_string());
+    assert_eq!(value("--output-limit"), (64u64 << 20).to_string());
+    assert_eq!(value("--max-output"), (64u64 << 20).to_string());
+    assert_eq!(value("--instance-slots"), "40");
+}
+
+/// runtimed may report the component of its own Runtime only.
+#[test]
+fn runtimed_may_patch_only_its_own_runtime_status() {
+    let d = desired(&mk_runtime("bash"), &cfg());
+    let rules = d.role.rules.as_ref().expect("rules");
+    let rule = rules
+        .iter()
+        .find(|r| r.resources.iter().flatten().any(|x| x == "runtimes/status"))
+        .expect("runtimes/status rule");
+    assert_eq!(rule.verbs, ["patch"]);
+    assert_eq!(rule.resource_names.as_deref(), Some(&["bash".to_owned()][..]));
 }
 
 /// Without an artifact store the Role grants no secrets; with one, only its credentials Secret.
