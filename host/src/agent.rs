@@ -35,7 +35,7 @@ use k8s_openapi::api::core::v1::Pod;
 use kruntimes_api::consts::{conditions, reasons};
 use kruntimes_api::lifecycle;
 use kruntimes_api::v1alpha1::runtime::ArtifactStore;
-use kruntimes_api::v1alpha1::{Run, RunPhase, RunStatus};
+use kruntimes_api::v1alpha1::{ComponentStatus, Run, RunPhase, RunStatus, Runtime};
 use kube::api::{Patch, PatchParams};
 use kube::runtime::events::{Event, EventType, Recorder, Reporter};
 use kube::runtime::watcher;
@@ -75,6 +75,35 @@ impl AgentConfig {
             ),
             artifact_store: None,
             artifact_store_root: PathBuf::from(kruntimes_api::consts::artifact_store::MOUNT_PATH),
+        }
+    }
+}
+
+/// Writes `component` (what runtimed found in the component it loaded) to `status.component` of the Runtime
+/// `runtime` in `namespace`, with a merge patch of that field only (the controller writes the others). Three
+/// attempts, a second apart; a failure is logged, not fatal: the report is for people, Runs do not depend on it.
+pub async fn report_component(
+    client: &Client,
+    namespace: &str,
+    runtime: &str,
+    component: &ComponentStatus,
+) {
+    let api: Api<Runtime> = Api::namespaced(client.clone(), namespace);
+    let patch = serde_json::json!({ "status": { "component": component } });
+    for attempt in 1..=3 {
+        match api
+            .patch_status(runtime, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+        {
+            Ok(_) => {
+                tracing::info!(runtime, sha256 = ?component.sha256, "component reported in the Runtime's status");
+                return;
+            }
+            Err(err) if attempt < 3 => {
+                tracing::debug!(%err, attempt, "component report failed; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Err(err) => tracing::warn!(%err, runtime, "could not report the component in the Runtime's status"),
         }
     }
 }

@@ -110,6 +110,41 @@ pub struct RuntimePolicy {
     pub capabilities: RuntimeCapabilities,
 }
 
+impl RuntimePolicy {
+    /// Adds what a Runtime object declares (`spec.limits`, `spec.capabilities`) to this policy: its limits
+    /// replace the policy's, its network rules and mounts are granted on top of the policy's own. Limits the API
+    /// rules would refuse (an unparsable memory quantity) are left out; validate the Runtime first.
+    pub fn apply(
+        &mut self,
+        limits: Option<&kruntimes_api::v1alpha1::RuntimeLimits>,
+        capabilities: Option<&kruntimes_api::v1alpha1::Capabilities>,
+    ) {
+        if let Some(limits) = limits {
+            if let Some(bytes) = limits
+                .memory
+                .as_ref()
+                .and_then(|q| kruntimes_api::quantity::parse_whole(&q.0).ok())
+            {
+                self.limits.memory_bytes = Some(bytes);
+            }
+            if let Some(secs) = limits.max_timeout_seconds.and_then(|s| u64::try_from(s).ok()) {
+                self.limits.max_timeout = Some(Duration::from_secs(secs));
+            }
+            if let Some(bytes) = limits.output_bytes.and_then(|b| usize::try_from(b).ok()) {
+                self.limits.output_bytes = Some(bytes);
+            }
+        }
+        if let Some(caps) = capabilities {
+            let granted = &mut self.capabilities;
+            granted.network.extend(caps.network.iter().cloned());
+            granted.mounts.extend(caps.mounts.iter().map(|m| Mount {
+                host_path: PathBuf::from(&m.path),
+                guest_path: m.guest_path.clone(),
+            }));
+        }
+    }
+}
+
 /// A Runtime's per-Run limits.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RuntimeLimits {

@@ -10,7 +10,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use kruntimes_api::v1alpha1::runtime::ArtifactStore;
+use kruntimes_api::v1alpha1::ComponentStatus;
+use kruntimes_api::v1alpha1::runtime::{ArtifactStore, Capabilities};
 use tokio::net::TcpListener;
 
 use crate::agent::{self, AgentConfig, PodIdentity};
@@ -51,6 +52,10 @@ pub struct Args {
     /// Most executions active at once; Execute beyond it is RESOURCE_EXHAUSTED. Also sizes the instance pools.
     #[arg(long, env = "RUNTIMED_CAPACITY", default_value_t = 64)]
     pub capacity: u32,
+    /// Component instances the pooling allocator reserves (Runs plus the programs they spawn; a Runtime's
+    /// `pool.instanceSlots`). Default: 2 per unit of `--capacity`.
+    #[arg(long, env = "RUNTIMED_INSTANCE_SLOTS", value_parser = clap::value_parser!(u32).range(1..=10000))]
+    pub instance_slots: Option<u32>,
     /// Directory of built-in runtimes to load at start (`<name>/component.wasm`, read-only mounts in
     /// `<name>/root/`; see the `builtins` module). A `--component` of the same name wins.
     #[arg(long, env = "KRUNTIMES_BUILTINS", value_name = "DIR")]
@@ -115,6 +120,18 @@ pub struct Args {
     /// The registered runtime that executes every Run bound to this pod (a pod serves one Runtime), e.g. `bash`.
     #[arg(long, env = "RUNTIMED_AGENT_RUNTIME")]
     pub agent_runtime: Option<String>,
+    /// The Runtime's `capabilities` (outbound network allow-list, read-only mounts), as JSON; granted to the
+    /// runtime `--agent-runtime` names, on top of what a built-in runtime grants itself. The controller sets it.
+    #[arg(long, env = "RUNTIMED_CAPABILITIES", requires = "agent_runtime", value_parser = parse_capabilities)]
+    pub capabilities: Option<Capabilities>,
+    /// Name of the Runtime this pod serves: with the agent, runtimed writes what it found in the component
+    /// (digest, imports, problems) to that Runtime's `status.component`.
+    #[arg(long, env = "RUNTIMED_RUNTIME_NAME", requires = "agent_runtime")]
+    pub runtime_name: Option<String>,
+    /// Where the component came from, as `status.component.source` reports it (`builtin:bash`, an image or a
+    /// URL). Default: `builtin:NAME`, the URL, or the file of the runtime `--agent-runtime` names.
+    #[arg(long, env = "RUNTIMED_COMPONENT_SOURCE", requires = "agent_runtime")]
+    pub component_source: Option<String>,
     /// The Runtime's `artifactStore`, as JSON (the controller sets it). Without one, files a Run leaves in
     /// `$KRUNTIME_ARTIFACTS_DIR` are discarded and its status message says so.
     #[arg(long, env = kruntimes_api::consts::artifact_store::ENV, value_parser = parse_artifact_store)]
@@ -148,6 +165,17 @@ fn parse_component(value: &str) -> std::result::Result<Component, String> {
 }
 
 /// `1048576`, `64Ki`, `256Mi`, `4Gi`.
+fn parse_capabilities(value: &str) -> std::result::Result<Capabilities, String> {
+    let caps: Capabilities =
+        serde_json::from_str(value).map_err(|e| format!("not a capabilities object: {e}"))?;
+    for (i, rule) in caps.network.iter().enumerate() {
+        if let Err(why) = kruntimes_api::validation::parse_network_rule(rule) {
+            return Err(format!("network[{i}] {rule:?}: {why}"));
+        }
+    }
+    Ok(caps)
+}
+
 fn parse_artifact_store(value: &str) -> std::result::Result<ArtifactStore, String> {
     serde_json::from_str(value).map_err(|e| format!("not an artifactStore object: {e}"))
 }
@@ -169,10 +197,14 @@ fn parse_bytes(value: &str) -> std::result::Result<u64, String> {
 impl Args {
     /// The engine configuration these flags ask for.
     pub fn engine_config(&self) -> EngineConfig {
+        let defaults = EngineConfig::default();
         EngineConfig {
             max_concurrent_runs: self.capacity,
             max_memory_bytes: self.max_memory,
-            ..EngineConfig::default()
+            instances_per_run: self.instance_slots.map_or(defaults.instances_per_run, |slots| {
+                slots.div_ceil(self.capacity.max(1)).max(1)
+            }),
+            ..defaults
         }
     }
 
@@ -240,56 +272,90 @@ impl Args {
     }
 }
 
+/// What [`start`] produced.
+pub struct Started {
+    /// The manager with every runtime registered, or why runtimed cannot start.
+    pub manager: Result<Manager>,
+    /// What runtimed found in the component of the runtime `--agent-runtime` names (None when there is no such
+    /// flag, or runtimed failed before reading that component), also when the component was refused.
+    pub component: Option<ComponentStatus>,
+}
+
 /// Builds the engine and the run manager and registers the built-in runtimes (`--builtins`), every
 /// `--component` and the `--component-url` (downloaded first, see [`crate::fetch`]): everything of [`run`] but
-/// serving.
+/// serving. The runtime `--agent-runtime` names gets `--capabilities` on top of its own grants.
 ///
 /// # Errors
 ///
-/// [`Error::FetchComponent`], engine or manager construction, [`Error::Builtin`], [`Error::ReadComponent`], or
-/// a component that does not compile.
+/// [`Error::FetchComponent`], engine or manager construction, [`Error::Builtin`], [`Error::ReadComponent`],
+/// [`Error::ComponentRefused`], or a component that does not compile.
 pub async fn start_manager(args: &Args) -> Result<Manager> {
+    start(args).await.manager
+}
+
+/// [`start_manager`], also reporting the agent's component (see [`Started`]).
+pub async fn start(args: &Args) -> Started {
+    let mut component = None;
+    let manager = register_all(args, &mut component).await;
+    Started { manager, component }
+}
+
+async fn register_all(args: &Args, report: &mut Option<ComponentStatus>) -> Result<Manager> {
     let components = args.resolve_components().await?;
     let engine = Engine::new(args.engine_config())?;
     let manager = Manager::new(engine, args.manager_config(), Metrics::default())?;
     // Built-in runtimes first, each with its read-only mounts and the tool components its programs need; a
     // `--component` of the same name replaces one.
-    let mut runtimes: Vec<(String, PathBuf, RuntimePolicy)> = Vec::new();
+    let mut runtimes: Vec<(String, PathBuf, RuntimePolicy, String)> = Vec::new();
     if let Some(dir) = &args.builtins {
         for builtin in Builtin::all(dir)? {
             for registration in builtin.registrations(dir, &RuntimePolicy::default())? {
                 let replaced = components.iter().any(|c| c.name == registration.name);
                 let seen = runtimes.iter().any(|(name, ..)| *name == registration.name);
                 if !replaced && !seen {
+                    let source = format!("builtin:{}", registration.name);
                     runtimes.push((
                         registration.name,
                         registration.component,
                         registration.policy,
+                        source,
                     ));
                 }
             }
         }
     }
     for component in &components {
+        let source = match &args.component_url {
+            Some(remote) if remote.name == component.name => remote.url.clone(),
+            _ => component.path.display().to_string(),
+        };
         runtimes.push((
             component.name.clone(),
             component.path.clone(),
             RuntimePolicy::default(),
+            source,
         ));
     }
-    for (name, path, policy) in runtimes {
+    for (name, path, mut policy, source) in runtimes {
         let bytes = tokio::fs::read(&path)
             .await
             .map_err(|source| Error::ReadComponent {
                 path: path.clone(),
                 source,
             })?;
+        if args.agent_runtime.as_deref() == Some(name.as_str()) {
+            policy.apply(None, args.capabilities.as_ref());
+            let source = args.component_source.clone().unwrap_or(source);
+            *report = Some(crate::imports::describe(&source, &bytes, &policy.capabilities));
+        }
         let mounts = policy.capabilities.mounts.len();
+        let network = policy.capabilities.network.len();
         let runtime = manager.register_runtime(&name, bytes, policy).await?;
         tracing::info!(
             name,
             digest = runtime.digest(),
             mounts,
+            network,
             "runtime registered"
         );
     }
@@ -375,7 +441,13 @@ pub async fn run_with_client(
     client: Option<kube::Client>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
-    let manager = start_manager(&args).await?;
+    let Started { manager, component } = start(&args).await;
+    if let (Some(config), Some(client), Some(runtime), Some(component)) =
+        (args.agent_config(), &client, &args.runtime_name, &component)
+    {
+        agent::report_component(client, &config.pod.namespace, runtime, component).await;
+    }
+    let manager = manager?;
     let listener = TcpListener::bind(args.listen)
         .await
         .map_err(|source| Error::Bind {
@@ -542,6 +614,15 @@ mod tests {
         assert_eq!(config.host.max_memory_bytes, 4 << 30);
         assert_eq!(config.max_concurrent_runs, Some(8));
         assert_eq!(args.engine_config().max_concurrent_runs, 8);
+        assert_eq!(args.engine_config().instances_per_run, 2);
+        let slots = |n: &str| {
+            Args::try_parse_from(["runtimed", "--capacity", "8", "--instance-slots", n])
+                .map(|a| a.engine_config().instances_per_run)
+        };
+        assert_eq!(slots("40").unwrap(), 5);
+        assert_eq!(slots("41").unwrap(), 6, "rounded up: never fewer slots than asked");
+        assert_eq!(slots("3").unwrap(), 1);
+        assert!(slots("0").is_err());
     }
 
     /// `--component-url` and `--component-sha256` go together; the download limits have their defaults.

@@ -11,6 +11,8 @@
 
 use wasmparser::{Encoding, Parser, Payload};
 
+use kruntimes_api::v1alpha1::ComponentStatus;
+
 use crate::capabilities::RuntimeCapabilities;
 
 /// The interface a `wasi:cli/command` exports.
@@ -151,9 +153,94 @@ pub fn check(interface: &ComponentInterface, grants: &RuntimeCapabilities) -> Ve
     verdict
 }
 
+/// Most entries and bytes per entry of each list of [`describe`]'s report (the limits of `Runtime.status.component`).
+const REPORT_MAX_IMPORTS: usize = 256;
+const REPORT_MAX_MESSAGES: usize = 16;
+const REPORT_MAX_ENTRY_BYTES: usize = 256;
+const REPORT_MAX_MESSAGE_BYTES: usize = 1024;
+
+/// What runtimed reports of a component in `Runtime.status.component`: `source`, the sha256 of `bytes`, its
+/// imports, and the problems and notes of [`check`] under `grants`. Lists longer than the API allows end with an
+/// entry saying how many were left out; over-long entries end with `…`.
+pub fn describe(source: &str, bytes: &[u8], grants: &RuntimeCapabilities) -> ComponentStatus {
+    use sha2::{Digest, Sha256};
+    let (imports, verdict) = match inspect(bytes) {
+        Ok(interface) => {
+            let verdict = check(&interface, grants);
+            (interface.imports, verdict)
+        }
+        Err(problem) => (
+            Vec::new(),
+            Verdict {
+                problems: vec![problem],
+                notes: Vec::new(),
+            },
+        ),
+    };
+    ComponentStatus {
+        source: Some(source.to_owned()),
+        sha256: Some(hex::encode(Sha256::digest(bytes))),
+        imports: bounded_list(imports, REPORT_MAX_IMPORTS, REPORT_MAX_ENTRY_BYTES),
+        problems: bounded_list(verdict.problems, REPORT_MAX_MESSAGES, REPORT_MAX_MESSAGE_BYTES),
+        notes: bounded_list(verdict.notes, REPORT_MAX_MESSAGES, REPORT_MAX_MESSAGE_BYTES),
+    }
+}
+
+/// At most `max` entries of at most `max_bytes` each; what is cut is marked.
+fn bounded_list(mut list: Vec<String>, max: usize, max_bytes: usize) -> Vec<String> {
+    if list.len() > max {
+        let left_out = list.len() - (max - 1);
+        list.truncate(max - 1);
+        list.push(format!("… and {left_out} more"));
+    }
+    for entry in &mut list {
+        if entry.len() > max_bytes {
+            let mut cut = max_bytes - '…'.len_utf8();
+            while !entry.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            entry.truncate(cut);
+            entry.push('…');
+        }
+    }
+    list
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The report of a real component: digest of the bytes, its imports, no problems; garbage is reported as a
+    /// problem with the digest still set; long lists and entries are cut with a marker, within the API limits.
+    #[test]
+    fn describe_reports_digest_imports_and_problems_within_the_api_limits() {
+        let wasm = wat_component();
+        let report = describe("builtin:x", &wasm, &RuntimeCapabilities::default());
+        assert_eq!(report.source.as_deref(), Some("builtin:x"));
+        assert_eq!(report.sha256.as_deref().map(str::len), Some(64));
+        assert!(report.problems.iter().any(|p| p.contains("exports no wasi:cli/run")), "{report:?}");
+
+        let garbage = describe("u", b"not wasm", &RuntimeCapabilities::default());
+        assert!(garbage.imports.is_empty());
+        assert!(garbage.problems[0].contains("not a valid WebAssembly binary"), "{garbage:?}");
+        assert_eq!(
+            garbage.sha256.as_deref(),
+            Some("dc0cbbe931352caad7a936203e1d540bb96efc8aaafbf760fb94774364aeac06")
+        );
+
+        let long: Vec<String> = (0..300).map(|i| format!("wasi:x/i{i}")).collect();
+        let cut = bounded_list(long, 256, 256);
+        assert_eq!(cut.len(), 256);
+        assert_eq!(cut[255], "… and 45 more");
+        let cut = bounded_list(vec!["é".repeat(600)], 16, 1024);
+        assert!(cut[0].len() <= 1024 && cut[0].ends_with('…'), "{}", cut[0].len());
+    }
+
+    /// The smallest component: no imports, no exports.
+    fn wat_component() -> Vec<u8> {
+        // `(component)` in the binary format: magic, version 0x0d, layer 1.
+        vec![0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00]
+    }
 
     fn iface(imports: &[&str], exports: &[&str]) -> ComponentInterface {
         ComponentInterface {

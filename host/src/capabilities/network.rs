@@ -7,6 +7,7 @@ use std::pin::Pin;
 use std::str::FromStr;
 use std::sync::Arc;
 
+use kruntimes_api::validation::{NetworkHost, parse_network_rule};
 use serde::{Deserialize, Serialize};
 use wasmtime_wasi::WasiCtxBuilder;
 use wasmtime_wasi::sockets::SocketAddrUse;
@@ -19,22 +20,16 @@ use super::PolicyError;
 /// name (`pypi.org`; matched by resolving it on the host at connect time). `port` is a number or `*`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NetworkRule {
-    host: HostPattern,
+    host: NetworkHost,
     port: Option<u16>,
     text: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum HostPattern {
-    Any,
-    Cidr(IpAddr, u8),
-    Name(String),
-}
 
 impl NetworkRule {
     /// Whether this rule names a host that must be resolved (so the guest needs name lookup).
     pub fn needs_name_lookup(&self) -> bool {
-        matches!(self.host, HostPattern::Name(_))
+        matches!(self.host, NetworkHost::Name(_))
     }
 
     /// Whether a connection to `addr` matches without resolving names.
@@ -43,9 +38,9 @@ impl NetworkRule {
             return false;
         }
         match &self.host {
-            HostPattern::Any => true,
-            HostPattern::Cidr(net, bits) => in_cidr(addr.ip(), *net, *bits),
-            HostPattern::Name(_) => false,
+            NetworkHost::Any => true,
+            NetworkHost::Cidr(net, bits) => in_cidr(addr.ip(), *net, *bits),
+            NetworkHost::Name(_) => false,
         }
     }
 
@@ -55,7 +50,7 @@ impl NetworkRule {
             return true;
         }
         match &self.host {
-            HostPattern::Name(name) if self.port.is_none_or(|p| p == addr.port()) => {
+            NetworkHost::Name(name) if self.port.is_none_or(|p| p == addr.port()) => {
                 match tokio::net::lookup_host((name.as_str(), addr.port())).await {
                     Ok(mut resolved) => resolved.any(|r| r.ip() == addr.ip()),
                     Err(_) => false,
@@ -88,75 +83,15 @@ fn in_cidr(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
 impl FromStr for NetworkRule {
     type Err = PolicyError;
 
+    /// Parses with the API's grammar ([`parse_network_rule`]), so a rule the API admits is one runtimed enforces.
     fn from_str(rule: &str) -> std::result::Result<Self, PolicyError> {
-        let invalid = |problem| PolicyError::InvalidNetworkRule {
+        let target = parse_network_rule(rule).map_err(|problem| PolicyError::InvalidNetworkRule {
             rule: rule.to_owned(),
             problem,
-        };
-        let (host, port) = rule
-            .rsplit_once(':')
-            .ok_or_else(|| invalid("must be host:port"))?;
-        let port = match port {
-            "*" => None,
-            p => Some(
-                p.parse::<u16>()
-                    .ok()
-                    .filter(|&p| p != 0)
-                    .ok_or_else(|| invalid("port must be 1-65535 or *"))?,
-            ),
-        };
-        let host = if host == "*" {
-            HostPattern::Any
-        } else {
-            // `[v6]`, `[v6]/bits`, `v4`, `v4/bits`
-            let (addr, bits) = match host.rsplit_once('/') {
-                Some((addr, bits)) => (addr, Some(bits)),
-                None => (host, None),
-            };
-            let bracketed = addr.strip_prefix('[').and_then(|a| a.strip_suffix(']'));
-            let ip = match bracketed {
-                Some(v6) => Some(
-                    v6.parse::<std::net::Ipv6Addr>()
-                        .map(IpAddr::V6)
-                        .map_err(|_| invalid("bracketed host must be an IPv6 address"))?,
-                ),
-                None => addr.parse::<std::net::Ipv4Addr>().ok().map(IpAddr::V4),
-            };
-            match (ip, bits) {
-                (Some(ip), bits) => {
-                    let max = if ip.is_ipv4() { 32 } else { 128 };
-                    let bits = match bits {
-                        Some(b) => b
-                            .parse::<u8>()
-                            .ok()
-                            .filter(|&b| b <= max)
-                            .ok_or_else(|| invalid("prefix length out of range"))?,
-                        None => max,
-                    };
-                    HostPattern::Cidr(ip, bits)
-                }
-                (None, Some(_)) => return Err(invalid("a prefix length needs an IP address")),
-                (None, None) => {
-                    let name = addr.to_ascii_lowercase();
-                    let valid = !name.is_empty()
-                        && name.len() <= 253
-                        && name.split('.').all(|label| {
-                            !label.is_empty()
-                                && label.len() <= 63
-                                && label
-                                    .bytes()
-                                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                        });
-                    if !valid {
-                        return Err(invalid("host must be *, an IP, a CIDR or a DNS name"));
-                    }
-                    HostPattern::Name(name)
-                }
-            }
-        };
+        })?;
         Ok(Self {
-            host,
-            port,
+            host: target.host,
+            port: target.port,
             text: rule.to_owned(),
         })
     }

@@ -376,3 +376,102 @@ async fn bash_component_downloads_over_loopback() {
     assert_eq!(server.requests(), 1);
     assert_eq!(std::fs::read(path).unwrap(), served.bytes);
 }
+
+/// runtimed's flags as the controller writes them for a Runtime with `spec.capabilities`: the network rule of
+/// `--capabilities` reaches the agent's runtime (a Run connects to the allowed port), and [`daemon::start`]
+/// reports the component (source, digest, imports) with no note about sockets, since network is granted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn capabilities_flag_reaches_runs_and_the_component_is_reported() {
+    use tokio::io::AsyncReadExt;
+    let _guard = crate::harness::shared().await;
+    let dir = tempfile::tempdir().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let caps = format!(r#"{{"network":["127.0.0.1:{port}"]}}"#);
+    let component = format!("net={}", crate::guests::CONNECT.path().display());
+    let args = Args::try_parse_from([
+        "runtimed",
+        "--workspace-root",
+        &dir.path().join("ws").display().to_string(),
+        "--cache-dir",
+        &crate::harness::cache_dir().display().to_string(),
+        "--component",
+        &component,
+        "--agent-runtime",
+        "net",
+        "--capabilities",
+        &caps,
+        "--component-source",
+        "image:example.com/net@sha256:00#/net.wasm",
+    ])
+    .unwrap();
+    let started = daemon::start(&args).await;
+    let report = started.component.expect("a report for the agent's runtime");
+    assert_eq!(
+        report.source.as_deref(),
+        Some("image:example.com/net@sha256:00#/net.wasm")
+    );
+    let bytes = std::fs::read(crate::guests::CONNECT.path()).unwrap();
+    assert_eq!(report.sha256, Some(hex::encode(Sha256::digest(&bytes))));
+    assert!(
+        report.imports.iter().any(|i| i.starts_with("wasi:sockets/tcp@")),
+        "{report:?}"
+    );
+    assert!(report.problems.is_empty() && report.notes.is_empty(), "{report:?}");
+
+    let manager = started.manager.unwrap();
+    let accept = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut line = String::new();
+        socket.read_to_string(&mut line).await.unwrap();
+        line
+    });
+    let mut spec = RunSpec::new(RunId::new("granted", 1).unwrap(), "net");
+    spec.args = vec!["127.0.0.1".into(), port];
+    let mut handle = manager.execute(spec).unwrap();
+    let outcome = handle.wait().await;
+    let stdout = String::from_utf8_lossy(&handle.stdout().contents()).into_owned();
+    assert_eq!(outcome.reason, Reason::Completed, "{stdout}");
+    assert_eq!(accept.await.unwrap(), "ping\n");
+}
+
+/// A component runtimed cannot run fails the start, and the report still says why, with its digest, so the
+/// Runtime's status can show it; a network rule in a form the API refuses fails the flag, naming the rule.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_component_is_reported_with_its_problems() {
+    let _guard = crate::harness::shared().await;
+    let dir = tempfile::tempdir().unwrap();
+    // The smallest valid component: no imports, and no wasi:cli/run export.
+    let empty = dir.path().join("empty.wasm");
+    std::fs::write(&empty, [0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00]).unwrap();
+    let component = format!("lib={}", empty.display());
+    let base = [
+        "runtimed",
+        "--workspace-root",
+        &dir.path().join("ws").display().to_string(),
+        "--cache-dir",
+        &dir.path().join("cache").display().to_string(),
+        "--component",
+        &component,
+        "--agent-runtime",
+        "lib",
+    ]
+    .map(str::to_owned);
+    let args = Args::try_parse_from(&base).unwrap();
+    let started = daemon::start(&args).await;
+    let message = started.manager.err().expect("refused").to_string();
+    assert!(message.contains("exports no wasi:cli/run"), "{message}");
+    let report = started.component.expect("report");
+    assert_eq!(report.source, Some(empty.display().to_string()));
+    assert_eq!(report.problems.len(), 1, "{report:?}");
+    assert!(report.problems[0].starts_with("exports no wasi:cli/run"), "{report:?}");
+    assert!(report.sha256.is_some());
+
+    let mut bad = base.to_vec();
+    bad.extend(["--capabilities".to_owned(), r#"{"network":["*.example.com:443"]}"#.to_owned()]);
+    let err = Args::try_parse_from(&bad).unwrap_err().to_string();
+    assert!(
+        err.contains(r#"network[0] "*.example.com:443": host must be *, an IP address"#),
+        "{err}"
+    );
+}

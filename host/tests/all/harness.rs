@@ -43,7 +43,8 @@ pub(crate) async fn exclusive() -> RwLockWriteGuard<'static, ()> {
     SERIAL.write().await
 }
 
-fn cache_dir() -> PathBuf {
+/// The component cache every test shares (compiled once per build).
+pub(crate) fn cache_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("kruntimes-component-cache")
 }
 
