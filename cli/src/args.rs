@@ -165,6 +165,10 @@ pub struct LocalRunArgs {
     /// ../share/kruntimes/runtimes next to krt).
     #[arg(long, value_name = "DIR")]
     pub builtins: Option<PathBuf>,
+    /// A manifest of Runtimes: a Run on one of them gets its `limits` and `capabilities` (network,
+    /// read-only mounts) and, without --component, its built-in component.
+    #[arg(long, value_name = "FILE")]
+    pub runtime_file: Option<PathBuf>,
     /// Print only the guest's own stdout and stderr, and exit with the guest's exit code
     /// (124 after a timeout, 130 after a cancel), like a local process.
     #[arg(short, long, conflicts_with = "output")]

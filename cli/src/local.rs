@@ -121,10 +121,12 @@ pub(crate) fn exit_status(outcome: &Outcome, quiet: bool) -> u8 {
 /// `krt local run`.
 pub(crate) fn run(args: &LocalRunArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let run = run_from_args(args)?;
-    let resolved = runtimes::resolve(
+    let declared = runtimes::declared(args.runtime_file.as_deref())?;
+    let resolved = runtimes::resolve_declared(
         &run.spec.template.runtime,
         args.component.as_deref(),
         args.builtins.as_deref(),
+        &declared,
     )?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -77,12 +77,14 @@ pub(crate) fn run(
         .iter()
         .map(|s| s.run.runtime.as_str())
         .collect();
+    let declared = runtimes::declared(args.runtime_file.as_deref())?;
     let mut resolved = Vec::new();
     for name in names {
-        resolved.extend(runtimes::resolve(
+        resolved.extend(runtimes::resolve_declared(
             name,
             args.component.as_deref(),
             args.builtins.as_deref(),
+            &declared,
         )?);
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()

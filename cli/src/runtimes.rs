@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use kruntimes_host::builtins::BUILTINS_ENV;
+use kruntimes_api::v1alpha1::Runtime;
 use kruntimes_host::{Builtin, RuntimePolicy};
+use kube::ResourceExt;
 
 /// A component to register, with the policy it runs under.
 pub(crate) struct Resolved {
@@ -86,6 +88,84 @@ pub(crate) fn resolve(
     }
 }
 
+/// Runtimes declared with `--runtime-file`: every object of the manifest must be a valid Runtime.
+pub(crate) fn declared(file: Option<&Path>) -> Result<Vec<Runtime>> {
+    let Some(file) = file else {
+        return Ok(Vec::new());
+    };
+    let origin = file.display().to_string();
+    let mut runtimes = Vec::new();
+    for object in crate::manifest::parse(&origin, &crate::manifest::read_text(file)?)? {
+        match object {
+            crate::manifest::Object::Runtime(rt) => {
+                if let Err(errors) = kruntimes_api::validation::validate_runtime(&rt) {
+                    bail!("{origin}: Runtime {:?} is invalid:\n{errors}", rt.name_any());
+                }
+                runtimes.push(*rt);
+            }
+            other => bail!("{origin}: {} is not a Runtime", other.describe()),
+        }
+    }
+    Ok(runtimes)
+}
+
+/// [`resolve`] for runtime `name` as a Runtime of `declared` describes it, if one is named so: its
+/// `component.builtin` when no `--component` is given, and its `limits` and `capabilities` on the component
+/// that runs the Run. `url` and `image` components are not fetched: they need `--component`, or a runtime of
+/// that name laid out as a built-in one under `--builtins`.
+pub(crate) fn resolve_declared(
+    name: &str,
+    component: Option<&Path>,
+    builtins: Option<&Path>,
+    declared: &[Runtime],
+) -> Result<Vec<Resolved>> {
+    let Some(rt) = declared.iter().find(|r| r.name_any() == name) else {
+        return resolve(name, component, builtins);
+    };
+    let source = &rt.spec.component;
+    let mut resolved = match (component, source.builtin) {
+        (Some(_), _) => resolve(name, component, builtins)?,
+        (None, Some(builtin)) => {
+            let mut all = resolve(builtin.as_str(), None, builtins)?;
+            if builtin.as_str() != name {
+                // The Runtime's name runs the built-in component; the built-in names stay for its programs.
+                let main = all
+                    .iter()
+                    .find(|r| r.name == builtin.as_str())
+                    .map(|r| Resolved {
+                        name: name.to_owned(),
+                        component: r.component.clone(),
+                        policy: r.policy.clone(),
+                    });
+                all.extend(main);
+            }
+            all
+        }
+        // A runtime laid out as a built-in one under --builtins (a custom Python runtime) stands in locally.
+        (None, None) if builtins_dir(builtins)
+            .is_some_and(|dir| matches!(Builtin::find(&dir, name), Ok(Some(_)))) =>
+        {
+            resolve(name, None, builtins)?
+        }
+        (None, None) => {
+            let what = match (&source.url, &source.image) {
+                (Some(url), _) => format!("downloaded from {url}"),
+                (None, Some(image)) => format!("in the image {}", image.reference),
+                (None, None) => "not set".to_owned(),
+            };
+            bail!(
+                "Runtime {name:?}: its component is {what}; krt local neither downloads nor pulls components: \
+                 give the .wasm file with --component FILE.wasm"
+            )
+        }
+    };
+    if let Some(main) = resolved.iter_mut().find(|r| r.name == name) {
+        main.policy
+            .apply(rt.spec.limits.as_ref(), rt.spec.capabilities.as_ref());
+    }
+    Ok(resolved)
+}
+
 /// `krt runtime check`: what runtimed would say of a component (see `kruntimes_host::imports`).
 pub(crate) fn check(
     args: &crate::args::RuntimeCheckArgs,
@@ -100,10 +180,9 @@ pub(crate) fn check(
             let mut objects = crate::manifest::parse(&origin, &crate::manifest::read_text(file)?)?;
             match (objects.len(), objects.pop()) {
                 (1, Some(crate::manifest::Object::Runtime(rt))) => {
-                    kruntimes_host::RuntimeCapabilities {
-                        network: rt.spec.capabilities.map(|c| c.network).unwrap_or_default(),
-                        ..kruntimes_host::RuntimeCapabilities::default()
-                    }
+                    let mut policy = RuntimePolicy::default();
+                    policy.apply(None, rt.spec.capabilities.as_ref());
+                    policy.capabilities
                 }
                 _ => bail!("{origin}: expected exactly one Runtime"),
             }
