@@ -1,8 +1,8 @@
 //! An example custom runtime: any `wasm32-wasip2` binary is a valid kruntimes runtime.
 //!
 //! It greets each argument (`$GREETING`, default "Hello"), counts the files in its workspace, and
-//! reports `greeted=<names>` as an output through `$KRUNTIME_OUTPUTS`. It exits 2 when given no
-//! argument, so the exit-code path is easy to see.
+//! reports `greeted=<names>` as an output through `$KRUNTIME_OUTPUTS`. Given no argument it prints its
+//! usage and fails; WASI 0.2's `exit` carries only success or failure, so the Run's exit code is 1.
 
 use std::io::Write;
 
