@@ -519,17 +519,66 @@ pub(crate) fn describe_runtime(rt: &Runtime, events: &[Event], now: Timestamp) -
         ("Deployment", format!("runtime-{}", rt.name_any())),
     ];
     let mut out = aligned(&fields);
+    out.push_str(&grants_section(rt));
+    if let Some(c) = &s.component {
+        out.push_str(&component_section(c));
+    }
     out.push_str(&conditions(&s.conditions, now));
     out.push_str(&events_section(events, now));
     out
+}
+
+/// What the Runtime grants its Runs beyond their workspace.
+fn grants_section(rt: &Runtime) -> String {
+    let caps = rt.spec.capabilities.clone().unwrap_or_default();
+    let network = if caps.network.is_empty() {
+        "<none>".to_owned()
+    } else {
+        caps.network.join(", ")
+    };
+    let mounts = if caps.mounts.is_empty() {
+        "<none>".to_owned()
+    } else {
+        caps.mounts
+            .iter()
+            .map(|m| format!("{} (ro, from {})", m.guest_path, m.path))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!("Grants:\n{}", indent(&aligned(&[("Network", network), ("Mounts", mounts)])))
+}
+
+/// What runtimed reported of the component it loaded (`status.component`).
+fn component_section(c: &kruntimes_api::v1alpha1::ComponentStatus) -> String {
+    let mut fields = vec![
+        ("Source", c.source.clone().unwrap_or_default()),
+        ("SHA256", c.sha256.clone().unwrap_or_default()),
+    ];
+    let imports = if c.imports.is_empty() {
+        "<none>".to_owned()
+    } else {
+        c.imports.join("\n")
+    };
+    fields.push(("Imports", imports));
+    for (label, list) in [("Problems", &c.problems), ("Notes", &c.notes)] {
+        if !list.is_empty() {
+            fields.push((label, list.join("\n")));
+        }
+    }
+    format!("Loaded component:\n{}", indent(&aligned(&fields)))
 }
 
 fn aligned(fields: &[(&str, String)]) -> String {
     let width = fields.iter().map(|(k, _)| k.len()).max().unwrap_or(0) + 2;
     let mut out = String::new();
     for (k, v) in fields {
+        // A multi-line value continues under its first line.
+        let mut lines = v.lines();
         let label = format!("{k}:");
-        let _ = writeln!(out, "{label:<width$}{v}");
+        let _ = writeln!(out, "{label:<width$}{}", lines.next().unwrap_or_default());
+        for line in lines {
+            let _ = writeln!(out, "{:width$}{line}", "");
+        }
     }
     out
 }
