@@ -545,7 +545,10 @@ fn grants_section(rt: &Runtime) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    format!("Grants:\n{}", indent(&aligned(&[("Network", network), ("Mounts", mounts)])))
+    format!(
+        "Grants:\n{}",
+        indent(&aligned(&[("Network", network), ("Mounts", mounts)]))
+    )
 }
 
 /// What runtimed reported of the component it loaded (`status.component`).

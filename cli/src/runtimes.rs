@@ -7,8 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use kruntimes_host::builtins::BUILTINS_ENV;
 use kruntimes_api::v1alpha1::Runtime;
+use kruntimes_host::builtins::BUILTINS_ENV;
 use kruntimes_host::{Builtin, RuntimePolicy};
 use kube::ResourceExt;
 
@@ -99,7 +99,10 @@ pub(crate) fn declared(file: Option<&Path>) -> Result<Vec<Runtime>> {
         match object {
             crate::manifest::Object::Runtime(rt) => {
                 if let Err(errors) = kruntimes_api::validation::validate_runtime(&rt) {
-                    bail!("{origin}: Runtime {:?} is invalid:\n{errors}", rt.name_any());
+                    bail!(
+                        "{origin}: Runtime {:?} is invalid:\n{errors}",
+                        rt.name_any()
+                    );
                 }
                 runtimes.push(*rt);
             }
@@ -142,8 +145,9 @@ pub(crate) fn resolve_declared(
             all
         }
         // A runtime laid out as a built-in one under --builtins (a custom Python runtime) stands in locally.
-        (None, None) if builtins_dir(builtins)
-            .is_some_and(|dir| matches!(Builtin::find(&dir, name), Ok(Some(_)))) =>
+        (None, None)
+            if builtins_dir(builtins)
+                .is_some_and(|dir| matches!(Builtin::find(&dir, name), Ok(Some(_)))) =>
         {
             resolve(name, None, builtins)?
         }

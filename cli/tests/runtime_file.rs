@@ -39,7 +39,10 @@ fn the_example_runtime_limits_become_the_run_grants() {
     assert_eq!(run["status"]["phase"], "Succeeded");
     let grants = &run["status"]["grants"];
     assert_eq!(grants["memoryBytes"], 32 << 20, "{grants}");
-    assert_eq!(grants["timeoutSeconds"], 10, "the Run's own timeout, within 60");
+    assert_eq!(
+        grants["timeoutSeconds"], 10,
+        "the Run's own timeout, within 60"
+    );
     assert_eq!(grants["outputBytes"], 65536, "{grants}");
     assert_eq!(grants["network"], serde_json::json!(null), "{grants}");
 }
@@ -79,7 +82,11 @@ fn capabilities_and_max_timeout_of_a_runtime_file_apply() {
     assert!(stderr.contains("42\n"), "{stderr}");
     let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let grants = &run["status"]["grants"];
-    assert_eq!(grants["network"], serde_json::json!(["127.0.0.1:9"]), "{grants}");
+    assert_eq!(
+        grants["network"],
+        serde_json::json!(["127.0.0.1:9"]),
+        "{grants}"
+    );
     assert_eq!(grants["timeoutSeconds"], 5, "{grants}");
     let preopens = grants["preopens"].to_string();
     assert!(preopens.contains("/reference"), "{preopens}");
@@ -115,14 +122,25 @@ fn bad_runtime_files_are_refused_by_name() {
         "apiVersion: kruntimes.io/v1alpha1\nkind: Run\nmetadata: {name: r}\nspec: {runtime: x}\n",
     );
     let out = krt(&["local", "run", "--runtime-file", &run, "--runtime", "x"]);
-    assert!(text(&out.stderr).contains("is not a Runtime"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("is not a Runtime"),
+        "{}",
+        text(&out.stderr)
+    );
 
     let wildcard = write(
         "wildcard-runtime.yaml",
         "apiVersion: kruntimes.io/v1alpha1\nkind: Runtime\nmetadata: {name: w}\nspec:\n  \
          component: {builtin: bash}\n  capabilities: {network: ['*.example.com:443']}\n",
     );
-    let out = krt(&["local", "run", "--runtime-file", &wildcard, "--runtime", "w"]);
+    let out = krt(&[
+        "local",
+        "run",
+        "--runtime-file",
+        &wildcard,
+        "--runtime",
+        "w",
+    ]);
     let stderr = text(&out.stderr);
     assert!(
         stderr.contains("spec.capabilities.network[0]") && stderr.contains("no wildcard names"),

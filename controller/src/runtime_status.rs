@@ -145,7 +145,8 @@ mod tests {
         rt.status = Some(RuntimeStatus {
             component: Some(ComponentStatus {
                 problems: vec![
-                    "imports what runtimed does not provide: wasi:http/outgoing-handler@0.2.6".to_owned(),
+                    "imports what runtimed does not provide: wasi:http/outgoing-handler@0.2.6"
+                        .to_owned(),
                 ],
                 ..ComponentStatus::default()
             }),

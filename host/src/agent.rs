@@ -103,7 +103,9 @@ pub async fn report_component(
                 tracing::debug!(%err, attempt, "component report failed; retrying");
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
-            Err(err) => tracing::warn!(%err, runtime, "could not report the component in the Runtime's status"),
+            Err(err) => {
+                tracing::warn!(%err, runtime, "could not report the component in the Runtime's status")
+            }
         }
     }
 }

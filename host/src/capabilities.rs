@@ -127,7 +127,10 @@ impl RuntimePolicy {
             {
                 self.limits.memory_bytes = Some(bytes);
             }
-            if let Some(secs) = limits.max_timeout_seconds.and_then(|s| u64::try_from(s).ok()) {
+            if let Some(secs) = limits
+                .max_timeout_seconds
+                .and_then(|s| u64::try_from(s).ok())
+            {
                 self.limits.max_timeout = Some(Duration::from_secs(secs));
             }
             if let Some(bytes) = limits.output_bytes.and_then(|b| usize::try_from(b).ok()) {

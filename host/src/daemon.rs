@@ -201,9 +201,11 @@ impl Args {
         EngineConfig {
             max_concurrent_runs: self.capacity,
             max_memory_bytes: self.max_memory,
-            instances_per_run: self.instance_slots.map_or(defaults.instances_per_run, |slots| {
-                slots.div_ceil(self.capacity.max(1)).max(1)
-            }),
+            instances_per_run: self
+                .instance_slots
+                .map_or(defaults.instances_per_run, |slots| {
+                    slots.div_ceil(self.capacity.max(1)).max(1)
+                }),
             ..defaults
         }
     }
@@ -346,7 +348,11 @@ async fn register_all(args: &Args, report: &mut Option<ComponentStatus>) -> Resu
         if args.agent_runtime.as_deref() == Some(name.as_str()) {
             policy.apply(None, args.capabilities.as_ref());
             let source = args.component_source.clone().unwrap_or(source);
-            *report = Some(crate::imports::describe(&source, &bytes, &policy.capabilities));
+            *report = Some(crate::imports::describe(
+                &source,
+                &bytes,
+                &policy.capabilities,
+            ));
         }
         let mounts = policy.capabilities.mounts.len();
         let network = policy.capabilities.network.len();
@@ -620,7 +626,11 @@ mod tests {
                 .map(|a| a.engine_config().instances_per_run)
         };
         assert_eq!(slots("40").unwrap(), 5);
-        assert_eq!(slots("41").unwrap(), 6, "rounded up: never fewer slots than asked");
+        assert_eq!(
+            slots("41").unwrap(),
+            6,
+            "rounded up: never fewer slots than asked"
+        );
         assert_eq!(slots("3").unwrap(), 1);
         assert!(slots("0").is_err());
     }

@@ -181,7 +181,11 @@ pub fn describe(source: &str, bytes: &[u8], grants: &RuntimeCapabilities) -> Com
         source: Some(source.to_owned()),
         sha256: Some(hex::encode(Sha256::digest(bytes))),
         imports: bounded_list(imports, REPORT_MAX_IMPORTS, REPORT_MAX_ENTRY_BYTES),
-        problems: bounded_list(verdict.problems, REPORT_MAX_MESSAGES, REPORT_MAX_MESSAGE_BYTES),
+        problems: bounded_list(
+            verdict.problems,
+            REPORT_MAX_MESSAGES,
+            REPORT_MAX_MESSAGE_BYTES,
+        ),
         notes: bounded_list(verdict.notes, REPORT_MAX_MESSAGES, REPORT_MAX_MESSAGE_BYTES),
     }
 }
@@ -218,11 +222,20 @@ mod tests {
         let report = describe("builtin:x", &wasm, &RuntimeCapabilities::default());
         assert_eq!(report.source.as_deref(), Some("builtin:x"));
         assert_eq!(report.sha256.as_deref().map(str::len), Some(64));
-        assert!(report.problems.iter().any(|p| p.contains("exports no wasi:cli/run")), "{report:?}");
+        assert!(
+            report
+                .problems
+                .iter()
+                .any(|p| p.contains("exports no wasi:cli/run")),
+            "{report:?}"
+        );
 
         let garbage = describe("u", b"not wasm", &RuntimeCapabilities::default());
         assert!(garbage.imports.is_empty());
-        assert!(garbage.problems[0].contains("not a valid WebAssembly binary"), "{garbage:?}");
+        assert!(
+            garbage.problems[0].contains("not a valid WebAssembly binary"),
+            "{garbage:?}"
+        );
         assert_eq!(
             garbage.sha256.as_deref(),
             Some("dc0cbbe931352caad7a936203e1d540bb96efc8aaafbf760fb94774364aeac06")
@@ -233,7 +246,11 @@ mod tests {
         assert_eq!(cut.len(), 256);
         assert_eq!(cut[255], "… and 45 more");
         let cut = bounded_list(vec!["é".repeat(600)], 16, 1024);
-        assert!(cut[0].len() <= 1024 && cut[0].ends_with('…'), "{}", cut[0].len());
+        assert!(
+            cut[0].len() <= 1024 && cut[0].ends_with('…'),
+            "{}",
+            cut[0].len()
+        );
     }
 
     /// The smallest component: no imports, no exports.

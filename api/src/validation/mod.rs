@@ -14,8 +14,8 @@ mod workflow;
 
 use std::fmt;
 
-pub use network::{NetworkHost, NetworkTarget, parse_network_rule};
 pub use names::{is_dns_label, is_dns_subdomain, is_env_name, is_output_key, is_sha256};
+pub use network::{NetworkHost, NetworkTarget, parse_network_rule};
 pub use run::{validate_run, validate_run_template, validate_run_update};
 pub use runtime::{RESERVED_CONTAINER, validate_runtime};
 pub use schema::unknown_fields;

@@ -82,7 +82,9 @@ pub fn parse_network_rule(rule: &str) -> Result<NetworkTarget, &'static str> {
                         && label.len() <= 63
                         && !label.starts_with('-')
                         && !label.ends_with('-')
-                        && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                        && label
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
                 });
             if !valid {
                 return Err(
@@ -116,7 +118,10 @@ mod tests {
             NetworkHost::Cidr("10.0.0.0".parse().unwrap(), 8)
         );
         assert!(matches!(ok("10.1.2.3:80").host, NetworkHost::Cidr(_, 32)));
-        assert!(matches!(ok("[fd00::]/8:443").host, NetworkHost::Cidr(IpAddr::V6(_), 8)));
+        assert!(matches!(
+            ok("[fd00::]/8:443").host,
+            NetworkHost::Cidr(IpAddr::V6(_), 8)
+        ));
         assert!(matches!(ok("[::1]:8080").host, NetworkHost::Cidr(_, 128)));
         assert!(matches!(ok("svc:8080").host, NetworkHost::Name(_)));
     }

@@ -128,7 +128,10 @@ pub fn validate_runtime(rt: &Runtime) -> Result<(), ValidationErrors> {
         );
         for (i, n) in caps.network.iter().enumerate() {
             if let Err(why) = parse_network_rule(n) {
-                errs.push(format!("spec.capabilities.network[{i}]"), format!("{n:?}: {why}"));
+                errs.push(
+                    format!("spec.capabilities.network[{i}]"),
+                    format!("{n:?}: {why}"),
+                );
             }
         }
         check_items(

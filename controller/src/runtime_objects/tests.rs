@@ -399,7 +399,11 @@ fn capacity_annotations_follow_the_spec() {
 #[test]
 fn capabilities_and_large_limits_reach_runtimed() {
     let mut rt = mk_runtime("net");
-    let a = args(container(pod_spec(&desired(&rt, &cfg())), RUNTIMED_CONTAINER)).join(" ");
+    let a = args(container(
+        pod_spec(&desired(&rt, &cfg())),
+        RUNTIMED_CONTAINER,
+    ))
+    .join(" ");
     assert!(!a.contains("--capabilities"), "{a}");
     rt.spec.capabilities = Some(Capabilities {
         network: vec!["pypi.org:443".to_owned()],
@@ -419,7 +423,10 @@ fn capabilities_and_large_limits_reach_runtimed() {
     let d = desired(&rt, &cfg());
     let a = args(container(pod_spec(&d), RUNTIMED_CONTAINER));
     let value = |flag: &str| {
-        let i = a.iter().position(|x| *x == flag).unwrap_or_else(|| panic!("{flag} in {a:?}"));
+        let i = a
+            .iter()
+            .position(|x| *x == flag)
+            .unwrap_or_else(|| panic!("{flag} in {a:?}"));
         a[i + 1].to_owned()
     };
     assert_eq!(
@@ -443,7 +450,10 @@ fn runtimed_may_patch_only_its_own_runtime_status() {
         .find(|r| r.resources.iter().flatten().any(|x| x == "runtimes/status"))
         .expect("runtimes/status rule");
     assert_eq!(rule.verbs, ["patch"]);
-    assert_eq!(rule.resource_names.as_deref(), Some(&["bash".to_owned()][..]));
+    assert_eq!(
+        rule.resource_names.as_deref(),
+        Some(&["bash".to_owned()][..])
+    );
 }
 
 /// Without an artifact store the Role grants no secrets; with one, only its credentials Secret.

@@ -25,7 +25,6 @@ pub struct NetworkRule {
     text: String,
 }
 
-
 impl NetworkRule {
     /// Whether this rule names a host that must be resolved (so the guest needs name lookup).
     pub fn needs_name_lookup(&self) -> bool {
@@ -85,10 +84,11 @@ impl FromStr for NetworkRule {
 
     /// Parses with the API's grammar ([`parse_network_rule`]), so a rule the API admits is one runtimed enforces.
     fn from_str(rule: &str) -> std::result::Result<Self, PolicyError> {
-        let target = parse_network_rule(rule).map_err(|problem| PolicyError::InvalidNetworkRule {
-            rule: rule.to_owned(),
-            problem,
-        })?;
+        let target =
+            parse_network_rule(rule).map_err(|problem| PolicyError::InvalidNetworkRule {
+                rule: rule.to_owned(),
+                problem,
+            })?;
         Ok(Self {
             host: target.host,
             port: target.port,
