@@ -21,7 +21,8 @@ pub(crate) fn build(root: &Path) -> Result<()> {
     crate::bash::build(root)?;
     let inputs = inputs_digest(root)?;
     build_python(root, &inputs)?;
-    build_python_example(root, &inputs)
+    build_python_example(root, &inputs)?;
+    build_js_example(root)
 }
 
 /// A custom Python runtime to build (`cargo xtask python-runtime`).
@@ -123,6 +124,116 @@ fn build_python_example(root: &Path, inputs: &str) -> Result<()> {
     };
     python_runtime(root, &build)?;
     write_stamp(&build.out, &inputs)
+}
+
+/// The JavaScript example custom runtime's sources (`runtimes/examples/js-wordcount`).
+const JS_EXAMPLE: &str = "runtimes/examples/js-wordcount";
+
+/// The componentize-js arguments after the output path: the source, its world, and the engine
+/// features it must not import (`wasi:http`, which runtimed does not provide).
+const JS_COMPONENTIZE_ARGS: [&str; 8] = [
+    "wordcount.js",
+    "--wit",
+    "wit",
+    "--world-name",
+    "wordcount",
+    "--disable",
+    "http",
+    "fetch-event",
+];
+
+/// The example custom runtime in JavaScript: installs its pinned npm packages (`npm ci`, skipped while
+/// `node_modules` matches `package-lock.json`), then builds it with componentize-js into
+/// `runtimes/target/examples/js-wordcount/component.wasm` (the built-in runtime layout, like
+/// python-dateutil), unless its inputs are unchanged since the last build.
+fn build_js_example(root: &Path) -> Result<()> {
+    let dir = root.join(JS_EXAMPLE);
+    let out = root.join("runtimes/target/examples/js-wordcount");
+    let mut files: Vec<PathBuf> = [
+        "package.json",
+        "package-lock.json",
+        "wordcount.js",
+        "wit/world.wit",
+    ]
+    .iter()
+    .map(|name| dir.join(name))
+    .collect();
+    // wit/deps is a link to the repository's wit/deps.
+    collect_files(&root.join("wit/deps"), &mut files)?;
+    let inputs = format!(
+        "{}{}\n",
+        files_digest(root, &files)?,
+        JS_COMPONENTIZE_ARGS.join(" ")
+    );
+    if up_to_date(&out, &inputs) {
+        eprintln!("js-wordcount example runtime: up to date");
+        return Ok(());
+    }
+    check_node()?;
+    let lock = files_digest(root, &[dir.join("package-lock.json")])?;
+    let installed = dir.join("node_modules/.kruntimes-lock");
+    if std::fs::read_to_string(&installed).ok().as_deref() == Some(lock.as_str()) {
+        eprintln!("js-wordcount: node_modules matches package-lock.json");
+    } else {
+        run(&dir, "npm", &["ci", "--no-audit", "--no-fund"])?;
+        std::fs::write(&installed, &lock)
+            .with_context(|| format!("writing {}", installed.display()))?;
+    }
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let component = absolute(&out.join("component.wasm"));
+    let mut args = vec!["-o", component.as_str()];
+    args.extend(JS_COMPONENTIZE_ARGS);
+    run(
+        &dir,
+        &dir.join("node_modules/.bin/componentize-js")
+            .to_string_lossy(),
+        &args,
+    )?;
+    write_stamp(&out, &inputs)
+}
+
+/// Fails with what to install unless Node.js 20 or newer and npm can be started.
+fn check_node() -> Result<()> {
+    const INSTALL: &str = "the JavaScript example runtime (runtimes/examples/js-wordcount) is built with \
+                           componentize-js: install Node.js >= 20 and npm (e.g. `apt-get install nodejs npm`)";
+    let version = |program: &str| {
+        std::process::Command::new(program)
+            .arg("--version")
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    };
+    let Some(node) = version("node") else {
+        anyhow::bail!("`node` was not found on PATH: {INSTALL}");
+    };
+    let major = node
+        .trim_start_matches('v')
+        .split('.')
+        .next()
+        .and_then(|m| m.parse::<u32>().ok());
+    if major.is_none_or(|m| m < 20) {
+        anyhow::bail!("`node --version` says {node}: {INSTALL}");
+    }
+    if version("npm").is_none() {
+        anyhow::bail!("`npm` was not found on PATH: {INSTALL}");
+    }
+    Ok(())
+}
+
+/// A digest of `files` (their paths relative to `root` and their contents). Only decides whether to
+/// rebuild; nothing depends on its exact value.
+fn files_digest(root: &Path, files: &[PathBuf]) -> Result<String> {
+    let mut files = files.to_vec();
+    files.sort();
+    let mut hasher = DefaultHasher::new();
+    for file in &files {
+        file.strip_prefix(root).unwrap_or(file).hash(&mut hasher);
+        std::fs::read(file)
+            .with_context(|| format!("reading {}", file.display()))?
+            .hash(&mut hasher);
+    }
+    Ok(format!("{:016x}\n", hasher.finish()))
 }
 
 /// Whether `out` holds a component built from exactly `inputs` (its `.inputs` stamp).
