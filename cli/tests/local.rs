@@ -11,7 +11,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{builtins, component, krt, krt_command, text};
+use common::{builtins, component, example, krt, krt_command, text};
 
 /// The example manifest runs, streams the guest's stdout, and reports phase, outputs and grants.
 #[test]
@@ -324,4 +324,90 @@ fn artifacts_are_stored_and_reported() {
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(!unused.exists());
+}
+
+/// The JavaScript example runtime (`runtimes/examples/js-wordcount`, componentize-js) runs the example
+/// manifest: it counts its inline source in `/workspace`, prints the counts and reports them as outputs.
+#[test]
+fn the_js_example_manifest_counts_its_source() {
+    let out = krt(&[
+        "local",
+        "run",
+        "-f",
+        "../examples/hello-js.yaml",
+        "--component",
+        &example("js-wordcount"),
+    ]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert_eq!(stdout, "2 9 62 hello.txt\n");
+    assert!(stderr.contains("phase:    Succeeded"), "{stderr}");
+    assert!(stderr.contains("output:   words=9"), "{stderr}");
+    assert!(stderr.contains("output:   lines=2"), "{stderr}");
+}
+
+/// The JavaScript example with `--script` and arguments: the Run's status holds its outputs; a missing file
+/// fails the Run with exit code 1 and the message on stderr; no file is a usage error, exit code 2.
+#[test]
+fn the_js_example_reports_outputs_and_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("words.txt");
+    std::fs::write(&script, "one two  three\nfour\n").unwrap();
+    let js_run = |quiet_or_json: &[&str], args: &[&str]| {
+        krt_command()
+            .args(["local", "run"])
+            .args(quiet_or_json)
+            .args(["--runtime", "js-wordcount", "--component"])
+            .arg(example("js-wordcount"))
+            .arg("--script")
+            .arg(&script)
+            .arg("--")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+
+    // argv is [js-wordcount, script, script]: the file twice, then the total.
+    let out = js_run(&["-o", "json"], &["script"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(run["status"]["phase"], "Succeeded");
+    assert_eq!(run["status"]["exitCode"], 0);
+    assert_eq!(run["status"]["outputs"]["words"], "8");
+    assert_eq!(run["status"]["outputs"]["lines"], "4");
+    assert!(
+        text(&out.stderr).contains("2 4 20 script\n2 4 20 script\n4 8 40 total\n"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = js_run(&["-o", "json"], &["missing.txt"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(run["status"]["phase"], "Failed");
+    assert_eq!(run["status"]["reason"], "ExitCode");
+    assert_eq!(run["status"]["exitCode"], 1);
+    assert!(
+        run["status"]["outputs"].is_null(),
+        "a failed Run has no outputs"
+    );
+    let message = run["status"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("wordcount: missing.txt: no-entry"),
+        "{message}"
+    );
+
+    // -q: the guest's own streams and exit code. Without --script there is no file at all.
+    let out = krt(&[
+        "local",
+        "run",
+        "-q",
+        "--runtime",
+        "js-wordcount",
+        "--component",
+        &example("js-wordcount"),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "");
+    assert_eq!(text(&out.stderr), "usage: wordcount FILE...\n");
 }

@@ -21,6 +21,21 @@ pub(crate) fn component(name: &str) -> String {
     path.to_string_lossy().into_owned()
 }
 
+/// Path of an example custom runtime built by `cargo xtask build-guests` into the built-in runtime layout
+/// (`runtimes/target/examples/<name>/component.wasm`).
+pub(crate) fn example(name: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../runtimes/target/examples")
+        .join(name)
+        .join("component.wasm");
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo xtask build-guests`",
+        path.display()
+    );
+    path.to_string_lossy().into_owned()
+}
+
 /// The built-in runtimes directory written by `cargo xtask build-guests`.
 pub(crate) fn builtins() -> String {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtimes/target/builtins");
