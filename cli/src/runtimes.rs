@@ -164,8 +164,16 @@ pub(crate) fn resolve_declared(
         }
     };
     if let Some(main) = resolved.iter_mut().find(|r| r.name == name) {
+        // A mount the local layout already provides at that guest path (a custom Python runtime's
+        // `root/python` at /python) stands in for the Runtime's, whose `path` exists only in its pods.
+        let mut capabilities = rt.spec.capabilities.clone();
+        if let Some(caps) = &mut capabilities {
+            let provided = &main.policy.capabilities.mounts;
+            caps.mounts
+                .retain(|m| provided.iter().all(|p| p.guest_path != m.guest_path));
+        }
         main.policy
-            .apply(rt.spec.limits.as_ref(), rt.spec.capabilities.as_ref());
+            .apply(rt.spec.limits.as_ref(), capabilities.as_ref());
     }
     Ok(resolved)
 }

@@ -172,3 +172,36 @@ fn bad_runtime_files_are_refused_by_name() {
         "{stderr}"
     );
 }
+
+/// The custom Python runtime of the example Runtime file runs locally from its built-in layout: the layout's
+/// standard library stands in for the Runtime's /python mount, and the Runtime's limits apply. The file is
+/// valid for `krt validate`.
+#[test]
+fn the_example_python_runtime_runs_from_the_runtime_file() {
+    let out = krt(&["validate", "-f", "../examples/custom-runtimes.yaml"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = krt(&[
+        "local",
+        "run",
+        "-o",
+        "json",
+        "--builtins",
+        "../runtimes/target/examples",
+        "--runtime-file",
+        "../examples/custom-runtimes.yaml",
+        "--runtime",
+        "python-dateutil",
+        "--script",
+        "../runtimes/examples/python-dateutil/next_friday.py",
+        "--",
+        "2026-11-22",
+    ]);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("2026-11-27\n"), "{stderr}");
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let grants = &run["status"]["grants"];
+    assert_eq!(grants["memoryBytes"], 256 << 20, "{grants}");
+    let preopens = grants["preopens"].to_string();
+    assert_eq!(preopens.matches("\"/python\"").count(), 1, "{preopens}");
+}

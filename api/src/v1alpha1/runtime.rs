@@ -12,7 +12,8 @@ use super::common::{Condition, ResourceList};
 ///
 /// The controller turns a Runtime into a Deployment `runtime-<name>` whose pods run runtimed with the
 /// Runtime's component. Fields of `template` that kruntimes needs (the runtimed container, its
-/// labels, its service account and security context) are reserved and set by the controller.
+/// labels, its service account and security context) are reserved and set by the controller; a
+/// container named `runtimed` in the template may set only `resources` and `volumeMounts`.
 #[derive(CustomResource, Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[kube(
     group = "kruntimes.io",
@@ -39,7 +40,9 @@ pub struct RuntimeSpec {
     /// Logical capacity of each pod.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capacity: Option<Capacity>,
-    /// Pod template for the Runtime's pods; reserved fields are overwritten by the controller.
+    /// Pod template for the Runtime's pods; reserved fields are overwritten by the controller. A
+    /// container named `runtimed` may set only `resources` (to size runtimed) and `volumeMounts` (of
+    /// the template's volumes, shown to guests through `capabilities.mounts`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template: Option<PodTemplateSpec>,
     /// runtimed image (default: the one the Helm chart configures).

@@ -8,6 +8,10 @@ use crate::v1alpha1::Runtime;
 /// Containers the controller adds to every Runtime pod; a template may not define them.
 pub const RESERVED_CONTAINER: &str = "runtimed";
 
+/// The fields a template's `runtimed` container may set: its size, and mounts of the template's volumes (for
+/// `spec.capabilities.mounts`). The controller sets the rest.
+const RESERVED_CONTAINER_FIELDS: &[&str] = &["name", "resources", "volumeMounts"];
+
 /// Validates a Runtime as the API server would, plus the rules CEL cannot express cheaply
 /// (quantities, reserved container names).
 pub fn validate_runtime(rt: &Runtime) -> Result<(), ValidationErrors> {
@@ -175,15 +179,66 @@ pub fn validate_runtime(rt: &Runtime) -> Result<(), ValidationErrors> {
     }
     if let Some(pod) = spec.template.as_ref().and_then(|t| t.spec.as_ref()) {
         for (i, c) in pod.containers.iter().enumerate() {
-            if c.name == RESERVED_CONTAINER {
-                errs.push(
-                    format!("spec.template.spec.containers[{i}].name"),
-                    format!(
-                        "{RESERVED_CONTAINER:?} is reserved for the container the controller adds"
-                    ),
-                );
+            if c.name != RESERVED_CONTAINER {
+                continue;
+            }
+            // The controller builds runtimed's container; the template may only size it and add mounts.
+            let mut fields = serde_json::to_value(c).unwrap_or_default();
+            if let Some(fields) = fields.as_object_mut() {
+                for allowed in RESERVED_CONTAINER_FIELDS {
+                    fields.remove(*allowed);
+                }
+                for field in fields.keys() {
+                    errs.push(
+                        format!("spec.template.spec.containers[{i}].{field}"),
+                        format!(
+                            "the controller sets the {RESERVED_CONTAINER:?} container; the template may set only \
+                             {}",
+                            RESERVED_CONTAINER_FIELDS[1..].join(" and ")
+                        ),
+                    );
+                }
             }
         }
     }
     errs.into_result()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A template's `runtimed` container may size runtimed and add mounts; anything else is refused by name.
+    #[test]
+    fn the_runtimed_container_may_set_only_resources_and_mounts() {
+        let runtime = |container: serde_json::Value| -> Runtime {
+            serde_json::from_value(serde_json::json!({
+                "apiVersion": "kruntimes.io/v1alpha1", "kind": "Runtime", "metadata": {"name": "r"},
+                "spec": {"component": {"builtin": "bash"},
+                         "template": {"spec": {"containers": [container]}}}
+            }))
+            .unwrap()
+        };
+        let ok = runtime(serde_json::json!({
+            "name": "runtimed", "resources": {"limits": {"memory": "1Gi"}},
+            "volumeMounts": [{"name": "data", "mountPath": "/data"}]
+        }));
+        assert_eq!(validate_runtime(&ok), Ok(()));
+        let bad =
+            runtime(serde_json::json!({"name": "runtimed", "image": "x:1", "args": ["--listen"]}));
+        let errs = validate_runtime(&bad).unwrap_err();
+        assert!(
+            errs.has_field("spec.template.spec.containers[0].image"),
+            "{errs}"
+        );
+        assert!(
+            errs.has_field("spec.template.spec.containers[0].args"),
+            "{errs}"
+        );
+        assert!(
+            errs.to_string()
+                .contains("may set only resources and volumeMounts"),
+            "{errs}"
+        );
+    }
 }
