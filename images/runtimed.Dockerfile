@@ -16,7 +16,7 @@ COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
     --mount=type=cache,target=/src/runtimes/target \
-    cargo xtask build-guests \
+    cargo xtask build-guests --builtins-only \
     && cargo build --release --locked -p kruntimes-host --bin runtimed \
     && cp target/release/runtimed /runtimed \
     && mkdir -p /out/builtins \

@@ -10,10 +10,20 @@ use crate::setup::{self, guest_cargo, run};
 /// Where built-in runtimes are written, in runtimed's layout (`<name>/component.wasm`, `<name>/root/`).
 pub(crate) const BUILTINS_DIR: &str = "runtimes/target/builtins";
 
+/// What [`build`] builds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// Every guest crate, the built-in runtimes and the example runtimes of `runtimes/examples/` (the test
+    /// suite's need; the JavaScript example needs Node.js).
+    All,
+    /// Every guest crate and the built-in runtimes only (the demo's and runtimed's image's need).
+    BuiltinsOnly,
+}
+
 /// Builds every guest crate in release mode (host tests and `krt local` load them from
 /// `runtimes/target/wasm32-wasip2/release/`), then the built-in runtimes (bash with its tools, python) into
-/// [`BUILTINS_DIR`].
-pub(crate) fn build(root: &Path) -> Result<()> {
+/// [`BUILTINS_DIR`], then, for [`Scope::All`], the example runtimes into `runtimes/target/examples/`.
+pub(crate) fn build(root: &Path, scope: Scope) -> Result<()> {
     guest_cargo(
         &root.join("runtimes"),
         &["build", "--release", "--locked", "--workspace"],
@@ -21,8 +31,11 @@ pub(crate) fn build(root: &Path) -> Result<()> {
     crate::bash::build(root)?;
     let inputs = inputs_digest(root)?;
     build_python(root, &inputs)?;
-    build_python_example(root, &inputs)?;
-    build_js_example(root)
+    if scope == Scope::All {
+        build_python_example(root, &inputs)?;
+        build_js_example(root)?;
+    }
+    Ok(())
 }
 
 /// A custom Python runtime to build (`cargo xtask python-runtime`).

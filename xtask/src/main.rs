@@ -41,8 +41,13 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
-    /// Build the wasm guests (runtimes/) for wasm32-wasip2, and the built-in runtimes.
-    BuildGuests,
+    /// Build the wasm guests (runtimes/) for wasm32-wasip2, the built-in runtimes, and the example runtimes
+    /// of runtimes/examples (the JavaScript one needs Node.js >= 20 and npm).
+    BuildGuests {
+        /// Only the guests and the built-in runtimes (what runtimed's image ships), not the examples.
+        #[arg(long)]
+        builtins_only: bool,
+    },
     /// Rebuild only the bash runtime (the shell, then `runtimes/target/builtins/bash` from the tools already
     /// built by build-guests): the quick loop when working on the shell.
     BuildBash,
@@ -73,8 +78,13 @@ fn main() -> ExitCode {
         Command::Demo => suite::demo(&root),
         Command::Test => suite::test(&root),
         Command::Codegen { check } => codegen::run(&root, check),
-        Command::BuildGuests => {
-            setup::ensure_wasm_target(&root).and_then(|()| guests::build(&root))
+        Command::BuildGuests { builtins_only } => {
+            let scope = if builtins_only {
+                guests::Scope::BuiltinsOnly
+            } else {
+                guests::Scope::All
+            };
+            setup::ensure_wasm_target(&root).and_then(|()| guests::build(&root, scope))
         }
         Command::BuildBash => bash::build(&root),
         Command::PythonRuntime {

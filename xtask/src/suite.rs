@@ -32,7 +32,10 @@ pub(crate) fn test(root: &Path) -> Result<()> {
             Box::new(|| run(root, "cargo", &["fmt", "--all", "--check"])),
         ),
         ("guests: fmt + clippy", Box::new(|| guests::lint(root))),
-        ("guests: build", Box::new(|| guests::build(root))),
+        (
+            "guests: build",
+            Box::new(|| guests::build(root, guests::Scope::All)),
+        ),
         (
             "guests: free build caches (CI only)",
             Box::new(|| guests::free_caches(root, on_ci())),
@@ -200,7 +203,7 @@ fn charts(root: &Path) -> Result<()> {
 /// bash Run with `krt local`: fresh instances, their output, phase, outputs and grants.
 pub(crate) fn demo(root: &Path) -> Result<()> {
     setup::ensure_wasm_target(root)?;
-    guests::build(root)?;
+    guests::build(root, guests::Scope::BuiltinsOnly)?;
     for example in ["examples/hello-python.yaml", "examples/bash-report.yaml"] {
         run(
             root,
