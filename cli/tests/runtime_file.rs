@@ -205,3 +205,27 @@ fn the_example_python_runtime_runs_from_the_runtime_file() {
     let preopens = grants["preopens"].to_string();
     assert_eq!(preopens.matches("\"/python\"").count(), 1, "{preopens}");
 }
+
+/// The JavaScript example Runtime runs its example Run locally from the built layout, under the Runtime's
+/// memory limit.
+#[test]
+fn the_example_javascript_runtime_runs_from_the_runtime_file() {
+    let out = krt(&[
+        "local",
+        "run",
+        "-o",
+        "json",
+        "-f",
+        "../examples/hello-js.yaml",
+        "--builtins",
+        "../runtimes/target/examples",
+        "--runtime-file",
+        "../examples/custom-runtimes.yaml",
+    ]);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(run["status"]["phase"], "Succeeded", "{stderr}");
+    assert_eq!(run["status"]["outputs"]["words"], "9", "{run}");
+    assert_eq!(run["status"]["grants"]["memoryBytes"], 64 << 20);
+}
