@@ -74,6 +74,28 @@ pub async fn wait_runtime_ready(
     }
 }
 
+/// Checks what runtimed reported of a built-in bash Runtime's component in `status.component`: its source, a
+/// sha256, the `spawn` import, and no problems.
+pub async fn bash_component_reported(client: &Client, ns: &str, runtime: &str) -> Result<()> {
+    let api: Api<Runtime> = Api::namespaced(client.clone(), ns);
+    let rt = api.get(runtime).await?;
+    let Some(c) = rt.status.and_then(|s| s.component) else {
+        bail!("Runtime {runtime} has no status.component");
+    };
+    let spawn = c
+        .imports
+        .iter()
+        .any(|i| i.starts_with("kruntimes:runtime/spawn@"));
+    let digest = c
+        .sha256
+        .as_deref()
+        .is_some_and(kruntimes_api::validation::is_sha256);
+    if c.source.as_deref() != Some("builtin:bash") || !digest || !spawn || !c.problems.is_empty() {
+        bail!("unexpected status.component of Runtime {runtime}: {c:?}");
+    }
+    Ok(())
+}
+
 /// Waits until Run `name` satisfies `done`, returning it.
 pub async fn wait_run(
     client: &Client,

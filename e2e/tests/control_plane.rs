@@ -39,6 +39,9 @@ async fn a_run_goes_from_pending_to_succeeded() {
     scenarios::run_succeeds(&client, &ns.name, "bash")
         .await
         .unwrap();
+    scenarios::bash_component_reported(&client, &ns.name, "bash")
+        .await
+        .unwrap();
     ns.delete().await.unwrap();
 }
 

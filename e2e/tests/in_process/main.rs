@@ -100,30 +100,9 @@ async fn a_run_goes_from_pending_to_succeeded_in_two_writes() {
     }
     assert!(status.assigned_pod.unwrap().starts_with("runtime-bash-"));
     // runtimed reported the component it loaded in the Runtime's status: digest and imports.
-    let rt = Api::<Runtime>::namespaced(cluster.client.clone(), NS)
-        .get("bash")
+    scenarios::bash_component_reported(&cluster.client, NS, "bash")
         .await
         .unwrap();
-    let component = rt
-        .status
-        .and_then(|s| s.component)
-        .expect("status.component");
-    assert_eq!(component.source.as_deref(), Some("builtin:bash"));
-    assert!(
-        component
-            .sha256
-            .as_deref()
-            .is_some_and(kruntimes_api::validation::is_sha256),
-        "{component:?}"
-    );
-    assert!(
-        component
-            .imports
-            .iter()
-            .any(|i| i.starts_with("kruntimes:runtime/spawn@")),
-        "{component:?}"
-    );
-    assert!(component.problems.is_empty(), "{component:?}");
     cluster.stop().await;
 }
 
