@@ -9,15 +9,7 @@
 
 mod common;
 
-use std::path::PathBuf;
-
-use common::{component, krt, krt_command, text};
-
-fn manifest(name: &str, text: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    std::fs::write(&path, text).unwrap();
-    path.to_string_lossy().into_owned()
-}
+use common::{component, krt, krt_command, temp_file, text};
 
 /// The example Workflow runs its steps in dependency order, passes outputs through expressions,
 /// prints each step's output prefixed with its id, then a summary, and exits 0.
@@ -102,7 +94,7 @@ fn json_output_is_the_workflow_with_its_status() {
 /// Workflow ends Failed with a non-zero exit status.
 #[test]
 fn a_failing_step_skips_its_dependents_and_fails_the_workflow() {
-    let path = manifest(
+    let path = temp_file(
         "failing-workflow.yaml",
         "apiVersion: kruntimes.io/v1alpha1\nkind: Workflow\nmetadata: {name: f}\nspec:\n  steps:\n  \
          - {id: broken, runtime: greet}\n  - {id: after, runtime: greet, needs: [broken], args: [x]}\n  \
@@ -133,7 +125,7 @@ fn a_failing_step_skips_its_dependents_and_fails_the_workflow() {
 /// An invalid Workflow is refused before any Run, naming the rule: a cycle shows its path.
 #[test]
 fn an_invalid_workflow_runs_nothing_and_names_the_cycle() {
-    let path = manifest(
+    let path = temp_file(
         "cyclic-workflow.yaml",
         "apiVersion: kruntimes.io/v1alpha1\nkind: Workflow\nmetadata: {name: c}\nspec:\n  steps:\n  \
          - {id: a, runtime: greet, needs: [b], args: [x]}\n  - {id: b, runtime: greet, needs: [a], args: [y]}\n",
@@ -159,7 +151,7 @@ fn an_invalid_workflow_runs_nothing_and_names_the_cycle() {
 /// with reason Timeout.
 #[test]
 fn the_workflow_deadline_stops_a_running_step() {
-    let path = manifest(
+    let path = temp_file(
         "timeout-workflow.yaml",
         "apiVersion: kruntimes.io/v1alpha1\nkind: Workflow\nmetadata: {name: t}\nspec:\n  timeoutSeconds: 1\n  steps:\n  \
          - {id: spin, runtime: spin}\n  - {id: next, runtime: spin, needs: [spin]}\n",
@@ -230,7 +222,7 @@ fn a_workflow_runs_from_stdin() {
 /// `krt validate` applies the expression rules to Workflows, naming the field and the expression.
 #[test]
 fn validate_reports_expression_errors() {
-    let path = manifest(
+    let path = temp_file(
         "bad-expression-workflow.yaml",
         "apiVersion: kruntimes.io/v1alpha1\nkind: Workflow\nmetadata: {name: e}\nspec:\n  steps:\n  \
          - {id: a, runtime: greet, args: [x]}\n  - {id: b, runtime: greet, args: [\"${{ steps.a.outputs.k }}\"]}\n",
@@ -250,7 +242,7 @@ fn validate_reports_expression_errors() {
 /// without stopping the independent steps.
 #[test]
 fn a_step_local_mode_cannot_run_fails_with_invalid_spec() {
-    let path = manifest(
+    let path = temp_file(
         "git-workflow.yaml",
         "apiVersion: kruntimes.io/v1alpha1\nkind: Workflow\nmetadata: {name: g}\nspec:\n  steps:\n  \
          - {id: git, runtime: greet, source: {repoURL: \"https://example.com/r.git\"}}\n  \

@@ -9,15 +9,7 @@
 
 mod common;
 
-use std::path::PathBuf;
-
-use common::{builtins, component, krt, text};
-
-fn write(name: &str, text: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    std::fs::write(&path, text).unwrap();
-    path.to_string_lossy().into_owned()
-}
+use common::{builtins, component, krt, temp_file, text};
 
 /// The example Runtime's limits are the Run's grants (memory, timeout, output bytes), reported in its status.
 #[test]
@@ -53,7 +45,7 @@ fn the_example_runtime_limits_become_the_run_grants() {
 fn capabilities_and_max_timeout_of_a_runtime_file_apply() {
     let data = tempfile::tempdir().unwrap();
     std::fs::write(data.path().join("table.txt"), "42\n").unwrap();
-    let runtimes = write(
+    let runtimes = temp_file(
         "caps-runtimes.yaml",
         &format!(
             "apiVersion: kruntimes.io/v1alpha1\nkind: Runtime\nmetadata: {{name: sh}}\nspec:\n  \
@@ -91,7 +83,7 @@ fn capabilities_and_max_timeout_of_a_runtime_file_apply() {
     let preopens = grants["preopens"].to_string();
     assert!(preopens.contains("/reference"), "{preopens}");
 
-    let run = write(
+    let run = temp_file(
         "long-run.yaml",
         "apiVersion: kruntimes.io/v1alpha1\nkind: Run\nmetadata: {name: l}\nspec: {runtime: sh, timeoutSeconds: 60}\n",
     );
@@ -117,7 +109,7 @@ fn capabilities_and_max_timeout_of_a_runtime_file_apply() {
 /// whose component must be downloaded asks for --component.
 #[test]
 fn bad_runtime_files_are_refused_by_name() {
-    let run = write(
+    let run = temp_file(
         "not-runtime.yaml",
         "apiVersion: kruntimes.io/v1alpha1\nkind: Run\nmetadata: {name: r}\nspec: {runtime: x}\n",
     );
@@ -128,7 +120,7 @@ fn bad_runtime_files_are_refused_by_name() {
         text(&out.stderr)
     );
 
-    let wildcard = write(
+    let wildcard = temp_file(
         "wildcard-runtime.yaml",
         "apiVersion: kruntimes.io/v1alpha1\nkind: Runtime\nmetadata: {name: w}\nspec:\n  \
          component: {builtin: bash}\n  capabilities: {network: ['*.example.com:443']}\n",
@@ -147,7 +139,7 @@ fn bad_runtime_files_are_refused_by_name() {
         "{stderr}"
     );
 
-    let remote = write(
+    let remote = temp_file(
         "url-runtime.yaml",
         &format!(
             "apiVersion: kruntimes.io/v1alpha1\nkind: Runtime\nmetadata: {{name: remote}}\nspec:\n  \

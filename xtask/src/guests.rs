@@ -268,15 +268,7 @@ fn inputs_digest(root: &Path) -> Result<String> {
         collect_files(&root.join(dir), &mut files)?;
     }
     files.push(root.join(setup::PYTHON_REQUIREMENTS));
-    files.sort();
-    let mut hasher = DefaultHasher::new();
-    for file in &files {
-        file.strip_prefix(root).unwrap_or(file).hash(&mut hasher);
-        std::fs::read(file)
-            .with_context(|| format!("reading {}", file.display()))?
-            .hash(&mut hasher);
-    }
-    Ok(format!("{:016x}\n", hasher.finish()))
+    files_digest(root, &files)
 }
 
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {

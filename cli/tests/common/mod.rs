@@ -8,6 +8,13 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+/// Writes `text` to the file `name` in this test binary's temporary directory and returns its path.
+pub(crate) fn temp_file(name: &str, text: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
 /// Path of a component built by `cargo xtask build-guests` (`greet`, or a test guest).
 pub(crate) fn component(name: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
