@@ -202,23 +202,9 @@ pub(crate) fn check(
         None => kruntimes_host::RuntimeCapabilities::default(),
     };
     let sha256 = hex_digest(&sha2::Sha256::digest(&bytes));
-    let (interface, verdict) = match kruntimes_host::imports::inspect(&bytes) {
-        Ok(interface) => {
-            let verdict = kruntimes_host::imports::check(&interface, &grants);
-            (Some(interface), verdict)
-        }
-        Err(problem) => (
-            None,
-            kruntimes_host::imports::Verdict {
-                problems: vec![problem],
-                notes: Vec::new(),
-            },
-        ),
-    };
+    let (interface, verdict) = kruntimes_host::imports::examine(&bytes, &grants);
     let ok = verdict.problems.is_empty();
-    let (imports, exports) = interface
-        .map(|i| (i.imports, i.exports))
-        .unwrap_or_default();
+    let (imports, exports) = (interface.imports, interface.exports);
     match args.output {
         Some(format) => {
             let report = serde_json::json!({

@@ -153,6 +153,27 @@ pub fn check(interface: &ComponentInterface, grants: &RuntimeCapabilities) -> Ve
     verdict
 }
 
+/// [`inspect`] then [`check`] under `grants`: a binary that is not a well-formed component has no imports or
+/// exports and one problem saying why.
+pub fn examine(bytes: &[u8], grants: &RuntimeCapabilities) -> (ComponentInterface, Verdict) {
+    match inspect(bytes) {
+        Ok(interface) => {
+            let verdict = check(&interface, grants);
+            (interface, verdict)
+        }
+        Err(problem) => (
+            ComponentInterface {
+                imports: Vec::new(),
+                exports: Vec::new(),
+            },
+            Verdict {
+                problems: vec![problem],
+                notes: Vec::new(),
+            },
+        ),
+    }
+}
+
 /// Most entries and bytes per entry of each list of [`describe`]'s report (the limits of `Runtime.status.component`).
 const REPORT_MAX_IMPORTS: usize = 256;
 const REPORT_MAX_MESSAGES: usize = 16;
@@ -164,23 +185,15 @@ const REPORT_MAX_MESSAGE_BYTES: usize = 1024;
 /// entry saying how many were left out; over-long entries end with `…`.
 pub fn describe(source: &str, bytes: &[u8], grants: &RuntimeCapabilities) -> ComponentStatus {
     use sha2::{Digest, Sha256};
-    let (imports, verdict) = match inspect(bytes) {
-        Ok(interface) => {
-            let verdict = check(&interface, grants);
-            (interface.imports, verdict)
-        }
-        Err(problem) => (
-            Vec::new(),
-            Verdict {
-                problems: vec![problem],
-                notes: Vec::new(),
-            },
-        ),
-    };
+    let (interface, verdict) = examine(bytes, grants);
     ComponentStatus {
         source: Some(source.to_owned()),
         sha256: Some(hex::encode(Sha256::digest(bytes))),
-        imports: bounded_list(imports, REPORT_MAX_IMPORTS, REPORT_MAX_ENTRY_BYTES),
+        imports: bounded_list(
+            interface.imports,
+            REPORT_MAX_IMPORTS,
+            REPORT_MAX_ENTRY_BYTES,
+        ),
         problems: bounded_list(
             verdict.problems,
             REPORT_MAX_MESSAGES,
