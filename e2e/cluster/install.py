@@ -29,7 +29,7 @@ def main() -> None:
             wait="watcher",
             timeout=300,
         )
-        print(f"installed {release['name']} in {SYSTEM_NAMESPACE}: {release['info']['status']}")
+        print(f"installed release {release['name']} in {SYSTEM_NAMESPACE}: {release['status']}")
     with helm.Config(kubeconfig_content=kubeconfig, storage_driver="secret", namespace="default") as cfg:
         release = cfg.install(
             str(ROOT / "charts" / "kruntimes-runtimes"),
@@ -38,7 +38,7 @@ def main() -> None:
             wait="watcher",
             timeout=300,
         )
-        print(f"installed {release['name']} in default: {release['info']['status']}")
+        print(f"installed release {release['name']} in default: {release['status']}")
 
 
 if __name__ == "__main__":

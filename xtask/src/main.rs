@@ -6,11 +6,14 @@
 //! - `cargo xtask build-guests`: build the wasm guests in `runtimes/` and the built-in runtimes.
 //! - `cargo xtask build-bash`: rebuild only the bash runtime from the tools already built.
 //! - `cargo xtask python-runtime`: build a custom Python runtime with bundled packages.
+//! - `cargo xtask cluster up|down|env`: a real Kubernetes control plane on loopback (etcd, kube-apiserver,
+//!   kube-controller-manager, kube-scheduler), optionally with kruntimes installed by its Helm charts.
 //!
 //! Anything that needs logic lives here rather than in shell scripts, so it is checked by the
 //! compiler and works the same on every machine.
 
 mod bash;
+mod cluster;
 mod codegen;
 mod guests;
 mod setup;
@@ -69,6 +72,25 @@ enum Command {
         #[arg(long)]
         preload: Option<PathBuf>,
     },
+    /// A real Kubernetes control plane on loopback, built from the Go module proxy (needs Go >= 1.26).
+    Cluster {
+        #[command(subcommand)]
+        action: ClusterAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ClusterAction {
+    /// Start etcd, kube-apiserver, kube-controller-manager and kube-scheduler (state in target/cluster).
+    Up {
+        /// Also start the node stand-in and install both Helm charts (controller, scheduler, a bash Runtime).
+        #[arg(long)]
+        with_kruntimes: bool,
+    },
+    /// Stop everything `up` started and remove target/cluster.
+    Down,
+    /// Print `export KUBECONFIG=...` for the running cluster.
+    Env,
 }
 
 fn main() -> ExitCode {
@@ -87,6 +109,14 @@ fn main() -> ExitCode {
             setup::ensure_wasm_target(&root).and_then(|()| guests::build(&root, scope))
         }
         Command::BuildBash => bash::build(&root),
+        Command::Cluster { action } => match action {
+            ClusterAction::Up { with_kruntimes } => {
+                // The processes go on after this command; `cluster down` stops them.
+                cluster::up(&root, cluster::Up { with_kruntimes }).map(drop)
+            }
+            ClusterAction::Down => cluster::down(&root),
+            ClusterAction::Env => cluster::env(&root),
+        },
         Command::PythonRuntime {
             out,
             requirements,

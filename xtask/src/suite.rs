@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, bail};
 
 use crate::setup::{self, run, run_command};
-use crate::{codegen, guests};
+use crate::{cluster, codegen, guests};
 
 /// Kubernetes versions whose OpenAPI schemas every generated manifest must pass: the oldest we
 /// support and the newest the schema package bundles.
@@ -70,6 +70,14 @@ pub(crate) fn test(root: &Path) -> Result<()> {
         (
             "cargo test",
             Box::new(|| workspace_cargo(root, &["test", "--workspace", "--locked"])),
+        ),
+        (
+            "cluster: build the control plane (Go)",
+            Box::new(|| cluster::build(root).map(|_| ())),
+        ),
+        (
+            "e2e: real control plane",
+            Box::new(|| real_control_plane(root)),
         ),
     ];
     let mut done = Vec::new();
@@ -197,6 +205,37 @@ fn charts(root: &Path) -> Result<()> {
         .current_dir(root)
         .env("KRUNTIMES_BIN_DIR", target.join("debug"));
     run_command(&mut command)
+}
+
+/// The test targets that run against the real control plane (`#[ignore]`d in the plain `cargo test`).
+const REAL_CLUSTER_TESTS: &[&str] = &["control_plane", "crds"];
+
+/// Starts etcd, kube-apiserver, kube-controller-manager, kube-scheduler and the node stand-in on loopback,
+/// installs kruntimes with its Helm charts, runs the real-cluster tests against it, and stops it whatever the
+/// outcome. The tests are built by the workspace test build, so `--workspace` keeps its feature set.
+fn real_control_plane(root: &Path) -> Result<()> {
+    let cluster = cluster::Running::start(root)?;
+    let mut args = vec!["test", "--workspace", "--locked"];
+    for test in REAL_CLUSTER_TESTS {
+        args.extend(["--test", test]);
+    }
+    args.extend(["--", "--ignored", "--test-threads=2"]);
+    let mut command = Command::new("cargo");
+    command
+        .args(&args)
+        .current_dir(root)
+        .env(kruntimes_e2e_kubeconfig_env(), cluster::kubeconfig(root));
+    if std::env::var_os("CARGO_INCREMENTAL").is_none() {
+        command.env("CARGO_INCREMENTAL", "0");
+    }
+    let result = run_command(&mut command);
+    drop(cluster);
+    result
+}
+
+/// The variable the e2e crate reads (`kruntimes_e2e::KUBECONFIG_ENV`; xtask does not link kube).
+fn kruntimes_e2e_kubeconfig_env() -> &'static str {
+    "KRUNTIMES_E2E_KUBECONFIG"
 }
 
 /// The main job: build the guests and the built-in runtimes, then run the example Python Run and the example

@@ -42,7 +42,9 @@ pub struct RunTemplate {
         length(min = 1, max = 4096),
         extend("x-kubernetes-validations" = [
             {"rule": "!self.startsWith('/')", "message": "entrypoint must be a relative path inside the workspace"},
-            {"rule": "!self.split('/').exists(s, s == '..')", "message": "entrypoint must not contain a '..' segment"}
+            // A regular expression, not split().exists(): the API server estimates split() of a 4096-byte string
+            // at 2048 items, which inside a Workflow's 128 steps exceeded the CRD's CEL cost budget 1.3 times.
+            {"rule": "!self.matches('(^|/)[.][.](/|$)')", "message": "entrypoint must not contain a '..' segment"}
         ])
     )]
     pub entrypoint: Option<String>,

@@ -185,7 +185,7 @@ pub struct Capabilities {
 #[schemars(extend("x-kubernetes-validations" = [
     {"rule": "self.guestPath.startsWith('/') && self.path.startsWith('/')", "message": "path and guestPath must be absolute"},
     {"rule": "self.guestPath != '/workspace' && !self.guestPath.startsWith('/workspace/')", "message": "guestPath must not be inside /workspace"},
-    {"rule": "!self.guestPath.split('/').exists(s, s == '..') && !self.path.split('/').exists(s, s == '..')", "message": "paths must not contain '..' segments"}
+    {"rule": "!self.guestPath.matches('(^|/)[.][.](/|$)') && !self.path.matches('(^|/)[.][.](/|$)')", "message": "paths must not contain '..' segments"}
 ]))]
 pub struct ReadOnlyMount {
     /// Directory in the runtimed container (typically a volume from `template`).
