@@ -68,3 +68,77 @@ impl TempNamespace {
         Ok(())
     }
 }
+
+/// The variable that names the directory of a cluster started by `cargo xtask cluster up` (`target/cluster`):
+/// the fault tests restart its processes. Unset on other clusters, where those tests say so and fail.
+pub const CLUSTER_DIR_ENV: &str = "KRUNTIMES_E2E_CLUSTER_DIR";
+
+/// A process of the loopback cluster (`etcd`, `kube-apiserver`, ...), found through its pid file.
+pub struct ClusterProcess {
+    dir: PathBuf,
+    name: String,
+}
+
+impl ClusterProcess {
+    /// The process `name` of the cluster in [`CLUSTER_DIR_ENV`].
+    pub fn new(name: &str) -> Result<Self> {
+        let dir: PathBuf = std::env::var_os(CLUSTER_DIR_ENV)
+            .with_context(|| {
+                format!("{CLUSTER_DIR_ENV} is not set: fault tests need a cluster from `cargo xtask cluster up`")
+            })?
+            .into();
+        Ok(Self {
+            dir,
+            name: name.to_owned(),
+        })
+    }
+
+    fn pid_file(&self) -> PathBuf {
+        self.dir.join("pids").join(format!("{}.pid", self.name))
+    }
+
+    /// Kills the process at once (SIGKILL, like a crash) and starts it again with the same command line after
+    /// `down_for`; its output goes on in the same log. Returns once the new process runs.
+    pub async fn crash_and_restart(&self, down_for: std::time::Duration) -> Result<()> {
+        use std::os::unix::process::CommandExt;
+        let pid = std::fs::read_to_string(self.pid_file())
+            .with_context(|| format!("reading {}", self.pid_file().display()))?;
+        let pid = pid.trim();
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline"))
+            .with_context(|| format!("{} (pid {pid}) is not running", self.name))?;
+        let mut argv = cmdline
+            .split(|b| *b == 0)
+            .filter(|a| !a.is_empty())
+            .map(|a| String::from_utf8_lossy(a).into_owned());
+        let program = argv.next().context("empty command line")?;
+        let args: Vec<String> = argv.collect();
+        let cwd = std::fs::read_link(format!("/proc/{pid}/cwd"))?;
+        let status = std::process::Command::new("kill")
+            .args(["-KILL", pid])
+            .status()?;
+        anyhow::ensure!(status.success(), "kill -KILL {pid} failed");
+        while std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+            !s.rsplit(')')
+                .next()
+                .unwrap_or_default()
+                .trim_start()
+                .starts_with('Z')
+        }) {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        tokio::time::sleep(down_for).await;
+        let log = std::fs::OpenOptions::new()
+            .append(true)
+            .open(self.dir.join("logs").join(format!("{}.log", self.name)))?;
+        let child = std::process::Command::new(program)
+            .args(args)
+            .current_dir(cwd)
+            .stdin(std::process::Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .process_group(0)
+            .spawn()?;
+        std::fs::write(self.pid_file(), child.id().to_string())?;
+        Ok(())
+    }
+}

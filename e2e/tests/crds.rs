@@ -10,8 +10,8 @@
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kruntimes_api::v1alpha1::{Run, crds};
 use kruntimes_e2e::{TempNamespace, client};
-use kube::Api;
 use kube::api::{Patch, PatchParams, PostParams};
+use kube::{Api, ResourceExt};
 
 /// Applies the generated CRDs, then checks that the seed example is admitted and that an
 /// absolute entrypoint and a cancelRequested true→false update are rejected with our messages.
@@ -50,15 +50,13 @@ async fn the_api_server_enforces_our_cel_rules() -> anyhow::Result<()> {
         "{err}"
     );
 
-    let mut cancelled = created.clone();
-    cancelled.spec.cancel_requested = Some(true);
-    let cancelled = runs
-        .replace("hello", &PostParams::default(), &cancelled)
+    // Merge patches, not replaces: on a cluster where kruntimes runs, the controller and the scheduler write the
+    // Run's status between our reads, and a replace would fail on the resourceVersion instead of on the rule.
+    let patch = |v: bool| Patch::Merge(serde_json::json!({"spec": {"cancelRequested": v}}));
+    runs.patch(&created.name_any(), &PatchParams::default(), &patch(true))
         .await?;
-    let mut back = cancelled.clone();
-    back.spec.cancel_requested = Some(false);
     let err = runs
-        .replace("hello", &PostParams::default(), &back)
+        .patch("hello", &PatchParams::default(), &patch(false))
         .await
         .expect_err("true -> false must be rejected");
     assert!(

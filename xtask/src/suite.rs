@@ -208,11 +208,13 @@ fn charts(root: &Path) -> Result<()> {
 }
 
 /// The test targets that run against the real control plane (`#[ignore]`d in the plain `cargo test`).
-const REAL_CLUSTER_TESTS: &[&str] = &["control_plane", "crds"];
+/// `faults` is not among them yet: its API-server crash scenario leaves Runs non-terminal (see docs/testing.md).
+const REAL_CLUSTER_TESTS: &[&str] = &["control_plane", "crds", "install"];
 
 /// Starts etcd, kube-apiserver, kube-controller-manager, kube-scheduler and the node stand-in on loopback,
 /// installs kruntimes with its Helm charts, runs the real-cluster tests against it, and stops it whatever the
-/// outcome. The tests are built by the workspace test build, so `--workspace` keeps its feature set.
+/// outcome. The tests are built by the workspace test build, so `--workspace` keeps its feature set. The two
+/// variables are `kruntimes_e2e::KUBECONFIG_ENV` and `CLUSTER_DIR_ENV` (xtask does not link kube).
 fn real_control_plane(root: &Path) -> Result<()> {
     let cluster = cluster::Running::start(root)?;
     let mut args = vec!["test", "--workspace", "--locked"];
@@ -224,18 +226,14 @@ fn real_control_plane(root: &Path) -> Result<()> {
     command
         .args(&args)
         .current_dir(root)
-        .env(kruntimes_e2e_kubeconfig_env(), cluster::kubeconfig(root));
+        .env("KRUNTIMES_E2E_KUBECONFIG", cluster::kubeconfig(root))
+        .env("KRUNTIMES_E2E_CLUSTER_DIR", cluster::state_dir(root));
     if std::env::var_os("CARGO_INCREMENTAL").is_none() {
         command.env("CARGO_INCREMENTAL", "0");
     }
     let result = run_command(&mut command);
     drop(cluster);
     result
-}
-
-/// The variable the e2e crate reads (`kruntimes_e2e::KUBECONFIG_ENV`; xtask does not link kube).
-fn kruntimes_e2e_kubeconfig_env() -> &'static str {
-    "KRUNTIMES_E2E_KUBECONFIG"
 }
 
 /// The main job: build the guests and the built-in runtimes, then run the example Python Run and the example

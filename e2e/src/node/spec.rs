@@ -32,10 +32,9 @@ impl PathMap {
             let rest = value.strip_prefix(prefix.as_str())?;
             if rest.is_empty() {
                 Some(host.display().to_string())
-            } else if let Some(rest) = rest.strip_prefix('/') {
-                Some(host.join(rest).display().to_string())
             } else {
-                None
+                rest.strip_prefix('/')
+                    .map(|rest| host.join(rest).display().to_string())
             }
         })
     }
