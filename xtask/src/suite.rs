@@ -208,8 +208,7 @@ fn charts(root: &Path) -> Result<()> {
 }
 
 /// The test targets that run against the real control plane (`#[ignore]`d in the plain `cargo test`).
-/// `faults` is not among them yet: its API-server crash scenario leaves Runs non-terminal (see docs/testing.md).
-const REAL_CLUSTER_TESTS: &[&str] = &["control_plane", "crds", "install"];
+const REAL_CLUSTER_TESTS: &[&str] = &["control_plane", "crds", "install", "faults"];
 
 /// Starts etcd, kube-apiserver, kube-controller-manager, kube-scheduler and the node stand-in on loopback,
 /// installs kruntimes with its Helm charts, runs the real-cluster tests against it, and stops it whatever the
