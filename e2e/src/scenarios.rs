@@ -30,6 +30,21 @@ pub fn bash_runtime(name: &str, replicas: i32, runs: u32) -> Result<Runtime> {
     }))?)
 }
 
+/// Creates the bash Runtime `name` ([`bash_runtime`]) in `ns` and waits until its pods are ready.
+pub async fn create_bash_runtime(
+    client: &Client,
+    ns: &str,
+    name: &str,
+    replicas: i32,
+    runs: u32,
+    timeout: Duration,
+) -> Result<()> {
+    let api: Api<Runtime> = Api::namespaced(client.clone(), ns);
+    api.create(&PostParams::default(), &bash_runtime(name, replicas, runs)?)
+        .await?;
+    wait_runtime_ready(client, ns, name, replicas, timeout).await
+}
+
 /// A Run of `runtime` executing `script` with bash; `attempts` > 1 adds a retry policy without backoff.
 pub fn bash_run(name: &str, runtime: &str, script: &str, attempts: i32) -> Result<Run> {
     let mut spec = serde_json::json!({"runtime": runtime, "args": [script]});

@@ -12,20 +12,12 @@
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Pod;
-use kruntimes_api::v1alpha1::Runtime;
 use kruntimes_e2e::{TempNamespace, client, scenarios};
 use kube::Api;
-use kube::api::{DeleteParams, PostParams};
+use kube::api::DeleteParams;
 
 async fn runtime(client: &kube::Client, ns: &str, replicas: i32, runs: u32) {
-    let api: Api<Runtime> = Api::namespaced(client.clone(), ns);
-    api.create(
-        &PostParams::default(),
-        &scenarios::bash_runtime("bash", replicas, runs).unwrap(),
-    )
-    .await
-    .unwrap();
-    scenarios::wait_runtime_ready(client, ns, "bash", replicas, Duration::from_secs(300))
+    scenarios::create_bash_runtime(client, ns, "bash", replicas, runs, Duration::from_secs(300))
         .await
         .unwrap();
 }

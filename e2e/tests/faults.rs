@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::Pod;
-use kruntimes_api::v1alpha1::{Run, RunPhase, Runtime};
+use kruntimes_api::v1alpha1::{Run, RunPhase};
 use kruntimes_e2e::{ClusterProcess, TempNamespace, client, scenarios};
 use kube::api::{DeleteParams, ListParams, PostParams};
 use kube::{Api, Client, ResourceExt};
@@ -29,14 +29,7 @@ static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(())
 const SYSTEM_NS: &str = "kruntimes-system";
 
 async fn runtime(client: &Client, ns: &str, replicas: i32, runs: u32) {
-    let api: Api<Runtime> = Api::namespaced(client.clone(), ns);
-    api.create(
-        &PostParams::default(),
-        &scenarios::bash_runtime("bash", replicas, runs).unwrap(),
-    )
-    .await
-    .unwrap();
-    scenarios::wait_runtime_ready(client, ns, "bash", replicas, Duration::from_secs(300))
+    scenarios::create_bash_runtime(client, ns, "bash", replicas, runs, Duration::from_secs(300))
         .await
         .unwrap();
 }

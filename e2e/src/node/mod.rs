@@ -218,6 +218,7 @@ struct Running {
 struct PodWorker {
     ctx: Arc<Ctx>,
     pods: Api<Pod>,
+    namespace: String,
     name: String,
     uid: String,
     dir: PathBuf,
@@ -251,6 +252,7 @@ impl PodWorker {
         let spec = pod.spec.clone().unwrap_or_default();
         let mut worker = Self {
             pods: Api::namespaced(ctx.client.clone(), &namespace),
+            namespace,
             ctx,
             name,
             uid,
@@ -305,16 +307,7 @@ impl PodWorker {
                 return;
             }
         };
-        let mut lookup = match ApiLookup::fetch(&self.ctx.client, pod).await {
-            Ok(lookup) => lookup,
-            Err(e) => {
-                self.containers = containers(pod)
-                    .into_iter()
-                    .map(|c| waiting(c, "CreateContainerConfigError", &format!("{e:#}")))
-                    .collect();
-                return;
-            }
-        };
+        let mut lookup = ApiLookup::fetch(&self.ctx.client, pod).await;
         let mut host_ports = BTreeMap::new();
         for container in containers(pod) {
             let image = container.image.clone().unwrap_or_default();
@@ -388,9 +381,7 @@ impl PodWorker {
         let Some(spec) = &running.spec else { return };
         let log = self.ctx.config.dir.join("logs").join(format!(
             "{}_{}_{}.log",
-            self.pods_namespace(),
-            self.name,
-            running.view.name
+            self.namespace, self.name, running.view.name
         ));
         let spawned = (|| -> std::io::Result<Child> {
             let out = std::fs::OpenOptions::new()
@@ -434,15 +425,6 @@ impl PodWorker {
                 running.restart_at = Some(Instant::now() + Duration::from_secs(2));
             }
         }
-    }
-
-    fn pods_namespace(&self) -> String {
-        self.dir
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.split('_').next())
-            .unwrap_or_default()
-            .to_owned()
     }
 
     /// Exits, restarts, readiness, tokens; then the status if it changed.
@@ -558,7 +540,7 @@ impl PodWorker {
     async fn terminate(&mut self, grace: i64) {
         for running in &self.containers {
             if let Some(pid) = running.child.as_ref().and_then(Child::id) {
-                signal(pid, Signal::Term);
+                terminate(pid);
             }
         }
         let deadline = Instant::now() + Duration::from_secs(u64::try_from(grace).unwrap_or(0));
@@ -634,11 +616,11 @@ impl PodWorker {
                     });
                 }
                 if let Some(cm) = &source.config_map {
-                    let data = self.config_map_data(namespace, &cm.name).await?;
+                    let data = config_map_data(&self.ctx.client, namespace, &cm.name).await?;
                     write_items(&own, &data, cm.items.as_deref()).await?;
                 }
                 if let Some(secret) = &source.secret {
-                    let data = self.secret_data(namespace, &secret.name).await?;
+                    let data = secret_data(&self.ctx.client, namespace, &secret.name).await?;
                     write_items(&own, &data, secret.items.as_deref()).await?;
                 }
                 if let Some(downward) = &source.downward_api {
@@ -654,13 +636,13 @@ impl PodWorker {
             return Ok(own);
         }
         if let Some(cm) = &volume.config_map {
-            let data = self.config_map_data(namespace, &cm.name).await?;
+            let data = config_map_data(&self.ctx.client, namespace, &cm.name).await?;
             write_items(&own, &data, cm.items.as_deref()).await?;
             return Ok(own);
         }
         if let Some(secret) = &volume.secret {
             let name = secret.secret_name.clone().unwrap_or_default();
-            let data = self.secret_data(namespace, &name).await?;
+            let data = secret_data(&self.ctx.client, namespace, &name).await?;
             write_items(&own, &data, secret.items.as_deref()).await?;
             return Ok(own);
         }
@@ -669,37 +651,6 @@ impl PodWorker {
              volumes only",
             volume.name
         )
-    }
-
-    async fn config_map_data(
-        &self,
-        namespace: &str,
-        name: &str,
-    ) -> Result<BTreeMap<String, Vec<u8>>> {
-        let api: Api<ConfigMap> = Api::namespaced(self.ctx.client.clone(), namespace);
-        let cm = api
-            .get(name)
-            .await
-            .with_context(|| format!("ConfigMap {name}"))?;
-        Ok(cm
-            .data
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(k, v)| (k, v.into_bytes()))
-            .collect())
-    }
-
-    async fn secret_data(&self, namespace: &str, name: &str) -> Result<BTreeMap<String, Vec<u8>>> {
-        let api: Api<Secret> = Api::namespaced(self.ctx.client.clone(), namespace);
-        let s = api
-            .get(name)
-            .await
-            .with_context(|| format!("Secret {name}"))?;
-        Ok(s.data
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(k, v)| (k, v.0))
-            .collect())
     }
 
     /// A TokenRequest for the pod's ServiceAccount, bound to the pod, written to `path`.
@@ -862,7 +813,7 @@ struct ApiLookup {
 }
 
 impl ApiLookup {
-    async fn fetch(client: &Client, pod: &Pod) -> Result<Self> {
+    async fn fetch(client: &Client, pod: &Pod) -> Self {
         let namespace = pod.namespace().unwrap_or_default();
         let mut lookup = Self {
             secrets: BTreeMap::new(),
@@ -875,32 +826,66 @@ impl ApiLookup {
             if let Some(r) = from.secret_key_ref
                 && !lookup.secrets.contains_key(&r.name)
             {
-                let api: Api<Secret> = Api::namespaced(client.clone(), &namespace);
-                let data = api
-                    .get_opt(&r.name)
-                    .await?
-                    .and_then(|s| s.data)
+                // A Secret that cannot be read has no keys: a required reference to it then fails by name.
+                let data = secret_data(client, &namespace, &r.name)
+                    .await
                     .unwrap_or_default();
-                let data = data
-                    .into_iter()
-                    .map(|(k, v)| (k, String::from_utf8_lossy(&v.0).into_owned()))
-                    .collect();
-                lookup.secrets.insert(r.name, data);
+                lookup.secrets.insert(r.name, utf8(data));
             }
             if let Some(r) = from.config_map_key_ref
                 && !lookup.config_maps.contains_key(&r.name)
             {
-                let api: Api<ConfigMap> = Api::namespaced(client.clone(), &namespace);
-                let data = api
-                    .get_opt(&r.name)
-                    .await?
-                    .and_then(|c| c.data)
+                let data = config_map_data(client, &namespace, &r.name)
+                    .await
                     .unwrap_or_default();
-                lookup.config_maps.insert(r.name, data);
+                lookup.config_maps.insert(r.name, utf8(data));
             }
         }
-        Ok(lookup)
+        lookup
     }
+}
+
+fn utf8(data: BTreeMap<String, Vec<u8>>) -> BTreeMap<String, String> {
+    data.into_iter()
+        .map(|(k, v)| (k, String::from_utf8_lossy(&v).into_owned()))
+        .collect()
+}
+
+/// The data of ConfigMap `name` (a missing one is an error naming it, as the kubelet reports it).
+async fn config_map_data(
+    client: &Client,
+    namespace: &str,
+    name: &str,
+) -> Result<BTreeMap<String, Vec<u8>>> {
+    let api: Api<ConfigMap> = Api::namespaced(client.clone(), namespace);
+    let cm = api
+        .get(name)
+        .await
+        .with_context(|| format!("ConfigMap {name}"))?;
+    Ok(cm
+        .data
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| (k, v.into_bytes()))
+        .collect())
+}
+
+/// The data of Secret `name` (a missing one is an error naming it).
+async fn secret_data(
+    client: &Client,
+    namespace: &str,
+    name: &str,
+) -> Result<BTreeMap<String, Vec<u8>>> {
+    let api: Api<Secret> = Api::namespaced(client.clone(), namespace);
+    let s = api
+        .get(name)
+        .await
+        .with_context(|| format!("Secret {name}"))?;
+    Ok(s.data
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| (k, v.0))
+        .collect())
 }
 
 impl Lookup for ApiLookup {
@@ -982,22 +967,15 @@ fn exit_code(status: std::process::ExitStatus) -> i32 {
         .unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
 }
 
-enum Signal {
-    Term,
-}
-
 #[allow(
     unsafe_code,
     reason = "kill(2) has no safe wrapper in std; the pid is our own child's"
 )]
-fn signal(pid: u32, signal: Signal) {
+fn terminate(pid: u32) {
     let Ok(pid) = i32::try_from(pid) else { return };
-    let sig = match signal {
-        Signal::Term => libc::SIGTERM,
-    };
     // SAFETY: kill(2) with a pid of our own child process and a valid signal number.
     unsafe {
-        libc::kill(pid, sig);
+        libc::kill(pid, libc::SIGTERM);
     }
 }
 
