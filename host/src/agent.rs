@@ -347,7 +347,12 @@ impl Agent {
         let name = run.name_any();
         let attempt = lifecycle::attempt(run);
         let mut current = run.clone();
-        for _ in 0..5 {
+        // Conflicts and refusals end after 5 rounds; an unreachable API server (a control-plane restart) is
+        // waited out with a back-off for up to UNREACHABLE_BUDGET: this status is the only copy of the result.
+        let mut rounds = 0;
+        let deadline = tokio::time::Instant::now() + UNREACHABLE_BUDGET;
+        let mut backoff = Duration::from_millis(200);
+        while rounds < 5 {
             let patch = lifecycle::status_patch(
                 current.status.as_ref(),
                 status,
@@ -363,10 +368,20 @@ impl Agent {
                     return Ok(updated);
                 }
                 Err(kube::Error::Api(e)) if e.code == 409 => {
-                    current = match self.runs.get_opt(&name).await {
-                        Ok(Some(fresh)) => fresh,
-                        Ok(None) => return Err(WriteError::Moved),
-                        Err(err) => return Err(WriteError::Api(err)),
+                    rounds += 1;
+                    current = loop {
+                        match self.runs.get_opt(&name).await {
+                            Ok(Some(fresh)) => break fresh,
+                            Ok(None) => return Err(WriteError::Moved),
+                            Err(err)
+                                if unreachable(&err) && tokio::time::Instant::now() < deadline =>
+                            {
+                                tracing::warn!(run = %name, %err, "re-reading the Run failed; retrying");
+                                tokio::time::sleep(backoff).await;
+                                backoff = (backoff * 2).min(MAX_BACKOFF);
+                            }
+                            Err(err) => return Err(WriteError::Api(err)),
+                        }
                     };
                     let still_ours = current.metadata.uid == run.metadata.uid
                         && lifecycle::attempt(&current) == attempt
@@ -381,8 +396,12 @@ impl Agent {
                 }
                 Err(kube::Error::Api(e)) if e.code == 404 => return Err(WriteError::Moved),
                 Err(err) => {
+                    if !(unreachable(&err) && tokio::time::Instant::now() < deadline) {
+                        rounds += 1;
+                    }
                     tracing::warn!(run = %name, %err, "status write failed; retrying");
-                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
                 }
             }
         }
@@ -475,5 +494,20 @@ impl Agent {
         {
             tracing::warn!(%err, "heartbeat failed");
         }
+    }
+}
+
+/// How long a Run's status write waits out an API server it cannot reach (a control-plane restart) before
+/// giving up: the result it carries exists nowhere else.
+const UNREACHABLE_BUDGET: Duration = Duration::from_secs(300);
+/// Longest pause between two status writes to an unreachable API server.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+/// Whether `err` says the API server could not be reached or was not serving (connection errors, 429, 5xx),
+/// rather than that it refused the request.
+fn unreachable(err: &kube::Error) -> bool {
+    match err {
+        kube::Error::Api(e) => e.code == 429 || e.code >= 500,
+        _ => true,
     }
 }
