@@ -142,3 +142,36 @@ impl ClusterProcess {
         Ok(())
     }
 }
+
+/// Kills (SIGKILL, like a crash or the OOM killer) the process of container `container` of pod `pod`, on a node of
+/// the stand-in `kruntimes-node`, which names the process in the container ID (`kruntimes-node://<pid>`); the
+/// stand-in then restarts the container as a kubelet would. Returns the killed pid.
+pub async fn kill_container(client: &Client, ns: &str, pod: &str, container: &str) -> Result<u32> {
+    use k8s_openapi::api::core::v1::Pod;
+    let pod: Pod = Api::namespaced(client.clone(), ns).get(pod).await?;
+    let id = pod
+        .status
+        .and_then(|s| s.container_statuses)
+        .into_iter()
+        .flatten()
+        .find(|c| c.name == container)
+        .and_then(|c| c.container_id)
+        .with_context(|| {
+            format!(
+                "container {container} of pod {ns}/{} has no ID",
+                pod.metadata.name.unwrap_or_default()
+            )
+        })?;
+    let pid: u32 = id
+        .strip_prefix("kruntimes-node://")
+        .and_then(|p| p.parse().ok())
+        .with_context(|| {
+            format!("container ID {id} is not a running process of the node stand-in (`kruntimes-node://<pid>`)")
+        })?;
+    let status = tokio::process::Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .await?;
+    anyhow::ensure!(status.success(), "kill -KILL {pid} failed");
+    Ok(pid)
+}

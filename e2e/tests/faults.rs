@@ -17,8 +17,9 @@ use std::time::{Duration, Instant};
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::Pod;
-use kruntimes_api::v1alpha1::{Run, RunPhase};
-use kruntimes_e2e::{ClusterProcess, TempNamespace, client, scenarios};
+use k8s_openapi::api::events::v1::Event;
+use kruntimes_api::v1alpha1::{Run, RunPhase, Runtime};
+use kruntimes_e2e::{ClusterProcess, TempNamespace, client, kill_container, scenarios};
 use kube::api::{DeleteParams, ListParams, PostParams};
 use kube::{Api, Client, ResourceExt};
 
@@ -177,5 +178,193 @@ async fn killed_controller_and_scheduler_pods_hand_over_their_leases() {
             "{lease} is held by {now}, which is going away"
         );
     }
+    ns.delete().await.unwrap();
+}
+
+/// A Warning Event regarding Run `run` with `reason` exists (events.k8s.io/v1), within `timeout`.
+async fn warning_event(client: &Client, ns: &str, run: &str, reason: &str, timeout: Duration) {
+    let events: Api<Event> = Api::namespaced(client.clone(), ns);
+    let deadline = Instant::now() + timeout;
+    loop {
+        let list = events.list(&ListParams::default()).await.unwrap();
+        let found = list.items.iter().any(|e| {
+            e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some(run)
+                && e.reason.as_deref() == Some(reason)
+                && e.type_.as_deref() == Some("Warning")
+        });
+        if found {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no Warning Event {reason} for Run {run}; events: {:?}",
+            list.items
+                .iter()
+                .map(|e| (e.reason.clone(), e.note.clone()))
+                .collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// runtimed is killed (SIGKILL) in the middle of a Run: the node restarts the container (its restart count says
+/// so), the new runtimed finds the Run `Running` on its pod without an execution and fails that attempt with
+/// `ExecutionLost`, and the retry succeeds: attempt 2, no third.
+#[tokio::test]
+#[ignore = "needs the loopback cluster: cargo xtask cluster up --with-kruntimes, then KRUNTIMES_E2E_KUBECONFIG and KRUNTIMES_E2E_CLUSTER_DIR"]
+async fn a_killed_runtimed_fails_its_lost_run_so_it_is_retried() {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let client = client().await.unwrap();
+    let ns = TempNamespace::create(&client).await.unwrap();
+    runtime(&client, &ns.name, 1, 4).await;
+    let runs: Api<Run> = Api::namespaced(client.clone(), &ns.name);
+    let run = scenarios::bash_run("lost", "bash", "sleep 3; echo done", 3).unwrap();
+    runs.create(&PostParams::default(), &run).await.unwrap();
+    let running = scenarios::wait_run(&client, &ns.name, "lost", Duration::from_secs(60), |r| {
+        r.phase() == RunPhase::Running
+    })
+    .await
+    .unwrap();
+    let pod = running.status.unwrap().assigned_pod.unwrap();
+    kill_container(&client, &ns.name, &pod, "runtimed")
+        .await
+        .unwrap();
+
+    let status = scenarios::wait_succeeded(&client, &ns.name, "lost", Duration::from_secs(120))
+        .await
+        .unwrap();
+    assert_eq!(status.attempt, Some(2), "{status:?}");
+    warning_event(
+        &client,
+        &ns.name,
+        "lost",
+        "ExecutionLost",
+        Duration::from_secs(30),
+    )
+    .await;
+    let pod: Pod = Api::namespaced(client.clone(), &ns.name)
+        .get(&pod)
+        .await
+        .unwrap();
+    let restarts: i32 = pod
+        .status
+        .and_then(|s| s.container_statuses)
+        .into_iter()
+        .flatten()
+        .map(|c| c.restart_count)
+        .sum();
+    assert_eq!(
+        restarts, 1,
+        "the killed runtimed shows as one container restart"
+    );
+    ns.delete().await.unwrap();
+}
+
+/// The Runtime is deleted while its pods run Runs and more wait: its pods go (garbage collection of its
+/// Deployment), every Run that was placed ends (it may finish during its pod's grace period, else fails with the
+/// pod's loss), the waiting ones stay Pending saying that no pod serves the Runtime, and run once it is back.
+/// Every Run ends terminal, none runs twice, and no pod of the first Runtime is left.
+#[tokio::test]
+#[ignore = "needs the loopback cluster: cargo xtask cluster up --with-kruntimes, then KRUNTIMES_E2E_KUBECONFIG and KRUNTIMES_E2E_CLUSTER_DIR"]
+async fn a_runtime_deleted_with_runs_in_flight_leaves_no_run_or_pod_behind() {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let client = client().await.unwrap();
+    let ns = TempNamespace::create(&client).await.unwrap();
+    runtime(&client, &ns.name, 2, 2).await;
+    let pods: Api<Pod> = Api::namespaced(client.clone(), &ns.name);
+    let first_pods: Vec<String> = pods
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .map(ResourceExt::name_any)
+        .collect();
+    assert_eq!(first_pods.len(), 2, "{first_pods:?}");
+    create_runs(&client, &ns.name, 12, "sleep 2; echo $0").await;
+    let runs: Api<Run> = Api::namespaced(client.clone(), &ns.name);
+    scenarios::wait_run(&client, &ns.name, "fault-0", Duration::from_secs(60), |r| {
+        r.phase() != RunPhase::Pending
+    })
+    .await
+    .unwrap();
+
+    let runtimes: Api<Runtime> = Api::namespaced(client.clone(), &ns.name);
+    runtimes
+        .delete("bash", &DeleteParams::foreground())
+        .await
+        .unwrap();
+    // Every pod of the Runtime goes; then the Runs that were placed have ended and the others wait.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !pods
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .is_empty()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the Runtime's pods are still there"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let waiting = scenarios::wait_run(
+        &client,
+        &ns.name,
+        "fault-11",
+        Duration::from_secs(60),
+        |r| {
+            r.status.as_ref().is_some_and(|s| {
+                s.conditions.iter().any(|c| {
+                    c.reason == "Unschedulable" && c.message.contains("no pods for Runtime")
+                })
+            })
+        },
+    )
+    .await;
+    let list = runs.list(&ListParams::default()).await.unwrap().items;
+    let placed_but_live: Vec<String> = list
+        .iter()
+        .filter(|r| {
+            !scenarios::terminal(r) && r.status.as_ref().is_some_and(|s| s.assigned_pod.is_some())
+        })
+        .map(|r| format!("{} {}", r.name_any(), r.phase()))
+        .collect();
+    assert!(
+        placed_but_live.is_empty(),
+        "Runs still bound to the deleted Runtime's pods: {placed_but_live:?}"
+    );
+    let pending = list.iter().filter(|r| !scenarios::terminal(r)).count();
+    if pending > 0 {
+        waiting.expect("a waiting Run says why");
+    }
+
+    // The Runtime is back: the waiting Runs run, once each.
+    runtime(&client, &ns.name, 2, 2).await;
+    let (phases, odd) = wait_all_terminal(&client, &ns.name, 12, Duration::from_secs(120)).await;
+    let succeeded = phases.get("Succeeded").copied().unwrap_or_default();
+    assert!(succeeded >= pending, "{phases:?} {odd:#?}");
+    for line in &odd {
+        assert!(
+            line.contains("PodGone")
+                || line.contains("PodTerminating")
+                || line.contains("Shutdown"),
+            "a Run of the deleted Runtime ended for another reason: {line}"
+        );
+    }
+    let left: Vec<String> = pods
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .map(ResourceExt::name_any)
+        .filter(|p| first_pods.contains(p))
+        .collect();
+    assert!(
+        left.is_empty(),
+        "pods of the deleted Runtime are left: {left:?}"
+    );
     ns.delete().await.unwrap();
 }

@@ -264,16 +264,20 @@ fn start_kruntimes(root: &Path, dir: &Path, children: &mut Vec<Child>) -> Result
             bail!("{} was not built", bin.join(name).display());
         }
     }
-    // Pods of a bash Runtime need only the bash built-in; runtimed compiles every built-in it is given.
+    // The built-in runtimes, as the runtimed image holds them: bash (required) and python (the benchmark's Python
+    // Runs, and bash scripts that call `python`). runtimed compiles each once into the node's shared cache.
     let builtins = dir.join("builtins");
-    let bash = root.join(crate::guests::BUILTINS_DIR).join("bash");
-    if !bash.join("component.wasm").is_file() {
-        bail!(
-            "{} is missing: build it with `cargo xtask build-guests --builtins-only`",
-            bash.display()
-        );
+    for name in ["bash", "python"] {
+        let from = root.join(crate::guests::BUILTINS_DIR).join(name);
+        if from.join("component.wasm").is_file() {
+            copy_tree(&from, &builtins.join(name))?;
+        } else if name == "bash" {
+            bail!(
+                "{} is missing: build it with `cargo xtask build-guests --builtins-only`",
+                from.display()
+            );
+        }
     }
-    copy_tree(&bash, &builtins.join("bash"))?;
     let pki = dir.join("pki");
     let server = std::fs::read_to_string(dir.join("server"))?;
     let node_dir = dir.join("node");

@@ -411,10 +411,11 @@ impl PodWorker {
         })();
         match spawned {
             Ok(child) => {
-                running.child = Some(child);
                 running.view.state = State::Running {
                     started_at: Timestamp::now().to_string(),
+                    pid: child.id().unwrap_or_default(),
                 };
+                running.child = Some(child);
             }
             Err(e) => {
                 running.view.state = State::Waiting {

@@ -14,10 +14,13 @@ pub enum State {
         /// What went wrong.
         message: String,
     },
-    /// Its process runs since `started_at` (RFC 3339).
+    /// Its process `pid` runs since `started_at` (RFC 3339).
     Running {
         /// When the process started.
         started_at: String,
+        /// The process id: the container ID says it (`kruntimes-node://<pid>`), so that a test can kill the
+        /// container's process as a crash would.
+        pid: u32,
     },
     /// Its process ended.
     Terminated {
@@ -78,7 +81,7 @@ fn state_json(state: &State) -> Value {
         State::Waiting { reason, message } => {
             json!({"waiting": {"reason": reason, "message": message}})
         }
-        State::Running { started_at } => json!({"running": {"startedAt": started_at}}),
+        State::Running { started_at, .. } => json!({"running": {"startedAt": started_at}}),
         State::Terminated {
             exit_code,
             finished_at,
@@ -118,7 +121,7 @@ pub fn status_patch(
                 "name": c.name,
                 "image": c.image,
                 "imageID": format!("kruntimes-node://{}", c.image),
-                "containerID": format!("kruntimes-node://{}", c.name),
+                "containerID": container_id(c),
                 "ready": c.ready,
                 "started": matches!(c.state, State::Running { .. }),
                 "restartCount": c.restarts,
@@ -160,6 +163,14 @@ pub fn fingerprint(patch: &Value) -> Value {
     p
 }
 
+/// `kruntimes-node://<pid>` while the container's process runs, else `kruntimes-node://<name>`.
+fn container_id(c: &ContainerView) -> String {
+    match &c.state {
+        State::Running { pid, .. } => format!("kruntimes-node://{pid}"),
+        _ => format!("kruntimes-node://{}", c.name),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,6 +181,7 @@ mod tests {
             image: "runtimed:1".into(),
             state: State::Running {
                 started_at: "t".into(),
+                pid: 42,
             },
             last: None,
             restarts: 0,
@@ -227,6 +239,20 @@ mod tests {
             "n",
         );
         assert_eq!(ready_of(&p), "False");
+    }
+
+    #[test]
+    fn the_container_id_names_the_running_process() {
+        let p = status_patch(&[running(true)], "Always", &BTreeMap::new(), "ip", "s", "n");
+        assert_eq!(
+            p["status"]["containerStatuses"][0]["containerID"],
+            "kruntimes-node://42"
+        );
+        let p = status_patch(&[ended(1)], "Always", &BTreeMap::new(), "ip", "s", "n");
+        assert_eq!(
+            p["status"]["containerStatuses"][0]["containerID"],
+            "kruntimes-node://runtimed"
+        );
     }
 
     #[test]
