@@ -5,6 +5,7 @@
 //! runs only when asked: `KRUNTIMES_E2E_KUBECONFIG=~/.kube/config cargo test -p kruntimes-e2e -- --ignored`.
 //! Each works in a temporary namespace (`kruntimes-e2e-<random>`) that it deletes afterwards.
 
+pub mod metrics;
 pub mod node;
 pub mod scenarios;
 
