@@ -10,6 +10,7 @@
 //	kcluster kube-scheduler [flags]
 //	kcluster pki --dir DIR --server URL   (certificates, keys and kubeconfigs for the above)
 //	kcluster wait --kubeconfig FILE [--timeout 60s]   (until the API server is ready)
+//	kcluster compact --endpoint URL   (etcd's history up to now, as the API server's compaction does)
 //	kcluster version
 //
 // `cargo xtask cluster up` builds it and starts the pieces on loopback.
@@ -32,7 +33,7 @@ import (
 	scheduler "k8s.io/kubernetes/cmd/kube-scheduler/app"
 )
 
-const usage = "usage: kcluster etcd|kube-apiserver|kube-controller-manager|kube-scheduler|pki|wait|version [flags]"
+const usage = "usage: kcluster etcd|kube-apiserver|kube-controller-manager|kube-scheduler|pki|wait|compact|version [flags]"
 
 func main() {
 	// Called as a symlink named after a component, or as `kcluster <component> ...`.
@@ -65,6 +66,11 @@ func main() {
 	case "wait":
 		if err := waitReady(args); err != nil {
 			fmt.Fprintf(os.Stderr, "kcluster wait: %v\n", err)
+			os.Exit(1)
+		}
+	case "compact":
+		if err := compact(args); err != nil {
+			fmt.Fprintf(os.Stderr, "kcluster compact: %v\n", err)
 			os.Exit(1)
 		}
 	case "version":

@@ -182,6 +182,8 @@ fn start_control_plane(kcluster: &Path, dir: &Path, children: &mut Vec<Child>) -
         Duration::from_secs(30),
     )
     .context("etcd did not become healthy")?;
+    // For the fault tests, which compact etcd's history (`kcluster compact`).
+    std::fs::write(dir.join("etcd-endpoint"), &etcd_url)?;
 
     children.push(spawn(
         dir,
