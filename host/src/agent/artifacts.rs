@@ -14,6 +14,7 @@ use std::path::Path;
 
 use k8s_openapi::api::core::v1::Secret;
 use kruntimes_api::consts::{finalizers, reasons};
+use kruntimes_api::lifecycle;
 use kruntimes_api::v1alpha1::runtime::ArtifactStore;
 use kruntimes_api::v1alpha1::{Run, RunStatus};
 use kruntimes_artifacts::{Limits, RunIdentity, Store, StoreSecrets, record};
@@ -88,37 +89,48 @@ impl Agent {
             uid: run.uid().unwrap_or_default(),
             attempt: id.attempt(),
         };
-        let result = match self.open_store(&config, &identity.namespace).await {
-            Ok(store) => store.upload(&identity, &harvested).await,
-            Err(err) => Err(err),
+        let store = match self.open_store(&config, &identity.namespace).await {
+            Ok(store) => store,
+            Err(why) => {
+                record::fail(
+                    status,
+                    reasons::ARTIFACT_UPLOAD_FAILED,
+                    &format!("artifacts: not stored: {why}"),
+                );
+                return run;
+            }
         };
-        record(status, result);
+        record(status, store.upload(&identity, &harvested).await);
         run
     }
 
     /// The store `config` describes, with the credentials of the Secret it names (read now, so a rotated
-    /// Secret is used at once).
-    async fn open_store(
-        &self,
-        config: &ArtifactStore,
-        namespace: &str,
-    ) -> kruntimes_artifacts::Result<Store> {
+    /// Secret is used at once). The error is the message for the Run's status: a missing Secret is said in the
+    /// words of the controller's cleanup, not as an API error dump.
+    async fn open_store(&self, config: &ArtifactStore, namespace: &str) -> Result<Store, String> {
         let mut secrets = match StoreSecrets::secret_name(config) {
             Some(name) => {
                 let secret = kube::Api::<Secret>::namespaced(self.client.clone(), namespace)
-                    .get(name)
+                    .get_opt(name)
                     .await
                     .map_err(|e| {
-                        kruntimes_artifacts::Error::Config(format!(
-                            "cannot read the credentials Secret {namespace}/{name}: {e}"
-                        ))
+                        // The API server's own message (`... is forbidden: ...`), not kube's dump of the Status.
+                        let why = match &e {
+                            kube::Error::Api(status) => status.message.clone(),
+                            other => lifecycle::error_chain(other),
+                        };
+                        format!("cannot read the credentials Secret {namespace}/{name}: {why}")
+                    })?
+                    .ok_or_else(|| {
+                        format!("the credentials Secret {namespace}/{name} does not exist")
                     })?;
-                StoreSecrets::from_secret(config, &secret)?
+                StoreSecrets::from_secret(config, &secret)
+                    .map_err(|e| lifecycle::error_chain(&e))?
             }
             None => StoreSecrets::default(),
         };
         secrets.filesystem_root = Some(self.config.artifact_store_root.clone());
-        Store::from_config(config, &secrets)
+        Store::from_config(config, &secrets).map_err(|e| lifecycle::error_chain(&e))
     }
 
     /// Adds the artifact-cleanup finalizer to `run` (guarded by its resourceVersion, re-read on a conflict)
