@@ -208,7 +208,14 @@ fn charts(root: &Path) -> Result<()> {
 }
 
 /// The test targets that run against the real control plane (`#[ignore]`d in the plain `cargo test`).
-const REAL_CLUSTER_TESTS: &[&str] = &["control_plane", "crds", "install", "faults", "krt"];
+const REAL_CLUSTER_TESTS: &[&str] = &[
+    "control_plane",
+    "crds",
+    "install",
+    "faults",
+    "krt",
+    "artifacts",
+];
 
 /// Starts etcd, kube-apiserver, kube-controller-manager, kube-scheduler and the node stand-in on loopback,
 /// installs kruntimes with its Helm charts, runs the real-cluster tests against it, and stops it whatever the
