@@ -62,7 +62,8 @@ impl Cluster {
             .clone()
             .unwrap_or_else(|| config.default_namespace.clone());
         let url = config.cluster_url.to_string();
-        let client = Client::try_from(config).context("cannot build a Kubernetes client")?;
+        let client = kruntimes_daemon::client::from_config(config)
+            .context("cannot build a Kubernetes client")?;
         Ok(Self {
             client,
             namespace,

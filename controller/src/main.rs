@@ -80,7 +80,7 @@ async fn main() -> anyhow::Result<()> {
         }),
         metrics,
     };
-    let client = kube::Client::try_default().await?;
+    let client = kruntimes_daemon::client::infer().await?;
     kruntimes_controller::run(client, config, shutdown_signal()).await
 }
 

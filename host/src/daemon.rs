@@ -427,7 +427,7 @@ pub async fn cleanup_artifacts(args: &Args) -> anyhow::Result<usize> {
 pub async fn run(args: Args, shutdown: impl Future<Output = ()>) -> Result<()> {
     let client = match args.agent_config() {
         Some(_) => Some(
-            kube::Client::try_default()
+            kruntimes_daemon::client::infer()
                 .await
                 .map_err(|source| Error::KubeClient { source })?,
         ),

@@ -65,7 +65,7 @@ async fn main() -> anyhow::Result<()> {
         metrics_addr: Some(args.metrics_addr),
         ..Config::default()
     };
-    let client = kube::Client::try_default().await?;
+    let client = kruntimes_daemon::client::infer().await?;
     run(client, config, shutdown_signal()).await
 }
 

@@ -58,7 +58,7 @@ async fn main() -> Result<()> {
         .with_context(|| format!("reading {}", args.kubeconfig.display()))?;
     let config =
         kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default()).await?;
-    let client = kube::Client::try_from(config)?;
+    let client = kruntimes_daemon::client::from_config(config)?;
     let absolute = |p: PathBuf| std::path::absolute(&p).unwrap_or(p);
     let config = Config {
         node_name: args.node_name,
