@@ -80,16 +80,46 @@ pub struct ClusterProcess {
     name: String,
 }
 
+/// The directory of the loopback cluster, from [`CLUSTER_DIR_ENV`].
+fn cluster_dir() -> Result<PathBuf> {
+    Ok(std::env::var_os(CLUSTER_DIR_ENV)
+        .with_context(|| {
+            format!("{CLUSTER_DIR_ENV} is not set: fault tests need a cluster from `cargo xtask cluster up`")
+        })?
+        .into())
+}
+
+/// Compacts the loopback cluster's etcd history up to its current revision (`kcluster compact`), as the API
+/// server's periodic compaction does, and returns that revision: a watch resumed from an older resourceVersion
+/// then gets 410 Gone.
+pub async fn compact_etcd() -> Result<i64> {
+    let dir = cluster_dir()?;
+    let endpoint = std::fs::read_to_string(dir.join("etcd-endpoint"))
+        .with_context(|| format!("reading {}", dir.join("etcd-endpoint").display()))?;
+    // etcd runs as `<kcluster> etcd ...`: the multi-call binary that has the `compact` command too (its path,
+    // not /proc's exe link, so that a rebuilt binary is the one run).
+    let pid = std::fs::read_to_string(dir.join("pids").join("etcd.pid"))?;
+    let cmdline =
+        std::fs::read(format!("/proc/{}/cmdline", pid.trim())).context("etcd is not running")?;
+    let kcluster =
+        String::from_utf8_lossy(cmdline.split(|b| *b == 0).next().unwrap_or_default()).into_owned();
+    let out = tokio::process::Command::new(kcluster)
+        .args(["compact", "--endpoint", endpoint.trim()])
+        .output()
+        .await?;
+    anyhow::ensure!(
+        out.status.success(),
+        "kcluster compact failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(String::from_utf8_lossy(&out.stdout).trim().parse()?)
+}
+
 impl ClusterProcess {
     /// The process `name` of the cluster in [`CLUSTER_DIR_ENV`].
     pub fn new(name: &str) -> Result<Self> {
-        let dir: PathBuf = std::env::var_os(CLUSTER_DIR_ENV)
-            .with_context(|| {
-                format!("{CLUSTER_DIR_ENV} is not set: fault tests need a cluster from `cargo xtask cluster up`")
-            })?
-            .into();
         Ok(Self {
-            dir,
+            dir: cluster_dir()?,
             name: name.to_owned(),
         })
     }

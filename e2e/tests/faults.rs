@@ -19,8 +19,10 @@ use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::api::events::v1::Event;
 use kruntimes_api::v1alpha1::{Run, RunPhase, Runtime};
-use kruntimes_e2e::{ClusterProcess, TempNamespace, client, kill_container, scenarios};
-use kube::api::{DeleteParams, ListParams, PostParams};
+use kruntimes_e2e::{
+    ClusterProcess, TempNamespace, client, compact_etcd, kill_container, scenarios,
+};
+use kube::api::{DeleteParams, ListParams, PostParams, WatchEvent, WatchParams};
 use kube::{Api, Client, ResourceExt};
 
 /// One fault at a time: they restart or kill shared parts of the cluster.
@@ -129,6 +131,67 @@ async fn a_crashed_api_server_loses_no_run_of_a_200_run_burst() {
         .unwrap();
     let (phases, odd) = wait_all_terminal(&client, &ns.name, 200, Duration::from_secs(300)).await;
     assert_eq!(phases.get("Succeeded"), Some(&200), "{phases:?} {odd:#?}");
+    assert!(odd.is_empty(), "{odd:#?}");
+    ns.delete().await.unwrap();
+}
+
+/// etcd's history is compacted in the middle of a burst and the API server restarted (as after an upgrade or a
+/// crash): every client resumes its watches from a resourceVersion etcd no longer has, gets 410 Gone and lists
+/// again; every Run still succeeds in exactly one attempt.
+#[tokio::test]
+#[ignore = "needs the loopback cluster: cargo xtask cluster up --with-kruntimes, then KRUNTIMES_E2E_KUBECONFIG and KRUNTIMES_E2E_CLUSTER_DIR"]
+async fn a_compacted_history_forces_relists_and_loses_no_run() {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let apiserver = ClusterProcess::new("kube-apiserver").unwrap();
+    let client = client().await.unwrap();
+    let ns = TempNamespace::create(&client).await.unwrap();
+    runtime(&client, &ns.name, 2, 8).await;
+    let runs: Api<Run> = Api::namespaced(client.clone(), &ns.name);
+    let before = runs
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .metadata
+        .resource_version
+        .unwrap();
+    create_runs(&client, &ns.name, 100, "sleep 0.2; echo $0").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let revision = compact_etcd().await.unwrap();
+    assert!(
+        revision > before.parse::<i64>().unwrap(),
+        "{revision} <= {before}"
+    );
+    apiserver
+        .crash_and_restart(Duration::from_secs(1))
+        .await
+        .unwrap();
+
+    // What every client's resumed watch meets: a watch from before the compaction is refused with 410 Gone.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let gone = loop {
+        match runs.watch(&WatchParams::default(), &before).await {
+            Ok(stream) => {
+                let mut stream = std::pin::pin!(stream);
+                match stream.next().await {
+                    Some(Ok(WatchEvent::Error(e))) => break e.code,
+                    Some(Err(kube::Error::Api(e))) => break e.code,
+                    other => panic!("a watch from a compacted resourceVersion got {other:?}"),
+                }
+            }
+            Err(kube::Error::Api(e)) if e.code == 410 => break e.code,
+            Err(e) => {
+                assert!(
+                    Instant::now() < deadline,
+                    "the API server did not come back: {e}"
+                );
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        }
+    };
+    assert_eq!(gone, 410);
+
+    let (phases, odd) = wait_all_terminal(&client, &ns.name, 100, Duration::from_secs(300)).await;
+    assert_eq!(phases.get("Succeeded"), Some(&100), "{phases:?} {odd:#?}");
     assert!(odd.is_empty(), "{odd:#?}");
     ns.delete().await.unwrap();
 }

@@ -228,10 +228,12 @@ fn real_control_plane(root: &Path) -> Result<()> {
         args.extend(["--test", test]);
     }
     args.extend(["--", "--ignored", "--test-threads=2"]);
-    // The API-server crash scenario found that runtimed gave up a Run's result after ~1 s of failed writes (8
-    // of 200 Runs left Scheduled forever). runtimed now waits an unreachable API server out, and the scenario
-    // passed 3 of 3 times, but in 9 to 200 s of a 300 s limit: opt-in until its duration is understood.
+    // The two scenarios that restart kube-apiserver found that a kube-rs client could wait minutes for a response
+    // that never came after the restart (a controller deaf to new Runtimes for 75 s to 4.5 min). Every client now
+    // gives a response 30 s to start (kruntimes-daemon), which cut that to ~40 s in the runs measured, but the
+    // cause on the connection is not understood and one run still waited over 200 s: opt-in until it is.
     args.extend(["--skip", "a_crashed_api_server_loses_no_run"]);
+    args.extend(["--skip", "a_compacted_history_forces_relists"]);
     let mut command = Command::new("cargo");
     command
         .args(&args)
