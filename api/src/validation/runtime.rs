@@ -144,8 +144,16 @@ pub fn validate_runtime(rt: &Runtime) -> Result<(), ValidationErrors> {
             caps.mounts.len(),
             MOUNTS_MAX_ITEMS,
         );
+        let mut guest_paths = std::collections::BTreeSet::new();
         for (i, m) in caps.mounts.iter().enumerate() {
             let f = format!("spec.capabilities.mounts[{i}]");
+            // The CRD keys the list by guestPath: the API server refuses a second mount at the same place.
+            if !guest_paths.insert(m.guest_path.as_str()) {
+                errs.push(
+                    format!("{f}.guestPath"),
+                    format!("{:?} is mounted twice", m.guest_path),
+                );
+            }
             for (what, p) in [("path", &m.path), ("guestPath", &m.guest_path)] {
                 check_len(&mut errs, &format!("{f}.{what}"), p, 1, PATH_MAX_BYTES);
                 if !p.starts_with('/') || p.split('/').any(|s| s == "..") {
