@@ -220,13 +220,33 @@ impl Agent {
         let Some(uid) = run.metadata.uid.clone() else {
             return;
         };
-        let executing = self.executing(&uid);
+        // Decide and record a start under one lock: a revisit and the watch may observe the same Run at once,
+        // and only one of them may start it.
+        let (executing, action) = {
+            let mut tracked = self
+                .executing
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let executing = tracked.get(&uid).copied();
+            let action = plan::decide(&run, &self.config.pod, executing);
+            if let Action::Start { attempt } = action {
+                tracked.insert(uid.clone(), attempt);
+            }
+            (executing, action)
+        };
         let now = Timestamp::now();
-        match plan::decide(&run, &self.config.pod, executing) {
+        match action {
             Action::Ignore => {}
             Action::Start { attempt } => {
-                self.track(&uid, Some(attempt));
                 tokio::spawn(self.clone().execute(run, uid, attempt));
+            }
+            Action::StartAfterPrevious => {
+                if let Some(previous) = executing
+                    && let Ok(id) = RunId::new(&uid, previous)
+                {
+                    let _ = self.manager.cancel(&id);
+                }
+                self.revisit(run.name_any(), PREVIOUS_ATTEMPT_RECHECK);
             }
             Action::CancelBeforeStart => {
                 let status = plan::cancelled(&run, now);
@@ -431,7 +451,8 @@ impl Agent {
         }
     }
 
-    /// Looks at a Run again after `delay` (used when the engine was at capacity).
+    /// Looks at a Run again after `delay` (used when the engine was at capacity, or an older attempt was still
+    /// held).
     fn revisit(self: &Arc<Self>, name: String, delay: Duration) {
         let agent = self.clone();
         tokio::spawn(async move {
@@ -496,6 +517,10 @@ impl Agent {
         }
     }
 }
+
+/// Wait before looking again at a Run whose newer attempt is bound here while an older one is still held
+/// ([`Action::StartAfterPrevious`]): forgetting a finished attempt takes milliseconds.
+const PREVIOUS_ATTEMPT_RECHECK: Duration = Duration::from_millis(100);
 
 /// How long a Run's status write waits out an API server it cannot reach (a control-plane restart) before
 /// giving up: the result it carries exists nowhere else.

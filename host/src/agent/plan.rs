@@ -31,6 +31,11 @@ pub enum Action {
     CancelBeforeStart,
     /// Cancel our execution of it (the execution then writes the `Cancelled` result).
     CancelExecution,
+    /// A newer attempt is bound to this pod while runtimed still holds an older one: the older one is finishing
+    /// (its failed result was just written and the retry was bound back here before it was forgotten) or was
+    /// reaped. Stop the older one and look at the Run again shortly: no watch event may come to start the newer
+    /// attempt once the older one is forgotten.
+    StartAfterPrevious,
     /// It is `Running` on this pod but runtimed has no execution of it (runtimed restarted): fail the attempt
     /// with `ExecutionLost` so the retry policy applies.
     Lost,
@@ -57,6 +62,9 @@ pub fn decide(run: &Run, me: &PodIdentity, executing: Option<u32>) -> Action {
             } else {
                 Action::Ignore
             }
+        }
+        (true, RunPhase::Scheduled, Some(previous)) if previous < attempt => {
+            Action::StartAfterPrevious
         }
         (true, RunPhase::Running, None) => Action::Lost,
         (_, _, Some(_)) => Action::Abandon,
@@ -190,6 +198,14 @@ mod tests {
         assert_eq!(decide(&r, &me(), Some(1)), Action::Abandon);
         let done = run(RunPhase::Succeeded, "pod-a", "uid-a", 1);
         assert_eq!(decide(&done, &me(), None), Action::Ignore);
+    }
+
+    #[test]
+    fn a_retry_bound_here_before_the_failed_attempt_is_forgotten_starts_after_it() {
+        // Attempt 1 wrote its failure; the scheduler bound attempt 2 back to this pod at once.
+        let r = run(RunPhase::Scheduled, "pod-a", "uid-a", 2);
+        assert_eq!(decide(&r, &me(), Some(1)), Action::StartAfterPrevious);
+        assert_eq!(decide(&r, &me(), None), Action::Start { attempt: 2 });
     }
 
     #[test]
