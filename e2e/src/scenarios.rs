@@ -1,6 +1,7 @@
-//! The control-plane scenarios, written once against a `kube::Client`: the in-process tests
-//! (`tests/in_process`, on the API server substitute with the real controller, scheduler and runtimed agents)
-//! and the real-cluster tests (`tests/control_plane.rs`) run the same functions.
+//! The control-plane scenarios, written once against a `kube::Client` and a namespace. The real-cluster tests
+//! (`tests/control_plane.rs`) run every one; the in-process tests (`tests/in_process`, on the API server
+//! substitute with the real controller, scheduler and runtimed agents) reuse the building blocks for what only
+//! the substitute can check (its request log counts the writes of each Run).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -9,10 +10,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use futures::{StreamExt, TryStreamExt};
+use k8s_openapi::api::events::v1::Event;
+use kruntimes_api::consts::{conditions, labels, reasons};
 use kruntimes_api::v1alpha1::{
     Run, RunPhase, RunStatus, Runtime, Workflow, WorkflowPhase, WorkflowStatus,
 };
-use kube::api::{ListParams, PostParams};
+use kube::api::{ListParams, Patch, PatchParams, PostParams};
 use kube::runtime::watcher;
 use kube::{Api, Client, ResourceExt};
 
@@ -187,17 +190,41 @@ pub async fn bash_workflow_succeeds(
     }))?;
     let api: Api<Workflow> = Api::namespaced(client.clone(), ns);
     api.create(&PostParams::default(), &wf).await?;
-    let deadline = Instant::now() + timeout + Duration::from_secs(10);
-    let status = loop {
+    let status =
+        wait_workflow_terminal(client, ns, name, timeout + Duration::from_secs(10)).await?;
+    ensure_workflow_succeeded(name, &status)?;
+    ensure!(
+        status.outputs.get("verdict").map(String::as_str) == Some("v1.2 passed"),
+        "outputs {:?}",
+        status.outputs
+    );
+    ensure_children_succeeded(client, ns, name, 3).await?;
+    Ok(status)
+}
+
+/// Waits until Workflow `name` is terminal, returning its status.
+pub async fn wait_workflow_terminal(
+    client: &Client,
+    ns: &str,
+    name: &str,
+    timeout: Duration,
+) -> Result<WorkflowStatus> {
+    let api: Api<Workflow> = Api::namespaced(client.clone(), ns);
+    let deadline = Instant::now() + timeout;
+    loop {
         let status = api.get(name).await?.status.unwrap_or_default();
         if status.phase.is_terminal() {
-            break status;
+            return Ok(status);
         }
         if Instant::now() > deadline {
             bail!("Workflow {name} not terminal after {timeout:?}: {status:?}");
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    }
+}
+
+/// Checks that Workflow `name` ended `Succeeded` with every step `Succeeded`.
+fn ensure_workflow_succeeded(name: &str, status: &WorkflowStatus) -> Result<()> {
     ensure!(
         status.phase == WorkflowPhase::Succeeded,
         "Workflow {name} ended {:?}: {:?} {:?}",
@@ -205,17 +232,47 @@ pub async fn bash_workflow_succeeds(
         status.message,
         status.steps
     );
-    ensure!(
-        status.outputs.get("verdict").map(String::as_str) == Some("v1.2 passed"),
-        "outputs {:?}",
-        status.outputs
-    );
+    for step in &status.steps {
+        ensure!(
+            step.phase == WorkflowPhase::Succeeded,
+            "step {} of the Succeeded Workflow {name} is {:?}: {:?}",
+            step.id,
+            step.phase,
+            step.message
+        );
+    }
+    Ok(())
+}
+
+/// The child Runs of Workflow `name` (labelled `kruntimes.io/workflow=<name>`).
+pub async fn workflow_runs(client: &Client, ns: &str, name: &str) -> Result<Vec<Run>> {
     let runs: Api<Run> = Api::namespaced(client.clone(), ns);
-    let children = runs
-        .list(&ListParams::default().labels(&format!("kruntimes.io/workflow={name}")))
+    Ok(runs
+        .list(&ListParams::default().labels(&format!("{}={name}", labels::WORKFLOW)))
         .await?
-        .items;
-    ensure!(children.len() == 3, "{} child Runs", children.len());
+        .items)
+}
+
+/// The step id a child Run of a Workflow was created for (its `kruntimes.io/workflow-step` label).
+fn step_of(run: &Run) -> &str {
+    run.labels()
+        .get(labels::WORKFLOW_STEP)
+        .map_or("", String::as_str)
+}
+
+/// Checks that Workflow `name` has exactly `steps` child Runs, all `Succeeded`.
+async fn ensure_children_succeeded(
+    client: &Client,
+    ns: &str,
+    name: &str,
+    steps: usize,
+) -> Result<()> {
+    let children = workflow_runs(client, ns, name).await?;
+    ensure!(
+        children.len() == steps,
+        "Workflow {name} has {} child Runs, expected one per step ({steps})",
+        children.len()
+    );
     for run in &children {
         ensure!(
             run.phase() == RunPhase::Succeeded,
@@ -224,7 +281,7 @@ pub async fn bash_workflow_succeeds(
             run.status
         );
     }
-    Ok(status)
+    Ok(())
 }
 
 /// Whether the Run is terminal.
@@ -409,5 +466,462 @@ where
         status.assigned_pod_uid.is_some() && status.assigned_pod_uid != killed_uid,
         "the last attempt ran on the killed pod {pod}"
     );
+    Ok(status)
+}
+
+/// How many times an Event happened: a series counts its repeats (kube's recorder folds a repeated Event into
+/// one object with `series.count`).
+fn occurrences(event: &Event) -> i32 {
+    event.series.as_ref().map_or(1, |s| s.count)
+}
+
+/// `Warning ExitCode Fail ×1: <note>`, for error messages.
+fn describe_events(events: &[Event]) -> String {
+    let lines: Vec<String> = events
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {} ×{}: {}",
+                e.type_.as_deref().unwrap_or("?"),
+                e.reason.as_deref().unwrap_or("?"),
+                e.action.as_deref().unwrap_or("?"),
+                occurrences(e),
+                e.note.as_deref().unwrap_or("")
+            )
+        })
+        .collect();
+    format!("[{}]", lines.join("; "))
+}
+
+/// Waits until the Events (events.k8s.io/v1) regarding Run `name` satisfy `found`, returning them. Events are
+/// published after the status is written, so they may lag it.
+pub async fn wait_run_events(
+    client: &Client,
+    ns: &str,
+    name: &str,
+    timeout: Duration,
+    found: impl Fn(&[Event]) -> bool,
+) -> Result<Vec<Event>> {
+    let api: Api<Event> = Api::namespaced(client.clone(), ns);
+    let deadline = Instant::now() + timeout;
+    loop {
+        let events: Vec<Event> = api
+            .list(&ListParams::default())
+            .await?
+            .items
+            .into_iter()
+            .filter(|e| {
+                e.regarding.as_ref().is_some_and(|r| {
+                    r.kind.as_deref() == Some("Run") && r.name.as_deref() == Some(name)
+                })
+            })
+            .collect();
+        if found(&events) {
+            return Ok(events);
+        }
+        if Instant::now() > deadline {
+            bail!(
+                "the Events regarding Run {name} are not there after {timeout:?}; seen: {}",
+                describe_events(&events)
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Creates `run` in `ns`.
+async fn create_run(client: &Client, ns: &str, run: &Run) -> Result<()> {
+    let api: Api<Run> = Api::namespaced(client.clone(), ns);
+    api.create(&PostParams::default(), run)
+        .await
+        .with_context(|| format!("creating Run {}", run.name_any()))?;
+    Ok(())
+}
+
+/// Waits until Run `name` is terminal, returning its status.
+async fn wait_terminal(
+    client: &Client,
+    ns: &str,
+    name: &str,
+    timeout: Duration,
+) -> Result<RunStatus> {
+    let run = wait_run(client, ns, name, timeout, terminal).await?;
+    run.status.context("a terminal Run has a status")
+}
+
+/// Checks a terminal status: phase, reason and attempt.
+fn ensure_ended(
+    name: &str,
+    status: &RunStatus,
+    phase: RunPhase,
+    reason: &str,
+    attempt: i32,
+) -> Result<()> {
+    ensure!(
+        status.phase == phase && status.reason.as_deref() == Some(reason),
+        "Run {name} ended {} ({:?}: {:?}), expected {phase} ({reason})",
+        status.phase,
+        status.reason,
+        status.message
+    );
+    ensure!(
+        status.attempt == Some(attempt),
+        "Run {name} ended at attempt {:?}, expected {attempt}",
+        status.attempt
+    );
+    Ok(())
+}
+
+/// A Run whose script exits 3 ends `Failed` with exit code 3 and reason `ExitCode` after one attempt, and
+/// runtimed publishes a Warning Event regarding it with that reason.
+pub async fn failing_run_reports_its_exit_code(
+    client: &Client,
+    ns: &str,
+    runtime: &str,
+) -> Result<RunStatus> {
+    let name = "fails";
+    create_run(
+        client,
+        ns,
+        &bash_run(name, runtime, "echo bad >&2; exit 3", 1)?,
+    )
+    .await?;
+    let status = wait_terminal(client, ns, name, Duration::from_secs(60)).await?;
+    ensure_ended(name, &status, RunPhase::Failed, reasons::EXIT_CODE, 1)?;
+    ensure!(
+        status.exit_code == Some(3),
+        "exit code {:?}",
+        status.exit_code
+    );
+    wait_run_events(client, ns, name, Duration::from_secs(60), |events| {
+        events.iter().any(|e| {
+            e.type_.as_deref() == Some("Warning") && e.reason.as_deref() == Some(reasons::EXIT_CODE)
+        })
+    })
+    .await?;
+    Ok(status)
+}
+
+/// A Run with `retryPolicy.maxAttempts: 3` whose script always exits 3 runs three attempts: the first two fail
+/// and are retried (a Warning Event with action `Retry` for each), the third ends the Run `Failed` (`ExitCode`,
+/// exit code 3, `status.attempt` 3, a Warning Event with action `Fail`).
+///
+/// A guest cannot tell which attempt it is (no variable or file says so; each attempt gets a fresh workspace),
+/// so a Run that fails twice and then succeeds cannot be written; a Run that always fails shows the same
+/// retries.
+pub async fn failing_run_is_retried_until_its_attempts_run_out(
+    client: &Client,
+    ns: &str,
+    runtime: &str,
+) -> Result<RunStatus> {
+    let name = "fails-thrice";
+    create_run(
+        client,
+        ns,
+        &bash_run(name, runtime, "echo failing >&2; exit 3", 3)?,
+    )
+    .await?;
+    let status = wait_terminal(client, ns, name, Duration::from_secs(120)).await?;
+    ensure_ended(name, &status, RunPhase::Failed, reasons::EXIT_CODE, 3)?;
+    ensure!(
+        status.exit_code == Some(3),
+        "exit code {:?}",
+        status.exit_code
+    );
+    let count = |events: &[Event], action: &str| -> i32 {
+        events
+            .iter()
+            .filter(|e| {
+                e.type_.as_deref() == Some("Warning")
+                    && e.reason.as_deref() == Some(reasons::EXIT_CODE)
+                    && e.action.as_deref() == Some(action)
+            })
+            .map(occurrences)
+            .sum()
+    };
+    let events = wait_run_events(client, ns, name, Duration::from_secs(60), |events| {
+        count(events, "Retry") >= 2 && count(events, "Fail") >= 1
+    })
+    .await?;
+    ensure!(
+        count(&events, "Retry") == 2 && count(&events, "Fail") == 1,
+        "expected 2 retried attempts and 1 final failure, Events: {}",
+        describe_events(&events)
+    );
+    Ok(status)
+}
+
+/// A Run executing `sleep 60` is cancelled (`spec.cancelRequested: true`, a merge patch): it ends `Cancelled`
+/// (reason `Cancelled`) instead of finishing its sleep, and its capacity is released: the next Run is placed
+/// on the same pod and succeeds. `runtime` must have exactly one pod with capacity for one Run, so that the
+/// next Run can only run once the cancelled one let go of its place.
+pub async fn cancelled_run_ends_cancelled_and_frees_its_place(
+    client: &Client,
+    ns: &str,
+    runtime: &str,
+) -> Result<RunStatus> {
+    let name = "long";
+    create_run(
+        client,
+        ns,
+        &bash_run(name, runtime, "sleep 60; echo too late", 1)?,
+    )
+    .await?;
+    let running = wait_run(client, ns, name, Duration::from_secs(60), |r| {
+        r.phase() == RunPhase::Running
+    })
+    .await?;
+    let pod = running
+        .status
+        .and_then(|s| s.assigned_pod)
+        .context("a Running Run has a pod")?;
+    let api: Api<Run> = Api::namespaced(client.clone(), ns);
+    let cancel = serde_json::json!({"spec": {"cancelRequested": true}});
+    api.patch(name, &PatchParams::default(), &Patch::Merge(&cancel))
+        .await
+        .context("setting spec.cancelRequested")?;
+    // A cancel that did nothing would end Succeeded after the sleep: the phase tells.
+    let status = wait_terminal(client, ns, name, Duration::from_secs(120)).await?;
+    ensure_ended(name, &status, RunPhase::Cancelled, reasons::CANCELLED, 1)?;
+
+    let next = "after-cancel";
+    create_run(client, ns, &bash_run(next, runtime, "echo next", 1)?).await?;
+    let after = wait_succeeded(client, ns, next, Duration::from_secs(60)).await?;
+    ensure!(
+        after.assigned_pod.as_deref() == Some(pod.as_str()),
+        "Run {next} ran on {:?}, expected the only pod {pod}",
+        after.assigned_pod
+    );
+    Ok(status)
+}
+
+/// A Run with `timeoutSeconds: 2` executing `sleep 30` ends `Timeout` (reason `Timeout`) after its single
+/// attempt, with the deadline it was granted in `status.grants`.
+pub async fn run_past_its_timeout_ends_timeout(
+    client: &Client,
+    ns: &str,
+    runtime: &str,
+) -> Result<RunStatus> {
+    let name = "slow";
+    let mut run = bash_run(name, runtime, "sleep 30; echo too late", 1)?;
+    run.spec.template.timeout_seconds = Some(2);
+    create_run(client, ns, &run).await?;
+    // A deadline that did nothing would end Succeeded after the sleep: the phase tells.
+    let status = wait_terminal(client, ns, name, Duration::from_secs(120)).await?;
+    ensure_ended(name, &status, RunPhase::Timeout, reasons::TIMEOUT, 1)?;
+    let granted = status.grants.as_ref().and_then(|g| g.timeout_seconds);
+    ensure!(
+        granted == Some(2),
+        "Run {name} was granted a deadline of {granted:?} s, expected 2"
+    );
+    Ok(status)
+}
+
+/// A Workflow that fans out: `seed` writes the output `n=6`; `double`, `square` and `negate` each need it,
+/// read it through an env expression and write their own `value`; the Workflow's outputs read the three. It
+/// ends `Succeeded` with outputs 12, 36 and -6, every step `Succeeded`, one `Succeeded` Run per step.
+pub async fn fan_out_workflow_succeeds(
+    client: &Client,
+    ns: &str,
+    name: &str,
+    runtime: &str,
+    timeout: Duration,
+) -> Result<WorkflowStatus> {
+    let branch = |id: &str, expr: &str| {
+        serde_json::json!({
+            "id": id, "needs": ["seed"], "runtime": runtime,
+            "env": [{"name": "N", "value": "${{ steps.seed.outputs.n }}"}],
+            "args": [format!("echo \"value=$(({expr}))\" >> \"$KRUNTIME_OUTPUTS\"")],
+        })
+    };
+    let output = |id: &str| serde_json::json!({"name": id, "value": format!("${{{{ steps.{id}.outputs.value }}}}")});
+    let wf: Workflow = serde_json::from_value(serde_json::json!({
+        "apiVersion": "kruntimes.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"name": name},
+        "spec": {
+            "steps": [
+                {"id": "seed", "runtime": runtime, "args": ["echo n=6 >> \"$KRUNTIME_OUTPUTS\""]},
+                branch("double", "N * 2"),
+                branch("square", "N * N"),
+                branch("negate", "0 - N"),
+            ],
+            "outputs": [output("double"), output("square"), output("negate")],
+            "timeoutSeconds": timeout.as_secs(),
+        }
+    }))?;
+    let api: Api<Workflow> = Api::namespaced(client.clone(), ns);
+    api.create(&PostParams::default(), &wf).await?;
+    let status =
+        wait_workflow_terminal(client, ns, name, timeout + Duration::from_secs(10)).await?;
+    ensure_workflow_succeeded(name, &status)?;
+    let expected: BTreeMap<String, String> = [("double", "12"), ("square", "36"), ("negate", "-6")]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    ensure!(
+        status.outputs == expected,
+        "Workflow {name} outputs {:?}, expected {expected:?}",
+        status.outputs
+    );
+    ensure!(
+        status.steps.len() == 4,
+        "{} step statuses",
+        status.steps.len()
+    );
+    ensure_children_succeeded(client, ns, name, 4).await?;
+    Ok(status)
+}
+
+/// A Workflow whose steps `a`, `b` and `c` need each other in a ring is admitted (a cycle costs too much to
+/// find in CEL), then failed by the controller at its first reconcile: `Failed`, `Ready=False` with reason
+/// `WorkflowInvalid`, a message naming the cycle's path, and no Run created, not even for the step outside
+/// the ring.
+pub async fn cyclic_workflow_is_refused(
+    client: &Client,
+    ns: &str,
+    name: &str,
+    runtime: &str,
+) -> Result<WorkflowStatus> {
+    let wf: Workflow = serde_json::from_value(serde_json::json!({
+        "apiVersion": "kruntimes.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"name": name},
+        "spec": {
+            "steps": [
+                {"id": "setup", "runtime": runtime, "args": ["echo setup"]},
+                {"id": "a", "needs": ["setup", "c"], "runtime": runtime, "args": ["echo a"]},
+                {"id": "b", "needs": ["a"], "runtime": runtime, "args": ["echo b"]},
+                {"id": "c", "needs": ["b"], "runtime": runtime, "args": ["echo c"]},
+            ],
+        }
+    }))?;
+    let api: Api<Workflow> = Api::namespaced(client.clone(), ns);
+    api.create(&PostParams::default(), &wf)
+        .await
+        .context("the API server refused a cyclic Workflow: admission cannot find cycles")?;
+    let status = wait_workflow_terminal(client, ns, name, Duration::from_secs(60)).await?;
+    // Steps are visited in id order: a, then its needs setup and c, then b, back to a.
+    let path = "dependency cycle: a -> c -> b -> a";
+    let message = status.message.as_deref().unwrap_or_default();
+    ensure!(
+        status.phase == WorkflowPhase::Failed && message.contains(path),
+        "Workflow {name} ended {:?} with message {message:?}, expected Failed naming {path:?}",
+        status.phase
+    );
+    let ready = status
+        .conditions
+        .iter()
+        .find(|c| c.type_ == conditions::READY);
+    ensure!(
+        ready.is_some_and(|c| c.status == "False" && c.reason == reasons::WORKFLOW_INVALID),
+        "Ready condition of Workflow {name}: {ready:?}, expected False ({})",
+        reasons::WORKFLOW_INVALID
+    );
+    let children = workflow_runs(client, ns, name).await?;
+    ensure!(
+        children.is_empty(),
+        "the invalid Workflow {name} created Runs: {:?}",
+        children
+            .iter()
+            .map(ResourceExt::name_any)
+            .collect::<Vec<_>>()
+    );
+    Ok(status)
+}
+
+/// A Workflow whose steps `left` and `right` run `sleep 60` side by side, with `after` needing both, is
+/// cancelled (`spec.cancelRequested: true`) while both Runs are `Running`: the controller cancels the two
+/// Runs (each ends `Cancelled`), `after` is `Skipped` (reason `Cancelled`) without a Run, and the Workflow
+/// ends `Cancelled`. `runtime` needs room for two Runs at once.
+pub async fn cancelled_workflow_cancels_its_runs(
+    client: &Client,
+    ns: &str,
+    name: &str,
+    runtime: &str,
+) -> Result<WorkflowStatus> {
+    let wf: Workflow = serde_json::from_value(serde_json::json!({
+        "apiVersion": "kruntimes.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"name": name},
+        "spec": {
+            "steps": [
+                {"id": "left", "runtime": runtime, "args": ["sleep 60; echo too late"]},
+                {"id": "right", "runtime": runtime, "args": ["sleep 60; echo too late"]},
+                {"id": "after", "needs": ["left", "right"], "runtime": runtime, "args": ["echo never"]},
+            ],
+        }
+    }))?;
+    let api: Api<Workflow> = Api::namespaced(client.clone(), ns);
+    api.create(&PostParams::default(), &wf).await?;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let children = workflow_runs(client, ns, name).await?;
+        let running = children
+            .iter()
+            .filter(|r| r.phase() == RunPhase::Running)
+            .count();
+        if running == 2 {
+            break;
+        }
+        if Instant::now() > deadline {
+            bail!(
+                "the two sleeping steps of Workflow {name} are not both Running: {:?}",
+                children
+                    .iter()
+                    .map(|r| (step_of(r).to_owned(), r.phase()))
+                    .collect::<Vec<_>>()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let cancel = serde_json::json!({"spec": {"cancelRequested": true}});
+    api.patch(name, &PatchParams::default(), &Patch::Merge(&cancel))
+        .await
+        .context("setting the Workflow's spec.cancelRequested")?;
+    // Cancels that did nothing would let the sleeps succeed and `after` run: the phases tell.
+    let status = wait_workflow_terminal(client, ns, name, Duration::from_secs(120)).await?;
+    let phases: BTreeMap<&str, (WorkflowPhase, Option<&str>)> = status
+        .steps
+        .iter()
+        .map(|s| (s.id.as_str(), (s.phase, s.reason.as_deref())))
+        .collect();
+    let expected: BTreeMap<&str, (WorkflowPhase, Option<&str>)> = [
+        ("left", (WorkflowPhase::Cancelled, Some(reasons::CANCELLED))),
+        (
+            "right",
+            (WorkflowPhase::Cancelled, Some(reasons::CANCELLED)),
+        ),
+        ("after", (WorkflowPhase::Skipped, Some(reasons::CANCELLED))),
+    ]
+    .into_iter()
+    .collect();
+    ensure!(
+        status.phase == WorkflowPhase::Cancelled && phases == expected,
+        "Workflow {name} ended {:?} ({:?}) with steps {phases:?}, expected Cancelled with {expected:?}",
+        status.phase,
+        status.message
+    );
+    let children = workflow_runs(client, ns, name).await?;
+    let mut steps: Vec<&str> = children.iter().map(step_of).collect();
+    steps.sort_unstable();
+    ensure!(
+        steps == ["left", "right"],
+        "Workflow {name} has Runs for steps {steps:?}, expected left and right only"
+    );
+    for run in &children {
+        let status = run.status.clone().unwrap_or_default();
+        ensure!(
+            run.spec.cancel_requested == Some(true)
+                && status.phase == RunPhase::Cancelled
+                && status.reason.as_deref() == Some(reasons::CANCELLED),
+            "Run {} of the cancelled Workflow: cancelRequested {:?}, ended {} ({:?}: {:?})",
+            run.name_any(),
+            run.spec.cancel_requested,
+            status.phase,
+            status.reason,
+            status.message
+        );
+    }
     Ok(status)
 }

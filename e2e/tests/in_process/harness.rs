@@ -1,4 +1,4 @@
-//! A cluster in one process: the API server substitute, the controller, the scheduler(s), and one runtimed per
+//! A cluster in one process: the API server substitute, the controller, the scheduler, and one runtimed per
 //! Runtime pod, each in its own OS thread and tokio runtime so it can be killed without a goodbye.
 
 use std::collections::HashMap;
@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use clap::Parser;
 use futures::TryStreamExt;
-use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::Pod;
 use kruntimes_fakeapi::FakeApiServer;
 use kruntimes_host::daemon::{self, Args};
@@ -24,14 +23,9 @@ use super::NS;
 /// Directory, under the workspaces, that stands for a `filesystem` artifact store's claim in every pod.
 const ARTIFACT_STORE_DIR: &str = "artifact-store";
 
-/// Namespace of the control plane's Leases.
-const SYSTEM_NS: &str = "kruntimes-system";
-
 /// What to start.
 #[derive(Debug, Clone)]
 pub(crate) struct Options {
-    /// Scheduler replicas (leader-elected when more than one).
-    pub(crate) schedulers: usize,
     /// The controller's stale-pod threshold.
     pub(crate) stale_threshold: Duration,
 }
@@ -39,7 +33,6 @@ pub(crate) struct Options {
 impl Default for Options {
     fn default() -> Self {
         Self {
-            schedulers: 1,
             // The controller's default. A threshold near the 5 s heartbeat interval reaps healthy pods whose
             // heartbeat is a little late on a loaded machine (seen in CI with 5 s).
             stale_threshold: Duration::from_secs(30),
@@ -128,7 +121,7 @@ pub(crate) struct Cluster {
     /// A client for the tests themselves.
     pub(crate) client: Client,
     controller: Process,
-    schedulers: Mutex<Vec<(String, Process)>>,
+    scheduler: Process,
     pods: Arc<Mutex<HashMap<String, Process>>>,
     /// The flags each pod's runtimed was started with, to restart it like a container restart.
     pod_args: Arc<Mutex<HashMap<String, Args>>>,
@@ -140,7 +133,7 @@ pub(crate) struct Cluster {
 }
 
 impl Cluster {
-    /// Starts the API server with the workload simulation, the controller, the schedulers and the pod supervisor
+    /// Starts the API server with the workload simulation, the controller, the scheduler and the pod supervisor
     /// (which starts runtimed for every Running Runtime pod and kills it when the pod goes).
     pub(crate) async fn start(options: Options) -> Self {
         let _ = tracing_subscriber::fmt()
@@ -171,26 +164,15 @@ impl Cluster {
                 kruntimes_controller::run(client, config, stop).await
             });
 
-        let replicas = options.schedulers;
-        let schedulers = (0..replicas)
-            .map(|i| {
-                let identity = format!("scheduler-{i}");
-                let id = identity.clone();
-                let process =
-                    Process::spawn(&identity, url.clone(), move |client, stop| async move {
-                        let config = kruntimes_scheduler::Config {
-                            namespace: Some(NS.to_owned()),
-                            leader_elect: replicas > 1,
-                            lease_namespace: SYSTEM_NS.to_owned(),
-                            identity: id,
-                            lease_duration_seconds: 3,
-                            ..kruntimes_scheduler::Config::default()
-                        };
-                        kruntimes_scheduler::run(client, config, stop).await
-                    });
-                (identity, process)
-            })
-            .collect();
+        let scheduler = Process::spawn("scheduler", url.clone(), |client, stop| async move {
+            let config = kruntimes_scheduler::Config {
+                namespace: Some(NS.to_owned()),
+                // One scheduler: nothing to elect.
+                leader_elect: false,
+                ..kruntimes_scheduler::Config::default()
+            };
+            kruntimes_scheduler::run(client, config, stop).await
+        });
 
         let workspaces = tempfile::tempdir().expect("tempdir");
         let pods: Arc<Mutex<HashMap<String, Process>>> = Arc::default();
@@ -213,7 +195,7 @@ impl Cluster {
             server,
             client,
             controller,
-            schedulers: Mutex::new(schedulers),
+            scheduler,
             pods,
             pod_args,
             url,
@@ -221,21 +203,6 @@ impl Cluster {
             artifact_store,
             _workspaces: workspaces,
         }
-    }
-
-    /// Kills runtimed in `pod` at once and removes the pod, like a node dying.
-    pub(crate) async fn kill_pod(&self, pod: &str) {
-        let process = self
-            .pods
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(pod);
-        if let Some(mut process) = process {
-            tokio::task::spawn_blocking(move || process.kill())
-                .await
-                .expect("kill");
-        }
-        self.server.delete_pod_now(NS, pod).await;
     }
 
     /// Kills runtimed in `pod` and starts it again in the same pod (a container restart): the new runtimed
@@ -257,57 +224,19 @@ impl Cluster {
         pods.insert(pod.to_owned(), start_runtimed(pod, &self.url, args));
     }
 
-    /// The identity holding the scheduler Lease (waits until one does).
-    pub(crate) async fn scheduler_leader(&self) -> String {
-        let leases: Api<Lease> = Api::namespaced(self.client.clone(), SYSTEM_NS);
-        for _ in 0..200 {
-            if let Ok(Some(lease)) = leases.get_opt("kruntimes-scheduler").await
-                && let Some(holder) = lease.spec.and_then(|s| s.holder_identity)
-            {
-                return holder;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("no scheduler holds the Lease");
-    }
-
-    /// Kills scheduler `identity` without releasing its Lease.
-    pub(crate) async fn kill_scheduler(&self, identity: &str) {
-        let process = {
-            let mut schedulers = self
-                .schedulers
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            let i = schedulers
-                .iter()
-                .position(|(id, _)| id == identity)
-                .expect("scheduler");
-            schedulers.remove(i).1
-        };
-        let mut process = process;
-        tokio::task::spawn_blocking(move || process.kill())
-            .await
-            .expect("kill");
-    }
-
     /// Stops everything.
     pub(crate) async fn stop(self) {
         self.supervisor.abort();
         let Self {
             mut controller,
-            schedulers,
+            mut scheduler,
             pods,
             ..
         } = self;
         tokio::task::spawn_blocking(move || {
             controller.stop();
             controller.kill();
-            for (_, mut s) in schedulers
-                .into_inner()
-                .unwrap_or_else(PoisonError::into_inner)
-            {
-                s.kill();
-            }
+            scheduler.kill();
             let pods: Vec<Process> = pods
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
