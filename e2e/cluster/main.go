@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	_ "time/tzdata"
 
 	"go.etcd.io/etcd/server/v3/etcdmain"
@@ -36,10 +37,11 @@ import (
 const usage = "usage: kcluster etcd|kube-apiserver|kube-controller-manager|kube-scheduler|pki|wait|compact|version [flags]"
 
 func main() {
-	// Called as a symlink named after a component, or as `kcluster <component> ...`.
+	// Called as a symlink named after a component, or as `kcluster <component> ...` (or `kcluster-v1.34 ...`, the
+	// build of compat/v1.34.mod).
 	name := filepath.Base(os.Args[0])
 	args := os.Args[1:]
-	if name == "kcluster" {
+	if name == "kcluster" || strings.HasPrefix(name, "kcluster-") {
 		if len(args) == 0 {
 			fmt.Fprintln(os.Stderr, usage)
 			os.Exit(2)

@@ -7,6 +7,10 @@
 //! bound to it as a process of this machine), and installs both Helm charts with the real Helm SDK: the
 //! controller and the scheduler then run as the chart's pods, each with its own ServiceAccount's token, so the
 //! chart's RBAC is what is tested.
+//!
+//! `--kubernetes v1.34` builds the same sources against an older, separately pinned dependency set
+//! (`e2e/cluster/compat/v1.34.mod`) into `target/kcluster-v1.34`, with its state in `target/cluster-v1.34/`: it runs
+//! beside the default cluster and never touches it. `cargo xtask compat-kubernetes` uses it.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -23,9 +27,98 @@ const MODULE_DIR: &str = "e2e/cluster";
 /// Name of the node stand-in's Node.
 const NODE_NAME: &str = "kruntimes-node";
 
-/// Where a running cluster keeps everything: `target/cluster`.
+/// Which Kubernetes a control plane is built from. Each has its own binary and state directory, so an older one
+/// can run beside the default cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub(crate) enum Kubernetes {
+    /// The release `e2e/cluster/go.mod` pins: what the suite runs against.
+    #[default]
+    #[value(skip)]
+    Pinned,
+    /// Kubernetes 1.34.x (etcd 3.6.x) from `e2e/cluster/compat/v1.34.mod`: the oldest minor the compatibility
+    /// check runs.
+    #[value(name = "v1.34")]
+    V1_34,
+}
+
+impl Kubernetes {
+    /// The older minors `cargo xtask compat-kubernetes` checks.
+    pub(crate) const OLDER: &[Self] = &[Self::V1_34];
+
+    /// The go.mod of this build, relative to `e2e/cluster`. An older minor's go.sum sits beside its modfile
+    /// (`compat/v1.34.sum`), where `go build -modfile` looks for it.
+    fn modfile(self) -> &'static str {
+        match self {
+            Self::Pinned => "go.mod",
+            Self::V1_34 => "compat/v1.34.mod",
+        }
+    }
+
+    /// What the binary's and the state directory's names end with.
+    fn suffix(self) -> &'static str {
+        match self {
+            Self::Pinned => "",
+            Self::V1_34 => "-v1.34",
+        }
+    }
+
+    /// The `--kubernetes` flag that selects this build, for messages (empty for the default).
+    pub(crate) fn flag(self) -> &'static str {
+        match self {
+            Self::Pinned => "",
+            Self::V1_34 => " --kubernetes v1.34",
+        }
+    }
+
+    /// Where a running cluster of this build keeps everything: `target/cluster`, `target/cluster-v1.34`.
+    pub(crate) fn state_dir(self, root: &Path) -> PathBuf {
+        target_dir(root).join(format!("cluster{}", self.suffix()))
+    }
+
+    /// The admin kubeconfig of the running cluster.
+    pub(crate) fn kubeconfig(self, root: &Path) -> PathBuf {
+        self.state_dir(root).join("pki").join("admin.kubeconfig")
+    }
+
+    /// The exact k8s.io/kubernetes version the modfile pins (`v1.34.4`).
+    pub(crate) fn version(self, root: &Path) -> Result<String> {
+        let file = root.join(MODULE_DIR).join(self.modfile());
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("reading {}", file.display()))?;
+        kubernetes_version(&text).with_context(|| file.display().to_string())
+    }
+
+    /// Builds the control-plane binary, `target/kcluster` or `target/kcluster-v1.34` (seconds when the Go build
+    /// cache is warm).
+    pub(crate) fn build(self, root: &Path) -> Result<PathBuf> {
+        if Command::new("go").arg("version").output().is_err() {
+            bail!(
+                "`go` is not on PATH: the loopback control plane is built from Go modules (Go >= 1.26)"
+            );
+        }
+        let out = target_dir(root).join(format!("kcluster{}", self.suffix()));
+        let module = root.join(MODULE_DIR);
+        let version = self.version(root)?;
+        let mut go = Command::new("go");
+        go.arg("build");
+        if self != Self::Pinned {
+            // The same sources against another dependency set; without `-mod=mod` the build only reads the
+            // modfile, so a missing pin fails instead of being resolved anew.
+            go.arg(format!("-modfile={}", self.modfile()));
+        }
+        run_command(
+            go.args(["-trimpath", "-ldflags", &version_ldflags(&version), "-o"])
+                .arg(&out)
+                .arg(".")
+                .current_dir(module),
+        )?;
+        Ok(out)
+    }
+}
+
+/// Where the default cluster keeps everything: `target/cluster`.
 pub(crate) fn state_dir(root: &Path) -> PathBuf {
-    target_dir(root).join("cluster")
+    Kubernetes::Pinned.state_dir(root)
 }
 
 fn target_dir(root: &Path) -> PathBuf {
@@ -34,38 +127,17 @@ fn target_dir(root: &Path) -> PathBuf {
         .unwrap_or_else(|| root.join("target"))
 }
 
-/// The admin kubeconfig of the running cluster.
+/// The admin kubeconfig of the default cluster.
 pub(crate) fn kubeconfig(root: &Path) -> PathBuf {
-    state_dir(root).join("pki").join("admin.kubeconfig")
+    Kubernetes::Pinned.kubeconfig(root)
 }
 
-/// Builds the control-plane binary (seconds when the Go build cache is warm).
+/// Builds the default control-plane binary, `target/kcluster`.
 pub(crate) fn build(root: &Path) -> Result<PathBuf> {
-    if Command::new("go").arg("version").output().is_err() {
-        bail!(
-            "`go` is not on PATH: the loopback control plane is built from Go modules (Go >= 1.26)"
-        );
-    }
-    let out = target_dir(root).join("kcluster");
-    let module = root.join(MODULE_DIR);
-    let version = kubernetes_version(&std::fs::read_to_string(module.join("go.mod"))?)?;
-    run_command(
-        Command::new("go")
-            .args([
-                "build",
-                "-trimpath",
-                "-ldflags",
-                &version_ldflags(&version),
-                "-o",
-            ])
-            .arg(&out)
-            .arg(".")
-            .current_dir(module),
-    )?;
-    Ok(out)
+    Kubernetes::Pinned.build(root)
 }
 
-/// The k8s.io/kubernetes version go.mod pins (`v1.37.2`).
+/// The k8s.io/kubernetes version a go.mod pins (`v1.37.2`).
 fn kubernetes_version(go_mod: &str) -> Result<String> {
     go_mod
         .lines()
@@ -90,6 +162,8 @@ fn version_ldflags(version: &str) -> String {
 /// What `up` starts.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Up {
+    /// Which Kubernetes.
+    pub(crate) kubernetes: Kubernetes,
     /// Also the node stand-in and both charts.
     pub(crate) with_kruntimes: bool,
 }
@@ -97,18 +171,20 @@ pub(crate) struct Up {
 /// Starts the control plane (and, with `--with-kruntimes`, kruntimes on it) and leaves it running. Returns its
 /// processes, for a caller that stays to reap them once they are stopped.
 pub(crate) fn up(root: &Path, options: Up) -> Result<Vec<Child>> {
-    let dir = state_dir(root);
+    let kubernetes = options.kubernetes;
+    let dir = kubernetes.state_dir(root);
     if dir.join("pids").is_dir() && any_alive(&dir)? {
         bail!(
-            "a cluster is already up in {}: `cargo xtask cluster down` first",
-            dir.display()
+            "a cluster is already up in {}: `cargo xtask cluster down{}` first",
+            dir.display(),
+            kubernetes.flag()
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
     for sub in ["pids", "logs", "pki"] {
         std::fs::create_dir_all(dir.join(sub))?;
     }
-    let kcluster = build(root)?;
+    let kcluster = kubernetes.build(root)?;
     let started = Instant::now();
     let mut children = Vec::new();
     let result = start_control_plane(&kcluster, &dir, &mut children).and_then(|()| {
@@ -128,9 +204,10 @@ pub(crate) fn up(root: &Path, options: Up) -> Result<Vec<Child>> {
         return Err(e);
     }
     eprintln!(
-        "cluster up in {:.1}s; `export KUBECONFIG={}` (or `eval $(cargo xtask cluster env)`)",
+        "cluster up in {:.1}s; `export KUBECONFIG={}` (or `eval $(cargo xtask cluster env{})`)",
         started.elapsed().as_secs_f64(),
-        kubeconfig(root).display()
+        kubernetes.kubeconfig(root).display(),
+        kubernetes.flag()
     );
     Ok(children)
 }
@@ -320,8 +397,8 @@ fn start_kruntimes(root: &Path, dir: &Path, children: &mut Vec<Child>) -> Result
 }
 
 /// Stops every process of the cluster and removes its directory.
-pub(crate) fn down(root: &Path) -> Result<()> {
-    let dir = state_dir(root);
+pub(crate) fn down(root: &Path, kubernetes: Kubernetes) -> Result<()> {
+    let dir = kubernetes.state_dir(root);
     if !dir.exists() {
         eprintln!("no cluster in {}", dir.display());
         return Ok(());
@@ -330,10 +407,14 @@ pub(crate) fn down(root: &Path) -> Result<()> {
 }
 
 /// Prints the environment of the running cluster, for `eval $(cargo xtask cluster env)`.
-pub(crate) fn env(root: &Path) -> Result<()> {
-    let config = kubeconfig(root);
+pub(crate) fn env(root: &Path, kubernetes: Kubernetes) -> Result<()> {
+    let config = kubernetes.kubeconfig(root);
     if !config.is_file() {
-        bail!("no cluster is up: `cargo xtask cluster up` first");
+        bail!(
+            "no cluster is up in {}: `cargo xtask cluster up{}` first",
+            kubernetes.state_dir(root).display(),
+            kubernetes.flag()
+        );
     }
     println!("export KUBECONFIG={}", config.display());
     Ok(())
@@ -342,20 +423,38 @@ pub(crate) fn env(root: &Path) -> Result<()> {
 /// A running cluster that is stopped when dropped: for the test suite.
 pub(crate) struct Running {
     root: PathBuf,
+    kubernetes: Kubernetes,
     children: Vec<Child>,
 }
 
 impl Running {
     /// `up --with-kruntimes`, stopped again on drop whatever happens in between.
     pub(crate) fn start(root: &Path) -> Result<Self> {
-        let children = up(
+        Self::up(
             root,
             Up {
+                kubernetes: Kubernetes::Pinned,
                 with_kruntimes: true,
             },
-        )?;
+        )
+    }
+
+    /// The bare control plane of `kubernetes` (no kruntimes), stopped and removed again on drop.
+    pub(crate) fn control_plane(root: &Path, kubernetes: Kubernetes) -> Result<Self> {
+        Self::up(
+            root,
+            Up {
+                kubernetes,
+                with_kruntimes: false,
+            },
+        )
+    }
+
+    fn up(root: &Path, options: Up) -> Result<Self> {
+        let children = up(root, options)?;
         Ok(Self {
             root: root.to_path_buf(),
+            kubernetes: options.kubernetes,
             children,
         })
     }
@@ -363,7 +462,7 @@ impl Running {
 
 impl Drop for Running {
     fn drop(&mut self) {
-        if let Err(e) = down(&self.root) {
+        if let Err(e) = down(&self.root, self.kubernetes) {
             eprintln!("stopping the cluster: {e:#}");
         }
         reap(std::mem::take(&mut self.children));
@@ -499,5 +598,30 @@ mod tests {
                 && flags.contains("gitMajor=1")
                 && flags.contains("gitMinor=37")
         );
+    }
+
+    #[test]
+    fn each_older_minor_builds_from_its_own_pinned_modfile() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        for kubernetes in Kubernetes::OLDER {
+            let minor = clap::ValueEnum::to_possible_value(kubernetes).unwrap();
+            let version = kubernetes.version(root).unwrap();
+            assert!(
+                version.starts_with(&format!("{}.", minor.get_name())),
+                "{kubernetes:?} pins k8s.io/kubernetes {version}"
+            );
+            let modfile = root.join(MODULE_DIR).join(kubernetes.modfile());
+            assert!(modfile.with_extension("sum").is_file(), "{modfile:?}");
+        }
+    }
+
+    #[test]
+    fn an_older_minor_never_shares_the_default_cluster_s_directory() {
+        let root = Path::new("/repo");
+        for kubernetes in Kubernetes::OLDER {
+            assert_ne!(kubernetes.state_dir(root), state_dir(root));
+            assert!(!kubernetes.state_dir(root).starts_with(state_dir(root)));
+            assert!(!kubernetes.suffix().is_empty() && !kubernetes.flag().is_empty());
+        }
     }
 }
