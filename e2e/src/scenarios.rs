@@ -925,3 +925,38 @@ pub async fn cancelled_workflow_cancels_its_runs(
     }
     Ok(status)
 }
+
+/// Name of the Secret holding the S3 credentials of [`moto_s3_store`].
+pub const S3_SECRET: &str = "s3-credentials";
+/// The bucket of [`moto_s3_store`].
+pub const S3_BUCKET: &str = "artifacts";
+
+/// An S3 artifact store on moto at `endpoint` (path-style, bucket [`S3_BUCKET`], prefix `runs`), reading its
+/// credentials from the Secret [`S3_SECRET`].
+pub fn moto_s3_store(endpoint: &str) -> kruntimes_api::v1alpha1::runtime::ArtifactStore {
+    use kruntimes_api::v1alpha1::runtime::{ArtifactStore, S3Store};
+    ArtifactStore {
+        s3: Some(S3Store {
+            bucket: S3_BUCKET.to_owned(),
+            prefix: Some("runs".to_owned()),
+            region: Some("us-east-1".to_owned()),
+            endpoint: Some(endpoint.to_owned()),
+            force_path_style: Some(true),
+            credentials_secret_name: Some(S3_SECRET.to_owned()),
+        }),
+        ..ArtifactStore::default()
+    }
+}
+
+/// Creates the Secret [`S3_SECRET`] in `ns` with credentials moto accepts.
+pub async fn create_s3_secret(client: &Client, ns: &str) -> Result<()> {
+    use k8s_openapi::api::core::v1::Secret;
+    let secret: Secret = serde_json::from_value(serde_json::json!({
+        "apiVersion": "v1", "kind": "Secret", "metadata": {"name": S3_SECRET},
+        "stringData": {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}}))?;
+    Api::<Secret>::namespaced(client.clone(), ns)
+        .create(&PostParams::default(), &secret)
+        .await
+        .with_context(|| format!("creating Secret {ns}/{S3_SECRET}"))?;
+    Ok(())
+}

@@ -25,7 +25,7 @@ use futures::TryStreamExt;
 use k8s_openapi::api::core::v1::Secret;
 use kruntimes_api::consts::{conditions, finalizers, reasons};
 use kruntimes_api::v1alpha1::common::Condition;
-use kruntimes_api::v1alpha1::runtime::{ArtifactStore, S3Store};
+use kruntimes_api::v1alpha1::runtime::ArtifactStore;
 use kruntimes_api::v1alpha1::{Run, RunPhase, RunStatus, Runtime};
 use kruntimes_artifacts::Store;
 use kruntimes_e2e::{TempNamespace, client, scenarios};
@@ -35,8 +35,8 @@ use kube::{Api, Client, ResourceExt};
 use moto::Moto;
 
 /// The credentials Secret the Runtime's store names.
-const SECRET: &str = "s3-credentials";
-const BUCKET: &str = "artifacts";
+const SECRET: &str = scenarios::S3_SECRET;
+const BUCKET: &str = scenarios::S3_BUCKET;
 
 /// Leaves `report.txt` (7 bytes) and a directory `logs` (stored as a tar.gz) in the artifacts directory.
 const WRITES_ARTIFACTS: &str = "echo report > \"$KRUNTIME_ARTIFACTS_DIR/report.txt\"; \
@@ -51,20 +51,6 @@ const RUN_ENDS: Duration = Duration::from_secs(120);
 /// The controller retries a failed cleanup after 5 s, then longer: generous, against a hang only.
 const RUN_RELEASED: Duration = Duration::from_secs(180);
 
-fn s3_store(endpoint: &str) -> ArtifactStore {
-    ArtifactStore {
-        s3: Some(S3Store {
-            bucket: BUCKET.to_owned(),
-            prefix: Some("runs".to_owned()),
-            region: Some("us-east-1".to_owned()),
-            endpoint: Some(endpoint.to_owned()),
-            force_path_style: Some(true),
-            credentials_secret_name: Some(SECRET.to_owned()),
-        }),
-        ..ArtifactStore::default()
-    }
-}
-
 /// The client the test reads the bucket with (moto accepts any credentials).
 fn store_client(config: &ArtifactStore) -> Store {
     kruntimes_artifacts::store::install_crypto_provider();
@@ -75,19 +61,8 @@ fn store_client(config: &ArtifactStore) -> Store {
 async fn moto_with_bucket() -> (Moto, ArtifactStore) {
     let moto = Moto::start().await;
     moto.create_bucket(BUCKET).await;
-    let config = s3_store(&moto.endpoint);
+    let config = scenarios::moto_s3_store(&moto.endpoint);
     (moto, config)
-}
-
-async fn create_secret(client: &Client, ns: &str) {
-    let secret: Secret = serde_json::from_value(serde_json::json!({
-        "apiVersion": "v1", "kind": "Secret", "metadata": {"name": SECRET},
-        "stringData": {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}}))
-    .unwrap();
-    Api::<Secret>::namespaced(client.clone(), ns)
-        .create(&PostParams::default(), &secret)
-        .await
-        .unwrap();
 }
 
 async fn delete_secret(client: &Client, ns: &str) {
@@ -222,7 +197,7 @@ async fn artifacts_go_to_moto_and_are_deleted_with_their_run() {
     let ns = TempNamespace::create(&client).await.unwrap();
     let ns_name = ns.name.clone();
     let ns_name = ns_name.as_str();
-    create_secret(&client, ns_name).await;
+    scenarios::create_s3_secret(&client, ns_name).await.unwrap();
     runtime_with_store(&client, ns_name, &config).await;
 
     let runs: Api<Run> = Api::namespaced(client.clone(), ns_name);
@@ -292,7 +267,7 @@ async fn a_deleted_and_recreated_secret_ends_every_run_and_leaks_no_object() {
     let ns_name = ns_name.as_str();
     let secret = format!("Secret {ns_name}/{SECRET}");
     let not_stored = format!("artifacts: not stored: the credentials {secret} does not exist");
-    create_secret(&client, ns_name).await;
+    scenarios::create_s3_secret(&client, ns_name).await.unwrap();
     runtime_with_store(&client, ns_name, &config).await;
     let runs: Api<Run> = Api::namespaced(client.clone(), ns_name);
 
@@ -396,7 +371,7 @@ async fn a_deleted_and_recreated_secret_ends_every_run_and_leaks_no_object() {
     assert_eq!(bucket_keys(&store).await, first_keys, "nothing deleted yet");
 
     // The Secret is back: the deletions finish, and the next Run stores its artifacts again.
-    create_secret(&client, ns_name).await;
+    scenarios::create_s3_secret(&client, ns_name).await.unwrap();
     for name in ["first", "before"] {
         wait_gone(&client, ns_name, name).await;
     }

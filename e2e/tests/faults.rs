@@ -17,7 +17,6 @@ use std::time::{Duration, Instant};
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::Pod;
-use k8s_openapi::api::events::v1::Event;
 use kruntimes_api::v1alpha1::{Run, RunPhase, Runtime};
 use kruntimes_e2e::{
     ClusterProcess, TempNamespace, client, compact_etcd, kill_container, scenarios,
@@ -244,32 +243,6 @@ async fn killed_controller_and_scheduler_pods_hand_over_their_leases() {
     ns.delete().await.unwrap();
 }
 
-/// A Warning Event regarding Run `run` with `reason` exists (events.k8s.io/v1), within `timeout`.
-async fn warning_event(client: &Client, ns: &str, run: &str, reason: &str, timeout: Duration) {
-    let events: Api<Event> = Api::namespaced(client.clone(), ns);
-    let deadline = Instant::now() + timeout;
-    loop {
-        let list = events.list(&ListParams::default()).await.unwrap();
-        let found = list.items.iter().any(|e| {
-            e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some(run)
-                && e.reason.as_deref() == Some(reason)
-                && e.type_.as_deref() == Some("Warning")
-        });
-        if found {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no Warning Event {reason} for Run {run}; events: {:?}",
-            list.items
-                .iter()
-                .map(|e| (e.reason.clone(), e.note.clone()))
-                .collect::<Vec<_>>()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
 /// runtimed is killed (SIGKILL) in the middle of a Run: the node restarts the container (its restart count says
 /// so), the new runtimed finds the Run `Running` on its pod without an execution and fails that attempt with
 /// `ExecutionLost`, and the retry succeeds: attempt 2, no third.
@@ -297,14 +270,20 @@ async fn a_killed_runtimed_fails_its_lost_run_so_it_is_retried() {
         .await
         .unwrap();
     assert_eq!(status.attempt, Some(2), "{status:?}");
-    warning_event(
+    scenarios::wait_run_events(
         &client,
         &ns.name,
         "lost",
-        "ExecutionLost",
         Duration::from_secs(30),
+        |events| {
+            events.iter().any(|e| {
+                e.type_.as_deref() == Some("Warning")
+                    && e.reason.as_deref() == Some("ExecutionLost")
+            })
+        },
     )
-    .await;
+    .await
+    .unwrap();
     let pod: Pod = Api::namespaced(client.clone(), &ns.name)
         .get(&pod)
         .await

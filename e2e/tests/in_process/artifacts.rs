@@ -5,43 +5,18 @@ use std::time::Duration;
 
 use k8s_openapi::api::core::v1::{Pod, Secret};
 use kruntimes_api::consts::{conditions, finalizers};
-use kruntimes_api::v1alpha1::runtime::{ArtifactStore, FilesystemStore, S3Store};
+use kruntimes_api::v1alpha1::runtime::{ArtifactStore, FilesystemStore};
 use kruntimes_api::v1alpha1::{Run, Runtime};
 use kruntimes_artifacts::Store;
 use kruntimes_e2e::scenarios;
 use kube::api::{Api, DeleteParams, PostParams};
-use kube::{Client, ResourceExt};
+use kube::ResourceExt;
 
 use crate::harness::{self, Cluster};
 use crate::moto::Moto;
 use crate::{NS, ONE_AT_A_TIME};
 
-const SECRET: &str = "s3-credentials";
-
-fn s3_store(endpoint: &str) -> ArtifactStore {
-    ArtifactStore {
-        s3: Some(S3Store {
-            bucket: "artifacts".to_owned(),
-            prefix: Some("runs".to_owned()),
-            region: Some("us-east-1".to_owned()),
-            endpoint: Some(endpoint.to_owned()),
-            force_path_style: Some(true),
-            credentials_secret_name: Some(SECRET.to_owned()),
-        }),
-        ..ArtifactStore::default()
-    }
-}
-
-async fn create_secret(client: &Client) {
-    let secret: Secret = serde_json::from_value(serde_json::json!({
-        "apiVersion": "v1", "kind": "Secret", "metadata": {"name": SECRET},
-        "stringData": {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}}))
-    .unwrap();
-    Api::<Secret>::namespaced(client.clone(), NS)
-        .create(&PostParams::default(), &secret)
-        .await
-        .unwrap();
-}
+const SECRET: &str = scenarios::S3_SECRET;
 
 async fn runtime_with(cluster: &Cluster, name: &str, store: Option<ArtifactStore>) {
     let mut runtime = scenarios::bash_runtime(name, 1, 4).unwrap();
@@ -85,8 +60,8 @@ async fn artifacts_go_to_s3_and_are_deleted_with_their_run() {
     moto.create_bucket("artifacts").await;
     let cluster = Cluster::start(harness::Options::default()).await;
     let client = cluster.client.clone();
-    create_secret(&client).await;
-    let config = s3_store(&moto.endpoint);
+    scenarios::create_s3_secret(&client, NS).await.unwrap();
+    let config = scenarios::moto_s3_store(&moto.endpoint);
     runtime_with(&cluster, "bash", Some(config.clone())).await;
     let runs: Api<Run> = Api::namespaced(client.clone(), NS);
     for name in ["keeps", "other"] {
@@ -174,7 +149,7 @@ async fn artifacts_go_to_s3_and_are_deleted_with_their_run() {
     assert_eq!(stored_keys(&store).await.len(), 4, "nothing deleted yet");
 
     // The Secret is back: the next retry deletes the objects and releases the Run.
-    create_secret(&client).await;
+    scenarios::create_s3_secret(&client, NS).await.unwrap();
     let deadline = tokio::time::Instant::now() + timeout;
     while runs.get_opt("keeps").await.unwrap().is_some() {
         assert!(
