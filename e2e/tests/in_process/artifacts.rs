@@ -9,8 +9,8 @@ use kruntimes_api::v1alpha1::runtime::{ArtifactStore, FilesystemStore};
 use kruntimes_api::v1alpha1::{Run, Runtime};
 use kruntimes_artifacts::Store;
 use kruntimes_e2e::scenarios;
-use kube::api::{Api, DeleteParams, PostParams};
 use kube::ResourceExt;
+use kube::api::{Api, DeleteParams, PostParams};
 
 use crate::harness::{self, Cluster};
 use crate::moto::Moto;
