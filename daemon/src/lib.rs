@@ -1,5 +1,4 @@
 //! What every long-running kruntimes process that talks to Kubernetes shares (the controller, the scheduler,
-//! runtimed's agent): how its Kubernetes client is built and how it watches.
+//! runtimed's agent): for now, how its Kubernetes client is built.
 
 pub mod client;
-pub mod watch;
