@@ -346,7 +346,7 @@ async fn follow<K>(
 where
     K: Resource + Clone + DeserializeOwned + std::fmt::Debug + Send + 'static,
 {
-    let config = watcher::Config::default().fields(&format!("metadata.name={name}"));
+    let config = kruntimes_daemon::watch::config().fields(&format!("metadata.name={name}"));
     let stream = watcher(api.clone(), config)
         .default_backoff()
         .applied_objects();

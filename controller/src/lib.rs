@@ -191,19 +191,23 @@ async fn controllers(client: Client, config: &Config) {
         ),
     });
 
-    let owned = watcher::Config::default().labels(&format!("{}=kruntimes", labels::MANAGED_BY));
-    let runtimes = Controller::new(scoped::<Runtime>(&client, ns), watcher::Config::default())
-        .owns(scoped::<Deployment>(&client, ns), owned.clone())
-        .owns(scoped::<ServiceAccount>(&client, ns), owned.clone())
-        .owns(scoped::<Role>(&client, ns), owned.clone())
-        .owns(scoped::<RoleBinding>(&client, ns), owned.clone())
-        .owns(scoped::<NetworkPolicy>(&client, ns), owned)
-        .run(
-            reconcile::runtime::reconcile,
-            reconcile::runtime::error_policy,
-            ctx.clone(),
-        )
-        .for_each(|_| futures::future::ready(()));
+    let owned =
+        kruntimes_daemon::watch::config().labels(&format!("{}=kruntimes", labels::MANAGED_BY));
+    let runtimes = Controller::new(
+        scoped::<Runtime>(&client, ns),
+        kruntimes_daemon::watch::config(),
+    )
+    .owns(scoped::<Deployment>(&client, ns), owned.clone())
+    .owns(scoped::<ServiceAccount>(&client, ns), owned.clone())
+    .owns(scoped::<Role>(&client, ns), owned.clone())
+    .owns(scoped::<RoleBinding>(&client, ns), owned.clone())
+    .owns(scoped::<NetworkPolicy>(&client, ns), owned)
+    .run(
+        reconcile::runtime::reconcile,
+        reconcile::runtime::error_policy,
+        ctx.clone(),
+    )
+    .for_each(|_| futures::future::ready(()));
 
     // One pod watch feeds both the reaper's pod cache and its triggers, so the cache is updated before the
     // Runs of a changed or deleted pod are reconciled.
@@ -211,12 +215,15 @@ async fn controllers(client: Client, config: &Config) {
         pods_writer,
         watcher(
             scoped::<Pod>(&client, ns),
-            watcher::Config::default().labels(labels::RUNTIME),
+            kruntimes_daemon::watch::config().labels(labels::RUNTIME),
         ),
     )
     .default_backoff()
     .touched_objects();
-    let runs = Controller::new(scoped::<Run>(&client, ns), watcher::Config::default());
+    let runs = Controller::new(
+        scoped::<Run>(&client, ns),
+        kruntimes_daemon::watch::config(),
+    );
     let run_store = runs.store();
     let runs = runs
         .watches_stream(pod_events, move |pod: Pod| {
@@ -235,19 +242,22 @@ async fn controllers(client: Client, config: &Config) {
         workflow_runs_writer,
         watcher(
             scoped::<Run>(&client, ns),
-            watcher::Config::default().labels(labels::WORKFLOW),
+            kruntimes_daemon::watch::config().labels(labels::WORKFLOW),
         ),
     )
     .default_backoff()
     .touched_objects();
-    let workflows = Controller::new(scoped::<Workflow>(&client, ns), watcher::Config::default())
-        .owns_stream(child_events)
-        .run(
-            reconcile::workflow::reconcile,
-            reconcile::workflow::error_policy,
-            ctx,
-        )
-        .for_each(|_| futures::future::ready(()));
+    let workflows = Controller::new(
+        scoped::<Workflow>(&client, ns),
+        kruntimes_daemon::watch::config(),
+    )
+    .owns_stream(child_events)
+    .run(
+        reconcile::workflow::reconcile,
+        reconcile::workflow::error_policy,
+        ctx,
+    )
+    .for_each(|_| futures::future::ready(()));
     futures::join!(runtimes, runs, workflows);
 }
 

@@ -178,7 +178,7 @@ impl Agent {
         let selector = format!("status.assignedPod={}", self.config.pod.name);
         let stream = watcher(
             self.runs.clone(),
-            watcher::Config::default().fields(&selector),
+            kruntimes_daemon::watch::config().fields(&selector),
         );
         let mut stream = std::pin::pin!(stream);
         while let Some(event) = stream.next().await {

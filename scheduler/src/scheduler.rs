@@ -475,7 +475,7 @@ async fn watch_runs(shared: Arc<Shared>, namespace: Option<String>) {
         Some(ns) => Api::namespaced(shared.client.clone(), ns),
         None => Api::all(shared.client.clone()),
     };
-    let mut stream = watcher::watcher(api, watcher::Config::default())
+    let mut stream = watcher::watcher(api, kruntimes_daemon::watch::config())
         .default_backoff()
         .boxed();
     while let Some(event) = stream.next().await {
@@ -498,7 +498,7 @@ async fn watch_pods(shared: Arc<Shared>, namespace: Option<String>) {
         Some(ns) => Api::namespaced(shared.client.clone(), ns),
         None => Api::all(shared.client.clone()),
     };
-    let config = watcher::Config::default().labels(labels::RUNTIME);
+    let config = kruntimes_daemon::watch::config().labels(labels::RUNTIME);
     let mut stream = watcher::watcher(api, config).default_backoff().boxed();
     while let Some(event) = stream.next().await {
         match event {

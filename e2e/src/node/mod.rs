@@ -88,8 +88,8 @@ pub async fn run(
 
 async fn watch_pods(ctx: Arc<Ctx>) -> Result<()> {
     let pods: Api<Pod> = Api::all(ctx.client.clone());
-    let config =
-        watcher::Config::default().fields(&format!("spec.nodeName={}", ctx.config.node_name));
+    let config = kruntimes_daemon::watch::config()
+        .fields(&format!("spec.nodeName={}", ctx.config.node_name));
     // The watcher re-lists after a lost watch or an API server restart; errors are reported, never fatal.
     let mut stream = std::pin::pin!(watcher(pods, config).default_backoff());
     let mut running: HashMap<String, (watch::Sender<Pod>, tokio::task::JoinHandle<()>)> =
