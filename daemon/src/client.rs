@@ -5,14 +5,19 @@
 //! start-up got no response for 75 s to 4.5 min) leaves its caller deaf for that long, e.g. a controller whose
 //! watch of Runtimes does not see a new Runtime. Here every request must *start* its response (status line and
 //! headers) within [`RESPONSE_START_TIMEOUT`], or it fails and its caller retries it as any connection error.
-//! The response body is not limited: a watch streams for minutes, and kube's watcher already ends a watch that
-//! stays silent past its timeout (the API server sends a bookmark about every minute).
+//! The response body of a watch is limited to its `timeoutSeconds` plus [`WATCH_GRACE`] ([`deadline`]): the API
+//! server should end it then, and once after a restart did not. Other bodies are not limited.
 
 use std::time::Duration;
 
 use kube::client::ClientBuilder;
 use kube::{Client, Config};
 use tower::timeout::TimeoutLayer;
+
+mod deadline;
+
+use deadline::WatchDeadlineLayer;
+pub use deadline::{WATCH_GRACE, watch_limit};
 
 /// How long a request may wait for its response to start. The API server answers a healthy request in
 /// milliseconds, starts a watch's response at once, and ends any other request itself after 60 s
@@ -25,14 +30,16 @@ pub async fn infer() -> Result<Client, kube::Error> {
     from_config(config)
 }
 
-/// A client from `config` whose requests must start their response within [`RESPONSE_START_TIMEOUT`].
+/// A client from `config` whose requests must start their response within [`RESPONSE_START_TIMEOUT`], and whose
+/// watches end at the latest [`WATCH_GRACE`] after their `timeoutSeconds`.
 pub fn from_config(config: Config) -> Result<Client, kube::Error> {
-    with_response_start_timeout(config, RESPONSE_START_TIMEOUT)
+    with_limits(config, RESPONSE_START_TIMEOUT, WATCH_GRACE)
 }
 
-fn with_response_start_timeout(config: Config, timeout: Duration) -> Result<Client, kube::Error> {
+fn with_limits(config: Config, start: Duration, grace: Duration) -> Result<Client, kube::Error> {
     Ok(ClientBuilder::try_from(config)?
-        .with_layer(&TimeoutLayer::new(timeout))
+        .with_layer(&TimeoutLayer::new(start))
+        .with_layer(&WatchDeadlineLayer::new(grace))
         .build())
 }
 
@@ -63,7 +70,7 @@ mod tests {
             }
         });
         let config = Config::new(format!("http://{addr}").parse().unwrap());
-        let client = with_response_start_timeout(config, Duration::from_millis(300)).unwrap();
+        let client = with_limits(config, Duration::from_millis(300), WATCH_GRACE).unwrap();
         let request = client.request_text(http::Request::get("/version").body(Vec::new()).unwrap());
         // Without the layer this waits for ever: the outer limit only turns that into a failure report.
         let result = tokio::time::timeout(Duration::from_secs(60), request)
@@ -88,11 +95,40 @@ mod tests {
             conn.write_all(b"5\r\nhello\r\n0\r\n\r\n").await.unwrap();
         });
         let config = Config::new(format!("http://{addr}").parse().unwrap());
-        let client = with_response_start_timeout(config, Duration::from_millis(300)).unwrap();
+        let client = with_limits(config, Duration::from_millis(300), WATCH_GRACE).unwrap();
         let body = client
             .request_text(http::Request::get("/version").body(Vec::new()).unwrap())
             .await
             .unwrap();
         assert_eq!(body, "hello");
+    }
+
+    /// A watch response that starts but is never ended by the server fails `grace` after its timeoutSeconds,
+    /// instead of holding its caller for ever.
+    #[tokio::test]
+    async fn a_watch_the_server_never_ends_fails_after_its_timeout_and_the_grace() {
+        let server = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = server.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut conn, _) = server.accept().await.unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = conn.read(&mut buf).await;
+            conn.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n")
+                .await
+                .unwrap();
+            conn.write_all(b"2\r\n{}\r\n").await.unwrap();
+            std::future::pending::<()>().await; // never ends the response, never closes
+        });
+        let config = Config::new(format!("http://{addr}").parse().unwrap());
+        let client =
+            with_limits(config, Duration::from_secs(5), Duration::from_millis(200)).unwrap();
+        let request = http::Request::get("/api/v1/pods?watch=true&timeoutSeconds=1")
+            .body(Vec::new())
+            .unwrap();
+        let result = tokio::time::timeout(Duration::from_secs(60), client.request_text(request))
+            .await
+            .expect("the watch must fail, not stream for ever");
+        let err = result.expect_err("a watch past its deadline must fail");
+        assert!(format!("{err:?}").contains("WatchOverran"), "{err:?}");
     }
 }
