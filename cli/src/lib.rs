@@ -19,6 +19,7 @@
 pub mod args;
 mod artifacts;
 mod cluster;
+mod interrupt;
 mod local;
 mod local_workflow;
 mod logs;

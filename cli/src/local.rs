@@ -2,7 +2,7 @@
 //!
 //! The Run is validated with the API's rules, converted into the engine's `RunSpec`, and executed in
 //! a fresh component instance whose only filesystem is a temporary workspace. Guest output streams to
-//! the terminal as it is written; Ctrl-C cancels the Run. The result is reported as the Run's
+//! the terminal as it is written; Ctrl-C, SIGTERM or SIGHUP cancels the Run. The result is reported as the Run's
 //! `status` would be on a cluster.
 
 use std::io::Write;
@@ -141,6 +141,8 @@ async fn execute(
     args: &LocalRunArgs,
     out: &mut dyn Write,
 ) -> Result<ExitCode> {
+    // Before anything is created: a signal from here on cancels and cleans up instead of killing the process.
+    let mut interrupts = crate::interrupt::Interrupts::listen().context("listening for signals")?;
     let state = tempfile::Builder::new()
         .prefix("krt-local-")
         .tempdir()
@@ -153,10 +155,13 @@ async fn execute(
         Metrics::default(),
     )?;
     for r in resolved {
-        manager
-            .register_runtime(&r.name, r.component, r.policy)
-            .await
-            .with_context(|| format!("loading the component of runtime {:?}", r.name))?;
+        let name = r.name.clone();
+        tokio::select! {
+            loaded = manager.register_runtime(&r.name, r.component, r.policy) => {
+                loaded.with_context(|| format!("loading the component of runtime {name:?}"))?;
+            }
+            signal = interrupts.recv() => bail!("{signal} while loading runtime {name:?}: nothing ran"),
+        }
     }
 
     // Unique across invocations: it names the Run's artifacts in the local store.
@@ -181,7 +186,7 @@ async fn execute(
                 Some(bytes) => err.write_all(&bytes)?,
                 None => err_done = true,
             },
-            _ = tokio::signal::ctrl_c(), if !cancelled => {
+            _ = interrupts.recv(), if !cancelled => {
                 cancelled = true;
                 manager.cancel(handle.id())?;
             }

@@ -4,7 +4,7 @@
 //! The driver plays the cluster's part: it keeps the child Runs in memory, creates the ones the plan
 //! asks for, executes them (up to the host's concurrency, the rest wait `Pending` as they would for
 //! a pod), cancels the ones the plan names, and reconciles again whenever a Run ends, the Workflow's
-//! deadline comes, or Ctrl-C sets `cancelRequested`. Each step's output is printed when it ends,
+//! deadline comes, or Ctrl-C (or SIGTERM, SIGHUP) sets `cancelRequested`. Each step's output is printed when it ends,
 //! every line prefixed with `[step-id]`; then a summary, or the Workflow object with `-o`.
 //! Local mode does not retry Runs (`retryPolicy` is ignored, as by `krt local run` for a Run).
 
@@ -92,6 +92,9 @@ pub(crate) fn run(
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async {
+        // Before anything is created: a signal from here on cancels and cleans up instead of killing the process.
+        let mut interrupts =
+            crate::interrupt::Interrupts::listen().context("listening for signals")?;
         let state = tempfile::Builder::new()
             .prefix("krt-local-")
             .tempdir()
@@ -104,10 +107,13 @@ pub(crate) fn run(
             Metrics::default(),
         )?;
         for r in resolved {
-            manager
-                .register_runtime(&r.name, r.component, r.policy)
-                .await
-                .with_context(|| format!("loading the component of runtime {:?}", r.name))?;
+            let name = r.name.clone();
+            tokio::select! {
+                loaded = manager.register_runtime(&r.name, r.component, r.policy) => {
+                    loaded.with_context(|| format!("loading the component of runtime {name:?}"))?;
+                }
+                signal = interrupts.recv() => bail!("{signal} while loading runtime {name:?}: nothing ran"),
+            }
         }
         // Guest output goes to stdout, unless the object itself is printed there.
         let mut logs_to_stderr = std::io::stderr();
@@ -117,7 +123,7 @@ pub(crate) fn run(
             &mut *out
         };
         let store = crate::artifacts::store_dir(args.artifacts_dir.as_deref());
-        let done = drive(&manager, workflow, &store, logs).await?;
+        let done = drive(&manager, workflow, &store, logs, &mut interrupts).await?;
         report(&done, args, out)
     })
 }
@@ -138,6 +144,7 @@ pub(crate) async fn drive(
     mut workflow: Workflow,
     store: &std::path::Path,
     logs: &mut dyn Write,
+    interrupts: &mut crate::interrupt::Interrupts,
 ) -> Result<Workflow> {
     let namespace = workflow
         .metadata
@@ -257,7 +264,7 @@ pub(crate) async fn drive(
                 }
             }
             _ = tokio::time::sleep(deadline.unwrap_or_default()), if deadline.is_some() => {}
-            _ = tokio::signal::ctrl_c(), if !interrupted => {
+            _ = interrupts.recv(), if !interrupted => {
                 interrupted = true;
                 workflow.spec.cancel_requested = Some(true);
             }

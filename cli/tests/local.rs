@@ -411,3 +411,94 @@ fn the_js_example_reports_outputs_and_failures() {
     assert_eq!(text(&out.stdout), "");
     assert_eq!(text(&out.stderr), "usage: wordcount FILE...\n");
 }
+
+/// SIGTERM (what CI systems send), SIGHUP (a closed terminal) and SIGINT (Ctrl-C) all cancel a running Run: it
+/// reports `Cancelled`, krt exits by itself (not killed by the signal), and the Run's workspace with the guest's
+/// file is gone. SIGTERM and SIGHUP used to kill krt on the spot and leave the workspace behind.
+#[test]
+fn a_signal_cancels_the_run_and_leaves_no_workspace_behind() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+
+    let script = common::temp_file(
+        "signal.sh",
+        "echo secret > guest-file\necho started\nsleep 60\n",
+    );
+    for signal in ["TERM", "HUP", "INT"] {
+        let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("signal-{signal}"));
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir_all(&tmp).unwrap();
+        let mut child = krt_command()
+            .env("TMPDIR", &tmp)
+            .args([
+                "local",
+                "run",
+                "--builtins",
+                &builtins(),
+                "--runtime",
+                "bash",
+                "--script",
+                &script,
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        assert_eq!(line, "started\n", "SIG{signal}");
+        let guest_files = || {
+            walk(&tmp)
+                .into_iter()
+                .filter(|p| p.ends_with("guest-file"))
+                .count()
+        };
+        assert_eq!(
+            guest_files(),
+            1,
+            "the running Run's workspace is under TMPDIR"
+        );
+
+        let killed = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(1), "SIG{signal}: {status:?}\n{stderr}");
+        assert!(
+            stderr.contains("phase:    Cancelled"),
+            "SIG{signal}: {stderr}"
+        );
+        assert_eq!(
+            walk(&tmp),
+            Vec::<PathBuf>::new(),
+            "SIG{signal} left files behind"
+        );
+    }
+}
+
+/// Every path under `dir` (not following symlinks).
+fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(next) = todo.pop() {
+        for entry in std::fs::read_dir(&next).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                todo.push(path.clone());
+            }
+            found.push(path);
+        }
+    }
+    found
+}

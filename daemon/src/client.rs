@@ -14,7 +14,7 @@ use kube::client::ClientBuilder;
 use kube::{Client, Config};
 use tower::timeout::TimeoutLayer;
 
-mod deadline;
+pub mod deadline;
 
 use deadline::WatchDeadlineLayer;
 pub use deadline::{WATCH_GRACE, watch_limit};

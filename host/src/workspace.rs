@@ -129,10 +129,12 @@ impl WorkspaceRoot {
 
     /// Removes the workspace directory `name` and everything in it without following any symlink: links the guest
     /// made are deleted as links, never traversed. A missing directory is not an error.
+    ///
+    /// The guest decides the shape of the tree, so removal is iterative ([`remove_tree`]): no recursion, at most
+    /// three descriptors open whatever the depth (a guest nested directories 16,000 deep; a recursive removal
+    /// overflowed its thread's stack and aborted the process).
     pub fn remove(&self, name: &str) -> Result<()> {
-        // cap-std's remove_dir_all lstat()s each entry and recurses only into real directories opened with
-        // O_NOFOLLOW, all relative to our root handle.
-        match self.dir.remove_dir_all(name) {
+        match remove_tree(&self.dir, name) {
             Ok(()) => Ok(()),
             Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(()),
             Err(source) => Err(Error::Workspace {
@@ -157,6 +159,109 @@ impl WorkspaceRoot {
         names.sort();
         Ok(names)
     }
+}
+
+/// One directory on the way down: its name in its parent and its identity, to check the way back up.
+struct Level {
+    name: std::ffi::CString,
+    dev: u64,
+    ino: u64,
+}
+
+/// Removes `name` in `root` and everything under it, iteratively and without following symlinks.
+///
+/// It keeps one descriptor for the directory being emptied (plus one to read it and one for its parent on the way
+/// up): it descends with `openat(O_NOFOLLOW | O_DIRECTORY)`, deletes every non-directory it reads, and climbs back
+/// with `openat("..")`, checking that the parent is the directory it came from (device and inode), so a tree moved
+/// during removal is an error, never a way out. Memory grows with the depth by one name per level.
+pub fn remove_tree(root: &Dir, name: &str) -> io::Result<()> {
+    use rustix::fs::{AtFlags, Mode, OFlags};
+
+    let nofollow_dir = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let stat = rustix::fs::statat(root, name, AtFlags::SYMLINK_NOFOLLOW)?;
+    if rustix::fs::FileType::from_raw_mode(stat.st_mode) != rustix::fs::FileType::Directory {
+        return Ok(rustix::fs::unlinkat(root, name, AtFlags::empty())?);
+    }
+    let mut cur = rustix::fs::openat(root, name, nofollow_dir, Mode::empty())?;
+    let top = rustix::fs::fstat(&cur)?;
+    let mut levels = vec![Level {
+        name: std::ffi::CString::new(name).map_err(io::Error::other)?,
+        dev: top.st_dev,
+        ino: top.st_ino,
+    }];
+    loop {
+        if let Some(sub) = delete_files_until_a_directory(&cur)? {
+            let child = match rustix::fs::openat(&cur, sub.as_c_str(), nofollow_dir, Mode::empty())
+            {
+                Ok(child) => child,
+                // Not a directory after all (replaced since it was read): delete it as a file.
+                Err(rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR) => {
+                    rustix::fs::unlinkat(&cur, sub.as_c_str(), AtFlags::empty())?;
+                    continue;
+                }
+                Err(err) => return Err(err.into()),
+            };
+            let stat = rustix::fs::fstat(&child)?;
+            levels.push(Level {
+                name: sub,
+                dev: stat.st_dev,
+                ino: stat.st_ino,
+            });
+            cur = child;
+            continue;
+        }
+        // `cur` is empty: remove it from its parent and go on there.
+        let done = levels
+            .pop()
+            .expect("the current directory is always on the stack");
+        let Some(parent) = levels.last() else {
+            drop(cur);
+            return Ok(rustix::fs::unlinkat(
+                root,
+                done.name.as_c_str(),
+                AtFlags::REMOVEDIR,
+            )?);
+        };
+        let up = rustix::fs::openat(&cur, "..", nofollow_dir, Mode::empty())?;
+        let stat = rustix::fs::fstat(&up)?;
+        if (stat.st_dev, stat.st_ino) != (parent.dev, parent.ino) {
+            return Err(io::Error::other(
+                "the workspace was moved while it was being removed",
+            ));
+        }
+        rustix::fs::unlinkat(&up, done.name.as_c_str(), AtFlags::REMOVEDIR)?;
+        cur = up;
+    }
+}
+
+/// Deletes the non-directories of `dir` as it reads them and returns the first subdirectory found, or `None` once
+/// only `.` and `..` are left.
+fn delete_files_until_a_directory(
+    dir: &rustix::fd::OwnedFd,
+) -> io::Result<Option<std::ffi::CString>> {
+    use rustix::fs::{AtFlags, FileType};
+
+    let mut entries = rustix::fs::Dir::read_from(dir)?;
+    while let Some(entry) = entries.read() {
+        let entry = entry?;
+        let name = entry.file_name();
+        if name == c"." || name == c".." {
+            continue;
+        }
+        let is_dir = match entry.file_type() {
+            FileType::Directory => true,
+            FileType::Unknown => {
+                let stat = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)?;
+                FileType::from_raw_mode(stat.st_mode) == FileType::Directory
+            }
+            _ => false,
+        };
+        if is_dir {
+            return Ok(Some(name.to_owned()));
+        }
+        rustix::fs::unlinkat(dir, name, AtFlags::empty())?;
+    }
+    Ok(None)
 }
 
 /// Removes workspaces on one dedicated thread (`kruntimes-reaper`).
@@ -379,6 +484,100 @@ mod tests {
         assert_eq!(root.entries().unwrap(), ["sibling-1"]);
         // Removing again is fine.
         root.remove("victim-1").unwrap();
+    }
+
+    /// Makes `depth` nested directories `d/d/d/...` under `dir`, each holding a file, a symlink to `..` and a FIFO,
+    /// without ever holding more than two descriptors (a path that long cannot be named at once).
+    fn nest(dir: &Path, depth: usize) {
+        use rustix::fs::{Mode, OFlags};
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        let mut cur = rustix::fs::open(dir, flags, Mode::empty()).unwrap();
+        for _ in 0..depth {
+            rustix::fs::mkdirat(&cur, "d", Mode::from_raw_mode(0o755)).unwrap();
+            let file = rustix::fs::openat(
+                &cur,
+                "f",
+                OFlags::WRONLY | OFlags::CREATE | OFlags::CLOEXEC,
+                Mode::from_raw_mode(0o644),
+            )
+            .unwrap();
+            drop(file);
+            rustix::fs::symlinkat("..", &cur, "up").unwrap();
+            rustix::fs::mknodat(
+                &cur,
+                "fifo",
+                rustix::fs::FileType::Fifo,
+                Mode::from_raw_mode(0o644),
+                0,
+            )
+            .unwrap();
+            cur = rustix::fs::openat(&cur, "d", flags, Mode::empty()).unwrap();
+        }
+    }
+
+    /// A tree nested deeper than any stack could recurse (the guest's `mkdir -p` + `mv` trick reached 16,000
+    /// levels and aborted the process) is removed on a thread with a 128 KiB stack, and nothing beside it is
+    /// touched.
+    #[test]
+    fn a_tree_nested_20000_deep_is_removed_without_recursion() {
+        let (_tmp, root) = root();
+        let root = Arc::new(root);
+        let sibling = root.create(&RunId::new("sibling", 1).unwrap()).unwrap();
+        std::fs::write(sibling.host_path().join("data"), "sibling data").unwrap();
+        let ws = root.create(&RunId::new("deep", 1).unwrap()).unwrap();
+        nest(ws.host_path(), 20_000);
+        let name = ws.name().to_owned();
+        let remover = Arc::clone(&root);
+        std::thread::Builder::new()
+            .stack_size(128 * 1024)
+            .spawn(move || remover.remove(&name))
+            .unwrap()
+            .join()
+            .expect("removal must not overflow a small stack")
+            .unwrap();
+        assert_eq!(root.entries().unwrap(), ["sibling-1"]);
+        assert_eq!(
+            std::fs::read_to_string(sibling.host_path().join("data")).unwrap(),
+            "sibling data"
+        );
+    }
+
+    /// A workspace that is a plain file (or a FIFO) where a directory was expected is removed as such.
+    #[test]
+    fn a_workspace_entry_that_is_not_a_directory_is_removed() {
+        let (_tmp, root) = root();
+        std::fs::write(root.path().join("file-1"), "x").unwrap();
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &root.path().join("fifo-1"),
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o644),
+            0,
+        )
+        .unwrap();
+        root.remove("file-1").unwrap();
+        root.remove("fifo-1").unwrap();
+        assert!(root.entries().unwrap().is_empty());
+    }
+
+    /// A wide directory (more entries than one read of the directory returns) is emptied completely.
+    #[test]
+    fn a_wide_directory_is_emptied() {
+        let (_tmp, root) = root();
+        let ws = root.create(&RunId::new("wide", 1).unwrap()).unwrap();
+        for i in 0..3000 {
+            std::fs::write(
+                ws.host_path().join(format!("file-with-a-long-name-{i:05}")),
+                "x",
+            )
+            .unwrap();
+            if i % 100 == 0 {
+                std::fs::create_dir(ws.host_path().join(format!("dir-{i}"))).unwrap();
+                std::fs::write(ws.host_path().join(format!("dir-{i}/inner")), "y").unwrap();
+            }
+        }
+        root.remove(ws.name()).unwrap();
+        assert!(root.entries().unwrap().is_empty());
     }
 
     /// If the workspace entry itself has been replaced by a symlink, only the link is removed.
