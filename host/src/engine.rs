@@ -128,6 +128,17 @@ impl EngineConfig {
             .saturating_mul(self.instances_per_run)
     }
 
+    /// Instances spawned programs may hold at once, all Runs together: the pool minus one instance kept for each
+    /// Run that may execute, so that children can never take the instance a Run needs to start. Unlimited without
+    /// pooling (instances are allocated on demand).
+    pub fn child_instances(&self) -> usize {
+        if !self.pooling {
+            return tokio::sync::Semaphore::MAX_PERMITS;
+        }
+        self.total_instances()
+            .saturating_sub(self.max_concurrent_runs) as usize
+    }
+
     fn wasmtime_config(&self) -> Config {
         let mut config = Config::new();
         config
@@ -177,6 +188,8 @@ struct Inner {
     linker: Linker<GuestState>,
     config: EngineConfig,
     ticker: EpochTicker,
+    /// Permits for children's instances ([`EngineConfig::child_instances`]).
+    child_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl Engine {
@@ -192,12 +205,14 @@ impl Engine {
         let linker =
             crate::run::linker(&wasmtime).map_err(|source| Error::BuildLinker { source })?;
         let ticker = EpochTicker::start(wasmtime.clone(), config.epoch_tick)?;
+        let child_slots = Arc::new(tokio::sync::Semaphore::new(config.child_instances()));
         Ok(Self {
             inner: Arc::new(Inner {
                 wasmtime,
                 linker,
                 config,
                 ticker,
+                child_slots,
             }),
         })
     }
@@ -213,6 +228,11 @@ impl Engine {
 
     pub(crate) fn linker(&self) -> &Linker<GuestState> {
         &self.inner.linker
+    }
+
+    /// The permits a spawned program's instance must hold ([`EngineConfig::child_instances`]).
+    pub(crate) fn child_slots(&self) -> &Arc<tokio::sync::Semaphore> {
+        &self.inner.child_slots
     }
 
     /// Marks a Store as running until the guard is dropped: the epoch ticker runs while any guard exists.

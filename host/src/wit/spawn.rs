@@ -15,8 +15,11 @@
 //! - Dropping a `child` handle or calling `kill` ends the child at once (its task is aborted; it ends `killed`).
 //! - When the Run's top-level component ends (exit, trap, timeout, cancel), every child and pump is ended
 //!   (`RunContext::shutdown`), so nothing outlives the Run.
-//! - At most [`MAX_LIVE_CHILDREN`] children are alive at once and [`MAX_CHILDREN_PER_RUN`] are started over a
-//!   Run (`spawn-error::limit`).
+//! - At most [`MAX_LIVE_CHILDREN`] children are alive at once (`spawn-error::limit`) and [`MAX_CHILDREN_PER_RUN`]
+//!   are started over a Run (`spawn-error::other`, naming the limit).
+//! - Each child holds one of the engine's child instance slots ([`crate::EngineConfig::child_instances`]): the
+//!   pool keeps one instance per Run apart, so no number of children can stop a Run from starting. When the
+//!   slots are all taken, a spawn fails (`spawn-error::other`, naming the pool) instead of instantiation failing.
 //!
 //! Working directories: wasi-libc resolves relative paths through the `.` preopen and ignores `initial-cwd`, so a
 //! child's `cwd` becomes its `.` preopen. The directory is opened through the workspace's cap-std handle (a guest
@@ -128,7 +131,11 @@ impl Children {
 }
 
 /// Decrements the live-children count when a child task ends (or is aborted).
-struct AliveGuard(Arc<RunContext>);
+/// A live child: counted in its Run's `alive` and holding one of the engine's child instance slots until dropped.
+struct AliveGuard(
+    Arc<RunContext>,
+    #[expect(dead_code, reason = "held for its Drop: returns the slot")] tokio::sync::OwnedSemaphorePermit,
+);
 
 impl Drop for AliveGuard {
     fn drop(&mut self) {
@@ -254,18 +261,32 @@ async fn start(
     }
     // Opened before anything is reserved; kept open until the child's WasiCtx has reopened it.
     let cwd_dir = open_cwd(run, &request.cwd)?;
-    {
+    let alive = {
         let mut children = lock(&run.children);
         if children.alive >= MAX_LIVE_CHILDREN {
             return Err(SpawnError::Limit);
         }
         if children.started >= MAX_CHILDREN_PER_RUN {
-            return Err(SpawnError::Limit);
+            return Err(other(format!(
+                "this Run has started {MAX_CHILDREN_PER_RUN} programs, the most one Run may start"
+            )));
         }
+        // The pool's instances for children are shared by the pod's Runs; each Run's own instance is kept apart,
+        // so a Run that holds many children can make another's spawn fail, never its start.
+        let Ok(slot) = Arc::clone(run.engine.child_slots()).try_acquire_owned() else {
+            return Err(other(format!(
+                "no instance free for {}: the {} instances this pod keeps for spawned programs are all in use \
+                 ({} of them by this Run); a Runtime whose Runs keep many programs running at once needs a larger \
+                 pool.instanceSlots",
+                request.program,
+                run.engine.config().child_instances(),
+                children.alive
+            )));
+        };
         children.alive += 1;
         children.started += 1;
-    }
-    let alive = AliveGuard(Arc::clone(run));
+        AliveGuard(Arc::clone(run), slot)
+    };
 
     // Stdio. Pumps are tracked with the Run's tasks so they end with it.
     let mut pumps: Vec<AbortHandle> = Vec::new();

@@ -77,7 +77,21 @@ impl Host {
         Self::build(|_| {}, Guard::Exclusive(exclusive().await))
     }
 
+    /// A host on its own `engine` (a pool sized for the test), run alongside other tests.
+    pub(crate) async fn on_engine(engine: Engine) -> Self {
+        // The manager admits exactly the engine's max_concurrent_runs, as in runtimed.
+        Self::build_on(
+            engine,
+            |c| c.max_concurrent_runs = None,
+            Guard::Shared(shared().await),
+        )
+    }
+
     fn build(configure: impl FnOnce(&mut ManagerConfig), guard: Guard) -> Self {
+        Self::build_on(ENGINE.clone(), configure, guard)
+    }
+
+    fn build_on(engine: Engine, configure: impl FnOnce(&mut ManagerConfig), guard: Guard) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut config = ManagerConfig {
             workspace_root: dir.path().join("workspaces"),
@@ -86,7 +100,7 @@ impl Host {
             max_concurrent_runs: Some(200),
         };
         configure(&mut config);
-        let manager = Manager::new(ENGINE.clone(), config, Metrics::default()).unwrap();
+        let manager = Manager::new(engine, config, Metrics::default()).unwrap();
         Self {
             manager,
             dir,

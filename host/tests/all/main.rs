@@ -24,6 +24,7 @@ mod capabilities;
 mod component_url;
 mod concurrency;
 mod grpc;
+mod hostile;
 mod lifecycle;
 mod limits;
 mod outputs;
