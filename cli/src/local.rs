@@ -143,6 +143,8 @@ async fn execute(
 ) -> Result<ExitCode> {
     // Before anything is created: a signal from here on cancels and cleans up instead of killing the process.
     let mut interrupts = crate::interrupt::Interrupts::listen().context("listening for signals")?;
+    // Best effort: guests' descriptors are capped per Run; the usual soft limit is below what they may use.
+    let _ = kruntimes_host::rlimit::raise_open_files_limit();
     let state = tempfile::Builder::new()
         .prefix("krt-local-")
         .tempdir()

@@ -72,6 +72,7 @@ pub mod outcome;
 pub mod output;
 pub mod outputs;
 mod pipe;
+pub mod rlimit;
 pub mod run;
 pub mod server;
 pub mod service;

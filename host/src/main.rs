@@ -16,6 +16,10 @@ async fn main() -> anyhow::Result<()> {
         tracing::info!(run, deleted, "deleted the run's artifacts");
         return Ok(());
     }
+    match kruntimes_host::rlimit::raise_open_files_limit() {
+        Ok(limit) => tracing::debug!(?limit, "open files limit"),
+        Err(err) => tracing::warn!(%err, "cannot raise the open files limit"),
+    }
     daemon::run(args, daemon::shutdown_signal()).await?;
     Ok(())
 }

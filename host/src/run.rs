@@ -34,7 +34,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
-use wasmtime::component::{Linker, ResourceTable};
+use wasmtime::component::{Linker, ResourceTable, ResourceTableError};
 use wasmtime::{Store, Trap, UpdateDeadline};
 use wasmtime_wasi::p2::bindings::CommandPre;
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxView, WasiView};
@@ -52,6 +52,13 @@ use crate::workspace::Workspace;
 /// How much of stderr's end a failure message quotes.
 const STDERR_TAIL_BYTES: usize = 512;
 
+/// Most resources (open files and directories, streams, sockets, pollables, children) a Run's own instance may hold
+/// at once. Each open file or socket is one host descriptor, so with [`MAX_RESOURCES_PER_CHILD`] this bounds what
+/// one Run can take from the process: 1,024 + 32 live children × 256 = 9,216 descriptors at most.
+pub const MAX_RESOURCES_PER_INSTANCE: usize = 1024;
+/// Most resources one spawned program's instance may hold at once (see [`MAX_RESOURCES_PER_INSTANCE`]).
+pub const MAX_RESOURCES_PER_CHILD: usize = 256;
+
 /// The data of a guest's `Store` (the Run's top-level component or a spawned child).
 pub struct GuestState {
     wasi: WasiCtx,
@@ -66,16 +73,20 @@ pub struct GuestState {
 }
 
 impl GuestState {
+    /// `max_resources`: [`MAX_RESOURCES_PER_INSTANCE`] or [`MAX_RESOURCES_PER_CHILD`].
     pub(crate) fn new(
         wasi: WasiCtx,
         budget: MemoryBudget,
         run: Option<Arc<RunContext>>,
         stdio: GuestStdio,
         cwd: String,
+        max_resources: usize,
     ) -> Self {
+        let mut table = ResourceTable::new();
+        table.set_max_capacity(max_resources);
         Self {
             wasi,
-            table: ResourceTable::new(),
+            table,
             budget,
             run,
             stdio,
@@ -219,6 +230,7 @@ async fn execute_inner(engine: &Engine, job: Job<'_>) -> Outcome {
         run.clone(),
         guest_stdio,
         crate::workspace::GUEST_WORKSPACE.to_owned(),
+        MAX_RESOURCES_PER_INSTANCE,
     );
     let mut store = new_store(engine, state, deadline);
 
@@ -339,6 +351,20 @@ async fn execute_inner(engine: &Engine, job: Job<'_>) -> Outcome {
                         outcome.reason = Reason::OutOfMemory;
                         outcome.message =
                             with_stderr(format!("memory limit of {limit_text} exceeded"), stdio);
+                    }
+                    None if err
+                        .chain()
+                        .any(|e| e.downcast_ref::<ResourceTableError>().is_some()) =>
+                    {
+                        outcome.reason = Reason::Trap(TrapKind::Other);
+                        outcome.message = with_stderr(
+                            format!(
+                                "too many open resources: an instance may hold at most {MAX_RESOURCES_PER_INSTANCE} \
+                                 (a spawned program {MAX_RESOURCES_PER_CHILD}) open files, directories, sockets, \
+                                 streams and children at once"
+                            ),
+                            stdio,
+                        );
                     }
                     None => {
                         outcome.reason = Reason::Trap(TrapKind::Other);

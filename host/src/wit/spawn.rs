@@ -134,7 +134,8 @@ impl Children {
 /// A live child: counted in its Run's `alive` and holding one of the engine's child instance slots until dropped.
 struct AliveGuard(
     Arc<RunContext>,
-    #[expect(dead_code, reason = "held for its Drop: returns the slot")] tokio::sync::OwnedSemaphorePermit,
+    #[expect(dead_code, reason = "held for its Drop: returns the slot")]
+    tokio::sync::OwnedSemaphorePermit,
 );
 
 impl Drop for AliveGuard {
@@ -342,6 +343,7 @@ async fn start(
         runtime.imports_kruntimes().then(|| Arc::clone(run)),
         stdio,
         request.cwd,
+        run::MAX_RESOURCES_PER_CHILD,
     );
     let store = run::new_store(&run.engine, state, run.deadline);
 

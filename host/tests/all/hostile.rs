@@ -61,7 +61,12 @@ async fn children_of_one_run_never_take_another_runs_instance() {
         .source("main.sh", "echo innocent ran\n")
         .finish()
         .await;
-    assert_eq!(innocent.result(), "Succeeded/Completed", "{}", innocent.stderr);
+    assert_eq!(
+        innocent.result(),
+        "Succeeded/Completed",
+        "{}",
+        innocent.stderr
+    );
     assert_eq!(innocent.stdout, "innocent ran\n");
 
     let hog = hog.finish().await;
@@ -73,4 +78,58 @@ async fn children_of_one_run_never_take_another_runs_instance() {
         hog.stderr
     );
     assert!(hog.stderr.contains("pool.instanceSlots"), "{}", hog.stderr);
+}
+
+/// A guest opens files until it cannot: it stops at the per-instance resource limit, its Run fails naming that
+/// limit, and a Run beside it opens and writes its file normally. Nothing capped descriptors per Run before: such
+/// a guest took the process's last descriptors and a concurrent Run's `open()` failed with EIO.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_opening_files_without_end_stops_at_its_limit_and_spares_the_others() {
+    let host = Host::new().await;
+    let hog = host
+        .run(PYTHON)
+        .source(
+            "main.py",
+            "fs = []\nwhile True:\n    fs.append(open('f%d' % len(fs), 'w'))\n",
+        )
+        .timeout(Duration::from_secs(50))
+        .start()
+        .await
+        .unwrap();
+    let innocent = host
+        .run(PYTHON)
+        .source(
+            "main.py",
+            "with open('mine', 'w') as f:\n    f.write('kept')\nprint(open('mine').read())\n",
+        )
+        .finish()
+        .await;
+    assert_eq!(
+        innocent.result(),
+        "Succeeded/Completed",
+        "{}",
+        innocent.stderr
+    );
+    assert_eq!(innocent.stdout, "kept\n");
+    let hog = hog.finish().await;
+    assert_eq!(hog.result(), "Failed/Trap", "{}", hog.outcome.message);
+    assert!(
+        hog.outcome.message.starts_with(
+            "too many open resources: an instance may hold at most 1024 (a spawned program 256) open files"
+        ),
+        "{}",
+        hog.outcome.message
+    );
+    // The table also holds the preopens and stdio: somewhat fewer than 1024 files were opened.
+    let opened = std::fs::read_dir(host.workspace_path(&hog.id))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with('f')
+        })
+        .count();
+    assert!((900..1024).contains(&opened), "{opened} files opened");
 }
