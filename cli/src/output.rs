@@ -302,6 +302,25 @@ fn duration(start: Option<&Time>, end: Option<&Time>, now: Timestamp) -> String 
 }
 
 /// The first line of `text`, cut to `max` characters with `...`.
+/// `text` with every control character except newline and tab shown as an escape (`\u{1b}`, `\r`): text a guest
+/// wrote (stderr quoted in a message, output values, artifact names) can then neither move the cursor, recolour the
+/// terminal nor overwrite a line krt printed.
+pub(crate) fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 fn one_line(text: &str, max: usize) -> String {
     let line = text.lines().next().unwrap_or_default();
     if line.chars().count() <= max && !text.contains('\n') {
@@ -452,7 +471,8 @@ pub(crate) fn describe_run(run: &Run, events: &[Event], now: Timestamp) -> Strin
     }
     out.push_str(&conditions(&s.conditions, now));
     out.push_str(&events_section(events, now));
-    out
+    // Guest-written text (stderr in messages, outputs, names) must not drive the terminal.
+    terminal_safe(&out).into_owned()
 }
 
 /// `krt describe workflow`: the Workflow, one line per step, conditions and Events.
@@ -502,7 +522,8 @@ pub(crate) fn describe_workflow(wf: &Workflow, events: &[Event], now: Timestamp)
     }
     out.push_str(&conditions(&s.conditions, now));
     out.push_str(&events_section(events, now));
-    out
+    // Guest-written text (stderr in messages, outputs, names) must not drive the terminal.
+    terminal_safe(&out).into_owned()
 }
 
 /// `krt describe runtime`.
@@ -525,7 +546,8 @@ pub(crate) fn describe_runtime(rt: &Runtime, events: &[Event], now: Timestamp) -
     }
     out.push_str(&conditions(&s.conditions, now));
     out.push_str(&events_section(events, now));
-    out
+    // Guest-written text (stderr in messages, outputs, names) must not drive the terminal.
+    terminal_safe(&out).into_owned()
 }
 
 /// What the Runtime grants its Runs beyond their workspace.

@@ -9,6 +9,8 @@ use anyhow::Result;
 use kruntimes_api::v1alpha1::{Grants, RunStatus};
 use kruntimes_host::Outcome;
 
+use crate::output::terminal_safe;
+
 /// The terminal status of a Run that ran from `started` to `finished` with `outcome`.
 pub(crate) fn from_outcome(
     outcome: &Outcome,
@@ -32,7 +34,13 @@ pub(crate) fn print_fields(w: &mut dyn Write, s: &RunStatus) -> Result<()> {
         None => writeln!(w, "phase:    {} ({reason})", s.phase)?,
     }
     if let Some(message) = &s.message {
-        writeln!(w, "message:  {message}")?;
+        // A multi-line message (stderr's end) continues indented: no guest line can pass for one of ours.
+        let message = terminal_safe(message);
+        let mut lines = message.lines();
+        writeln!(w, "message:  {}", lines.next().unwrap_or_default())?;
+        for line in lines {
+            writeln!(w, "          {line}")?;
+        }
     }
     if let Some(u) = &s.usage {
         writeln!(
@@ -43,13 +51,21 @@ pub(crate) fn print_fields(w: &mut dyn Write, s: &RunStatus) -> Result<()> {
         )?;
     }
     for (k, v) in &s.outputs {
-        writeln!(w, "output:   {k}={v}")?;
+        writeln!(
+            w,
+            "output:   {}={}",
+            one_line_escaped(k),
+            one_line_escaped(v)
+        )?;
     }
     for a in &s.artifact_refs {
         writeln!(
             w,
             "artifact: {} ({} bytes, sha256 {}) {}",
-            a.name, a.size_bytes, a.sha256, a.uri
+            one_line_escaped(&a.name),
+            a.size_bytes,
+            a.sha256,
+            one_line_escaped(&a.uri)
         )?;
     }
     if let Some(g) = &s.grants {
@@ -69,6 +85,13 @@ pub(crate) fn print_fields(w: &mut dyn Write, s: &RunStatus) -> Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// `text` on one line: newlines escaped too (`\n`), besides what [`terminal_safe`] escapes.
+fn one_line_escaped(text: &str) -> String {
+    terminal_safe(text)
+        .replace('\n', "\\n")
+        .replace('\t', "\\t")
 }
 
 /// A Run's preopens as `guest path (ro|rw)`, comma-separated.
@@ -93,5 +116,56 @@ pub(crate) fn network(g: &Grants) -> String {
         "none".to_owned()
     } else {
         g.network.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use kruntimes_api::v1alpha1::{ArtifactRef, RunPhase};
+
+    use super::*;
+
+    /// Guest text in the message (stderr's end), an output value and an artifact name cannot fake one of krt's
+    /// lines or drive the terminal: control characters are escaped, continuation lines are indented, values stay
+    /// on one line.
+    #[test]
+    fn guest_text_cannot_fake_a_summary_line() {
+        let status = RunStatus {
+            phase: RunPhase::Failed,
+            reason: Some("ExitCode".to_owned()),
+            message: Some(
+                "exited with code 1\n\u{1b}[1A\u{1b}[2Kphase:    Succeeded (Completed)\r\u{7}"
+                    .to_owned(),
+            ),
+            outputs: BTreeMap::from([("k".to_owned(), "v\nphase:    Succeeded".to_owned())]),
+            artifact_refs: vec![ArtifactRef {
+                name: "a\u{1b}]0;title\u{7}".to_owned(),
+                ..ArtifactRef::default()
+            }],
+            ..RunStatus::default()
+        };
+        let mut out = Vec::new();
+        print_fields(&mut out, &status).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
+        let phase_lines: Vec<&str> = text.lines().filter(|l| l.starts_with("phase:")).collect();
+        assert_eq!(phase_lines, ["phase:    Failed (ExitCode)"], "{text}");
+        assert!(
+            text.contains("          \\u{1b}[1A\\u{1b}[2Kphase:    Succeeded (Completed)\\r\\u{7}"),
+            "{text}"
+        );
+        assert!(
+            text.contains("output:   k=v\\nphase:    Succeeded\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("artifact: a\\u{1b}]0;title\\u{7} ("),
+            "{text}"
+        );
     }
 }

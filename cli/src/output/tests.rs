@@ -196,6 +196,26 @@ fn describe_texts() {
     );
 }
 
+/// A Run whose message, output and artifact name carry escape sequences and carriage returns is described with them
+/// escaped: nothing a guest wrote reaches the terminal as a control character.
+#[test]
+fn describe_escapes_guest_control_characters() {
+    let mut run = runs()[0].clone();
+    let status = run.status.get_or_insert_with(Default::default);
+    status.message = Some("exit 1\n\u{1b}[2K\rPhase: Succeeded".to_owned());
+    status
+        .outputs
+        .insert("k".to_owned(), "\u{1b}]0;owned\u{7}".to_owned());
+    let text = describe_run(&run, &[event("note \u{1b}[31mred")], now());
+    assert!(
+        !text.chars().any(|c| c.is_control() && c != '\n'),
+        "{text:?}"
+    );
+    assert!(text.contains("\\u{1b}[2K\\rPhase: Succeeded"), "{text}");
+    assert!(text.contains("k=\\u{1b}]0;owned\\u{7}"), "{text}");
+    assert!(text.contains("\\u{1b}[31mred"), "{text}");
+}
+
 /// kubectl's age buckets.
 #[test]
 fn ages_read_like_kubectl() {
