@@ -346,6 +346,23 @@ pub(crate) fn join(parent: &str, name: &str) -> String {
 
 fn copy_file(file: cap_std::fs::File, spool: &mut Spool, path: &str) -> Result<()> {
     let limit = spool.limit;
+    // Refused from its size before a byte is read (a sparse file of any size costs the guest nothing to make);
+    // `take` below still stops a file that grows while it is read.
+    let size = file
+        .metadata()
+        .map_err(|source| Error::Read {
+            path: path.to_owned(),
+            source,
+        })?
+        .len();
+    if size > limit {
+        return Err(Error::Limit {
+            path: path.to_owned(),
+            problem: format!(
+                "{size} bytes, more than {limit} bytes (the per-artifact limit, or what is left of the total)"
+            ),
+        });
+    }
     let mut reader = file.take(limit.saturating_add(1));
     match io::copy(&mut reader, spool) {
         Ok(_) => Ok(()),

@@ -165,7 +165,7 @@ fn limits_on_count_size_and_total_are_exact() {
     );
 }
 
-/// A huge sparse file is rejected without being read, and a directory's file bytes count against the limit.
+/// A huge sparse file is rejected from its size without being read, and a directory's file bytes count against the limit.
 #[test]
 fn oversize_files_are_not_read_whole() {
     let (tmp, dir) = workspace();
@@ -179,6 +179,12 @@ fn oversize_files_are_not_read_whole() {
     let err = harvest_ws(tmp.path(), &limits).unwrap_err();
     assert!(
         matches!(err, Error::Limit { ref path, .. } if path == "sparse"),
+        "{err}"
+    );
+    // Refused from its size, before reading: the message gives the whole size, which no read reached.
+    assert!(
+        err.to_string()
+            .contains("1099511627776 bytes, more than 1048576 bytes"),
         "{err}"
     );
 
