@@ -487,7 +487,17 @@ async fn child_main(
         let command = match runtime.pre().instantiate_async(&mut store).await {
             Ok(command) => command,
             Err(err) => {
-                let _ = ready.send(Err(run::error_chain(&*err)));
+                let message = if store.data().memory_denied() {
+                    // wasmtime says "memory minimum size of N pages exceeds memory limits": name the budget.
+                    format!(
+                        "starting it needs more memory than is left of the Run's memory limit of {} (shared by \
+                         the Run and the programs it runs)",
+                        format_bytes(alive.0.grants.memory_bytes)
+                    )
+                } else {
+                    run::error_chain(&*err)
+                };
+                let _ = ready.send(Err(message));
                 return None;
             }
         };

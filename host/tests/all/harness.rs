@@ -181,6 +181,12 @@ impl RunBuilder<'_> {
         self
     }
 
+    /// Sets the requested memory limit.
+    pub(crate) fn memory(mut self, bytes: u64) -> Self {
+        self.spec.memory_bytes = Some(bytes);
+        self
+    }
+
     /// Sets an entrypoint with inline source.
     pub(crate) fn source(mut self, entrypoint: &str, source: &str) -> Self {
         self.spec.entrypoint = Some(entrypoint.into());

@@ -133,3 +133,27 @@ async fn a_run_opening_files_without_end_stops_at_its_limit_and_spares_the_other
         .count();
     assert!((900..1024).contains(&opened), "{opened} files opened");
 }
+
+/// A program whose start needs more memory than the Run has left fails to start with a message naming the Run's
+/// memory limit (wasmtime's own words were "memory minimum size of 488 pages exceeds memory limits"), and the
+/// shell goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_program_too_big_for_the_memory_left_names_the_runs_limit() {
+    let host = Host::new().await;
+    let run = host
+        .run(BASH)
+        .source("main.sh", "python3 -c 'print(1)'\necho status $?\n")
+        .memory(24 << 20)
+        .finish()
+        .await;
+    assert_eq!(run.result(), "Succeeded/Completed", "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "starting it needs more memory than is left of the Run's memory limit of 24 MiB"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.starts_with("status "), "{}", run.stdout);
+    assert_ne!(run.stdout, "status 0\n");
+}
