@@ -51,10 +51,15 @@ pub const WASMTIME_VERSION: &str = "48.0.8";
 pub const DEFAULT_EPOCH_TICK: Duration = Duration::from_millis(1);
 
 /// Wasm stack limit per instance. Deep recursion beyond it traps with `StackOverflow` instead of crashing the host.
-pub const MAX_WASM_STACK: usize = 1 << 20;
+/// 2 MiB: the bash runtime uses 2.4 to 4.5 KiB of it per nested shell function call, so its function depth limit
+/// (400) is reached first (with 1 MiB, recursion trapped at depth 142). Not more: a Rust guest's own 1 MiB stack in
+/// its linear memory must still run out after this one, so that its runaway recursion is reported as
+/// `StackOverflow` and not as an out-of-bounds access (it was, with 4 MiB here).
+pub const MAX_WASM_STACK: usize = 2 << 20;
 
 /// Host stack for each fiber running wasm. Must exceed [`MAX_WASM_STACK`] plus the host calls made from wasm.
-pub const ASYNC_STACK_SIZE: usize = 2 << 20;
+/// Reserved per pooled instance; only the pages a Run touches become resident.
+pub const ASYNC_STACK_SIZE: usize = 3 << 20;
 
 /// How many wasm frames a trap keeps for its backtrace. Bounds the cost of reporting a stack overflow.
 pub const MAX_BACKTRACE_FRAMES: usize = 32;

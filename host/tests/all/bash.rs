@@ -180,3 +180,23 @@ echo "job $?"
     assert_eq!(run.result(), "Succeeded/Completed", "{}", run.stderr);
     assert_eq!(run.stdout, "data\njob 5\n");
 }
+
+/// Shell functions recurse 350 deep, and past the depth limit (400) the call fails with bash's message instead
+/// of trapping the Run: recursion used to die at depth 142 with `MemoryOutOfBounds`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deep_function_recursion_works_and_ends_with_a_clear_error() {
+    let host = Host::new().await;
+    let run = bash(
+        &host,
+        "f() { local n=$1; if [ \"$n\" -lt \"$2\" ]; then f $((n + 1)) $2; else echo \"reached $n\"; fi; }\n\
+         f 1 350\nf 1 5000\necho \"status $?\"\n",
+    )
+    .await;
+    assert_eq!(run.result(), "Succeeded/Completed", "{}", run.stderr);
+    assert_eq!(run.stdout, "reached 350\nstatus 1\n", "{}", run.stderr);
+    assert!(
+        run.stderr.contains("maximum function call depth exceeded"),
+        "{}",
+        run.stderr
+    );
+}

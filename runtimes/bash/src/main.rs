@@ -186,6 +186,13 @@ fn parse_run_args(
     }
 }
 
+/// Deepest shell function recursion: past it, the call fails with "maximum function call depth exceeded" (bash's
+/// `FUNCNEST`) before either stack runs out: the host's wasm stack (`kruntimes_host::engine::MAX_WASM_STACK`, 2 MiB:
+/// 2.4 to 4.5 KiB per call, so 465 to 847 calls deep for the bodies measured) and the shadow stack in linear memory
+/// (`.cargo/config.toml`: 8 MiB, about 7 KiB per call). With 1 MiB of each, recursion trapped at depth 142 with
+/// `MemoryOutOfBounds`.
+const MAX_FUNCTION_DEPTH: usize = 400;
+
 async fn run(options: Options, program: Program) -> Result<u8, brush_core::Error> {
     let mut builtins = default_builtins::<errors::Extensions>(BuiltinSet::BashMode);
     builtins.insert("printf".to_owned(), printf::registration());
@@ -220,6 +227,7 @@ async fn run(options: Options, program: Program) -> Result<u8, brush_core::Error
         .disable_options(options.disabled)
         .enable_shopt_options(options.shopt)
         .command_string_mode(command_string_mode)
+        .max_function_call_depth(MAX_FUNCTION_DEPTH)
         .build()
         .await?;
     // extglob stays on (brush's default; bash's is off): brush parses a whole script before running it, so a
