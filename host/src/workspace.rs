@@ -211,9 +211,9 @@ pub fn remove_tree(root: &Dir, name: &str) -> io::Result<()> {
             continue;
         }
         // `cur` is empty: remove it from its parent and go on there.
-        let done = levels
-            .pop()
-            .expect("the current directory is always on the stack");
+        let Some(done) = levels.pop() else {
+            return Err(io::Error::other("workspace removal lost its place"));
+        };
         let Some(parent) = levels.last() else {
             drop(cur);
             return Ok(rustix::fs::unlinkat(
@@ -549,7 +549,7 @@ mod tests {
         std::fs::write(root.path().join("file-1"), "x").unwrap();
         rustix::fs::mknodat(
             rustix::fs::CWD,
-            &root.path().join("fifo-1"),
+            root.path().join("fifo-1"),
             rustix::fs::FileType::Fifo,
             rustix::fs::Mode::from_raw_mode(0o644),
             0,
