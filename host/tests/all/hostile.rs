@@ -157,3 +157,343 @@ async fn a_program_too_big_for_the_memory_left_names_the_runs_limit() {
     assert!(run.stdout.starts_with("status "), "{}", run.stdout);
     assert_ne!(run.stdout, "status 0\n");
 }
+
+/// One hostile Run of the corpus: what it does, and how it must end.
+struct Case {
+    /// Class and intent, for the failure report.
+    name: &'static str,
+    /// `python` or `bash`.
+    runtime: &'static str,
+    source: &'static str,
+    /// `phase/reason` it must end with.
+    result: &'static str,
+    /// What stdout must be exactly (`None`: not checked).
+    stdout: Option<&'static str>,
+    /// What stdout + stderr + the status message must contain.
+    contains: &'static str,
+    timeout_secs: u64,
+}
+
+const fn case(
+    name: &'static str,
+    runtime: &'static str,
+    source: &'static str,
+    result: &'static str,
+    stdout: Option<&'static str>,
+    contains: &'static str,
+) -> Case {
+    Case {
+        name,
+        runtime,
+        source,
+        result,
+        stdout,
+        contains,
+        timeout_secs: 30,
+    }
+}
+
+/// Python: print "denied" when `body` raises, "allowed" when it does not.
+macro_rules! py_denied {
+    ($body:literal) => {
+        concat!(
+            "import os, socket\ntry:\n    ",
+            $body,
+            "\n    print('allowed')\nexcept Exception as e:\n    print('denied')\n"
+        )
+    };
+}
+
+/// The hostile corpus: escapes, leaks, network, spawn abuse and exhaustion, each with its exact ending. After
+/// all of them, a plain Run on the same host succeeds and no workspace is left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hostile_corpus_ends_as_expected_and_leaves_the_host_intact() {
+    const DENIED: Option<&str> = Some("denied\n");
+    let cases = [
+        // Filesystem escape.
+        case(
+            "fs: absolute host path",
+            "python",
+            py_denied!("open('/etc/passwd').read()"),
+            "Succeeded/Completed",
+            DENIED,
+            "",
+        ),
+        case(
+            "fs: parent of the workspace",
+            "python",
+            py_denied!("open('../escape', 'w').write('x')"),
+            "Succeeded/Completed",
+            DENIED,
+            "",
+        ),
+        case(
+            "fs: deep parent path",
+            "python",
+            py_denied!("os.listdir('/workspace/../../..')"),
+            "Succeeded/Completed",
+            DENIED,
+            "",
+        ),
+        case(
+            "fs: symlink to /etc",
+            "python",
+            py_denied!("os.symlink('/etc', 'etc'); open('etc/passwd').read()"),
+            "Succeeded/Completed",
+            DENIED,
+            "",
+        ),
+        case(
+            "fs: relative symlink out",
+            "python",
+            py_denied!("os.symlink('../../../../etc', 'etc2'); open('etc2/passwd').read()"),
+            "Succeeded/Completed",
+            DENIED,
+            "",
+        ),
+        case(
+            "fs: symlink to ..",
+            "python",
+            py_denied!("os.symlink('..', 'up'); os.listdir('up/..')"),
+            "Succeeded/Completed",
+            DENIED,
+            "",
+        ),
+        case(
+            "fs: write into a read-only mount",
+            "python",
+            py_denied!("open('/usr/local/lib/pwned', 'w').write('x')"),
+            "Succeeded/Completed",
+            DENIED,
+            "",
+        ),
+        case(
+            "fs: bash reads /etc/passwd",
+            "bash",
+            "cat /etc/passwd && echo allowed || echo denied\n",
+            "Succeeded/Completed",
+            DENIED,
+            "",
+        ),
+        case(
+            "fs: bash cd above the workspace",
+            "bash",
+            "cd /workspace/../.. 2>/dev/null && ls /workspace/../.. >/dev/null 2>&1 && ls -d /root 2>/dev/null; echo done\n",
+            "Succeeded/Completed",
+            Some("done\n"),
+            "",
+        ),
+        // Information leaks.
+        case(
+            "leak: host environment",
+            "python",
+            "import os\nprint(sorted(k for k in os.environ if k.startswith(('CARGO', 'RUST', 'KUBE'))))\n",
+            "Succeeded/Completed",
+            Some("[]\n"),
+            "",
+        ),
+        case(
+            "leak: host paths in errors",
+            "python",
+            "try:\n    open('/nope/x')\nexcept Exception as e:\n    print('tmp' in str(e), 'target' in str(e))\n",
+            "Succeeded/Completed",
+            Some("False False\n"),
+            "",
+        ),
+        // Network (this Runtime allows none).
+        case(
+            "net: TCP connect",
+            "python",
+            py_denied!("socket.create_connection(('127.0.0.1', 1), timeout=2)"),
+            "Succeeded/Completed",
+            DENIED,
+            "",
+        ),
+        case(
+            "net: name lookup",
+            "python",
+            py_denied!("socket.getaddrinfo('example.com', 80)"),
+            "Succeeded/Completed",
+            DENIED,
+            "",
+        ),
+        case(
+            "net: UDP socket",
+            "python",
+            py_denied!(
+                "socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'x', ('127.0.0.1', 53))"
+            ),
+            "Succeeded/Completed",
+            DENIED,
+            "",
+        ),
+        // Spawn abuse.
+        case(
+            "spawn: unknown program",
+            "bash",
+            "no-such-program\necho \"status $?\"\n",
+            "Succeeded/Completed",
+            Some("status 127\n"),
+            "",
+        ),
+        case(
+            "spawn: /bin/sh is the sandboxed shell",
+            "bash",
+            "/bin/sh -c 'cat /etc/passwd 2>/dev/null || echo denied'\n",
+            "Succeeded/Completed",
+            DENIED,
+            "",
+        ),
+        case(
+            "spawn: runaway recursion",
+            "bash",
+            "f() { f; }\nf\necho \"status $?\"\n",
+            "Succeeded/Completed",
+            Some("status 1\n"),
+            "maximum function call depth exceeded",
+        ),
+        // Exhaustion.
+        case(
+            "cpu: busy loop",
+            "python",
+            "while True:\n    pass\n",
+            "Timeout/Timeout",
+            None,
+            "",
+        )
+        .timeout(2),
+        case(
+            "cpu: bash busy loop",
+            "bash",
+            "while true; do :; done\n",
+            "Timeout/Timeout",
+            None,
+            "",
+        )
+        .timeout(2),
+        case(
+            "memory: one allocation over the limit",
+            "python",
+            "x = bytearray(512 << 20)\n",
+            "Failed/OutOfMemory",
+            None,
+            "MemoryError",
+        ),
+        // 2 GiB: wasm32's malloc refuses it without asking the host to grow memory; the guest's own error ends it.
+        case(
+            "memory: one allocation past the address space",
+            "python",
+            "x = bytearray((1 << 31) - 1)\n",
+            "Failed/ExitCode",
+            None,
+            "MemoryError",
+        ),
+        case(
+            "memory: growing list",
+            "python",
+            "x = []\nwhile True:\n    x.append(bytearray(1 << 20))\n",
+            "Failed/OutOfMemory",
+            None,
+            "",
+        ),
+        case(
+            "stack: python recursion",
+            "python",
+            "def f():\n    f()\nf()\n",
+            "Failed/ExitCode",
+            None,
+            "RecursionError",
+        ),
+        case(
+            "output: flood",
+            "python",
+            "import sys\nfor _ in range(64):\n    sys.stdout.write('x' * (1 << 20))\n",
+            "Succeeded/Completed",
+            None,
+            "output truncated after",
+        ),
+        case(
+            "outputs: file too large",
+            "python",
+            "import os\nopen(os.environ['KRUNTIME_OUTPUTS'], 'w').write('k=' + 'v' * 100000 + '\\n')\n",
+            "Failed/OutputsTooLarge",
+            None,
+            "",
+        ),
+        case(
+            "outputs: invalid file",
+            "python",
+            "import os\nopen(os.environ['KRUNTIME_OUTPUTS'], 'w').write('not a key value\\n')\n",
+            "Failed/OutputsInvalid",
+            None,
+            "",
+        ),
+        case(
+            "outputs: symlink to a host file",
+            "python",
+            "import os\nos.remove(os.environ['KRUNTIME_OUTPUTS']) if os.path.exists(os.environ['KRUNTIME_OUTPUTS']) else None\nos.symlink('../../../../etc/passwd', os.environ['KRUNTIME_OUTPUTS'])\n",
+            "Failed/OutputsInvalid",
+            None,
+            "",
+        ),
+    ];
+    let host = Host::new().await;
+    let mut failures = Vec::new();
+    for c in &cases {
+        let guest = if c.runtime == "bash" { BASH } else { PYTHON };
+        let entry = if c.runtime == "bash" {
+            "main.sh"
+        } else {
+            "main.py"
+        };
+        let run = host
+            .run(guest)
+            .source(entry, c.source)
+            .timeout(Duration::from_secs(c.timeout_secs))
+            .memory(256 << 20)
+            .finish()
+            .await;
+        let all = format!("{}{}{}", run.stdout, run.stderr, run.outcome.message);
+        let stdout_ok = c.stdout.is_none_or(|want| run.stdout == want);
+        if run.result() != c.result || !stdout_ok || !all.contains(c.contains) {
+            failures.push(format!(
+                "{}: {} (want {}), stdout {:?}\nstderr: {}\nmessage: {}",
+                c.name,
+                run.result(),
+                c.result,
+                run.stdout.chars().take(200).collect::<String>(),
+                run.stderr.chars().take(400).collect::<String>(),
+                run.outcome.message
+            ));
+        }
+        host.manager.forget(&run.id).await.unwrap();
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n\n")
+    );
+
+    let innocent = host
+        .run(PYTHON)
+        .source("main.py", "print('fine')\n")
+        .finish()
+        .await;
+    assert_eq!(
+        innocent.result(),
+        "Succeeded/Completed",
+        "{}",
+        innocent.stderr
+    );
+    host.manager.forget(&innocent.id).await.unwrap();
+    assert!(host.manager.workspace_entries().unwrap().is_empty());
+}
+
+impl Case {
+    const fn timeout(mut self, secs: u64) -> Self {
+        self.timeout_secs = secs;
+        self
+    }
+}
