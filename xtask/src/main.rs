@@ -18,6 +18,7 @@ mod bash;
 mod cluster;
 mod codegen;
 mod compat;
+mod fuzz;
 mod guests;
 mod setup;
 mod suite;
@@ -80,6 +81,18 @@ enum Command {
         #[command(subcommand)]
         action: ClusterAction,
     },
+    /// Run the fuzz targets of fuzz/ (cargo-fuzz, libFuzzer; needs the nightly toolchain), each for a bounded time
+    /// from its committed seed corpus. A crash stops the run and leaves its input in fuzz/artifacts/<target>/.
+    Fuzz {
+        /// 30 seconds per target, as the suite runs them.
+        #[arg(long, conflicts_with = "seconds")]
+        smoke: bool,
+        /// Seconds per target.
+        #[arg(long, default_value_t = 300)]
+        seconds: u64,
+        /// Targets to run (default: all): manifests, network_rule, workflow_expr, outputs.
+        targets: Vec<String>,
+    },
     /// Check the CRDs and their CEL rules on an older Kubernetes minor (1.34) than the suite's.
     ///
     /// Builds that control plane (about 5 minutes cold, seconds warm), starts it in target/cluster-v1.34, runs
@@ -131,6 +144,15 @@ fn main() -> ExitCode {
         Command::Demo => suite::demo(&root),
         Command::Test => suite::test(&root),
         Command::Codegen { check } => codegen::run(&root, check),
+        Command::Fuzz {
+            smoke,
+            seconds,
+            targets,
+        } => fuzz::run(
+            &root,
+            &targets,
+            if smoke { fuzz::SMOKE_SECONDS } else { seconds },
+        ),
         Command::BuildGuests { builtins_only } => {
             let scope = if builtins_only {
                 guests::Scope::BuiltinsOnly

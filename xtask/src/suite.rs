@@ -72,6 +72,16 @@ pub(crate) fn test(root: &Path) -> Result<()> {
             Box::new(|| workspace_cargo(root, &["test", "--workspace", "--locked"])),
         ),
         (
+            "fuzz: smoke (30 s per target)",
+            Box::new(|| {
+                if !crate::fuzz::nightly_available() {
+                    skipped("fuzz: smoke (30 s per target)", "no nightly toolchain");
+                    return Ok(());
+                }
+                crate::fuzz::run(root, &[], crate::fuzz::SMOKE_SECONDS)
+            }),
+        ),
+        (
             "cluster: build the control plane (Go)",
             Box::new(|| cluster::build(root).map(|_| ())),
         ),
@@ -99,13 +109,34 @@ pub(crate) fn test(root: &Path) -> Result<()> {
 /// A finished step: name, duration, success, disk space left after it.
 type Done<'a> = (&'a str, Duration, bool, String);
 
+/// Steps that passed without doing their work, with why: shown as such in the summary, never as `ok`.
+static SKIPPED: std::sync::Mutex<Vec<(&str, &str)>> = std::sync::Mutex::new(Vec::new());
+
+/// Records that step `name` did not run its checks, and why.
+fn skipped(name: &'static str, why: &'static str) {
+    eprintln!("skipped: {why}");
+    SKIPPED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push((name, why));
+}
+
 fn summary(done: &[Done<'_>]) {
+    let skipped = SKIPPED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
     eprintln!("\nstep                                   time     result  disk free after");
     for (name, took, ok, free) in done {
+        let why = skipped.iter().find(|(n, _)| n == name).map(|(_, why)| *why);
+        let result = match (ok, why) {
+            (false, _) => "FAILED".to_owned(),
+            (true, Some(why)) => format!("SKIPPED ({why})"),
+            (true, None) => "ok".to_owned(),
+        };
         eprintln!(
-            "{name:<38} {:>6.1}s  {:<6}  {free}",
-            took.as_secs_f64(),
-            if *ok { "ok" } else { "FAILED" }
+            "{name:<38} {:>6.1}s  {result:<6}  {free}",
+            took.as_secs_f64()
         );
     }
 }
