@@ -22,8 +22,10 @@ pub(crate) const SMOKE_SECONDS: u64 = 30;
 
 /// Whether the nightly toolchain cargo-fuzz needs is installed.
 pub(crate) fn nightly_available() -> bool {
+    // Never an implicit download of the toolchain (the machines reach only package registries).
     Command::new("rustup")
         .args(["run", "nightly", "rustc", "--version"])
+        .env("RUSTUP_AUTO_INSTALL", "0")
         .output()
         .is_ok_and(|out| out.status.success())
 }
