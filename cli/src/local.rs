@@ -177,15 +177,27 @@ async fn execute(
     let object_on_stdout = args.output.is_some();
     let mut err = std::io::stderr();
     let (mut out_done, mut err_done, mut cancelled) = (false, false, false);
+    // Whether the guest's last byte on each stream ended a line: the summary must start on a line of its own.
+    let (mut out_at_line_start, mut err_at_line_start) = (true, true);
     while !(out_done && err_done) {
         tokio::select! {
             chunk = stdout.next_chunk(), if !out_done => match chunk {
-                Some(bytes) if object_on_stdout => err.write_all(&bytes)?,
-                Some(bytes) => { out.write_all(&bytes)?; out.flush()?; }
+                Some(bytes) if object_on_stdout => {
+                    err.write_all(&bytes)?;
+                    err_at_line_start = bytes.ends_with(b"\n");
+                }
+                Some(bytes) => {
+                    out.write_all(&bytes)?;
+                    out.flush()?;
+                    out_at_line_start = bytes.ends_with(b"\n");
+                }
                 None => out_done = true,
             },
             chunk = stderr.next_chunk(), if !err_done => match chunk {
-                Some(bytes) => err.write_all(&bytes)?,
+                Some(bytes) => {
+                    err.write_all(&bytes)?;
+                    err_at_line_start = bytes.ends_with(b"\n");
+                }
                 None => err_done = true,
             },
             _ = interrupts.recv(), if !cancelled => {
@@ -221,7 +233,17 @@ async fn execute(
             }
         }
         None if args.quiet => {}
-        None => status::print_summary(&mut err, &status)?,
+        None => {
+            // The guest's streams reach the terminal as they are (like `docker run`): reset any attribute the
+            // guest left set (a concealed or coloured summary), and start on a new line.
+            if std::io::IsTerminal::is_terminal(&err) {
+                err.write_all(b"\x1b[0m")?;
+            }
+            if !(out_at_line_start && err_at_line_start) {
+                err.write_all(b"\n")?;
+            }
+            status::print_summary(&mut err, &status)?;
+        }
     }
     let code = exit_status(&outcome, args.quiet);
     // The guest succeeded but its artifacts could not be stored: the Run failed.

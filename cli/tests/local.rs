@@ -502,3 +502,22 @@ fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
     }
     found
 }
+
+/// The summary starts on a line of its own even when the guest's output did not end one, so guest text cannot
+/// run into (and pass for part of) krt's first summary line.
+#[test]
+fn the_summary_starts_on_its_own_line() {
+    let out = krt(&[
+        "local",
+        "run",
+        "--builtins",
+        &builtins(),
+        "--runtime",
+        "bash",
+        "--",
+        "printf 'no newline' >&2",
+    ]);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.starts_with("no newline\n---\nphase:"), "{stderr:?}");
+}

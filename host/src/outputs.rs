@@ -60,9 +60,9 @@ impl OutputsError {
 /// Parses the contents of an outputs file. See the module docs for the format.
 pub fn parse(bytes: &[u8]) -> Result<Outputs, OutputsError> {
     if bytes.len() > MAX_TOTAL_BYTES {
+        // The file is read only up to one byte past the limit: its whole size is not known here.
         return Err(OutputsError::TooLarge(format!(
-            "{} bytes exceeds the limit of {MAX_TOTAL_BYTES} bytes",
-            bytes.len()
+            "the file is larger than the limit of {MAX_TOTAL_BYTES} bytes"
         )));
     }
     let mut outputs = Outputs::new();
@@ -276,7 +276,12 @@ mod tests {
         assert_eq!(err.reason(), "OutputsTooLarge");
 
         let big = vec![b'\n'; MAX_TOTAL_BYTES + 1];
-        assert_eq!(parse(&big).unwrap_err().reason(), "OutputsTooLarge");
+        let err = parse(&big).unwrap_err();
+        assert_eq!(err.reason(), "OutputsTooLarge");
+        assert_eq!(
+            err.to_string(),
+            "outputs file is too large: the file is larger than the limit of 65536 bytes"
+        );
         assert!(parse(&big[1..]).unwrap().is_empty());
     }
 
