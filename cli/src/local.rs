@@ -156,15 +156,7 @@ async fn execute(
         config,
         Metrics::default(),
     )?;
-    for r in resolved {
-        let name = r.name.clone();
-        tokio::select! {
-            loaded = manager.register_runtime(&r.name, r.component, r.policy) => {
-                loaded.with_context(|| format!("loading the component of runtime {name:?}"))?;
-            }
-            signal = interrupts.recv() => bail!("{signal} while loading runtime {name:?}: nothing ran"),
-        }
-    }
+    register_runtimes(&manager, resolved, &mut interrupts).await?;
 
     // Unique across invocations: it names the Run's artifacts in the local store.
     let uid = format!("local-{}", uuid::Uuid::new_v4());
@@ -253,6 +245,24 @@ async fn execute(
         code
     };
     Ok(ExitCode::from(code))
+}
+
+/// Loads `resolved` into `manager`; a signal meanwhile stops before anything runs.
+pub(crate) async fn register_runtimes(
+    manager: &Manager,
+    resolved: Vec<Resolved>,
+    interrupts: &mut crate::interrupt::Interrupts,
+) -> Result<()> {
+    for r in resolved {
+        let name = r.name.clone();
+        tokio::select! {
+            loaded = manager.register_runtime(&r.name, r.component, r.policy) => {
+                loaded.with_context(|| format!("loading the component of runtime {name:?}"))?;
+            }
+            signal = interrupts.recv() => bail!("{signal} while loading runtime {name:?}: nothing ran"),
+        }
+    }
+    Ok(())
 }
 
 /// Where precompiled components are kept between invocations.

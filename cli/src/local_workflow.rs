@@ -108,15 +108,7 @@ pub(crate) fn run(
             config,
             Metrics::default(),
         )?;
-        for r in resolved {
-            let name = r.name.clone();
-            tokio::select! {
-                loaded = manager.register_runtime(&r.name, r.component, r.policy) => {
-                    loaded.with_context(|| format!("loading the component of runtime {name:?}"))?;
-                }
-                signal = interrupts.recv() => bail!("{signal} while loading runtime {name:?}: nothing ran"),
-            }
-        }
+        local::register_runtimes(&manager, resolved, &mut interrupts).await?;
         // Guest output goes to stdout, unless the object itself is printed there.
         let mut logs_to_stderr = std::io::stderr();
         let logs: &mut dyn Write = if args.output.is_some() {

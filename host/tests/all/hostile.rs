@@ -6,7 +6,15 @@ use std::time::Duration;
 use kruntimes_host::{Engine, EngineConfig, Phase};
 
 use crate::guests::{BASH, PYTHON};
-use crate::harness::Host;
+use crate::harness::{Finished, Host};
+
+/// The Run beside a hostile one succeeded, printing `stdout` if given.
+fn assert_succeeded_with(run: &Finished, stdout: Option<&str>) {
+    assert_eq!(run.result(), "Succeeded/Completed", "{}", run.stderr);
+    if let Some(stdout) = stdout {
+        assert_eq!(run.stdout, stdout);
+    }
+}
 
 /// A guest nests directories 20,000 deep by renaming (deeper than any `mkdir` path could name): the Run
 /// succeeds, forgetting it removes the whole tree, and the process is still here. Removal used to recurse one
@@ -61,13 +69,7 @@ async fn children_of_one_run_never_take_another_runs_instance() {
         .source("main.sh", "echo innocent ran\n")
         .finish()
         .await;
-    assert_eq!(
-        innocent.result(),
-        "Succeeded/Completed",
-        "{}",
-        innocent.stderr
-    );
-    assert_eq!(innocent.stdout, "innocent ran\n");
+    assert_succeeded_with(&innocent, Some("innocent ran\n"));
 
     let hog = hog.finish().await;
     assert_eq!(hog.outcome.phase, Phase::Succeeded, "{}", hog.stderr);
@@ -104,13 +106,7 @@ async fn a_run_opening_files_without_end_stops_at_its_limit_and_spares_the_other
         )
         .finish()
         .await;
-    assert_eq!(
-        innocent.result(),
-        "Succeeded/Completed",
-        "{}",
-        innocent.stderr
-    );
-    assert_eq!(innocent.stdout, "kept\n");
+    assert_succeeded_with(&innocent, Some("kept\n"));
     let hog = hog.finish().await;
     assert_eq!(hog.result(), "Failed/Trap", "{}", hog.outcome.message);
     assert!(
@@ -761,12 +757,7 @@ async fn the_hostile_corpus_ends_as_expected_and_leaves_the_host_intact() {
         .source("main.py", "print('fine')\n")
         .finish()
         .await;
-    assert_eq!(
-        innocent.result(),
-        "Succeeded/Completed",
-        "{}",
-        innocent.stderr
-    );
+    assert_succeeded_with(&innocent, None);
     host.manager.forget(&innocent.id).await.unwrap();
     assert!(host.manager.workspace_entries().unwrap().is_empty());
 }
