@@ -121,7 +121,8 @@ pub enum LocalCommand {
     ///
     /// Given a Workflow manifest, runs its steps as Runs in dependency order with the engine the
     /// controller uses, prints each step's output prefixed with its id, then a summary, and exits 0
-    /// only if the Workflow succeeded. --component then serves every runtime its steps name.
+    /// only if the Workflow succeeded. Give each custom runtime's component as --component NAME=FILE.wasm
+    /// (a bare FILE.wasm only when all steps run on one runtime).
     ///
     /// The built-in runtimes (bash with its tools, python) are found in the built-ins directory
     /// (--builtins); any other runtime is given with --component.
@@ -135,7 +136,7 @@ pub enum LocalCommand {
     ///   krt local run -f examples/hello-wasm.yaml --component greet.wasm
     ///   krt local run --runtime greet --component greet.wasm --env GREETING=Hi -- world
     ///   krt local run -q --runtime greet --component greet.wasm -- world
-    ///   krt local run -f examples/hello-workflow.yaml --component greet.wasm --set who=you
+    ///   krt local run -f examples/hello-workflow.yaml --component greet=greet.wasm --set who=you
     Run(LocalRunArgs),
 }
 
@@ -157,10 +158,11 @@ pub struct LocalRunArgs {
     /// Input of a Workflow (`NAME=VALUE`, repeatable); overrides the manifest's `arguments`.
     #[arg(long = "set", value_name = "NAME=VALUE", requires = "file")]
     pub set: Vec<String>,
-    /// The wasm component (`.wasm`, a `wasi:cli/command`) that implements the Run's runtime,
-    /// instead of the built-in runtime of that name.
-    #[arg(long, value_name = "FILE.wasm")]
-    pub component: Option<PathBuf>,
+    /// The wasm component (`.wasm`, a `wasi:cli/command`) that implements a runtime, instead of the
+    /// built-in runtime of that name: `NAME=FILE.wasm` for runtime NAME (repeatable), or `FILE.wasm`
+    /// for the one runtime the Run (or every step of the Workflow) names.
+    #[arg(long, value_name = "[NAME=]FILE.wasm")]
+    pub component: Vec<String>,
     /// Directory of the built-in runtimes (default: $KRUNTIMES_BUILTINS, else
     /// ../share/kruntimes/runtimes next to krt).
     #[arg(long, value_name = "DIR")]

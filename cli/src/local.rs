@@ -122,9 +122,11 @@ pub(crate) fn exit_status(outcome: &Outcome, quiet: bool) -> u8 {
 pub(crate) fn run(args: &LocalRunArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let run = run_from_args(args)?;
     let declared = runtimes::declared(args.runtime_file.as_deref())?;
+    let name = run.spec.template.runtime.as_str();
+    let components = runtimes::Components::parse(&args.component)?.assign(&[name].into())?;
     let resolved = runtimes::resolve_declared(
-        &run.spec.template.runtime,
-        args.component.as_deref(),
+        name,
+        components.get(name).map(PathBuf::as_path),
         args.builtins.as_deref(),
         &declared,
     )?;

@@ -77,12 +77,13 @@ pub(crate) fn run(
         .iter()
         .map(|s| s.run.runtime.as_str())
         .collect();
+    let components = runtimes::Components::parse(&args.component)?.assign(&names)?;
     let declared = runtimes::declared(args.runtime_file.as_deref())?;
     let mut resolved = Vec::new();
     for name in names {
         resolved.extend(runtimes::resolve_declared(
             name,
-            args.component.as_deref(),
+            components.get(name).map(std::path::PathBuf::as_path),
             args.builtins.as_deref(),
             &declared,
         )?);

@@ -1,9 +1,10 @@
-//! Finding a runtime's component for `krt local`: `--component FILE.wasm`, or a built-in runtime.
+//! Finding a runtime's component for `krt local`: `--component [NAME=]FILE.wasm`, or a built-in runtime.
 //!
 //! Built-in runtimes (`bash`, `python`) live in a directory laid out as runtimed's
 //! (`<name>/component.wasm`, read-only mounts under `<name>/root/`). It is, in order: `--builtins DIR`,
 //! `$KRUNTIMES_BUILTINS`, `<dir of krt>/../share/kruntimes/runtimes` (an installed `krt`).
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -20,6 +21,98 @@ pub(crate) struct Resolved {
     pub(crate) component: Vec<u8>,
     /// Its policy (a built-in runtime's read-only mounts and programs).
     pub(crate) policy: RuntimePolicy,
+}
+
+/// The `--component` flags: `NAME=FILE` gives runtime NAME's component; a bare `FILE` is the component of the one
+/// runtime the Run (or every step of the Workflow) names. A component never replaces a runtime the user did not
+/// name: a bare `FILE` for a Workflow whose steps use several runtimes is refused, not applied to all of them.
+#[derive(Debug, Default)]
+pub(crate) struct Components {
+    named: BTreeMap<String, PathBuf>,
+    bare: Option<PathBuf>,
+}
+
+impl Components {
+    /// Parses the flags. `NAME=FILE` needs NAME to be a runtime name (lowercase letters, digits and `-`) and FILE
+    /// not to exist as a whole (a file whose name holds `=` is a bare `FILE`).
+    pub(crate) fn parse(flags: &[String]) -> Result<Self> {
+        let mut components = Self::default();
+        for flag in flags {
+            let named = flag.split_once('=').filter(|(name, _)| {
+                !Path::new(flag).exists()
+                    && !name.is_empty()
+                    && name
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            });
+            match named {
+                Some((name, file)) => {
+                    if file.is_empty() {
+                        bail!("--component {flag}: no file after {name:?}=; expected NAME=FILE.wasm");
+                    }
+                    if let Some(before) =
+                        components.named.insert(name.to_owned(), PathBuf::from(file))
+                    {
+                        bail!(
+                            "--component: runtime {name:?} is given twice ({} and {file})",
+                            before.display()
+                        );
+                    }
+                }
+                None if components.bare.is_some() => bail!(
+                    "--component {flag}: a second component without a runtime name; give each as \
+                     --component NAME=FILE.wasm"
+                ),
+                None => components.bare = Some(PathBuf::from(flag)),
+            }
+        }
+        Ok(components)
+    }
+
+    /// The component given for each runtime of `used` (the runtimes a Run or a Workflow's steps name); runtimes
+    /// without one are absent (they are built-in or declared ones). Refuses a flag that names an unused runtime and
+    /// a bare `FILE` when `used` holds more than one runtime or names are also given.
+    pub(crate) fn assign(&self, used: &BTreeSet<&str>) -> Result<BTreeMap<String, PathBuf>> {
+        let list = || used.iter().copied().collect::<Vec<_>>().join(", ");
+        for name in self.named.keys() {
+            if !used.contains(name.as_str()) {
+                bail!(
+                    "--component {name}=…: nothing here runs on runtime {name:?} (runtimes used: {})",
+                    list()
+                );
+            }
+        }
+        let mut assigned = self.named.clone();
+        if let Some(file) = &self.bare {
+            match used.iter().next() {
+                Some(only) if used.len() == 1 && self.named.is_empty() => {
+                    assigned.insert((*only).to_owned(), file.clone());
+                }
+                _ => bail!(
+                    "--component {}: ambiguous, the steps run on several runtimes ({}); say which one it \
+                     implements with --component NAME={}",
+                    file.display(),
+                    list(),
+                    file.display()
+                ),
+            }
+        }
+        Ok(assigned)
+    }
+}
+
+/// Reads a component file, refusing one that is not WebAssembly with the file's name (not its bytes).
+fn read_component(path: &Path) -> Result<Vec<u8>> {
+    let bytes =
+        std::fs::read(path).with_context(|| format!("reading the component {}", path.display()))?;
+    if !bytes.starts_with(b"\0asm") {
+        bail!(
+            "{} is not a WebAssembly component (it does not start with \"\\0asm\"); give a .wasm file built for \
+             wasm32-wasip2 (a wasi:cli/command)",
+            path.display()
+        );
+    }
+    Ok(bytes)
 }
 
 /// The built-ins directory: the flag, the environment, then next to an installed `krt`.
@@ -43,18 +136,16 @@ pub(crate) fn resolve(
     builtins: Option<&Path>,
 ) -> Result<Vec<Resolved>> {
     if let Some(path) = component {
-        let component = std::fs::read(path)
-            .with_context(|| format!("reading the component {}", path.display()))?;
         return Ok(vec![Resolved {
             name: name.to_owned(),
-            component,
+            component: read_component(path)?,
             policy: RuntimePolicy::default(),
         }]);
     }
     let Some(dir) = builtins_dir(builtins) else {
         bail!(
             "runtime {name:?}: no built-in runtimes found (give --builtins DIR or set ${BUILTINS_ENV}), \
-             and no --component FILE.wasm was given"
+             and no --component {name}=FILE.wasm was given"
         );
     };
     match Builtin::find(&dir, name)? {
@@ -76,7 +167,7 @@ pub(crate) fn resolve(
                 .map(|all| all.into_iter().map(|b| b.name).collect())
                 .unwrap_or_default();
             bail!(
-                "runtime {name:?} is not a built-in runtime in {} (built-in: {}); give its component with --component FILE.wasm",
+                "runtime {name:?} is not a built-in runtime in {} (built-in: {}); give its component with --component {name}=FILE.wasm",
                 dir.display(),
                 if known.is_empty() {
                     "none".to_owned()
@@ -159,7 +250,7 @@ pub(crate) fn resolve_declared(
             };
             bail!(
                 "Runtime {name:?}: its component is {what}; krt local neither downloads nor pulls components: \
-                 give the .wasm file with --component FILE.wasm"
+                 give the .wasm file with --component {name}=FILE.wasm"
             )
         }
     };
@@ -255,4 +346,59 @@ pub(crate) fn check(
 
 fn hex_digest(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flags(list: &[&str]) -> Result<Components> {
+        Components::parse(&list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn a_bare_component_serves_the_only_runtime_used() {
+        let c = flags(&["greet.wasm"]).unwrap();
+        let one = c.assign(&["greet"].into()).unwrap();
+        assert_eq!(one["greet"], Path::new("greet.wasm"));
+        let err = c.assign(&["bash", "greet"].into()).unwrap_err().to_string();
+        assert!(err.contains("ambiguous") && err.contains("--component NAME=greet.wasm"), "{err}");
+    }
+
+    #[test]
+    fn named_components_serve_their_runtime_only() {
+        let c = flags(&["greet=out/greet.wasm", "tool-2=t.wasm"]).unwrap();
+        let got = c.assign(&["bash", "greet", "tool-2"].into()).unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got["greet"], Path::new("out/greet.wasm"));
+        assert!(!got.contains_key("bash"));
+        let err = c.assign(&["greet"].into()).unwrap_err().to_string();
+        assert!(err.contains("runtime \"tool-2\""), "{err}");
+        // A bare file beside named ones is ambiguous even when one runtime is left over.
+        let mixed = flags(&["greet=g.wasm", "x.wasm"]).unwrap();
+        assert!(mixed.assign(&["greet", "bash"].into()).is_err());
+    }
+
+    #[test]
+    fn malformed_flags_are_refused() {
+        assert!(flags(&["a.wasm", "b.wasm"]).is_err());
+        assert!(flags(&["greet=a.wasm", "greet=b.wasm"]).is_err());
+        assert!(flags(&["greet="]).is_err());
+        // Not a runtime name before `=`: a path.
+        let c = flags(&["./out/x=1.wasm"]).unwrap();
+        assert_eq!(
+            c.assign(&["x"].into()).unwrap()["x"],
+            Path::new("./out/x=1.wasm")
+        );
+    }
+
+    #[test]
+    fn a_file_that_is_not_wasm_is_named_not_dumped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("greet.py");
+        std::fs::write(&path, "print('hi')\n").unwrap();
+        let err = read_component(&path).unwrap_err().to_string();
+        assert!(err.contains("greet.py is not a WebAssembly component"), "{err}");
+        assert!(!err.contains("112"), "no bytes in the message: {err}");
+    }
 }

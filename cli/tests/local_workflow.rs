@@ -272,3 +272,51 @@ fn a_step_local_mode_cannot_run_fails_with_invalid_spec() {
     );
     assert_eq!(steps[1]["phase"], "Succeeded");
 }
+
+/// A Workflow with a custom-runtime step and a `bash` step: a bare `--component` is refused as ambiguous (it once
+/// ran the bash step on greet.wasm and reported Succeeded); `--component greet=FILE` serves only `greet`, and the
+/// bash step runs on the built-in bash runtime.
+#[test]
+fn a_component_serves_only_the_runtime_it_is_named_for() {
+    let manifest = temp_file(
+        "mixed-workflow.yaml",
+        "apiVersion: kruntimes.io/v1alpha1\nkind: Workflow\nmetadata: {name: mixed}\nspec:\n  steps:\n    \
+         - {id: greet, runtime: greet, args: [you]}\n    \
+         - {id: count, runtime: bash, args: ['echo bash says $((6 * 7))']}\n",
+    );
+    let greet = component("greet");
+    let bare = krt(&["local", "run", "-f", &manifest, "--component", &greet]);
+    assert_eq!(bare.status.code(), Some(1));
+    let stderr = text(&bare.stderr);
+    assert!(
+        stderr.contains("ambiguous") && stderr.contains("(bash, greet)"),
+        "{stderr}"
+    );
+    assert!(bare.stdout.is_empty(), "nothing ran: {}", text(&bare.stdout));
+
+    let named = format!("greet={greet}");
+    let out = krt(&[
+        "local",
+        "run",
+        "-f",
+        &manifest,
+        "--component",
+        &named,
+        "--builtins",
+        &common::builtins(),
+    ]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("[greet] Hello, you!\n"), "{stdout}");
+    assert!(stdout.contains("[count] bash says 42\n"), "{stdout}");
+
+    // A component for a runtime no step uses is a mistake, not ignored.
+    let unused = format!("python={greet}");
+    let out = krt(&["local", "run", "-f", &manifest, "--component", &named, "--component", &unused]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("nothing here runs on runtime \"python\""),
+        "{}",
+        text(&out.stderr)
+    );
+}
