@@ -160,7 +160,7 @@ fn bad_runtime_files_are_refused_by_name() {
     let stderr = text(&out.stderr);
     assert!(
         stderr.contains("downloaded from https://example.com/t.wasm")
-            && stderr.contains("--component FILE.wasm"),
+            && stderr.contains("--component remote=FILE.wasm"),
         "{stderr}"
     );
 }
