@@ -131,6 +131,7 @@ pub enum LocalCommand {
     ///   krt local run -f examples/hello-python.yaml
     ///   krt local run --runtime python -- -c 'print("hi")'
     ///   krt local run --runtime bash -- 'seq 1 100 | grep 7 | wc -l'
+    ///   krt local run --runtime bash -- echo hello world
     ///   krt local run --runtime bash --script build.sh -- --release
     ///   krt local run --runtime python --script job.py -- --verbose
     ///   krt local run -f examples/hello-wasm.yaml --component greet.wasm
@@ -186,7 +187,9 @@ pub struct LocalRunArgs {
     /// Directory for precompiled components (default: $XDG_CACHE_HOME/kruntimes or ~/.cache/kruntimes).
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
-    /// Arguments of the Run (after `--`), when no manifest is given.
+    /// Arguments of the Run (after `--`), when no manifest is given. For bash without --script, one
+    /// argument is a command line (`-- 'seq 3 | wc -l'`) and several are a command and its arguments
+    /// (`-- echo hello world`); with --script they are the script's arguments.
     #[arg(last = true, conflicts_with = "file")]
     pub args: Vec<String>,
 }
@@ -242,7 +245,8 @@ pub struct RunArgs {
     /// Cluster and namespace.
     #[command(flatten)]
     pub cluster: ClusterArgs,
-    /// Arguments of the Run (after `--`).
+    /// Arguments of the Run (after `--`). For bash without --script, one argument is a command line
+    /// and several are a command and its arguments (`-- echo hello world`).
     #[arg(last = true)]
     pub args: Vec<String>,
 }

@@ -6,6 +6,7 @@
 //! - `remote`: the cluster commands (`run`, `get`, `describe`, `cancel`, `delete`, `wait`, `workflow`).
 //! - `logs`: a Run's output from runtimed's `Logs` RPC, through a port-forward of its pod.
 //! - `output`: tables, `-o json|yaml|name` and `describe` text, pure and golden-tested.
+//! - `command_line`: the Run's `args` from `-- words` (a bash command and its arguments, as `docker run` reads them).
 //! - `manifest`: reading kruntimes objects from YAML or JSON files and stdin.
 //! - `local`: `krt local`, the embedded mode that runs Runs on this machine without a cluster.
 //! - `artifacts`: local mode's artifacts, harvested into a filesystem store and reported in `artifactRefs`.
@@ -19,6 +20,7 @@
 pub mod args;
 mod artifacts;
 mod cluster;
+mod command_line;
 mod interrupt;
 mod local;
 mod local_workflow;

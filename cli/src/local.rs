@@ -51,8 +51,8 @@ pub(crate) fn run_from_args(args: &LocalRunArgs) -> Result<Run> {
             "local",
             ApiRunSpec {
                 template: RunTemplate {
+                    args: crate::command_line::run_args(&runtime, inline.is_some(), &args.args)?,
                     runtime,
-                    args: args.args.clone(),
                     env,
                     source: inline.map(|inline| Source {
                         inline: Some(inline),

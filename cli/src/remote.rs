@@ -94,8 +94,12 @@ pub(crate) fn run_from_args(args: &RunArgs, namespace: &str) -> Result<Run> {
             "",
             RunSpec {
                 template: RunTemplate {
+                    args: crate::command_line::run_args(
+                        &runtime,
+                        source.is_some() || args.entrypoint.is_some(),
+                        &args.args,
+                    )?,
                     runtime,
-                    args: args.args.clone(),
                     env: crate::local::env_flags(&args.env)?,
                     source,
                     entrypoint: args.entrypoint.clone(),

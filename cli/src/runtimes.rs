@@ -48,10 +48,13 @@ impl Components {
             match named {
                 Some((name, file)) => {
                     if file.is_empty() {
-                        bail!("--component {flag}: no file after {name:?}=; expected NAME=FILE.wasm");
+                        bail!(
+                            "--component {flag}: no file after {name:?}=; expected NAME=FILE.wasm"
+                        );
                     }
-                    if let Some(before) =
-                        components.named.insert(name.to_owned(), PathBuf::from(file))
+                    if let Some(before) = components
+                        .named
+                        .insert(name.to_owned(), PathBuf::from(file))
                     {
                         bail!(
                             "--component: runtime {name:?} is given twice ({} and {file})",
@@ -362,7 +365,10 @@ mod tests {
         let one = c.assign(&["greet"].into()).unwrap();
         assert_eq!(one["greet"], Path::new("greet.wasm"));
         let err = c.assign(&["bash", "greet"].into()).unwrap_err().to_string();
-        assert!(err.contains("ambiguous") && err.contains("--component NAME=greet.wasm"), "{err}");
+        assert!(
+            err.contains("ambiguous") && err.contains("--component NAME=greet.wasm"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -398,7 +404,10 @@ mod tests {
         let path = dir.path().join("greet.py");
         std::fs::write(&path, "print('hi')\n").unwrap();
         let err = read_component(&path).unwrap_err().to_string();
-        assert!(err.contains("greet.py is not a WebAssembly component"), "{err}");
+        assert!(
+            err.contains("greet.py is not a WebAssembly component"),
+            "{err}"
+        );
         assert!(!err.contains("112"), "no bytes in the message: {err}");
     }
 }

@@ -521,3 +521,48 @@ fn the_summary_starts_on_its_own_line() {
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.starts_with("no newline\n---\nphase:"), "{stderr:?}");
 }
+
+/// Words after `--` are a bash command and its arguments, as with `docker run` (ADR 0011): quoted words stay one
+/// argument and nothing is expanded twice. A host file given as the program is refused with the flag to use.
+#[test]
+fn words_after_dashes_are_a_command_and_its_arguments() {
+    let out = krt(&[
+        "local",
+        "run",
+        "-q",
+        "--builtins",
+        &builtins(),
+        "--runtime",
+        "bash",
+        "--",
+        "printf",
+        "[%s]\\n",
+        "hello world",
+        "$HOME",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "[hello world]\n[$HOME]\n");
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("job.py"), "print('hi')\n").unwrap();
+    let out = krt_command()
+        .current_dir(dir.path())
+        .args([
+            "local",
+            "run",
+            "--builtins",
+            &builtins(),
+            "--runtime",
+            "python",
+            "--",
+            "job.py",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("job.py is a file on this machine") && stderr.contains("--script job.py"),
+        "{stderr}"
+    );
+}

@@ -292,7 +292,11 @@ fn a_component_serves_only_the_runtime_it_is_named_for() {
         stderr.contains("ambiguous") && stderr.contains("(bash, greet)"),
         "{stderr}"
     );
-    assert!(bare.stdout.is_empty(), "nothing ran: {}", text(&bare.stdout));
+    assert!(
+        bare.stdout.is_empty(),
+        "nothing ran: {}",
+        text(&bare.stdout)
+    );
 
     let named = format!("greet={greet}");
     let out = krt(&[
@@ -312,7 +316,16 @@ fn a_component_serves_only_the_runtime_it_is_named_for() {
 
     // A component for a runtime no step uses is a mistake, not ignored.
     let unused = format!("python={greet}");
-    let out = krt(&["local", "run", "-f", &manifest, "--component", &named, "--component", &unused]);
+    let out = krt(&[
+        "local",
+        "run",
+        "-f",
+        &manifest,
+        "--component",
+        &named,
+        "--component",
+        &unused,
+    ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stderr).contains("nothing here runs on runtime \"python\""),
