@@ -172,6 +172,10 @@ pub struct LocalRunArgs {
     /// read-only mounts) and, without --component, its built-in component.
     #[arg(long, value_name = "FILE")]
     pub runtime_file: Option<PathBuf>,
+    /// Give the Run this terminal as its stdin. Piped or redirected stdin (`echo data | krt local run
+    /// ...`, `< file`) is always forwarded, unless the manifest or script is read from it (`-f -`).
+    #[arg(short, long)]
+    pub interactive: bool,
     /// Print only the guest's own stdout and stderr, and exit with the guest's exit code
     /// (124 after a timeout, 130 after a cancel), like a local process.
     #[arg(short, long, conflicts_with = "output")]

@@ -103,6 +103,15 @@ pub(crate) fn to_run_spec(run: &Run, uid: &str) -> Result<RunSpec> {
     })
 }
 
+/// Whether the Run reads krt's own stdin: when it is piped or redirected (as `python -` and a shell pipeline read
+/// it), or a terminal with `--interactive`; never when the manifest or the script was read from it.
+fn forwarded_stdin(args: &LocalRunArgs) -> bool {
+    let read_already = [&args.file, &args.script]
+        .into_iter()
+        .any(|path| path.as_deref() == Some(Path::new("-")));
+    !read_already && (args.interactive || !std::io::IsTerminal::is_terminal(&std::io::stdin()))
+}
+
 /// The exit status of `krt local run`: with `--quiet` the guest's own (124 timeout, 130 cancel, like
 /// `timeout(1)` and a shell after SIGINT); otherwise 0 for Succeeded and 1 for anything else.
 pub(crate) fn exit_status(outcome: &Outcome, quiet: bool) -> u8 {
@@ -162,7 +171,8 @@ async fn execute(
 
     // Unique across invocations: it names the Run's artifacts in the local store.
     let uid = format!("local-{}", uuid::Uuid::new_v4());
-    let spec = to_run_spec(run, &uid)?;
+    let mut spec = to_run_spec(run, &uid)?;
+    spec.stdin = forwarded_stdin(args).then(kruntimes_host::Input::process_stdin);
     let started = jiff::Timestamp::now();
     let mut handle = manager.execute(spec)?;
     let logs = manager.logs(handle.id())?;

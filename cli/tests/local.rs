@@ -566,3 +566,59 @@ fn words_after_dashes_are_a_command_and_its_arguments() {
         "{stderr}"
     );
 }
+
+/// `krt local run args` with `input` piped to its stdin.
+fn krt_with_stdin(args: &[&str], input: &str) -> std::process::Output {
+    use std::io::Write as _;
+    let mut child = krt_command()
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Piped stdin reaches the Run, as `python -` and a shell pipeline read it: bash's `read` takes one line and the
+/// command it starts next gets the rest; python reads it whole.
+#[test]
+fn piped_stdin_is_the_runs_stdin() {
+    let builtins = builtins();
+    let bash = [
+        "local",
+        "run",
+        "-q",
+        "--builtins",
+        &builtins,
+        "--runtime",
+        "bash",
+        "--",
+        r#"read first; echo "got $first"; cat"#,
+    ];
+    let out = krt_with_stdin(&bash, "a\nb\nc\n");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "got a\nb\nc\n");
+
+    let python = [
+        "local",
+        "run",
+        "-q",
+        "--builtins",
+        &builtins,
+        "--runtime",
+        "python",
+        "--",
+        "-c",
+        "import sys; print(sys.stdin.read().upper(), end='')",
+    ];
+    let out = krt_with_stdin(&python, "hello\n");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "HELLO\n");
+}

@@ -97,4 +97,4 @@ pub use outcome::{Outcome, Phase, Reason, TrapKind, Usage};
 pub use output::{OutputBuffer, OutputFollower};
 pub use server::{ServeOptions, serve};
 pub use service::RuntimeService;
-pub use spec::{RunId, RunSpec};
+pub use spec::{Input, RunId, RunSpec};

@@ -419,7 +419,8 @@ impl Manager {
             });
             superseded.push(old.handle());
         }
-        let stdio = Stdio::for_grants(&grants);
+        let mut stdio = Stdio::for_grants(&grants);
+        stdio.stdin = spec.stdin.clone();
         let execution = Arc::new(Execution {
             id: spec.id.clone(),
             runtime: spec.runtime.clone(),

@@ -5,9 +5,11 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use wasmtime_wasi::cli::StdinStream;
 
 use crate::error::{Error, Result};
 
@@ -99,7 +101,40 @@ pub struct RunSpec {
     /// Free-form labels reported with the status (for example the Run's namespace and name). They never affect
     /// the execution.
     pub labels: BTreeMap<String, String>,
+    /// The guest's standard input; `None` is an empty one (end of file at once), as on a cluster.
+    pub stdin: Option<Input>,
 }
+
+/// A stream a Run reads as its standard input (`krt local run` forwards its own), shared with the children the
+/// guest starts with an inherited stdin. Two are equal only if they are the same stream.
+#[derive(Clone)]
+pub struct Input(pub(crate) Arc<dyn StdinStream + Sync>);
+
+impl Input {
+    /// `stream` as a Run's stdin.
+    pub fn new(stream: impl StdinStream + Sync + 'static) -> Self {
+        Self(Arc::new(stream))
+    }
+
+    /// This process's standard input, read on a worker thread only once the guest reads.
+    pub fn process_stdin() -> Self {
+        Self::new(std::io::stdin())
+    }
+}
+
+impl fmt::Debug for Input {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Input(..)")
+    }
+}
+
+impl PartialEq for Input {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Input {}
 
 impl RunSpec {
     /// A Run of `runtime` with no arguments, environment, entrypoint or source, and the default timeout.
@@ -117,6 +152,7 @@ impl RunSpec {
             stderr_bytes: None,
             digest: None,
             labels: BTreeMap::new(),
+            stdin: None,
         }
     }
 }

@@ -9,11 +9,14 @@ use super::network::configure_network;
 use super::{Access, Grants};
 use crate::error::{Error, Result};
 use crate::output::OutputBuffer;
+use crate::spec::Input;
 use crate::workspace::GUEST_WORKSPACE;
 
-/// Where the guest's stdout and stderr go.
+/// Where the guest's stdin comes from and its stdout and stderr go.
 #[derive(Debug, Clone)]
 pub struct Stdio {
+    /// Guest stdin; `None` is empty.
+    pub stdin: Option<Input>,
     /// Guest stdout.
     pub stdout: OutputBuffer,
     /// Guest stderr.
@@ -21,9 +24,10 @@ pub struct Stdio {
 }
 
 impl Stdio {
-    /// Fresh buffers sized by the grants.
+    /// An empty stdin and fresh buffers sized by the grants.
     pub fn for_grants(grants: &Grants) -> Self {
         Self {
+            stdin: None,
             stdout: OutputBuffer::new(grants.stdout_bytes),
             stderr: OutputBuffer::new(grants.stderr_bytes),
         }
@@ -34,7 +38,10 @@ impl Stdio {
     /// The same streams as trait objects, for [`wasi_ctx_with`].
     pub(crate) fn guest(&self) -> GuestStdio {
         GuestStdio {
-            stdin: Arc::new(tokio::io::empty()),
+            stdin: match &self.stdin {
+                Some(input) => Arc::clone(&input.0),
+                None => Arc::new(tokio::io::empty()),
+            },
             stdout: Arc::new(self.stdout.clone()),
             stderr: Arc::new(self.stderr.clone()),
         }
@@ -50,7 +57,7 @@ pub(crate) struct GuestStdio {
     pub(crate) stderr: Arc<dyn StdoutStream + Sync>,
 }
 
-/// Builds the Run's `WasiCtx` from `grants`, with empty stdin and `stdio`'s buffers.
+/// Builds the Run's `WasiCtx` from `grants` and `stdio`.
 ///
 /// # Errors
 ///
