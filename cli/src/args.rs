@@ -172,6 +172,10 @@ pub struct LocalRunArgs {
     /// read-only mounts) and, without --component, its built-in component.
     #[arg(long, value_name = "FILE")]
     pub runtime_file: Option<PathBuf>,
+    /// Stop passing a stream of the guest's output through after this many bytes (`65536`, `64Ki`,
+    /// `10Mi`); a marker line and a note in the summary say what was dropped. Default: no limit.
+    #[arg(long, value_name = "BYTES")]
+    pub max_output: Option<String>,
     /// Give the Run this terminal as its stdin. Piped or redirected stdin (`echo data | krt local run
     /// ...`, `< file`) is always forwarded, unless the manifest or script is read from it (`-f -`).
     #[arg(short, long)]

@@ -97,7 +97,7 @@ mod tests {
             .to_string();
         assert!(err.contains(&format!("--script {job}")), "{err}");
         // With --script the words are the script's arguments, whatever they name.
-        assert!(run_args("python", true, &[job.clone()]).is_ok());
+        assert!(run_args("python", true, std::slice::from_ref(&job)).is_ok());
         assert!(run_args("greet", false, &[job]).is_ok());
     }
 }

@@ -57,7 +57,8 @@ where
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
-    let mut out = std::io::stdout().lock();
+    // Not locked for the whole command: `krt local run` passes guest output to stdout from the engine's threads.
+    let mut out = std::io::stdout();
     match run(cli, &mut out) {
         Ok(code) => code,
         Err(e) => {

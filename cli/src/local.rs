@@ -10,11 +10,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
+use kruntimes_api::consts::reasons;
 use kruntimes_api::v1alpha1::{EnvVar, Run, RunPhase, RunSpec as ApiRunSpec, RunTemplate, Source};
 use kruntimes_api::validation::validate_run;
 use kruntimes_artifacts::RunIdentity;
 use kruntimes_host::{
-    Engine, EngineConfig, Manager, ManagerConfig, Metrics, Outcome, Phase, RunSpec,
+    Engine, EngineConfig, Manager, ManagerConfig, Metrics, Outcome, PassThrough, Phase, RunSpec,
 };
 
 use crate::args::{LocalRunArgs, OutputFormat};
@@ -103,6 +104,12 @@ pub(crate) fn to_run_spec(run: &Run, uid: &str) -> Result<RunSpec> {
     })
 }
 
+/// `--max-output`: a byte count as a Kubernetes quantity (`65536`, `64Ki`, `10Mi`).
+fn parse_max_output(text: &str) -> Result<u64> {
+    kruntimes_api::quantity::parse_whole(text)
+        .with_context(|| format!("--max-output {text:?}: expected bytes, e.g. 65536, 64Ki or 10Mi"))
+}
+
 /// Whether the Run reads krt's own stdin: when it is piped or redirected (as `python -` and a shell pipeline read
 /// it), or a terminal with `--interactive`; never when the manifest or the script was read from it.
 fn forwarded_stdin(args: &LocalRunArgs) -> bool {
@@ -130,6 +137,7 @@ pub(crate) fn exit_status(outcome: &Outcome, quiet: bool) -> u8 {
 /// `krt local run`.
 pub(crate) fn run(args: &LocalRunArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let run = run_from_args(args)?;
+    let limit = args.max_output.as_deref().map(parse_max_output).transpose()?;
     let declared = runtimes::declared(args.runtime_file.as_deref())?;
     let name = run.spec.template.runtime.as_str();
     let components = runtimes::Components::parse(&args.component)?.assign(&[name].into())?;
@@ -143,13 +151,14 @@ pub(crate) fn run(args: &LocalRunArgs, out: &mut dyn Write) -> Result<ExitCode> 
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(execute(&run, resolved, args, out))
+    runtime.block_on(execute(&run, resolved, args, limit, out))
 }
 
 async fn execute(
     run: &Run,
     resolved: Vec<Resolved>,
     args: &LocalRunArgs,
+    limit: Option<u64>,
     out: &mut dyn Write,
 ) -> Result<ExitCode> {
     // Before anything is created: a signal from here on cancels and cleans up instead of killing the process.
@@ -173,46 +182,48 @@ async fn execute(
     let uid = format!("local-{}", uuid::Uuid::new_v4());
     let mut spec = to_run_spec(run, &uid)?;
     spec.stdin = forwarded_stdin(args).then(kruntimes_host::Input::process_stdin);
+    // Guest output goes straight to our streams, in the order it is written and without a size limit unless
+    // --max-output gives one; its stdout goes to our stderr when the object itself is printed on stdout.
+    let object_on_stdout = args.output.is_some();
+    let guest_stdout = if object_on_stdout {
+        PassThrough::new(std::io::stderr(), limit)
+    } else {
+        PassThrough::new(std::io::stdout(), limit)
+    };
+    let guest_stderr = PassThrough::new(std::io::stderr(), limit);
+    spec.stdout = Some(guest_stdout.clone());
+    spec.stderr = Some(guest_stderr.clone());
     let started = jiff::Timestamp::now();
     let mut handle = manager.execute(spec)?;
-    let logs = manager.logs(handle.id())?;
-    let (mut stdout, mut stderr) = (logs.stdout, logs.stderr);
-    // Guest stdout goes to our stdout, unless the object itself is printed there.
-    let object_on_stdout = args.output.is_some();
-    let mut err = std::io::stderr();
-    let (mut out_done, mut err_done, mut cancelled) = (false, false, false);
-    // Whether the guest's last byte on each stream ended a line: the summary must start on a line of its own.
-    let (mut out_at_line_start, mut err_at_line_start) = (true, true);
-    while !(out_done && err_done) {
+    let mut cancelled = false;
+    let outcome = loop {
         tokio::select! {
-            chunk = stdout.next_chunk(), if !out_done => match chunk {
-                Some(bytes) if object_on_stdout => {
-                    err.write_all(&bytes)?;
-                    err_at_line_start = bytes.ends_with(b"\n");
-                }
-                Some(bytes) => {
-                    out.write_all(&bytes)?;
-                    out.flush()?;
-                    out_at_line_start = bytes.ends_with(b"\n");
-                }
-                None => out_done = true,
-            },
-            chunk = stderr.next_chunk(), if !err_done => match chunk {
-                Some(bytes) => {
-                    err.write_all(&bytes)?;
-                    err_at_line_start = bytes.ends_with(b"\n");
-                }
-                None => err_done = true,
-            },
+            outcome = handle.wait() => break outcome,
             _ = interrupts.recv(), if !cancelled => {
                 cancelled = true;
                 manager.cancel(handle.id())?;
             }
         }
+    };
+    let mut err = std::io::stderr();
+    // A truncated stream ends with a marker line of its own, like a cluster Run's logs.
+    for (name, stream) in [("stdout", &guest_stdout), ("stderr", &guest_stderr)] {
+        if stream.dropped() > 0 {
+            let newline = if stream.at_line_start() { "" } else { "\n" };
+            writeln!(
+                err,
+                "{newline}[kruntimes: {name} truncated after {} bytes (--max-output); {} bytes dropped]",
+                stream.written(),
+                stream.dropped()
+            )?;
+        }
     }
-    let outcome = handle.wait().await;
     let finished = jiff::Timestamp::now();
     let mut status = status::from_outcome(&outcome, started, finished);
+    // The Run's buffers held nothing: its output went through, limited only by --max-output.
+    if let Some(grants) = &mut status.grants {
+        grants.output_bytes = limit.and_then(|l| i64::try_from(l).ok());
+    }
     let identity = RunIdentity {
         namespace: "local".to_owned(),
         name: run
@@ -236,17 +247,41 @@ async fn execute(
                 OutputFormat::Yaml => write!(out, "{}", serde_yaml::to_string(&object)?)?,
             }
         }
-        None if args.quiet => {}
+        // Quiet is the guest's own output and exit status; a failure that is not the guest's exit status (a timeout,
+        // a trap, the memory limit, invalid outputs, artifacts that could not be stored) still gets one line.
+        None if args.quiet => {
+            let reason = status.reason.as_deref().unwrap_or_default();
+            if status.phase != RunPhase::Succeeded && reason != reasons::EXIT_CODE {
+                let message = status.message.as_deref().unwrap_or_default();
+                let first =
+                    crate::output::terminal_safe(message.lines().next().unwrap_or_default());
+                writeln!(
+                    err,
+                    "krt: the Run ended {} ({reason}): {first}",
+                    status.phase
+                )?;
+            }
+        }
         None => {
             // The guest's streams reach the terminal as they are (like `docker run`): reset any attribute the
             // guest left set (a concealed or coloured summary), and start on a new line.
             if std::io::IsTerminal::is_terminal(&err) {
                 err.write_all(b"\x1b[0m")?;
             }
-            if !(out_at_line_start && err_at_line_start) {
+            if !(guest_stdout.at_line_start() && guest_stderr.at_line_start()) {
                 err.write_all(b"\n")?;
             }
             status::print_summary(&mut err, &status)?;
+            for (name, stream) in [("stdout", &guest_stdout), ("stderr", &guest_stderr)] {
+                if stream.dropped() > 0 {
+                    writeln!(
+                        err,
+                        "note:     {name} was cut at --max-output ({} of {} bytes shown)",
+                        stream.written(),
+                        stream.written() + stream.dropped()
+                    )?;
+                }
+            }
         }
     }
     let code = exit_status(&outcome, args.quiet);

@@ -28,10 +28,18 @@ pub(crate) fn print_summary(w: &mut dyn Write, s: &RunStatus) -> Result<()> {
 
 /// The summary's lines: phase, message, usage, outputs, grants.
 pub(crate) fn print_fields(w: &mut dyn Write, s: &RunStatus) -> Result<()> {
-    let reason = s.reason.as_deref().unwrap_or("");
-    match s.exit_code {
-        Some(code) => writeln!(w, "phase:    {} ({reason}, exit code {code})", s.phase)?,
-        None => writeln!(w, "phase:    {} ({reason})", s.phase)?,
+    // The reason only when it says more than the phase (`Failed (ExitCode, exit code 3)`, `Succeeded (exit code 0)`).
+    let phase = s.phase.to_string();
+    let reason = s.reason.as_deref().filter(|r| !r.is_empty() && *r != phase);
+    let detail: Vec<String> = reason
+        .map(str::to_owned)
+        .into_iter()
+        .chain(s.exit_code.map(|code| format!("exit code {code}")))
+        .collect();
+    if detail.is_empty() {
+        writeln!(w, "phase:    {phase}")?;
+    } else {
+        writeln!(w, "phase:    {phase} ({})", detail.join(", "))?;
     }
     if let Some(message) = &s.message {
         // A multi-line message (stderr's end) continues indented: no guest line can pass for one of ours.
@@ -78,10 +86,13 @@ pub(crate) fn print_fields(w: &mut dyn Write, s: &RunStatus) -> Result<()> {
         let network = network(g);
         writeln!(
             w,
-            "          network {network}; memory {} MiB; timeout {}s; output {} KiB per stream",
+            "          network {network}; memory {} MiB; timeout {}s; output {}",
             g.memory_bytes.unwrap_or(0) >> 20,
             g.timeout_seconds.unwrap_or(0),
-            g.output_bytes.unwrap_or(0) >> 10
+            match g.output_bytes {
+                Some(bytes) => format!("{} KiB per stream", bytes >> 10),
+                None => "not limited".to_owned(),
+            }
         )?;
     }
     Ok(())

@@ -622,3 +622,133 @@ fn piped_stdin_is_the_runs_stdin() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "HELLO\n");
 }
+
+/// Locally the guest's streams pass straight through: stdout and stderr keep their relative order (one pipe for
+/// both, as `2>&1` gives), more than a cluster Run's 1 MiB arrives whole, and `--max-output` cuts a stream with a
+/// marker line of its own and a note in the summary.
+#[test]
+fn output_passes_through_in_order_and_unlimited() {
+    let builtins = builtins();
+    let (reader, writer) = std::io::pipe().unwrap();
+    let mut child = krt_command()
+        .args([
+            "local",
+            "run",
+            "-q",
+            "--builtins",
+            &builtins,
+            "--runtime",
+            "bash",
+            "--",
+        ])
+        .arg("for i in 1 2 3; do echo o$i; echo e$i >&2; done")
+        .stdout(writer.try_clone().unwrap())
+        .stderr(writer)
+        .spawn()
+        .unwrap();
+    let mut both = String::new();
+    std::io::Read::read_to_string(&mut { reader }, &mut both).unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(both, "o1\ne1\no2\ne2\no3\ne3\n");
+
+    // 2.7 MB, over twice the cluster default, with no marker.
+    let out = krt(&[
+        "local",
+        "run",
+        "-q",
+        "--builtins",
+        &builtins,
+        "--runtime",
+        "bash",
+        "--",
+        "seq 1 400000",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(out.stdout.len(), 2_688_895);
+    assert!(text(&out.stdout).ends_with("\n400000\n"));
+    assert!(!text(&out.stderr).contains("truncated"));
+
+    let out = krt(&[
+        "local",
+        "run",
+        "--max-output",
+        "10",
+        "--builtins",
+        &builtins,
+        "--runtime",
+        "bash",
+        "--",
+        "seq 1 100",
+    ]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stdout, "1\n2\n3\n4\n5\n");
+    assert!(
+        stderr.starts_with(
+            "[kruntimes: stdout truncated after 10 bytes (--max-output); 282 bytes dropped]\n"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("note:     stdout was cut at --max-output (10 of 292 bytes shown)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("phase:    Succeeded (exit code 0)\n"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("output 0 KiB per stream"), "{stderr}");
+
+    let out = krt(&[
+        "local",
+        "run",
+        "--max-output",
+        "lots",
+        "--runtime",
+        "bash",
+        "--",
+        "true",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("--max-output \"lots\": expected bytes"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// `-q` prints the guest's output only, but a failure that is not the guest's own exit status still says why.
+#[test]
+fn quiet_mode_still_names_a_platform_failure() {
+    let out = krt(&[
+        "local",
+        "run",
+        "-q",
+        "--builtins",
+        &builtins(),
+        "--runtime",
+        "bash",
+        "--",
+        "echo not-json > $KRUNTIME_OUTPUTS",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with("krt: the Run ended Failed (OutputsInvalid): "),
+        "{stderr}"
+    );
+    // The guest's own failure stays the guest's: no line of ours.
+    let out = krt(&[
+        "local",
+        "run",
+        "-q",
+        "--builtins",
+        &builtins(),
+        "--runtime",
+        "bash",
+        "--",
+        "exit 3",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+}

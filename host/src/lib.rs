@@ -71,6 +71,7 @@ pub mod metrics;
 pub mod outcome;
 pub mod output;
 pub mod outputs;
+mod passthrough;
 mod pipe;
 pub mod rlimit;
 pub mod run;
@@ -95,6 +96,7 @@ pub use manager::{
 pub use metrics::Metrics;
 pub use outcome::{Outcome, Phase, Reason, TrapKind, Usage};
 pub use output::{OutputBuffer, OutputFollower};
+pub use passthrough::PassThrough;
 pub use server::{ServeOptions, serve};
 pub use service::RuntimeService;
 pub use spec::{Input, RunId, RunSpec};

@@ -421,6 +421,8 @@ impl Manager {
         }
         let mut stdio = Stdio::for_grants(&grants);
         stdio.stdin = spec.stdin.clone();
+        stdio.stdout_to = spec.stdout.clone();
+        stdio.stderr_to = spec.stderr.clone();
         let execution = Arc::new(Execution {
             id: spec.id.clone(),
             runtime: spec.runtime.clone(),

@@ -393,7 +393,10 @@ fn read_outputs(workspace: &Workspace, run: Option<&RunContext>) -> Result<Outpu
 
 /// `message`, then the end of stderr if there is any.
 fn with_stderr(message: String, stdio: &Stdio) -> String {
-    let tail = stdio.stderr.tail(STDERR_TAIL_BYTES);
+    let tail = match &stdio.stderr_to {
+        Some(through) => through.tail(STDERR_TAIL_BYTES),
+        None => stdio.stderr.tail(STDERR_TAIL_BYTES),
+    };
     let tail = tail.trim();
     if tail.is_empty() {
         message

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use wasmtime_wasi::cli::StdinStream;
 
 use crate::error::{Error, Result};
+use crate::passthrough::PassThrough;
 
 /// Longest accepted Run UID. Kubernetes UIDs are 36-byte UUIDs; the bound keeps workspace names short.
 pub const MAX_RUN_UID_BYTES: usize = 128;
@@ -103,6 +104,11 @@ pub struct RunSpec {
     pub labels: BTreeMap<String, String>,
     /// The guest's standard input; `None` is an empty one (end of file at once), as on a cluster.
     pub stdin: Option<Input>,
+    /// Where the guest's stdout goes instead of the Run's bounded buffer (which then stays empty): `krt local
+    /// run` passes it through to its own (see [`crate::PassThrough`]).
+    pub stdout: Option<PassThrough>,
+    /// As [`RunSpec::stdout`], for stderr; the end of a failed Run's message is then read from it.
+    pub stderr: Option<PassThrough>,
 }
 
 /// A stream a Run reads as its standard input (`krt local run` forwards its own), shared with the children the
@@ -153,6 +159,8 @@ impl RunSpec {
             digest: None,
             labels: BTreeMap::new(),
             stdin: None,
+            stdout: None,
+            stderr: None,
         }
     }
 }

@@ -9,6 +9,7 @@ use super::network::configure_network;
 use super::{Access, Grants};
 use crate::error::{Error, Result};
 use crate::output::OutputBuffer;
+use crate::passthrough::PassThrough;
 use crate::spec::Input;
 use crate::workspace::GUEST_WORKSPACE;
 
@@ -17,6 +18,10 @@ use crate::workspace::GUEST_WORKSPACE;
 pub struct Stdio {
     /// Guest stdin; `None` is empty.
     pub stdin: Option<Input>,
+    /// Where guest stdout goes instead of [`Stdio::stdout`], which then stays empty.
+    pub stdout_to: Option<PassThrough>,
+    /// Where guest stderr goes instead of [`Stdio::stderr`], which then stays empty.
+    pub stderr_to: Option<PassThrough>,
     /// Guest stdout.
     pub stdout: OutputBuffer,
     /// Guest stderr.
@@ -28,6 +33,8 @@ impl Stdio {
     pub fn for_grants(grants: &Grants) -> Self {
         Self {
             stdin: None,
+            stdout_to: None,
+            stderr_to: None,
             stdout: OutputBuffer::new(grants.stdout_bytes),
             stderr: OutputBuffer::new(grants.stderr_bytes),
         }
@@ -42,8 +49,14 @@ impl Stdio {
                 Some(input) => Arc::clone(&input.0),
                 None => Arc::new(tokio::io::empty()),
             },
-            stdout: Arc::new(self.stdout.clone()),
-            stderr: Arc::new(self.stderr.clone()),
+            stdout: match &self.stdout_to {
+                Some(through) => Arc::new(through.clone()),
+                None => Arc::new(self.stdout.clone()),
+            },
+            stderr: match &self.stderr_to {
+                Some(through) => Arc::new(through.clone()),
+                None => Arc::new(self.stderr.clone()),
+            },
         }
     }
 }
