@@ -30,6 +30,7 @@ pub enum Command {
     ///   krt run --runtime bash -- 'echo hello from $HOSTNAME'
     ///   krt run --runtime python --script job.py --timeout 5m --retries 2 --wait -- --verbose
     ///   krt run -f examples/hello-bash.yaml --wait -o json
+    #[command(verbatim_doc_comment)]
     Run(RunArgs),
     /// List Runs, Runtimes or Workflows, or show one.
     ///
@@ -43,6 +44,7 @@ pub enum Command {
     /// Show a Run, Runtime or Workflow in detail: spec, status, conditions and Events.
     ///
     /// Example: krt describe run run-x7k2p9qd
+    #[command(verbatim_doc_comment)]
     Describe(DescribeArgs),
     /// Print a Run's output (stdout to stdout, stderr to stderr), from runtimed in its pod.
     ///
@@ -54,16 +56,19 @@ pub enum Command {
     ///   krt logs run-x7k2p9qd
     ///   krt logs run-x7k2p9qd -f --tail 20
     ///   krt logs run-x7k2p9qd --stderr --attempt 1
+    #[command(verbatim_doc_comment)]
     Logs(LogsArgs),
     /// Cancel a Run or a Workflow (sets spec.cancelRequested; the object ends Cancelled).
     ///
     /// Examples:
     ///   krt cancel run-x7k2p9qd
     ///   krt cancel workflow/nightly
+    #[command(verbatim_doc_comment)]
     Cancel(CancelArgs),
     /// Delete Runs, Runtimes or Workflows.
     ///
     /// Example: krt delete run run-x7k2p9qd run-a81bz0qe
+    #[command(verbatim_doc_comment)]
     Delete(DeleteArgs),
     /// Wait until a Run or Workflow ends (or reaches --for), then print its phase.
     ///
@@ -73,12 +78,14 @@ pub enum Command {
     /// Examples:
     ///   krt wait run-x7k2p9qd --for Succeeded --timeout 2m
     ///   krt wait workflow/nightly
+    #[command(verbatim_doc_comment)]
     Wait(WaitArgs),
     /// List a Run's artifacts, or download one (digest-verified, written atomically).
     ///
     /// Examples:
     ///   krt artifact list run-x7k2p9qd
     ///   krt artifact download run-x7k2p9qd report.json --to ./report.json
+    #[command(verbatim_doc_comment)]
     Artifact(ArtifactArgs),
     /// Runtimes: check a component before shipping it.
     Runtime(RuntimeArgs),
@@ -89,6 +96,7 @@ pub enum Command {
     /// Check kruntimes objects (Run, Runtime, Workflow) against the API's rules, offline.
     ///
     /// Example: krt validate -f run.yaml
+    #[command(verbatim_doc_comment)]
     Validate(ValidateArgs),
     /// Print the version of krt and, when a cluster is configured, of its Kubernetes API and the
     /// kruntimes API it serves.
@@ -96,10 +104,12 @@ pub enum Command {
     /// Examples:
     ///   krt version
     ///   krt version --client
+    #[command(verbatim_doc_comment)]
     Version(VersionArgs),
     /// Print a shell completion script.
     ///
     /// Example: krt completion bash > /etc/bash_completion.d/krt
+    #[command(verbatim_doc_comment)]
     Completion {
         /// The shell.
         shell: clap_complete::Shell,
@@ -138,6 +148,7 @@ pub enum LocalCommand {
     ///   krt local run --runtime greet --component greet.wasm --env GREETING=Hi -- world
     ///   krt local run -q --runtime greet --component greet.wasm -- world
     ///   krt local run -f examples/hello-workflow.yaml --component greet=greet.wasm --set who=you
+    #[command(verbatim_doc_comment)]
     Run(LocalRunArgs),
 }
 
@@ -312,6 +323,7 @@ pub enum ArtifactCommand {
     /// The Run's artifacts: name, size, media type, sha256 and URI.
     ///
     /// Example: krt artifact list run-x7k2p9qd -o json
+    #[command(verbatim_doc_comment)]
     List(ArtifactListArgs),
     /// Download one artifact to a file (default: its stored file name in the current directory; a
     /// directory artifact is a .tar.gz). The file appears only when its sha256 and size match.
@@ -321,6 +333,7 @@ pub enum ArtifactCommand {
     /// machine has it.
     ///
     /// Example: krt artifact download run-x7k2p9qd logs --to logs.tar.gz
+    #[command(verbatim_doc_comment)]
     Download(ArtifactDownloadArgs),
 }
 
@@ -375,6 +388,7 @@ pub enum RuntimeCommand {
     /// Examples:
     ///   krt runtime check runtimes/target/wasm32-wasip2/release/greet.wasm
     ///   krt runtime check tool.wasm -f runtime.yaml -o json
+    #[command(verbatim_doc_comment)]
     Check(RuntimeCheckArgs),
 }
 
@@ -495,10 +509,12 @@ pub enum WorkflowCommand {
     /// Create a Workflow from a manifest, validated first; --set gives its inputs.
     ///
     /// Example: krt workflow run -f examples/hello-workflow.yaml --set who=you --wait
+    #[command(verbatim_doc_comment)]
     Run(WorkflowRunArgs),
     /// Show a Workflow and its steps (as `krt describe workflow`).
     ///
     /// Example: krt workflow get nightly
+    #[command(verbatim_doc_comment)]
     Get {
         /// The Workflow's name.
         name: String,

@@ -38,6 +38,18 @@ pub(crate) fn run_args(runtime: &str, script: bool, args: &[String]) -> Result<V
     Ok(args.to_vec())
 }
 
+/// The entrypoint `--script FILE` gets: the file's own name, so tracebacks and error messages name it
+/// (`bad.py`, `build.sh: line 2`); `script`, the default, for stdin or a name that is not plain (a leading `.` or
+/// `-`, which a runtime could read as an option, spaces).
+pub(crate) fn script_entrypoint(path: &std::path::Path) -> Option<String> {
+    let name = path.file_name()?.to_str()?;
+    let plain = name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        && !name.starts_with(['.', '-']);
+    plain.then(|| name.to_owned())
+}
+
 /// `word` as one shell word: as it is when it holds no character the shell treats specially, else single-quoted.
 fn quote(word: &str) -> String {
     let plain = !word.is_empty()
@@ -84,6 +96,18 @@ mod tests {
         assert_eq!(run_args("python", false, &py).unwrap(), py);
         assert_eq!(quote(""), "''");
         assert_eq!(quote("a=b,c"), "a=b,c");
+    }
+
+    #[test]
+    fn a_script_keeps_its_file_name() {
+        use std::path::Path;
+        assert_eq!(
+            script_entrypoint(Path::new("dir/bad.py")).as_deref(),
+            Some("bad.py")
+        );
+        assert_eq!(script_entrypoint(Path::new("-")), None);
+        assert_eq!(script_entrypoint(Path::new("my job.sh")), None);
+        assert_eq!(script_entrypoint(Path::new(".hidden")), None);
     }
 
     #[test]

@@ -8,12 +8,14 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use kruntimes_api::consts::reasons;
 use kruntimes_api::v1alpha1::{EnvVar, Run, RunPhase, RunSpec as ApiRunSpec, RunTemplate, Source};
 use kruntimes_api::validation::validate_run;
 use kruntimes_artifacts::RunIdentity;
+use kruntimes_host::cache::{CompileEvent, CompileObserver};
 use kruntimes_host::{
     Engine, EngineConfig, Manager, ManagerConfig, Metrics, Outcome, PassThrough, Phase, RunSpec,
 };
@@ -55,6 +57,10 @@ pub(crate) fn run_from_args(args: &LocalRunArgs) -> Result<Run> {
                     args: crate::command_line::run_args(&runtime, inline.is_some(), &args.args)?,
                     runtime,
                     env,
+                    entrypoint: args
+                        .script
+                        .as_deref()
+                        .and_then(crate::command_line::script_entrypoint),
                     source: inline.map(|inline| Source {
                         inline: Some(inline),
                         ..Source::default()
@@ -137,7 +143,11 @@ pub(crate) fn exit_status(outcome: &Outcome, quiet: bool) -> u8 {
 /// `krt local run`.
 pub(crate) fn run(args: &LocalRunArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let run = run_from_args(args)?;
-    let limit = args.max_output.as_deref().map(parse_max_output).transpose()?;
+    let limit = args
+        .max_output
+        .as_deref()
+        .map(parse_max_output)
+        .transpose()?;
     let declared = runtimes::declared(args.runtime_file.as_deref())?;
     let name = run.spec.template.runtime.as_str();
     let components = runtimes::Components::parse(&args.component)?.assign(&[name].into())?;
@@ -161,22 +171,11 @@ async fn execute(
     limit: Option<u64>,
     out: &mut dyn Write,
 ) -> Result<ExitCode> {
-    // Before anything is created: a signal from here on cancels and cleans up instead of killing the process.
-    let mut interrupts = crate::interrupt::Interrupts::listen().context("listening for signals")?;
-    // Best effort: guests' descriptors are capped per Run; the usual soft limit is below what they may use.
-    let _ = kruntimes_host::rlimit::raise_open_files_limit();
-    let state = tempfile::Builder::new()
-        .prefix("krt-local-")
-        .tempdir()
-        .context("creating a workspace directory")?;
-    let mut config = ManagerConfig::in_dir(state.path());
-    config.cache_dir = cache_dir(args.cache_dir.as_deref());
-    let manager = Manager::new(
-        Engine::new(EngineConfig::default())?,
-        config,
-        Metrics::default(),
-    )?;
-    register_runtimes(&manager, resolved, &mut interrupts).await?;
+    let Session {
+        manager,
+        mut interrupts,
+        _state,
+    } = Session::start(resolved, args).await?;
 
     // Unique across invocations: it names the Run's artifacts in the local store.
     let uid = format!("local-{}", uuid::Uuid::new_v4());
@@ -292,6 +291,69 @@ async fn execute(
         code
     };
     Ok(ExitCode::from(code))
+}
+
+/// What a `krt local run` works in: a manager whose workspaces live in a temporary directory (removed with the
+/// session) and whose compiled components are cached between invocations, the runtimes of the Run or Workflow
+/// loaded, and signals caught so that they cancel instead of killing the process.
+pub(crate) struct Session {
+    /// The engine's manager, with the runtimes loaded.
+    pub(crate) manager: Manager,
+    /// SIGINT, SIGTERM and SIGHUP, from before anything was created.
+    pub(crate) interrupts: crate::interrupt::Interrupts,
+    /// The workspaces' directory, removed on drop.
+    pub(crate) _state: tempfile::TempDir,
+}
+
+impl Session {
+    /// Starts a session and loads `resolved`, saying on stderr (unless `--quiet`) when a component has to be
+    /// compiled first and where it is kept.
+    pub(crate) async fn start(resolved: Vec<Resolved>, args: &LocalRunArgs) -> Result<Self> {
+        // Before anything is created: a signal from here on cancels and cleans up instead of killing the process.
+        let mut interrupts =
+            crate::interrupt::Interrupts::listen().context("listening for signals")?;
+        // Best effort: guests' descriptors are capped per Run; the usual soft limit is below what they may use.
+        let _ = kruntimes_host::rlimit::raise_open_files_limit();
+        let state = tempfile::Builder::new()
+            .prefix("krt-local-")
+            .tempdir()
+            .context("creating a workspace directory")?;
+        let mut config = ManagerConfig::in_dir(state.path());
+        config.cache_dir = cache_dir(args.cache_dir.as_deref());
+        if !args.quiet {
+            config.on_compile = Some(CompileObserver(Arc::new(compile_notice)));
+        }
+        let manager = Manager::new(
+            Engine::new(EngineConfig::default())?,
+            config,
+            Metrics::default(),
+        )?;
+        register_runtimes(&manager, resolved, &mut interrupts).await?;
+        Ok(Self {
+            manager,
+            interrupts,
+            _state: state,
+        })
+    }
+}
+
+/// The lines a first start prints while a component is compiled for this machine.
+fn compile_notice(event: &CompileEvent) {
+    match event {
+        CompileEvent::Started {
+            digest,
+            bytes,
+            artefact,
+        } => eprintln!(
+            "krt: compiling a {:.1} MiB component (sha256 {}…) for this machine, once: it is kept in {}",
+            *bytes as f64 / f64::from(1 << 20),
+            digest.get(..12).unwrap_or(digest),
+            artefact.parent().unwrap_or(artefact).display()
+        ),
+        CompileEvent::Finished { elapsed, .. } => {
+            eprintln!("krt: compiled in {:.1} s", elapsed.as_secs_f64());
+        }
+    }
 }
 
 /// Loads `resolved` into `manager`; a signal meanwhile stops before anything runs.

@@ -18,7 +18,7 @@ use kruntimes_api::consts::reasons;
 use kruntimes_api::v1alpha1::{
     Run, RunPhase, RunStatus, Time, Workflow, WorkflowPhase, WorkflowStatus,
 };
-use kruntimes_host::{Engine, EngineConfig, Manager, ManagerConfig, Metrics, Outcome, RunHandle};
+use kruntimes_host::{Manager, Outcome, RunHandle};
 use kruntimes_workflow::{Plan, reconcile, validate};
 use tokio::task::JoinSet;
 
@@ -93,23 +93,11 @@ pub(crate) fn run(
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async {
-        // Before anything is created: a signal from here on cancels and cleans up instead of killing the process.
-        let mut interrupts =
-            crate::interrupt::Interrupts::listen().context("listening for signals")?;
-        // Best effort: guests' descriptors are capped per Run; the usual soft limit is below what they may use.
-        let _ = kruntimes_host::rlimit::raise_open_files_limit();
-        let state = tempfile::Builder::new()
-            .prefix("krt-local-")
-            .tempdir()
-            .context("creating a workspace directory")?;
-        let mut config = ManagerConfig::in_dir(state.path());
-        config.cache_dir = local::cache_dir(args.cache_dir.as_deref());
-        let manager = Manager::new(
-            Engine::new(EngineConfig::default())?,
-            config,
-            Metrics::default(),
-        )?;
-        local::register_runtimes(&manager, resolved, &mut interrupts).await?;
+        let local::Session {
+            manager,
+            mut interrupts,
+            _state,
+        } = local::Session::start(resolved, args).await?;
         // Guest output goes to stdout, unless the object itself is printed there.
         let mut logs_to_stderr = std::io::stderr();
         let logs: &mut dyn Write = if args.output.is_some() {

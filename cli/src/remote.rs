@@ -102,7 +102,11 @@ pub(crate) fn run_from_args(args: &RunArgs, namespace: &str) -> Result<Run> {
                     runtime,
                     env: crate::local::env_flags(&args.env)?,
                     source,
-                    entrypoint: args.entrypoint.clone(),
+                    entrypoint: args.entrypoint.clone().or_else(|| {
+                        args.script
+                            .as_deref()
+                            .and_then(crate::command_line::script_entrypoint)
+                    }),
                     timeout_seconds,
                     retry_policy,
                     ..RunTemplate::default()

@@ -367,8 +367,8 @@ fn the_js_example_reports_outputs_and_failures() {
             .unwrap()
     };
 
-    // argv is [js-wordcount, script, script]: the file twice, then the total.
-    let out = js_run(&["-o", "json"], &["script"]);
+    // argv is [js-wordcount, words.txt, words.txt]: --script keeps the file's name; the file twice, then the total.
+    let out = js_run(&["-o", "json"], &["words.txt"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(run["status"]["phase"], "Succeeded");
@@ -376,7 +376,7 @@ fn the_js_example_reports_outputs_and_failures() {
     assert_eq!(run["status"]["outputs"]["words"], "8");
     assert_eq!(run["status"]["outputs"]["lines"], "4");
     assert!(
-        text(&out.stderr).contains("2 4 20 script\n2 4 20 script\n4 8 40 total\n"),
+        text(&out.stderr).contains("2 4 20 words.txt\n2 4 20 words.txt\n4 8 40 total\n"),
         "{}",
         text(&out.stderr)
     );
@@ -751,4 +751,74 @@ fn quiet_mode_still_names_a_platform_failure() {
     ]);
     assert_eq!(out.status.code(), Some(3));
     assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+}
+
+/// The first run of a component says on stderr that it is compiled and where it is kept; the next one, reading
+/// the kept artefact, says nothing; `-q` never does.
+#[test]
+fn a_first_run_says_what_it_compiles_and_where_it_is_kept() {
+    let cache = tempfile::tempdir().unwrap();
+    let cache_dir = cache.path().to_string_lossy().into_owned();
+    let greet = component("greet");
+    let run = |extra: &[&str]| {
+        krt(&[
+            &[
+                "local",
+                "run",
+                "--cache-dir",
+                &cache_dir,
+                "--runtime",
+                "greet",
+                "--component",
+                &greet,
+            ][..],
+            extra,
+            &["--", "you"],
+        ]
+        .concat())
+    };
+    let quiet = run(&["-q"]);
+    assert!(quiet.status.success(), "{}", text(&quiet.stderr));
+    assert!(quiet.stderr.is_empty(), "{}", text(&quiet.stderr));
+
+    let cache = tempfile::tempdir().unwrap();
+    let cache_dir = cache.path().to_string_lossy().into_owned();
+    let first = krt(&[
+        "local",
+        "run",
+        "--cache-dir",
+        &cache_dir,
+        "--runtime",
+        "greet",
+        "--component",
+        &greet,
+        "--",
+        "you",
+    ]);
+    let stderr = text(&first.stderr);
+    assert!(first.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("krt: compiling a ")
+            && stderr.contains(&format!("it is kept in {cache_dir}\n")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("krt: compiled in "), "{stderr}");
+    let second = krt(&[
+        "local",
+        "run",
+        "--cache-dir",
+        &cache_dir,
+        "--runtime",
+        "greet",
+        "--component",
+        &greet,
+        "--",
+        "you",
+    ]);
+    assert!(second.status.success());
+    assert!(
+        !text(&second.stderr).contains("compil"),
+        "{}",
+        text(&second.stderr)
+    );
 }

@@ -189,6 +189,7 @@ async fn bench() {
             cache_dir: cache_dir(),
             host: HostConfig::default(),
             max_concurrent_runs: Some(16),
+            on_compile: None,
         },
         Metrics::default(),
     )

@@ -181,6 +181,7 @@ fn new_manager(engine: &Engine, workspaces: &std::path::Path, cache: &std::path:
             cache_dir: cache.to_owned(),
             host: HostConfig::default(),
             max_concurrent_runs: Some(LIVE_INSTANCES + 8),
+            on_compile: None,
         },
         Metrics::default(),
     )

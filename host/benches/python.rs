@@ -158,6 +158,7 @@ async fn variant(engine: &Engine, name: &str, dir: &Path, work: &Path) -> Vec<Ro
             cache_dir: cache_dir(),
             host: HostConfig::default(),
             max_concurrent_runs: Some(LIVE_SLEEPERS + 8),
+            on_compile: None,
         },
         Metrics::default(),
     )

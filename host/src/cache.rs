@@ -73,11 +73,43 @@ impl std::fmt::Debug for Runtime {
     }
 }
 
+/// What the cache reports around compiling a component, so that a slow first start can say why.
+#[derive(Debug, Clone)]
+pub enum CompileEvent {
+    /// No precompiled artefact: compiling `bytes` of component into `artefact`.
+    Started {
+        /// The component's sha256.
+        digest: String,
+        /// The component's size.
+        bytes: usize,
+        /// Where the compiled artefact will be kept.
+        artefact: PathBuf,
+    },
+    /// The artefact is written.
+    Finished {
+        /// The component's sha256.
+        digest: String,
+        /// Time the compilation took.
+        elapsed: std::time::Duration,
+    },
+}
+
+/// A function told of every [`CompileEvent`].
+#[derive(Clone)]
+pub struct CompileObserver(pub Arc<dyn Fn(&CompileEvent) + Send + Sync>);
+
+impl std::fmt::Debug for CompileObserver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CompileObserver(..)")
+    }
+}
+
 /// Precompiled components on disk plus loaded [`Runtime`]s in memory.
 pub struct ComponentCache {
     engine: Engine,
     dir: PathBuf,
     engine_hash: String,
+    observer: Option<CompileObserver>,
     // A std mutex held only for map lookups and inserts, never across compilation.
     loaded: Mutex<HashMap<String, Arc<Runtime>>>,
 }
@@ -95,8 +127,22 @@ impl ComponentCache {
             engine,
             dir,
             engine_hash,
+            observer: None,
             loaded: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Tells `observer` when a component is compiled (not when a precompiled one is loaded).
+    #[must_use]
+    pub fn with_observer(mut self, observer: Option<CompileObserver>) -> Self {
+        self.observer = observer;
+        self
+    }
+
+    fn notify(&self, event: CompileEvent) {
+        if let Some(observer) = &self.observer {
+            (observer.0)(&event);
+        }
     }
 
     /// The engine compatibility hash used in file names (16 hex digits).
@@ -204,6 +250,11 @@ impl ComponentCache {
     }
 
     fn compile(&self, digest: &str, bytes: &[u8], path: &Path) -> Result<Component> {
+        self.notify(CompileEvent::Started {
+            digest: digest.to_owned(),
+            bytes: bytes.len(),
+            artefact: path.to_owned(),
+        });
         let started = std::time::Instant::now();
         let compiled = self
             .engine
@@ -227,6 +278,10 @@ impl ComponentCache {
             bytes = compiled.len(),
             "compiled component"
         );
+        self.notify(CompileEvent::Finished {
+            digest: digest.to_owned(),
+            elapsed: started.elapsed(),
+        });
         self.deserialize(path)?.ok_or_else(|| Error::CacheIo {
             path: path.to_owned(),
             source: std::io::Error::from(std::io::ErrorKind::NotFound),

@@ -270,6 +270,7 @@ impl Args {
                 ..HostConfig::default()
             },
             max_concurrent_runs: Some(self.capacity as usize),
+            on_compile: None,
         }
     }
 }

@@ -69,6 +69,8 @@ pub struct ManagerConfig {
     pub host: HostConfig,
     /// Maximum executions running at once; `None` uses the engine's `max_concurrent_runs`.
     pub max_concurrent_runs: Option<usize>,
+    /// Told when a registered component has to be compiled (`krt local` says so on stderr).
+    pub on_compile: Option<crate::cache::CompileObserver>,
 }
 
 impl ManagerConfig {
@@ -80,6 +82,7 @@ impl ManagerConfig {
             cache_dir: state_dir.join("cache"),
             host: HostConfig::default(),
             max_concurrent_runs: None,
+            on_compile: None,
         }
     }
 }
@@ -248,7 +251,8 @@ impl Execution {
 impl Manager {
     /// A manager running components on `engine`, reporting to `metrics`.
     pub fn new(engine: Engine, config: ManagerConfig, metrics: Metrics) -> Result<Self> {
-        let cache = ComponentCache::new(engine.clone(), &config.cache_dir)?;
+        let cache = ComponentCache::new(engine.clone(), &config.cache_dir)?
+            .with_observer(config.on_compile.clone());
         let workspaces = Arc::new(WorkspaceRoot::open(&config.workspace_root)?);
         let reaper = Reaper::start(Arc::clone(&workspaces))?;
         let max_running = config

@@ -92,7 +92,9 @@ impl PassThrough {
         let state = self.state();
         let skip = state.tail.len().saturating_sub(max);
         let bytes: Vec<u8> = state.tail.iter().skip(skip).copied().collect();
-        String::from_utf8_lossy(&bytes).into_owned()
+        // A cut through a multi-byte character shows up as leading U+FFFD; drop those.
+        let text = String::from_utf8_lossy(&bytes);
+        text.trim_start_matches('\u{FFFD}').to_owned()
     }
 
     /// Whether nothing was passed through yet or the last byte passed through ended a line.

@@ -397,12 +397,24 @@ fn with_stderr(message: String, stdio: &Stdio) -> String {
         Some(through) => through.tail(STDERR_TAIL_BYTES),
         None => stdio.stderr.tail(STDERR_TAIL_BYTES),
     };
-    let tail = tail.trim();
-    if tail.is_empty() {
-        message
-    } else {
-        format!("{message}; stderr: {tail}")
+    match stderr_excerpt(&tail) {
+        None => message,
+        Some(excerpt) => format!("{message}; stderr: {excerpt}"),
     }
+}
+
+/// The end of stderr as a message quotes it: trimmed, and when `tail` was cut (it fills the
+/// [`STDERR_TAIL_BYTES`] read, give or take a split character) from its first whole line after a `…`, never
+/// mid-token. `None` when there is nothing to quote.
+fn stderr_excerpt(tail: &str) -> Option<String> {
+    let cut = tail.len() + 3 >= STDERR_TAIL_BYTES;
+    let text = match tail.split_once('\n') {
+        Some((_, whole_lines)) if cut && !whole_lines.trim().is_empty() => {
+            format!("…{}", whole_lines.trim())
+        }
+        _ => tail.trim().to_owned(),
+    };
+    (!text.is_empty()).then_some(text)
 }
 
 pub(crate) use kruntimes_api::lifecycle::error_chain;
@@ -421,6 +433,17 @@ fn format_duration(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cut_stderr_is_quoted_from_a_whole_line() {
+        assert_eq!(stderr_excerpt("  boom\n").as_deref(), Some("boom"));
+        assert_eq!(stderr_excerpt(" \n"), None);
+        let cut = format!("{}\nValueError: boom\n", "x".repeat(STDERR_TAIL_BYTES));
+        assert_eq!(stderr_excerpt(&cut).as_deref(), Some("…ValueError: boom"));
+        // One long line has no whole line to start at: kept as it is.
+        let one = "y".repeat(STDERR_TAIL_BYTES);
+        assert_eq!(stderr_excerpt(&one).as_deref(), Some(one.as_str()));
+    }
 
     /// Durations print compactly.
     #[test]

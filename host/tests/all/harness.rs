@@ -98,6 +98,7 @@ impl Host {
             cache_dir: cache_dir(),
             host: HostConfig::default(),
             max_concurrent_runs: Some(200),
+            on_compile: None,
         };
         configure(&mut config);
         let manager = Manager::new(engine, config, Metrics::default()).unwrap();
