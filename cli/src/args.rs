@@ -164,9 +164,29 @@ pub struct LocalRunArgs {
     /// A script file used as the Run's inline source; `-` reads it from stdin.
     #[arg(long, requires = "runtime")]
     pub script: Option<PathBuf>,
-    /// Environment variable of the Run (`NAME=VALUE`, repeatable), when no manifest is given.
-    #[arg(long = "env", value_name = "NAME=VALUE", conflicts_with = "file")]
+    /// Path, inside the workspace, of the file to execute; with --script, the name the script is
+    /// written under (default: the script's own file name).
+    #[arg(long, value_name = "PATH")]
+    pub entrypoint: Option<String>,
+    /// Environment variable of the Run (repeatable; over a manifest's): `NAME=VALUE`, or `NAME` for
+    /// this shell's value of NAME.
+    #[arg(short = 'e', long = "env", value_name = "NAME[=VALUE]")]
     pub env: Vec<String>,
+    /// A file of environment variables, one `NAME=VALUE` or `NAME` per line (`#` comments), as for
+    /// `docker run --env-file`; --env flags come after it.
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Vec<PathBuf>,
+    /// Deadline of the Run (over a manifest's): `30s`, `5m`, `1h30m`, or seconds. The default is
+    /// the runtime's, 600 s for the built-in ones.
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+    /// Memory budget of the Run and the programs it starts (`256Mi`, `1Gi`); at most the
+    /// runtime's limit.
+    #[arg(long, value_name = "QUANTITY")]
+    pub memory: Option<String>,
+    /// Name of the Run (default: `local`); it names the Run's artifacts in the local store.
+    #[arg(long)]
+    pub name: Option<String>,
     /// Input of a Workflow (`NAME=VALUE`, repeatable); overrides the manifest's `arguments`.
     #[arg(long = "set", value_name = "NAME=VALUE", requires = "file")]
     pub set: Vec<String>,
@@ -206,10 +226,10 @@ pub struct LocalRunArgs {
     /// Directory for precompiled components (default: $XDG_CACHE_HOME/kruntimes or ~/.cache/kruntimes).
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
-    /// Arguments of the Run (after `--`), when no manifest is given. For bash without --script, one
+    /// Arguments of the Run (after `--`; over a manifest's). For bash without --script, one
     /// argument is a command line (`-- 'seq 3 | wc -l'`) and several are a command and its arguments
     /// (`-- echo hello world`); with --script they are the script's arguments.
-    #[arg(last = true, conflicts_with = "file")]
+    #[arg(last = true)]
     pub args: Vec<String>,
 }
 
@@ -226,7 +246,7 @@ pub enum OutputFormat {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// A Run manifest (YAML or JSON) to create; `-` reads it from stdin.
-    #[arg(short = 'f', long = "filename", conflicts_with_all = ["runtime", "script", "entrypoint", "env", "args"])]
+    #[arg(short = 'f', long = "filename", conflicts_with_all = ["runtime", "script"])]
     pub file: Option<PathBuf>,
     /// Runtime (a Runtime in the namespace) to execute on.
     #[arg(short = 'r', long, required_unless_present = "file")]
@@ -237,10 +257,15 @@ pub struct RunArgs {
     /// Path, inside the Run's source, of the file to execute.
     #[arg(long)]
     pub entrypoint: Option<String>,
-    /// Environment variable (`NAME=VALUE`, repeatable).
-    #[arg(long = "env", value_name = "NAME=VALUE")]
+    /// Environment variable (repeatable; over a manifest's): `NAME=VALUE`, or `NAME` for this
+    /// shell's value of NAME.
+    #[arg(short = 'e', long = "env", value_name = "NAME[=VALUE]")]
     pub env: Vec<String>,
-    /// Deadline of the Run: `30s`, `5m`, `1h30m`, or seconds.
+    /// A file of environment variables, one `NAME=VALUE` or `NAME` per line (`#` comments), as for
+    /// `docker run --env-file`; --env flags come after it.
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Vec<PathBuf>,
+    /// Deadline of the Run (over a manifest's): `30s`, `5m`, `1h30m`, or seconds.
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
     /// Retries after a failed attempt (the Run gets `retryPolicy.maxAttempts` = retries + 1).

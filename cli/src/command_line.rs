@@ -6,9 +6,11 @@
 //! line, though, `-- echo hello world` is a command and its arguments, so krt writes the Run with the one
 //! command line `echo hello world`, each word quoted as the shell needs; the Run object shows exactly that.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use anyhow::{Result, bail};
+use anyhow::{Context as _, Result, bail};
+use kruntimes_api::v1alpha1::{EnvVar, RunTemplate};
 
 /// The Run's `args` for `--runtime runtime [--script] -- args`. Refuses a first argument that names a file on
 /// this machine when no `--script` is given: the Run's workspace does not have it.
@@ -48,6 +50,108 @@ pub(crate) fn script_entrypoint(path: &std::path::Path) -> Option<String> {
         .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
         && !name.starts_with(['.', '-']);
     plain.then(|| name.to_owned())
+}
+
+/// The Run's env from `--env-file FILE` (each, in order) then `--env` flags, as `docker run` reads them:
+/// `NAME=VALUE` is literal (no quotes or `$` processed), a bare `NAME` takes this process's value of NAME and is
+/// an error when it has none. In a file, blank lines and lines starting with `#` are skipped. A later entry of a
+/// name replaces an earlier one; `base` (a manifest's env) comes first.
+pub(crate) fn env_vars(
+    base: Vec<EnvVar>,
+    files: &[PathBuf],
+    flags: &[String],
+) -> Result<Vec<EnvVar>> {
+    let mut env = base;
+    let mut set = |name: &str, value: String, origin: &dyn Fn() -> String| -> Result<()> {
+        if name.is_empty() || name.contains(char::is_whitespace) {
+            bail!("{}: {name:?} is not an environment variable name", origin());
+        }
+        env.retain(|e| e.name != name);
+        env.push(EnvVar {
+            name: name.to_owned(),
+            value: Some(value),
+            value_from: None,
+        });
+        Ok(())
+    };
+    let entry = |text: &str, origin: &dyn Fn() -> String| -> Result<(String, String)> {
+        match text.split_once('=') {
+            Some((name, value)) => Ok((name.to_owned(), value.to_owned())),
+            None => {
+                let value = std::env::var(text).map_err(|_| {
+                    anyhow::anyhow!(
+                        "{}: {text} is not set here, so there is no value to pass (give NAME=VALUE)",
+                        origin()
+                    )
+                })?;
+                Ok((text.to_owned(), value))
+            }
+        }
+    };
+    for file in files {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("--env-file {}: cannot read it", file.display()))?;
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim_end_matches('\r');
+            if line.trim().is_empty() || line.trim_start().starts_with('#') {
+                continue;
+            }
+            let origin = || format!("--env-file {}, line {}", file.display(), n + 1);
+            let (name, value) = entry(line, &origin)?;
+            set(&name, value, &origin)?;
+        }
+    }
+    for flag in flags {
+        let origin = || format!("--env {flag:?}");
+        let (name, value) = entry(flag, &origin)?;
+        set(&name, value, &origin)?;
+    }
+    Ok(env)
+}
+
+/// Flags that set a Run's fields, given alone or over a manifest's (a flag wins).
+pub(crate) struct Overrides<'a> {
+    /// `--env-file`, in order.
+    pub(crate) env_files: &'a [PathBuf],
+    /// `--env`, in order, after the files.
+    pub(crate) env: &'a [String],
+    /// `--timeout`.
+    pub(crate) timeout: Option<&'a str>,
+    /// `--entrypoint`.
+    pub(crate) entrypoint: Option<&'a str>,
+}
+
+impl Overrides<'_> {
+    /// Sets the fields given on `template`.
+    pub(crate) fn apply(&self, template: &mut RunTemplate) -> Result<()> {
+        template.env = env_vars(std::mem::take(&mut template.env), self.env_files, self.env)?;
+        if let Some(timeout) = self.timeout {
+            let seconds = parse_duration("--timeout", timeout)?.as_secs();
+            template.timeout_seconds = Some(i64::try_from(seconds).context("--timeout: too long")?);
+        }
+        if let Some(entrypoint) = self.entrypoint {
+            template.entrypoint = Some(entrypoint.to_owned());
+        }
+        Ok(())
+    }
+}
+
+/// `30s`, `5m`, `1h30m`, `2h 5m` or plain seconds, for the flag named `flag`.
+pub(crate) fn parse_duration(flag: &str, text: &str) -> Result<Duration> {
+    let text = text.trim();
+    let parsed = match text.parse::<u64>() {
+        Ok(seconds) => Some(Duration::from_secs(seconds)),
+        Err(_) => text
+            .parse::<jiff::SignedDuration>()
+            .ok()
+            .and_then(|d| Duration::try_from(d).ok()),
+    };
+    match parsed {
+        Some(d) if !d.is_zero() => Ok(d),
+        _ => {
+            bail!("{flag} {text:?}: expected a positive duration such as 30s, 5m, 1h30m or seconds")
+        }
+    }
 }
 
 /// `word` as one shell word: as it is when it holds no character the shell treats specially, else single-quoted.
@@ -96,6 +200,48 @@ mod tests {
         assert_eq!(run_args("python", false, &py).unwrap(), py);
         assert_eq!(quote(""), "''");
         assert_eq!(quote("a=b,c"), "a=b,c");
+    }
+
+    #[test]
+    fn env_comes_from_files_then_flags_with_host_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("ci.env");
+        std::fs::write(&file, "# comment\n\nA=from file\nB=\"quoted\"\nPATH\n").unwrap();
+        let base = vec![EnvVar {
+            name: "A".into(),
+            value: Some("manifest".into()),
+            value_from: None,
+        }];
+        let env = env_vars(
+            base,
+            std::slice::from_ref(&file),
+            &args(&["C=x=y", "A=flag"]),
+        )
+        .unwrap();
+        let pairs: Vec<(&str, &str)> = env
+            .iter()
+            .map(|e| (e.name.as_str(), e.value.as_deref().unwrap()))
+            .collect();
+        let path = std::env::var("PATH").unwrap();
+        assert_eq!(
+            pairs,
+            [
+                ("B", "\"quoted\""),
+                ("PATH", path.as_str()),
+                ("C", "x=y"),
+                ("A", "flag")
+            ]
+        );
+        let err = env_vars(vec![], &[], &args(&["KRT_TEST_SURELY_UNSET"]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("KRT_TEST_SURELY_UNSET is not set here"),
+            "{err}"
+        );
+        std::fs::write(&file, "OK=1\nBAD NAME=2\n").unwrap();
+        let err = env_vars(vec![], &[file], &[]).unwrap_err().to_string();
+        assert!(err.contains("ci.env, line 2"), "{err}");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use kruntimes_api::consts::reasons;
-use kruntimes_api::v1alpha1::{EnvVar, Run, RunPhase, RunSpec as ApiRunSpec, RunTemplate, Source};
+use kruntimes_api::v1alpha1::{Run, RunPhase, RunSpec as ApiRunSpec, RunTemplate, Source};
 use kruntimes_api::validation::validate_run;
 use kruntimes_artifacts::RunIdentity;
 use kruntimes_host::cache::{CompileEvent, CompileObserver};
@@ -36,10 +36,14 @@ pub(crate) fn run_from_args(args: &LocalRunArgs) -> Result<Run> {
                 objects.len()
             );
         }
-        match objects.remove(0) {
+        let mut run = match objects.remove(0) {
             Object::Run(run) => *run,
             other => bail!("{origin}: {} is not a Run", other.describe()),
+        };
+        if !args.args.is_empty() {
+            run.spec.template.args.clone_from(&args.args);
         }
+        run
     } else {
         let runtime = args
             .runtime
@@ -49,14 +53,12 @@ pub(crate) fn run_from_args(args: &LocalRunArgs) -> Result<Run> {
             Some(path) => Some(manifest::read_text(path)?),
             None => None,
         };
-        let env = env_flags(&args.env)?;
         let mut run = Run::new(
             "local",
             ApiRunSpec {
                 template: RunTemplate {
                     args: crate::command_line::run_args(&runtime, inline.is_some(), &args.args)?,
                     runtime,
-                    env,
                     entrypoint: args
                         .script
                         .as_deref()
@@ -73,27 +75,21 @@ pub(crate) fn run_from_args(args: &LocalRunArgs) -> Result<Run> {
         run.metadata.namespace = Some("local".to_owned());
         run
     };
+    let mut run = run;
+    crate::command_line::Overrides {
+        env_files: &args.env_file,
+        env: &args.env,
+        timeout: args.timeout.as_deref(),
+        entrypoint: args.entrypoint.as_deref(),
+    }
+    .apply(&mut run.spec.template)?;
+    if let Some(name) = &args.name {
+        run.metadata.name = Some(name.clone());
+    }
     if let Err(errors) = validate_run(&run) {
         bail!("the Run is invalid:\n{errors}");
     }
     Ok(run)
-}
-
-/// `--env NAME=VALUE` flags as the Run's env.
-pub(crate) fn env_flags(pairs: &[String]) -> Result<Vec<EnvVar>> {
-    pairs
-        .iter()
-        .map(|pair| {
-            let (name, value) = pair
-                .split_once('=')
-                .with_context(|| format!("--env {pair:?}: expected NAME=VALUE"))?;
-            Ok(EnvVar {
-                name: name.to_owned(),
-                value: Some(value.to_owned()),
-                value_from: None,
-            })
-        })
-        .collect()
 }
 
 /// The engine's request for `run`: what local mode can execute, or a clear error for what needs a
@@ -148,6 +144,14 @@ pub(crate) fn run(args: &LocalRunArgs, out: &mut dyn Write) -> Result<ExitCode> 
         .as_deref()
         .map(parse_max_output)
         .transpose()?;
+    let memory = args
+        .memory
+        .as_deref()
+        .map(|text| {
+            kruntimes_api::quantity::parse_whole(text)
+                .with_context(|| format!("--memory {text:?}: expected bytes, e.g. 512Mi or 2Gi"))
+        })
+        .transpose()?;
     let declared = runtimes::declared(args.runtime_file.as_deref())?;
     let name = run.spec.template.runtime.as_str();
     let components = runtimes::Components::parse(&args.component)?.assign(&[name].into())?;
@@ -161,14 +165,14 @@ pub(crate) fn run(args: &LocalRunArgs, out: &mut dyn Write) -> Result<ExitCode> 
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(execute(&run, resolved, args, limit, out))
+    runtime.block_on(execute(&run, resolved, args, (limit, memory), out))
 }
 
 async fn execute(
     run: &Run,
     resolved: Vec<Resolved>,
     args: &LocalRunArgs,
-    limit: Option<u64>,
+    (limit, memory): (Option<u64>, Option<u64>),
     out: &mut dyn Write,
 ) -> Result<ExitCode> {
     let Session {
@@ -180,6 +184,7 @@ async fn execute(
     // Unique across invocations: it names the Run's artifacts in the local store.
     let uid = format!("local-{}", uuid::Uuid::new_v4());
     let mut spec = to_run_spec(run, &uid)?;
+    spec.memory_bytes = memory;
     spec.stdin = forwarded_stdin(args).then(kruntimes_host::Input::process_stdin);
     // Guest output goes straight to our streams, in the order it is written and without a size limit unless
     // --max-output gives one; its stdout goes to our stderr when the object itself is printed on stdout.
@@ -193,7 +198,20 @@ async fn execute(
     spec.stdout = Some(guest_stdout.clone());
     spec.stderr = Some(guest_stderr.clone());
     let started = jiff::Timestamp::now();
-    let mut handle = manager.execute(spec)?;
+    let mut handle = manager
+        .execute(spec)
+        .map_err(|err| match (&err, &args.memory) {
+            (
+                kruntimes_host::Error::Policy(
+                    kruntimes_host::capabilities::PolicyError::RequestedLimitTooHigh {
+                        field: "memory limit",
+                        ..
+                    },
+                ),
+                Some(memory),
+            ) => anyhow::anyhow!("--memory {memory}: {err}"),
+            _ => anyhow::Error::new(err),
+        })?;
     let mut cancelled = false;
     let outcome = loop {
         tokio::select! {
@@ -389,7 +407,7 @@ pub(crate) fn cache_dir(flag: Option<&Path>) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kruntimes_api::v1alpha1::{EnvVarSource, KeyRef};
+    use kruntimes_api::v1alpha1::{EnvVar, EnvVarSource, KeyRef};
 
     fn run(spec: serde_json::Value) -> Run {
         serde_json::from_value(serde_json::json!({"apiVersion": "kruntimes.io/v1alpha1", "kind": "Run", "metadata": {"name": "r"}, "spec": spec})).unwrap()

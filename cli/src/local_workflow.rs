@@ -29,10 +29,32 @@ use crate::{local, runtimes, status};
 /// The Workflow `krt local run` was given, with `--set` applied, or `None` when the manifest is not a
 /// single Workflow (the Run path then reads it and reports its own errors).
 pub(crate) fn from_args(args: &LocalRunArgs) -> Result<Option<Workflow>> {
-    match &args.file {
-        Some(path) => read_workflow(path, &args.set),
-        None => Ok(None),
+    let Some(path) = &args.file else {
+        return Ok(None);
+    };
+    let workflow = read_workflow(path, &args.set)?;
+    if workflow.is_some() {
+        // Flags of a single Run: a Workflow's steps set their own fields; none is dropped silently.
+        let run_only = [
+            ("--env", !args.env.is_empty()),
+            ("--env-file", !args.env_file.is_empty()),
+            ("--timeout", args.timeout.is_some()),
+            ("--memory", args.memory.is_some()),
+            ("--name", args.name.is_some()),
+            ("--entrypoint", args.entrypoint.is_some()),
+            ("--max-output", args.max_output.is_some()),
+            ("--interactive", args.interactive),
+            ("arguments after --", !args.args.is_empty()),
+        ];
+        if let Some((flag, _)) = run_only.iter().find(|(_, given)| *given) {
+            bail!(
+                "{flag} applies to a single Run, and {} is a Workflow: set it on its steps (or pass the \
+                 value as an input with --set)",
+                path.display()
+            );
+        }
     }
+    Ok(workflow)
 }
 
 /// The single Workflow in the manifest at `path` with the `--set` inputs applied, or `None` when the

@@ -25,6 +25,7 @@ use crate::args::{
     VersionArgs, WaitArgs, WorkflowRunArgs,
 };
 use crate::cluster::{Cluster, ClusterArgs, block_on};
+use crate::command_line::parse_duration;
 use crate::logs::{self, Streams};
 use crate::manifest::{self, Object};
 use crate::output::{self, Listed, phase_name};
@@ -41,24 +42,6 @@ const RUN_PHASES: [&str; 7] = [
 ];
 /// Workflow phases, for `--for`.
 const WORKFLOW_PHASES: [&str; 5] = ["Pending", "Running", "Succeeded", "Failed", "Cancelled"];
-
-/// `30s`, `5m`, `1h30m`, `2h 5m` or plain seconds, for the flag named `flag`.
-pub(crate) fn parse_duration(flag: &str, text: &str) -> Result<Duration> {
-    let text = text.trim();
-    let parsed = match text.parse::<u64>() {
-        Ok(seconds) => Some(Duration::from_secs(seconds)),
-        Err(_) => text
-            .parse::<jiff::SignedDuration>()
-            .ok()
-            .and_then(|d| Duration::try_from(d).ok()),
-    };
-    match parsed {
-        Some(d) if !d.is_zero() => Ok(d),
-        _ => {
-            bail!("{flag} {text:?}: expected a positive duration such as 30s, 5m, 1h30m or seconds")
-        }
-    }
-}
 
 /// The Run `krt run` creates, from a manifest or from the flags, validated by the API's rules.
 pub(crate) fn run_from_args(args: &RunArgs, namespace: &str) -> Result<Run> {
@@ -82,10 +65,6 @@ pub(crate) fn run_from_args(args: &RunArgs, namespace: &str) -> Result<Run> {
             }),
             None => None,
         };
-        let timeout_seconds = match &args.timeout {
-            Some(t) => Some(i64::try_from(parse_duration("--timeout", t)?.as_secs())?),
-            None => None,
-        };
         let retry_policy = args.retries.map(|n| RetryPolicy {
             max_attempts: Some(i32::try_from(n).unwrap_or(i32::MAX).saturating_add(1)),
             ..RetryPolicy::default()
@@ -100,14 +79,11 @@ pub(crate) fn run_from_args(args: &RunArgs, namespace: &str) -> Result<Run> {
                         &args.args,
                     )?,
                     runtime,
-                    env: crate::local::env_flags(&args.env)?,
                     source,
-                    entrypoint: args.entrypoint.clone().or_else(|| {
-                        args.script
-                            .as_deref()
-                            .and_then(crate::command_line::script_entrypoint)
-                    }),
-                    timeout_seconds,
+                    entrypoint: args
+                        .script
+                        .as_deref()
+                        .and_then(crate::command_line::script_entrypoint),
                     retry_policy,
                     ..RunTemplate::default()
                 },
@@ -115,6 +91,16 @@ pub(crate) fn run_from_args(args: &RunArgs, namespace: &str) -> Result<Run> {
             },
         )
     };
+    crate::command_line::Overrides {
+        env_files: &args.env_file,
+        env: &args.env,
+        timeout: args.timeout.as_deref(),
+        entrypoint: args.entrypoint.as_deref(),
+    }
+    .apply(&mut run.spec.template)?;
+    if args.file.is_some() && !args.args.is_empty() {
+        run.spec.template.args.clone_from(&args.args);
+    }
     run.metadata.namespace = Some(namespace.to_owned());
     run.status = None;
     match &args.name {

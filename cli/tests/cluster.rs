@@ -233,9 +233,9 @@ async fn bad_input_is_refused_before_anything_is_created() {
         ),
         (&["run", "--runtime", "Not A Name"], 1, "spec.runtime"),
         (
-            &["run", "--runtime", "bash", "--env", "NOVALUE"],
+            &["run", "--runtime", "bash", "--env", "KRT_SURELY_UNSET_HERE"],
             1,
-            "--env \"NOVALUE\": expected NAME=VALUE",
+            "--env \"KRT_SURELY_UNSET_HERE\": KRT_SURELY_UNSET_HERE is not set here",
         ),
     ];
     for (args, code, message) in cases {

@@ -822,3 +822,127 @@ fn a_first_run_says_what_it_compiles_and_where_it_is_kept() {
         text(&second.stderr)
     );
 }
+
+/// The flags of `krt run` work locally too, alone or over a manifest's fields: `--env NAME` takes this process's
+/// value, `--env-file` reads docker-style lines, `--timeout` and `--name` set the Run's, `-- args` replace the
+/// manifest's; a Workflow refuses a flag of a single Run instead of dropping it.
+#[test]
+fn run_flags_set_or_override_the_runs_fields() {
+    let builtins = builtins();
+    let env_file = common::temp_file(
+        "flags.env",
+        "# defaults\nFROM_FILE=file value\nSHARED=file\n",
+    );
+    let manifest = common::temp_file(
+        "flags-run.yaml",
+        "apiVersion: kruntimes.io/v1alpha1\nkind: Run\nmetadata: {name: from-manifest}\nspec:\n  runtime: bash\n  \
+         args: ['echo manifest args']\n  env: [{name: SHARED, value: manifest}]\n",
+    );
+    let out = krt_command()
+        .env("KRT_FLAG_TEST", "from the host")
+        .args([
+            "local",
+            "run",
+            "-o",
+            "json",
+            "--builtins",
+            &builtins,
+            "-f",
+            &manifest,
+        ])
+        .args([
+            "--env-file",
+            &env_file,
+            "-e",
+            "KRT_FLAG_TEST",
+            "--env",
+            "SHARED=flag",
+            "--name",
+            "renamed",
+        ])
+        .args(["--", r#"echo "$KRT_FLAG_TEST|$FROM_FILE|$SHARED""#])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(run["metadata"]["name"], "renamed");
+    assert_eq!(
+        run["spec"]["args"][0],
+        r#"echo "$KRT_FLAG_TEST|$FROM_FILE|$SHARED""#
+    );
+    // With -o, the guest's stdout goes to stderr.
+    assert!(
+        text(&out.stderr).contains("from the host|file value|flag\n"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = krt(&[
+        "local",
+        "run",
+        "-q",
+        "--timeout",
+        "1s",
+        "--builtins",
+        &builtins,
+        "--runtime",
+        "bash",
+        "--",
+        "sleep 30",
+    ]);
+    assert_eq!(out.status.code(), Some(124), "{}", text(&out.stderr));
+
+    let out = krt(&[
+        "local",
+        "run",
+        "--builtins",
+        &builtins,
+        "--runtime",
+        "bash",
+        "-e",
+        "KRT_SURELY_UNSET_HERE",
+        "--",
+        "true",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("KRT_SURELY_UNSET_HERE is not set here"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = krt(&[
+        "local",
+        "run",
+        "--memory",
+        "64Gi",
+        "--builtins",
+        &builtins,
+        "--runtime",
+        "bash",
+        "--",
+        "true",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr)
+            .contains("--memory 64Gi: requested memory limit of 64 GiB exceeds the host's limit"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = krt(&[
+        "local",
+        "run",
+        "-f",
+        "../examples/hello-workflow.yaml",
+        "--env",
+        "A=1",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("--env applies to a single Run"),
+        "{}",
+        text(&out.stderr)
+    );
+}
