@@ -203,6 +203,14 @@ pub struct LocalRunArgs {
     /// read-only mounts) and, without --component, its built-in component.
     #[arg(long, value_name = "FILE")]
     pub runtime_file: Option<PathBuf>,
+    /// A file or directory of this machine copied into the workspace before the Run starts
+    /// (repeatable): `PATH` keeps its name, `PATH:DEST` puts it at DEST (relative to /workspace).
+    #[arg(long = "file", value_name = "PATH[:DEST]")]
+    pub files: Vec<String>,
+    /// After the Run, copy its workspace (what it wrote, its outputs file included) into DIR, a new
+    /// or empty directory. Links the guest made are not copied.
+    #[arg(long, value_name = "DIR")]
+    pub keep_workspace: Option<PathBuf>,
     /// Stop passing a stream of the guest's output through after this many bytes (`65536`, `64Ki`,
     /// `10Mi`); a marker line and a note in the summary say what was dropped. Default: no limit.
     #[arg(long, value_name = "BYTES")]

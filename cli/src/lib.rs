@@ -7,6 +7,7 @@
 //! - `logs`: a Run's output from runtimed's `Logs` RPC, through a port-forward of its pod.
 //! - `output`: tables, `-o json|yaml|name` and `describe` text, pure and golden-tested.
 //! - `command_line`: the Run's `args` from `-- words` (a bash command and its arguments, as `docker run` reads them).
+//! - `files`: `--file` into a local Run's workspace and `--keep-workspace` out of it.
 //! - `manifest`: reading kruntimes objects from YAML or JSON files and stdin.
 //! - `local`: `krt local`, the embedded mode that runs Runs on this machine without a cluster.
 //! - `artifacts`: local mode's artifacts, harvested into a filesystem store and reported in `artifactRefs`.
@@ -21,6 +22,7 @@ pub mod args;
 mod artifacts;
 mod cluster;
 mod command_line;
+mod files;
 mod interrupt;
 mod local;
 mod local_workflow;

@@ -152,6 +152,11 @@ pub(crate) fn run(args: &LocalRunArgs, out: &mut dyn Write) -> Result<ExitCode> 
                 .with_context(|| format!("--memory {text:?}: expected bytes, e.g. 512Mi or 2Gi"))
         })
         .transpose()?;
+    let files = args
+        .files
+        .iter()
+        .map(|f| crate::files::FileFlag::parse(f))
+        .collect::<Result<Vec<_>>>()?;
     let declared = runtimes::declared(args.runtime_file.as_deref())?;
     let name = run.spec.template.runtime.as_str();
     let components = runtimes::Components::parse(&args.component)?.assign(&[name].into())?;
@@ -165,14 +170,14 @@ pub(crate) fn run(args: &LocalRunArgs, out: &mut dyn Write) -> Result<ExitCode> 
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(execute(&run, resolved, args, (limit, memory), out))
+    runtime.block_on(execute(&run, resolved, args, (limit, memory, files), out))
 }
 
 async fn execute(
     run: &Run,
     resolved: Vec<Resolved>,
     args: &LocalRunArgs,
-    (limit, memory): (Option<u64>, Option<u64>),
+    (limit, memory, files): (Option<u64>, Option<u64>, Vec<crate::files::FileFlag>),
     out: &mut dyn Write,
 ) -> Result<ExitCode> {
     let Session {
@@ -185,6 +190,9 @@ async fn execute(
     let uid = format!("local-{}", uuid::Uuid::new_v4());
     let mut spec = to_run_spec(run, &uid)?;
     spec.memory_bytes = memory;
+    if !files.is_empty() {
+        spec.seed = Some(crate::files::seed(files));
+    }
     spec.stdin = forwarded_stdin(args).then(kruntimes_host::Input::process_stdin);
     // Guest output goes straight to our streams, in the order it is written and without a size limit unless
     // --max-output gives one; its stdout goes to our stderr when the object itself is printed on stdout.
@@ -253,6 +261,13 @@ async fn execute(
     };
     let store = crate::artifacts::store_dir(args.artifacts_dir.as_deref());
     crate::artifacts::collect(&manager, handle.id(), &identity, &store, &mut status).await?;
+    let kept = match &args.keep_workspace {
+        Some(to) => Some((
+            to,
+            crate::files::keep_workspace(&manager.workspace_path(handle.id())?, to)?,
+        )),
+        None => None,
+    };
     manager.forget(handle.id()).await?;
 
     match args.output {
@@ -289,6 +304,20 @@ async fn execute(
                 err.write_all(b"\n")?;
             }
             status::print_summary(&mut err, &status)?;
+            if let Some((to, kept)) = &kept {
+                writeln!(
+                    err,
+                    "workspace: copied to {} ({} files, {} bytes{})",
+                    to.display(),
+                    kept.files,
+                    kept.bytes,
+                    if kept.skipped > 0 {
+                        format!("; {} links or special files not copied", kept.skipped)
+                    } else {
+                        String::new()
+                    }
+                )?;
+            }
             for (name, stream) in [("stdout", &guest_stdout), ("stderr", &guest_stderr)] {
                 if stream.dropped() > 0 {
                     writeln!(

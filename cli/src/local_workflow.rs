@@ -43,6 +43,8 @@ pub(crate) fn from_args(args: &LocalRunArgs) -> Result<Option<Workflow>> {
             ("--name", args.name.is_some()),
             ("--entrypoint", args.entrypoint.is_some()),
             ("--max-output", args.max_output.is_some()),
+            ("--file", !args.files.is_empty()),
+            ("--keep-workspace", args.keep_workspace.is_some()),
             ("--interactive", args.interactive),
             ("arguments after --", !args.args.is_empty()),
         ];

@@ -946,3 +946,71 @@ fn run_flags_set_or_override_the_runs_fields() {
         text(&out.stderr)
     );
 }
+
+/// `--file` copies a file and a project directory into the workspace; `--keep-workspace` gets back what the Run
+/// wrote; a destination outside the workspace is refused before anything runs.
+#[test]
+fn files_go_in_and_the_workspace_comes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("proj/pkg")).unwrap();
+    std::fs::write(dir.path().join("proj/pkg/data.txt"), "3\n4\n").unwrap();
+    std::fs::write(dir.path().join("numbers.txt"), "1\n2\n").unwrap();
+    let kept = dir.path().join("kept");
+    let out = krt_command()
+        .current_dir(dir.path())
+        .args([
+            "local",
+            "run",
+            "--builtins",
+            &builtins(),
+            "--runtime",
+            "python",
+        ])
+        .args([
+            "--file",
+            "proj",
+            "--file",
+            "numbers.txt:input/n.txt",
+            "--keep-workspace",
+            "kept",
+        ])
+        .args(["--", "-c"])
+        .arg(
+            "n = [int(x) for f in ('input/n.txt', 'proj/pkg/data.txt') for x in open(f)]\n\
+             open('sum.txt', 'w').write(str(sum(n)))\nprint(sorted(n))",
+        )
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(text(&out.stdout), "[1, 2, 3, 4]\n");
+    assert_eq!(std::fs::read_to_string(kept.join("sum.txt")).unwrap(), "10");
+    assert!(kept.join("proj/pkg/data.txt").is_file());
+    assert!(
+        stderr.contains(&format!("workspace: copied to kept (")),
+        "{stderr}"
+    );
+
+    let out = krt_command()
+        .current_dir(dir.path())
+        .args([
+            "local",
+            "run",
+            "--builtins",
+            &builtins(),
+            "--runtime",
+            "bash",
+            "--file",
+            "numbers.txt:../x",
+            "--",
+            "true",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("must be a relative path inside the workspace"),
+        "{}",
+        text(&out.stderr)
+    );
+}

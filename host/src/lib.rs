@@ -99,4 +99,4 @@ pub use output::{OutputBuffer, OutputFollower};
 pub use passthrough::PassThrough;
 pub use server::{ServeOptions, serve};
 pub use service::RuntimeService;
-pub use spec::{Input, RunId, RunSpec};
+pub use spec::{Input, RunId, RunSpec, Seed};

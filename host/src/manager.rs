@@ -405,9 +405,21 @@ impl Manager {
             });
         }
         let workspace = self.shared.workspaces.create(&spec.id)?;
-        if let (Some(entrypoint), Some(source)) = (&spec.entrypoint, &spec.source)
-            && let Err(err) = workspace.write_source(entrypoint, source.as_bytes())
-        {
+        let filled = match (&spec.entrypoint, &spec.source) {
+            (Some(entrypoint), Some(source)) => {
+                workspace.write_source(entrypoint, source.as_bytes())
+            }
+            _ => Ok(()),
+        }
+        .and_then(|()| match &spec.seed {
+            Some(seed) => (seed.0)(workspace.dir()).map_err(|source| Error::Workspace {
+                op: "fill",
+                name: workspace_name.clone(),
+                source,
+            }),
+            None => Ok(()),
+        });
+        if let Err(err) = filled {
             drop(workspace);
             let _ = self.shared.workspaces.remove(&workspace_name);
             return Err(err);

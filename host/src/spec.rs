@@ -109,7 +109,32 @@ pub struct RunSpec {
     pub stdout: Option<PassThrough>,
     /// As [`RunSpec::stdout`], for stderr; the end of a failed Run's message is then read from it.
     pub stderr: Option<PassThrough>,
+    /// Fills the new workspace before the guest starts (after the inline source is written); `krt local run
+    /// --file` copies the user's files with it. It gets the workspace directory only, as a capability.
+    pub seed: Option<Seed>,
 }
+
+/// A function that fills a Run's workspace, given only the workspace directory (writes through it cannot leave it).
+/// Two are equal only if they are the same function.
+#[derive(Clone)]
+pub struct Seed(pub Arc<SeedFn>);
+
+/// What a [`Seed`] calls: fill the workspace directory.
+pub type SeedFn = dyn Fn(&cap_std::fs::Dir) -> std::io::Result<()> + Send + Sync;
+
+impl fmt::Debug for Seed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Seed(..)")
+    }
+}
+
+impl PartialEq for Seed {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Seed {}
 
 /// A stream a Run reads as its standard input (`krt local run` forwards its own), shared with the children the
 /// guest starts with an inherited stdin. Two are equal only if they are the same stream.
@@ -161,6 +186,7 @@ impl RunSpec {
             stdin: None,
             stdout: None,
             stderr: None,
+            seed: None,
         }
     }
 }
