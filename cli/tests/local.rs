@@ -987,7 +987,7 @@ fn files_go_in_and_the_workspace_comes_back() {
     assert_eq!(std::fs::read_to_string(kept.join("sum.txt")).unwrap(), "10");
     assert!(kept.join("proj/pkg/data.txt").is_file());
     assert!(
-        stderr.contains(&format!("workspace: copied to kept (")),
+        stderr.contains("workspace: copied to kept ("),
         "{stderr}"
     );
 
