@@ -212,7 +212,8 @@ pub struct LocalRunArgs {
     #[arg(long, value_name = "DIR")]
     pub keep_workspace: Option<PathBuf>,
     /// Stop passing a stream of the guest's output through after this many bytes (`65536`, `64Ki`,
-    /// `10Mi`); a marker line and a note in the summary say what was dropped. Default: no limit.
+    /// `10Mi`); a marker line and a note in the summary say what was dropped. Default: no limit, or
+    /// the `outputBytes` of the Run's Runtime in a --runtime-file.
     #[arg(long, value_name = "BYTES")]
     pub max_output: Option<String>,
     /// Give the Run this terminal as its stdin. Piped or redirected stdin (`echo data | krt local run

@@ -20,6 +20,8 @@ use kruntimes_host::{
     Engine, EngineConfig, Manager, ManagerConfig, Metrics, Outcome, PassThrough, Phase, RunSpec,
 };
 
+use kube::ResourceExt as _;
+
 use crate::args::{LocalRunArgs, OutputFormat};
 use crate::manifest::{self, Object};
 use crate::runtimes::{self, Resolved};
@@ -159,6 +161,14 @@ pub(crate) fn run(args: &LocalRunArgs, out: &mut dyn Write) -> Result<ExitCode> 
         .collect::<Result<Vec<_>>>()?;
     let declared = runtimes::declared(args.runtime_file.as_deref())?;
     let name = run.spec.template.runtime.as_str();
+    // Output passes through uncapped unless --max-output, or the Runtime of a --runtime-file, says otherwise.
+    let limit = limit.or_else(|| {
+        declared
+            .iter()
+            .find(|rt| rt.name_any() == name)
+            .and_then(|rt| rt.spec.limits.as_ref()?.output_bytes)
+            .and_then(|bytes| u64::try_from(bytes).ok())
+    });
     let components = runtimes::Components::parse(&args.component)?.assign(&[name].into())?;
     let resolved = runtimes::resolve_declared(
         name,
@@ -237,7 +247,7 @@ async fn execute(
             let newline = if stream.at_line_start() { "" } else { "\n" };
             writeln!(
                 err,
-                "{newline}[kruntimes: {name} truncated after {} bytes (--max-output); {} bytes dropped]",
+                "{newline}[kruntimes: {name} truncated after {} bytes; {} bytes dropped]",
                 stream.written(),
                 stream.dropped()
             )?;
@@ -245,7 +255,7 @@ async fn execute(
     }
     let finished = jiff::Timestamp::now();
     let mut status = status::from_outcome(&outcome, started, finished);
-    // The Run's buffers held nothing: its output went through, limited only by --max-output.
+    // The Run's buffers held nothing: its output went through, limited only by --max-output (or the Runtime's).
     if let Some(grants) = &mut status.grants {
         grants.output_bytes = limit.and_then(|l| i64::try_from(l).ok());
     }
@@ -322,7 +332,7 @@ async fn execute(
                 if stream.dropped() > 0 {
                     writeln!(
                         err,
-                        "note:     {name} was cut at --max-output ({} of {} bytes shown)",
+                        "note:     {name} was cut at its limit ({} of {} bytes shown; --max-output sets it)",
                         stream.written(),
                         stream.written() + stream.dropped()
                     )?;

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use anyhow::{Context, Result, bail};
 use kruntimes_api::v1alpha1::{Run, Runtime, Workflow};
-use kruntimes_api::validation::unknown_fields;
+use kruntimes_api::validation::schema_problems;
 use serde::Deserialize;
 
 /// One kruntimes object.
@@ -52,6 +52,8 @@ pub(crate) fn read_text(path: &Path) -> Result<String> {
 /// Parses every document of `text`; `origin` names the source in errors.
 pub(crate) fn parse(origin: &str, text: &str) -> Result<Vec<Object>> {
     let mut objects = Vec::new();
+    let starts = document_starts(text);
+    let all_lines = text_lines(text);
     for (i, doc) in serde_yaml::Deserializer::from_str(text).enumerate() {
         let value = serde_json::Value::deserialize(doc)
             .with_context(|| format!("{origin}: document {} is not valid YAML", i + 1))?;
@@ -59,7 +61,10 @@ pub(crate) fn parse(origin: &str, text: &str) -> Result<Vec<Object>> {
             continue;
         }
         let at = format!("{origin} (document {})", i + 1);
-        objects.push(parse_value(&at, value)?);
+        let lines = starts
+            .get(i)
+            .map(|&(start, end)| (start, &all_lines[start..end]));
+        objects.push(parse_value(&at, value, lines)?);
     }
     if objects.is_empty() {
         bail!("{origin}: no objects found");
@@ -67,7 +72,114 @@ pub(crate) fn parse(origin: &str, text: &str) -> Result<Vec<Object>> {
     Ok(objects)
 }
 
-fn parse_value(at: &str, value: serde_json::Value) -> Result<Object> {
+fn text_lines(text: &str) -> Vec<&str> {
+    text.lines().collect()
+}
+
+/// Line ranges `[start, end)` of the `---`-separated documents of `text`, as serde_yaml counts them (a leading
+/// `---` opens the first document rather than ending an empty one).
+fn document_starts(text: &str) -> Vec<(usize, usize)> {
+    let lines = text_lines(text);
+    let is_separator = |l: &str| l == "---" || l.starts_with("--- ") || l.starts_with("---\t");
+    let mut starts = Vec::new();
+    let mut start = 0;
+    let mut seen_content = false;
+    for (i, line) in lines.iter().enumerate() {
+        if is_separator(line) {
+            if seen_content {
+                starts.push((start, i));
+            }
+            start = i + 1;
+            seen_content = true;
+        } else if !line.trim().is_empty() && !line.trim_start().starts_with('#') {
+            seen_content = true;
+        }
+    }
+    starts.push((start, lines.len()));
+    starts
+}
+
+/// The line (0-based, within `lines`) of the field at `path` (`spec.env[0].valeu`) in block-style YAML, or of
+/// the deepest part of the path found (a flow-style `{...}` value is not searched).
+fn locate(lines: &[&str], path: &str) -> Option<usize> {
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let meaningful = |l: &str| !l.trim().is_empty() && !l.trim_start().starts_with('#');
+    let mut found = None;
+    let (mut from, mut parent): (usize, Option<usize>) = (0, None);
+    let mut first_line_open = false;
+    for segment in path.split('.').flat_map(|part| {
+        let (key, rest) = part.split_once('[').unwrap_or((part, ""));
+        std::iter::once(key.to_owned()).chain(
+            rest.split('[')
+                .filter(|s| !s.is_empty())
+                .map(|i| format!("[{}", i.trim_end_matches(']'))),
+        )
+    }) {
+        let deeper = |col: usize| parent.is_none_or(|p| col > p);
+        let mut hit = None;
+        if let Some(index) = segment.strip_prefix('[') {
+            let wanted: usize = index.parse().ok()?;
+            let mut count = 0;
+            for (n, line) in lines.iter().enumerate().skip(from) {
+                if !meaningful(line) {
+                    continue;
+                }
+                let col = indent(line);
+                if !(deeper(col) || first_line_open && n == from) {
+                    break;
+                }
+                if line.trim_start().starts_with("- ") || line.trim() == "-" {
+                    if count == wanted {
+                        hit = Some((n, col));
+                        break;
+                    }
+                    count += 1;
+                }
+            }
+            let (n, col) = hit?;
+            (from, parent, first_line_open) = (n, Some(col), true);
+            found = Some(n);
+        } else {
+            for (n, line) in lines.iter().enumerate().skip(from) {
+                if !meaningful(line) {
+                    continue;
+                }
+                let col = indent(line);
+                if !(deeper(col) || first_line_open && n == from) {
+                    break;
+                }
+                let content = line.trim_start();
+                let (key_col, content) = match content.strip_prefix("- ") {
+                    Some(rest) => (
+                        col + 2 + (rest.len() - rest.trim_start().len()),
+                        rest.trim_start(),
+                    ),
+                    None => (col, content),
+                };
+                if deeper(key_col)
+                    && content
+                        .strip_prefix(segment.as_str())
+                        .is_some_and(|r| r.starts_with(':'))
+                {
+                    hit = Some((n, key_col));
+                    break;
+                }
+            }
+            let Some((n, col)) = hit else {
+                return found;
+            };
+            (from, parent, first_line_open) = (n + 1, Some(col), false);
+            found = Some(n);
+        }
+    }
+    found
+}
+
+fn parse_value(
+    at: &str,
+    value: serde_json::Value,
+    lines: Option<(usize, &[&str])>,
+) -> Result<Object> {
     let api_version = value
         .get("apiVersion")
         .and_then(|v| v.as_str())
@@ -80,9 +192,22 @@ fn parse_value(at: &str, value: serde_json::Value) -> Result<Object> {
     if api_version != expected {
         bail!("{at}: apiVersion is {api_version:?}, expected {expected:?}");
     }
-    let unknown = unknown_fields(kind, &value);
-    if !unknown.is_empty() {
-        bail!("{at}: unknown field(s): {}", unknown.join(", "));
+    let problems = schema_problems(kind, &value);
+    if !problems.is_empty() {
+        let listed: Vec<String> = problems
+            .iter()
+            .map(|p| {
+                match lines.and_then(|(start, lines)| Some(start + locate(lines, p.path())? + 1)) {
+                    Some(line) => format!("  line {line}: {p}"),
+                    None => format!("  {p}"),
+                }
+            })
+            .collect();
+        let count = match problems.len() {
+            1 => "1 problem".to_owned(),
+            n => format!("{n} problems"),
+        };
+        bail!("{at}: {count} in the {kind}:\n{}", listed.join("\n"));
     }
     let object = match kind {
         "Run" => Object::Run(Box::new(from_value(at, value)?)),
@@ -93,8 +218,15 @@ fn parse_value(at: &str, value: serde_json::Value) -> Result<Object> {
     Ok(object)
 }
 
+/// The typed object; an error (after the schema check, an enum value or a missing field) names its field's path.
 fn from_value<T: serde::de::DeserializeOwned>(at: &str, value: serde_json::Value) -> Result<T> {
-    serde_json::from_value(value).with_context(|| format!("{at}: invalid object"))
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let path = err.path().to_string();
+        match path.as_str() {
+            "." | "" => anyhow::anyhow!("{at}: {}", err.inner()),
+            _ => anyhow::anyhow!("{at}: {path}: {}", err.inner()),
+        }
+    })
 }
 
 #[cfg(test)]
@@ -113,7 +245,52 @@ mod tests {
     fn unknown_fields_are_named_not_ignored() {
         let text = "apiVersion: kruntimes.io/v1alpha1\nkind: Run\nmetadata: {name: a}\nspec: {runtime: bash, entrypiont: x}\n";
         let err = parse("t.yaml", text).unwrap_err().to_string();
-        assert!(err.contains("spec.entrypiont"), "{err}");
+        assert!(
+            err.contains("spec.entrypiont: unknown field; did you mean `entrypoint`?"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn every_problem_is_listed_with_its_line() {
+        let text = "# a comment\n---\napiVersion: kruntimes.io/v1alpha1\nkind: Run\nmetadata:\n  name: a\nspec:\n  runtime: bash\n  timeoutSeconds: 30s\n  env:\n    - name: A\n      valeu: x\n  retryPolicy: {maxAtempts: 2}\n";
+        let err = parse("run.yaml", text).unwrap_err().to_string();
+        assert!(
+            err.starts_with("run.yaml (document 1): 3 problems in the Run:\n"),
+            "{err}"
+        );
+        assert!(
+            err.contains("\n  line 9: spec.timeoutSeconds: expected a whole number"),
+            "{err}"
+        );
+        assert!(
+            err.contains("\n  line 12: spec.env[0].valeu: unknown field; did you mean `value`?"),
+            "{err}"
+        );
+        // Inside a flow-style map: the line of the deepest block-style part.
+        assert!(
+            err.contains("\n  line 13: spec.retryPolicy.maxAtempts: unknown field"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_bad_enum_value_names_its_field() {
+        let text = "apiVersion: kruntimes.io/v1alpha1\nkind: Runtime\nmetadata: {name: a}\nspec: {component: {builtin: ruby}}\n";
+        let err = parse("rt.yaml", text).unwrap_err().to_string();
+        assert!(
+            err.starts_with("rt.yaml (document 1): spec.component.builtin: unknown variant `ruby`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn documents_are_located_after_separators() {
+        let text = "a: 1\n---\nkind: Run\nspec:\n  x: 1\n";
+        assert_eq!(document_starts(text), [(0, 1), (2, 5)]);
+        let lines = text_lines(text);
+        assert_eq!(locate(&lines[2..5], "spec.x"), Some(2));
+        assert_eq!(document_starts("---\nkind: Run\n"), [(1, 2)]);
     }
 
     #[test]

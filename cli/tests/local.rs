@@ -684,13 +684,13 @@ fn output_passes_through_in_order_and_unlimited() {
     assert!(out.status.success(), "{stderr}");
     assert_eq!(stdout, "1\n2\n3\n4\n5\n");
     assert!(
-        stderr.starts_with(
-            "[kruntimes: stdout truncated after 10 bytes (--max-output); 282 bytes dropped]\n"
-        ),
+        stderr.starts_with("[kruntimes: stdout truncated after 10 bytes; 282 bytes dropped]\n"),
         "{stderr}"
     );
     assert!(
-        stderr.contains("note:     stdout was cut at --max-output (10 of 292 bytes shown)"),
+        stderr.contains(
+            "note:     stdout was cut at its limit (10 of 292 bytes shown; --max-output sets it)"
+        ),
         "{stderr}"
     );
     assert!(
@@ -986,10 +986,7 @@ fn files_go_in_and_the_workspace_comes_back() {
     assert_eq!(text(&out.stdout), "[1, 2, 3, 4]\n");
     assert_eq!(std::fs::read_to_string(kept.join("sum.txt")).unwrap(), "10");
     assert!(kept.join("proj/pkg/data.txt").is_file());
-    assert!(
-        stderr.contains("workspace: copied to kept ("),
-        "{stderr}"
-    );
+    assert!(stderr.contains("workspace: copied to kept ("), "{stderr}");
 
     let out = krt_command()
         .current_dir(dir.path())

@@ -18,7 +18,7 @@ pub use names::{is_dns_label, is_dns_subdomain, is_env_name, is_output_key, is_s
 pub use network::{NetworkHost, NetworkTarget, parse_network_rule};
 pub use run::{validate_run, validate_run_template, validate_run_update};
 pub use runtime::{RESERVED_CONTAINER, validate_runtime};
-pub use schema::unknown_fields;
+pub use schema::{SchemaProblem, schema_problems, unknown_fields};
 pub use workflow::{find_cycle, validate_workflow, validate_workflow_update};
 
 /// One rule broken by one field.
