@@ -1011,3 +1011,43 @@ fn files_go_in_and_the_workspace_comes_back() {
         text(&out.stderr)
     );
 }
+
+/// An installed `krt` (`PREFIX/bin/krt`, as `cargo xtask install` lays it out) finds its built-in runtimes in
+/// `PREFIX/share/kruntimes/runtimes` with no flag or variable.
+#[test]
+fn an_installed_krt_finds_its_builtin_runtimes() {
+    let prefix = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let bin = prefix.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let krt = bin.join("krt");
+    std::fs::hard_link(env!("CARGO_BIN_EXE_krt"), &krt)
+        .or_else(|_| std::fs::copy(env!("CARGO_BIN_EXE_krt"), &krt).map(|_| ()))
+        .unwrap();
+    std::fs::create_dir_all(prefix.path().join("share/kruntimes")).unwrap();
+    std::os::unix::fs::symlink(
+        std::fs::canonicalize(builtins()).unwrap(),
+        prefix.path().join("share/kruntimes/runtimes"),
+    )
+    .unwrap();
+    let out = std::process::Command::new(&krt)
+        .env_remove("KRUNTIMES_BUILTINS")
+        .env(
+            "XDG_CACHE_HOME",
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("krt-cache"),
+        )
+        .args([
+            "local",
+            "run",
+            "-q",
+            "--runtime",
+            "bash",
+            "--",
+            "echo",
+            "hello",
+            "installed",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "hello installed\n");
+}

@@ -2,6 +2,7 @@
 //!
 //! - `cargo xtask demo`: set up this machine and run the main job (`krt local`) on an example Run.
 //! - `cargo xtask test`: the whole suite, exactly as CI runs it.
+//! - `cargo xtask install --prefix DIR`: `DIR/bin/krt` with its built-in runtimes in `DIR/share/kruntimes/runtimes`.
 //! - `cargo xtask codegen [--check]`: regenerate (or check) CRDs, proto bindings and CLI docs.
 //! - `cargo xtask build-guests`: build the wasm guests in `runtimes/` and the built-in runtimes.
 //! - `cargo xtask build-bash`: rebuild only the bash runtime from the tools already built.
@@ -20,6 +21,7 @@ mod codegen;
 mod compat;
 mod fuzz;
 mod guests;
+mod install;
 mod setup;
 mod suite;
 
@@ -42,6 +44,13 @@ enum Command {
     Demo,
     /// Run every check and test, as CI does.
     Test,
+    /// Build krt (release) and the built-in runtimes and install them: DIR/bin/krt and
+    /// DIR/share/kruntimes/runtimes, where an installed krt finds its runtimes.
+    Install {
+        /// Installation prefix, e.g. ~/.local (then put ~/.local/bin on PATH).
+        #[arg(long)]
+        prefix: PathBuf,
+    },
     /// Regenerate every generated file (CRDs, proto bindings, CLI reference).
     Codegen {
         /// Fail if a generated file is out of date instead of writing it.
@@ -142,6 +151,7 @@ fn main() -> ExitCode {
     let root = repo_root();
     let result = match cli.command {
         Command::Demo => suite::demo(&root),
+        Command::Install { prefix } => install::install(&root, &prefix),
         Command::Test => suite::test(&root),
         Command::Codegen { check } => codegen::run(&root, check),
         Command::Fuzz {
