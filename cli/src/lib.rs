@@ -23,6 +23,7 @@ mod artifacts;
 mod cluster;
 mod command_line;
 mod files;
+mod guest_log;
 mod interrupt;
 mod local;
 mod local_workflow;

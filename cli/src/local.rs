@@ -379,6 +379,7 @@ impl Session {
         config.cache_dir = cache_dir(args.cache_dir.as_deref());
         if !args.quiet {
             config.on_compile = Some(CompileObserver(Arc::new(compile_notice)));
+            crate::guest_log::show_on_stderr();
         }
         let manager = Manager::new(
             Engine::new(EngineConfig::default())?,

@@ -106,16 +106,22 @@ fn one_line_escaped(text: &str) -> String {
 }
 
 /// A Run's preopens as `guest path (ro|rw)`, comma-separated.
+///
+/// The `.` preopen is the workspace again, under the name relative paths resolve through (WASI has no current
+/// directory of its own): it is shown with the workspace, not as a second directory.
 pub(crate) fn preopens(g: &Grants) -> String {
+    let has_dot = g.preopens.iter().any(|p| p.guest_path == ".");
     let preopens: Vec<String> = g
         .preopens
         .iter()
+        .filter(|p| p.guest_path != ".")
         .map(|p| {
-            format!(
-                "{} ({})",
-                p.guest_path,
-                if p.read_only { "ro" } else { "rw" }
-            )
+            let access = if p.read_only { "ro" } else { "rw" };
+            if has_dot && p.guest_path == "/workspace" {
+                format!("/workspace ({access}, the working directory)")
+            } else {
+                format!("{} ({access})", p.guest_path)
+            }
         })
         .collect();
     preopens.join(", ")

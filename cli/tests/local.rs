@@ -35,7 +35,10 @@ fn a_manifest_runs_and_reports_its_status() {
         stderr.contains("output:   greeted=world,kruntimes"),
         "{stderr}"
     );
-    assert!(stderr.contains("preopens /workspace (rw)"), "{stderr}");
+    assert!(
+        stderr.contains("preopens /workspace (rw, the working directory);"),
+        "{stderr}"
+    );
 }
 
 /// `-o json` prints the Run with the status a cluster would hold, guest output on stderr.
@@ -1050,4 +1053,48 @@ fn an_installed_krt_finds_its_builtin_runtimes() {
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "hello installed\n");
+}
+
+/// Python's `kruntimes.log` records reach krt local's stderr (runtimed's log on a cluster), except with `-q`;
+/// `kruntimes.set_output` stores a dict as JSON, not as its repr.
+#[test]
+fn python_log_records_and_json_outputs() {
+    let program = "import kruntimes\nkruntimes.log('info', 'fetched page 3')\n\
+                   kruntimes.set_output('summary', {'ok': True, 'rows': [1, 2]})\nkruntimes.set_output('n', 42)\n";
+    let out = krt(&[
+        "local",
+        "run",
+        "--builtins",
+        &builtins(),
+        "--runtime",
+        "python",
+        "--",
+        "-c",
+        program,
+    ]);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("krt: log info: fetched page 3\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("output:   summary={\"ok\":true,\"rows\":[1,2]}\n"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("output:   n=42\n"), "{stderr}");
+    let quiet = krt(&[
+        "local",
+        "run",
+        "-q",
+        "--builtins",
+        &builtins(),
+        "--runtime",
+        "python",
+        "--",
+        "-c",
+        program,
+    ]);
+    assert!(quiet.status.success());
+    assert!(quiet.stderr.is_empty(), "{}", text(&quiet.stderr));
 }

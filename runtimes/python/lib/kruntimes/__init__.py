@@ -3,12 +3,13 @@
     import kruntimes
     kruntimes.set_output("rows", 42)          # appears in the Run's status.outputs
     kruntimes.artifacts_dir()                 # files written here become artifacts
-    kruntimes.log("info", "fetched page 3")   # goes to runtimed's log, not to stdout/stderr
+    kruntimes.log("info", "fetched page 3")   # runtimed's log (krt local: its stderr), not the Run's output
 
 Outputs set here and `KEY=VALUE` lines written to the file named by `$KRUNTIME_OUTPUTS` are merged
 when the Run ends (a key set here wins). Outputs are reported only when the Run succeeds.
 """
 
+import json
 import os
 
 from wit_world.imports import log as _log
@@ -31,14 +32,29 @@ class OutputError(ValueError):
     """An output the host refused: a bad key, or a value or total over a limit (the message says which)."""
 
 
+def _text(value) -> str:
+    """An output value as text: a string as it is, numbers as `str` gives them, and `True`/`None`/dicts/lists/tuples
+    as JSON (`true`, `null`, `{"a": 1}`), which the next step or program can parse; anything else with `str`."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bool, type(None), dict, list, tuple)):
+        try:
+            return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        except (TypeError, ValueError) as e:
+            raise OutputError(f"value is not JSON-serialisable: {e}") from None
+    return str(value)
+
+
 def set_output(key: str, value) -> None:
-    """Sets output `key` to `str(value)`, replacing an earlier value.
+    """Sets output `key` to `value` as text (see `_text`: JSON for dicts, lists, booleans and None), replacing an
+    earlier value.
 
     Keys match `^[A-Za-z_][A-Za-z0-9_.-]*$` (at most 128 bytes); a value is at most 8 KiB; a Run has
     at most 64 outputs and 64 KiB of keys and values in all. Raises `OutputError` naming the limit.
     """
+    text = _text(value)
     try:
-        _outputs.set_output(str(key), str(value))
+        _outputs.set_output(str(key), text)
     except Exception as e:  # componentize-py raises Err(message) for an error result
         message = getattr(e, "value", None) or str(e)
         raise OutputError(message) from None
@@ -55,7 +71,7 @@ def artifacts_dir() -> str:
 
 
 def log(level: str, message: str) -> None:
-    """Writes a record to runtimed's log (`trace`, `debug`, `info`, `warn`, `error`, `critical`)."""
+    """Writes a record to runtimed's log, or krt local's stderr (`trace`, `debug`, `info`, `warn`, `error`, `critical`)."""
     try:
         lvl = _LEVELS[level.lower()]
     except KeyError:
