@@ -159,7 +159,7 @@ pub struct LocalRunArgs {
     #[arg(short = 'f', long = "filename", conflicts_with_all = ["runtime", "script"])]
     pub file: Option<PathBuf>,
     /// Runtime to execute on, when no manifest is given.
-    #[arg(long, required_unless_present = "file")]
+    #[arg(long, required_unless_present = "file", value_parser = RuntimeName, hide_possible_values = true)]
     pub runtime: Option<String>,
     /// A script file used as the Run's inline source; `-` reads it from stdin.
     #[arg(long, requires = "runtime")]
@@ -211,6 +211,13 @@ pub struct LocalRunArgs {
     /// or empty directory. Links the guest made are not copied.
     #[arg(long, value_name = "DIR")]
     pub keep_workspace: Option<PathBuf>,
+    /// Write the guest's stdout to FILE (created or truncated) instead of krt's: with -o json, a
+    /// program gets the Run's status on stdout and each stream in its own file.
+    #[arg(long, value_name = "FILE")]
+    pub stdout_file: Option<PathBuf>,
+    /// Write the guest's stderr to FILE (created or truncated) instead of krt's.
+    #[arg(long, value_name = "FILE")]
+    pub stderr_file: Option<PathBuf>,
     /// Stop passing a stream of the guest's output through after this many bytes (`65536`, `64Ki`,
     /// `10Mi`); a marker line and a note in the summary say what was dropped. Default: no limit, or
     /// the `outputBytes` of the Run's Runtime in a --runtime-file.
@@ -242,6 +249,34 @@ pub struct LocalRunArgs {
     pub args: Vec<String>,
 }
 
+/// A runtime name: any is taken (custom runtimes have any name), and shell completion offers the built-in ones
+/// instead of file names.
+#[derive(Debug, Clone, Copy)]
+pub struct RuntimeName;
+
+impl clap::builder::TypedValueParser for RuntimeName {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            ["bash", "python"]
+                .into_iter()
+                .map(clap::builder::PossibleValue::new),
+        ))
+    }
+}
+
 /// Object output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
@@ -258,7 +293,13 @@ pub struct RunArgs {
     #[arg(short = 'f', long = "filename", conflicts_with_all = ["runtime", "script"])]
     pub file: Option<PathBuf>,
     /// Runtime (a Runtime in the namespace) to execute on.
-    #[arg(short = 'r', long, required_unless_present = "file")]
+    #[arg(
+        short = 'r',
+        long,
+        required_unless_present = "file",
+        value_parser = RuntimeName,
+        hide_possible_values = true
+    )]
     pub runtime: Option<String>,
     /// A script file sent as the Run's inline source; `-` reads it from stdin.
     #[arg(long, conflicts_with = "entrypoint")]
@@ -584,4 +625,8 @@ pub struct ValidateArgs {
     /// Files holding one or more objects (`---`-separated YAML or JSON); `-` reads stdin.
     #[arg(short = 'f', long = "filename", required = true)]
     pub files: Vec<PathBuf>,
+    /// Input of the Workflows (`NAME=VALUE`, repeatable), as `krt local run --set` and `krt workflow
+    /// run --set` give it: a required input without a default is then checked with its value.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
 }

@@ -207,12 +207,19 @@ async fn execute(
     // Guest output goes straight to our streams, in the order it is written and without a size limit unless
     // --max-output gives one; its stdout goes to our stderr when the object itself is printed on stdout.
     let object_on_stdout = args.output.is_some();
-    let guest_stdout = if object_on_stdout {
-        PassThrough::new(std::io::stderr(), limit)
-    } else {
-        PassThrough::new(std::io::stdout(), limit)
+    let to_file = |path: &Path, flag: &str| {
+        std::fs::File::create(path)
+            .with_context(|| format!("{flag} {}: cannot create it", path.display()))
     };
-    let guest_stderr = PassThrough::new(std::io::stderr(), limit);
+    let guest_stdout = match (&args.stdout_file, object_on_stdout) {
+        (Some(path), _) => PassThrough::new(to_file(path, "--stdout-file")?, limit),
+        (None, true) => PassThrough::new(std::io::stderr(), limit),
+        (None, false) => PassThrough::new(std::io::stdout(), limit),
+    };
+    let guest_stderr = match &args.stderr_file {
+        Some(path) => PassThrough::new(to_file(path, "--stderr-file")?, limit),
+        None => PassThrough::new(std::io::stderr(), limit),
+    };
     spec.stdout = Some(guest_stdout.clone());
     spec.stderr = Some(guest_stderr.clone());
     let started = jiff::Timestamp::now();
@@ -310,7 +317,12 @@ async fn execute(
             if std::io::IsTerminal::is_terminal(&err) {
                 err.write_all(b"\x1b[0m")?;
             }
-            if !(guest_stdout.at_line_start() && guest_stderr.at_line_start()) {
+            // Only streams that went to our own stdout and stderr can leave the terminal mid-line.
+            let ended_line =
+                |stream: &PassThrough, to_file: bool| to_file || stream.at_line_start();
+            if !(ended_line(&guest_stdout, args.stdout_file.is_some())
+                && ended_line(&guest_stderr, args.stderr_file.is_some()))
+            {
                 err.write_all(b"\n")?;
             }
             status::print_summary(&mut err, &status)?;

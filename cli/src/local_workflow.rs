@@ -44,6 +44,8 @@ pub(crate) fn from_args(args: &LocalRunArgs) -> Result<Option<Workflow>> {
             ("--entrypoint", args.entrypoint.is_some()),
             ("--max-output", args.max_output.is_some()),
             ("--file", !args.files.is_empty()),
+            ("--stdout-file", args.stdout_file.is_some()),
+            ("--stderr-file", args.stderr_file.is_some()),
             ("--keep-workspace", args.keep_workspace.is_some()),
             ("--interactive", args.interactive),
             ("arguments after --", !args.args.is_empty()),
@@ -74,6 +76,12 @@ pub(crate) fn read_workflow(path: &std::path::Path, set: &[String]) -> Result<Op
         return Ok(None);
     };
     let mut workflow = *workflow;
+    apply_set(&mut workflow, set)?;
+    Ok(Some(workflow))
+}
+
+/// `--set NAME=VALUE` flags as the Workflow's `arguments` (over the manifest's).
+pub(crate) fn apply_set(workflow: &mut Workflow, set: &[String]) -> Result<()> {
     for pair in set {
         let (name, value) = pair
             .split_once('=')
@@ -83,7 +91,7 @@ pub(crate) fn read_workflow(path: &std::path::Path, set: &[String]) -> Result<Op
             .arguments
             .insert(name.to_owned(), value.to_owned());
     }
-    Ok(Some(workflow))
+    Ok(())
 }
 
 /// Runs `workflow` to its end and reports it.

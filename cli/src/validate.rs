@@ -12,7 +12,19 @@ pub(crate) fn run(args: &ValidateArgs, out: &mut dyn std::io::Write) -> Result<E
     let mut failed = 0;
     for path in &args.files {
         let origin = path.display().to_string();
-        let objects = manifest::parse(&origin, &manifest::read_text(path)?)?;
+        let mut objects = manifest::parse(&origin, &manifest::read_text(path)?)?;
+        let workflows = objects
+            .iter()
+            .filter(|o| matches!(o, Object::Workflow(_)))
+            .count();
+        if !args.set.is_empty() && workflows == 0 {
+            anyhow::bail!("--set gives a Workflow's inputs, and {origin} holds no Workflow");
+        }
+        for object in &mut objects {
+            if let Object::Workflow(w) = object {
+                crate::local_workflow::apply_set(w, &args.set)?;
+            }
+        }
         for object in &objects {
             let result = match object {
                 Object::Run(r) => validate_run(r),

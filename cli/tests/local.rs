@@ -1098,3 +1098,47 @@ fn python_log_records_and_json_outputs() {
     assert!(quiet.status.success());
     assert!(quiet.stderr.is_empty(), "{}", text(&quiet.stderr));
 }
+
+/// Shell completion offers the built-in runtimes for `--runtime`, not file names; any name is still taken.
+#[test]
+fn runtime_completion_offers_the_builtin_runtimes() {
+    let out = krt(&["completion", "bash"]);
+    assert!(out.status.success());
+    let script = text(&out.stdout);
+    assert!(
+        script.contains("--runtime)\n                    COMPREPLY=($(compgen -W \"bash python\" -- \"${cur}\"))"),
+        "{script}"
+    );
+}
+
+/// For a program driving krt: `-o json` prints the Run with its status on stdout and `--stdout-file` /
+/// `--stderr-file` keep each guest stream apart.
+#[test]
+fn json_status_with_each_stream_in_its_own_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out_file, err_file) = (dir.path().join("out.txt"), dir.path().join("err.txt"));
+    let out = krt_command()
+        .args([
+            "local",
+            "run",
+            "-o",
+            "json",
+            "--builtins",
+            &builtins(),
+            "--runtime",
+            "bash",
+        ])
+        .arg("--stdout-file")
+        .arg(&out_file)
+        .arg("--stderr-file")
+        .arg(&err_file)
+        .args(["--", "echo to-out; echo to-err >&2; exit 3"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(run["status"]["exitCode"], 3);
+    assert_eq!(std::fs::read_to_string(&out_file).unwrap(), "to-out\n");
+    assert_eq!(std::fs::read_to_string(&err_file).unwrap(), "to-err\n");
+    assert!(!text(&out.stderr).contains("to-"), "{}", text(&out.stderr));
+}

@@ -333,3 +333,37 @@ fn a_component_serves_only_the_runtime_it_is_named_for() {
         text(&out.stderr)
     );
 }
+
+/// `krt validate --set` checks a Workflow with a required input as it will run: invalid without the value, valid
+/// with it; `--set` for a file without a Workflow is a mistake.
+#[test]
+fn validate_takes_the_inputs_a_workflow_requires() {
+    let manifest = temp_file(
+        "required-input.yaml",
+        "apiVersion: kruntimes.io/v1alpha1\nkind: Workflow\nmetadata: {name: req}\nspec:\n  inputs:\n    \
+         - {name: who, required: true}\n  steps:\n    - {id: a, runtime: bash, args: ['echo ${{ inputs.who }}']}\n",
+    );
+    let out = krt(&["validate", "-f", &manifest]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("spec.arguments.who: is required and has no value"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = krt(&["validate", "-f", &manifest, "--set", "who=you"]);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("Workflow/req is valid"));
+    let out = krt(&[
+        "validate",
+        "-f",
+        "../examples/hello-bash.yaml",
+        "--set",
+        "who=you",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("holds no Workflow"),
+        "{}",
+        text(&out.stderr)
+    );
+}

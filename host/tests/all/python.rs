@@ -134,7 +134,8 @@ async fn dash_c_and_dash_m_forms() {
     let run = py_args(&host, &["-m", "no_such_module"]).await;
     assert_eq!(run.outcome.exit_code, Some(1));
     assert!(
-        run.stderr.contains("No module named no_such_module"),
+        run.stderr
+            .starts_with("python: No module named no_such_module"),
         "{}",
         run.stderr
     );

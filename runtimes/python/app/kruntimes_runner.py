@@ -194,6 +194,8 @@ def execute(mode, target, args):
 
         sys.argv = ["-m", *args]
         sys.path.insert(0, os.getcwd())
+        # runpy names the interpreter in "No module named x" (`python: No module named x`, as CPython says it).
+        sys.executable = sys.executable or "python"
         runpy._run_module_as_main(target, alter_argv=True)
     else:
         sys.argv = ["-" if mode == "stdin" and args else "", *args]
