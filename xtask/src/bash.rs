@@ -140,7 +140,7 @@ pub(crate) fn unit_tests(root: &Path) -> Result<()> {
     )
 }
 
-fn host_target() -> Result<String> {
+pub(crate) fn host_target() -> Result<String> {
     let output = std::process::Command::new("rustc")
         .arg("-vV")
         .output()

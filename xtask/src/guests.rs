@@ -329,6 +329,12 @@ pub(crate) fn lint(root: &Path) -> Result<()> {
     crate::bash::unit_tests(root)?;
     let runtimes = root.join("runtimes");
     guest_cargo(&runtimes, &["fmt", "--all", "--check"])?;
+    // Tool crates whose logic has unit tests, run natively (the components themselves run in the corpus).
+    let host = crate::bash::host_target()?;
+    guest_cargo(
+        &runtimes,
+        &["test", "--release", "--locked", "-p", "extras", "--target", &host],
+    )?;
     guest_cargo(
         &runtimes,
         &[
