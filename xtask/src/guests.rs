@@ -333,7 +333,15 @@ pub(crate) fn lint(root: &Path) -> Result<()> {
     let host = crate::bash::host_target()?;
     guest_cargo(
         &runtimes,
-        &["test", "--release", "--locked", "-p", "extras", "--target", &host],
+        &[
+            "test",
+            "--release",
+            "--locked",
+            "-p",
+            "extras",
+            "--target",
+            &host,
+        ],
     )?;
     guest_cargo(
         &runtimes,
