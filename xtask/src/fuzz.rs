@@ -104,3 +104,14 @@ fn ensure_cargo_fuzz() -> Result<()> {
         CARGO_FUZZ_VERSION,
     ]))
 }
+
+/// Deletes the sanitizer build of the targets (`fuzz/target`, about 1 GiB) on CI, where nothing runs them again
+/// and the rest of the suite needs the space; on a developer's machine it is the cache of the next run.
+pub(crate) fn free_build(root: &Path, on_ci: bool) -> Result<()> {
+    let build = root.join("fuzz/target");
+    if !on_ci || !build.exists() {
+        return Ok(());
+    }
+    eprintln!("removing {}", build.display());
+    std::fs::remove_dir_all(&build).with_context(|| format!("removing {}", build.display()))
+}

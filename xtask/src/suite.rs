@@ -40,6 +40,19 @@ pub(crate) fn test(root: &Path) -> Result<()> {
             "guests: free build caches (CI only)",
             Box::new(|| guests::free_caches(root, on_ci())),
         ),
+        // Early, while the disk is emptiest: its sanitizer build (~1 GiB in fuzz/target) shares nothing with the
+        // rest of the suite, and on CI it is deleted once the smoke run is over.
+        (
+            "fuzz: smoke (30 s per target)",
+            Box::new(|| {
+                if !crate::fuzz::nightly_available() {
+                    skipped("fuzz: smoke (30 s per target)", "no nightly toolchain");
+                    return Ok(());
+                }
+                crate::fuzz::run(root, &[], crate::fuzz::SMOKE_SECONDS)?;
+                crate::fuzz::free_build(root, on_ci())
+            }),
+        ),
         (
             "clippy",
             Box::new(|| {
@@ -70,16 +83,6 @@ pub(crate) fn test(root: &Path) -> Result<()> {
         (
             "cargo test",
             Box::new(|| workspace_cargo(root, &["test", "--workspace", "--locked"])),
-        ),
-        (
-            "fuzz: smoke (30 s per target)",
-            Box::new(|| {
-                if !crate::fuzz::nightly_available() {
-                    skipped("fuzz: smoke (30 s per target)", "no nightly toolchain");
-                    return Ok(());
-                }
-                crate::fuzz::run(root, &[], crate::fuzz::SMOKE_SECONDS)
-            }),
         ),
         (
             "cluster: build the control plane (Go)",
