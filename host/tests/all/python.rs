@@ -370,6 +370,11 @@ attempt("thread", lambda: threading.Thread(target=print).start())
 attempt("ssl", lambda: __import__("ssl"))
 attempt("connect", lambda: socket.socket().connect(("127.0.0.1", {port})))
 attempt("resolve", lambda: socket.create_connection(("127.0.0.1", {port}), timeout=2))
+attempt("lookup", lambda: socket.getaddrinfo("example.com", 80))
+try:
+    socket.getaddrinfo("example.com", 80)
+except socket.gaierror:
+    print("lookup caught as gaierror")
 attempt("etc", lambda: open("/etc/passwd").read())
 attempt("up", lambda: open("../escape.txt", "w"))
 attempt("stdlib-write", lambda: open("/python/json/__init__.py", "a"))
@@ -386,8 +391,13 @@ attempt("stdlib-read", lambda: open("/python/json/__init__.py").read(10))
             "thread RuntimeError can't start new thread",
             "ssl ModuleNotFoundError No module named '_ssl': TLS (ssl) is not available in the kruntimes Python \
              runtime (CPython on WebAssembly/WASI has no such native module)",
-            "connect PermissionError [Errno 2] Permission denied",
-            "resolve gaierror [Errno -4] Non-recoverable error",
+            "connect PermissionError [Errno 2] sockets are not allowed in this Run: it has no network grant \
+             (host:port rules in its Runtime's spec.capabilities.network)",
+            "resolve PermissionError [Errno 2] sockets are not allowed in this Run: it has no network grant \
+             (host:port rules in its Runtime's spec.capabilities.network)",
+            "lookup NetworkNotGranted [Errno 2] name lookup of 'example.com' is not allowed in this Run: it needs a \
+             network grant naming the host (host:port rules in its Runtime's spec.capabilities.network)",
+            "lookup caught as gaierror",
             "etc FileNotFoundError [Errno 44] No such file or directory: '/etc/passwd'",
             "up PermissionError [Errno 63] Operation not permitted: '../escape.txt'",
             "stdlib-write PermissionError [Errno 63] Operation not permitted: '/python/json/__init__.py'",
@@ -399,6 +409,59 @@ attempt("stdlib-read", lambda: open("/python/json/__init__.py").read(10))
     assert!(
         !host.dir().join("workspaces/escape.txt").exists(),
         "wrote outside the workspace"
+    );
+}
+
+/// With a rule naming only an address, Python resolves that address without a lookup (the host allows none
+/// without a rule naming a host) and connects; a port no rule covers is refused naming the missing grant.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_address_rule_lets_python_connect_and_names_what_it_refuses() {
+    use tokio::io::AsyncReadExt as _;
+
+    let host = Host::new().await;
+    let allowed = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let other = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = allowed.local_addr().unwrap().port();
+    let other_port = other.local_addr().unwrap().port();
+    let policy = RuntimePolicy {
+        limits: RuntimeLimits::default(),
+        capabilities: kruntimes_host::RuntimeCapabilities {
+            network: vec![format!("127.0.0.1:{port}")],
+            ..kruntimes_host::RuntimeCapabilities::default()
+        },
+    };
+    let accept = tokio::spawn(async move {
+        let (mut socket, _) = allowed.accept().await.unwrap();
+        let mut line = String::new();
+        socket.read_to_string(&mut line).await.unwrap();
+        line
+    });
+    let script = format!(
+        r#"
+import socket
+with socket.create_connection(("127.0.0.1", {port}), timeout=5) as s:
+    s.sendall(b"ping\n")
+print("connected")
+try:
+    socket.create_connection(("127.0.0.1", {other_port}), timeout=5)
+except PermissionError as e:
+    print(e)
+"#
+    );
+    let run = host
+        .run(PYTHON)
+        .policy("python-127", policy)
+        .source("main.py", &script)
+        .finish()
+        .await;
+    assert_ok(&run);
+    assert_eq!(accept.await.unwrap(), "ping\n");
+    assert_eq!(
+        run.stdout,
+        format!(
+            "connected\n[Errno 2] connecting to ('127.0.0.1', {other_port}) is not allowed in this Run: no network \
+             grant covers it (host:port rules in its Runtime's spec.capabilities.network)\n"
+        )
     );
 }
 

@@ -33,6 +33,30 @@ impl extensions::ErrorFormatter for BashErrors {
     }
 }
 
+/// Whether the shell runs a command string (`bash -c`, a Run's command line) rather than a script file: bash's
+/// builtins then name no line in their messages.
+pub(crate) static COMMAND_STRING: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// What bash puts before a builtin's own message: `bash: kill: ` for a command string, `NAME: line N: kill: `
+/// in a script.
+pub(crate) fn builtin_prefix(
+    shell: &Shell<impl extensions::ShellExtensions>,
+    builtin: &str,
+) -> String {
+    let name = shell
+        .current_shell_name()
+        .map_or_else(|| "bash".to_owned(), |n| n.into_owned());
+    if COMMAND_STRING.load(std::sync::atomic::Ordering::Relaxed) {
+        return format!("{name}: {builtin}: ");
+    }
+    let line = shell
+        .env()
+        .get_str("LINENO", shell)
+        .map_or_else(|| "1".to_owned(), |l| l.into_owned());
+    format!("{name}: line {line}: {builtin}: ")
+}
+
 /// The message of an error, worded as bash words it where the two differ.
 pub(crate) fn message(kind: &ErrorKind) -> String {
     match kind {

@@ -274,6 +274,11 @@ pub(crate) fn plan_stdin(file: OpenFile) -> StdinPlan {
     StdinPlan::Feed(file)
 }
 
+/// Whether `file` is the shell's own stdin (neither redirected nor piped).
+pub(crate) fn is_inherited_stdin(file: &OpenFile) -> bool {
+    matches!(file, OpenFile::Stdin(_))
+}
+
 /// What a child's stdout or stderr should be, given the shell's fd 1 or 2 for it.
 pub(crate) enum OutputPlan {
     /// The shell's own stdout (`inherit` for stdout).
@@ -611,13 +616,18 @@ fn step_all() -> Vec<Pollable> {
 /// Blocks until `target` is ready, running the pumps meanwhile. `target` must not be a stream's pollable that
 /// the pumps may drop (use [`wait_until`]): a resource cannot be dropped while its pollable lives.
 pub(crate) fn block_until(target: &Pollable) {
+    block_until_any(&[target]);
+}
+
+/// Runs the pumps until one of `targets` is ready.
+pub(crate) fn block_until_any(targets: &[&Pollable]) {
     loop {
         let others = step_all();
-        if target.ready() {
+        if targets.iter().any(|t| t.ready()) {
             return;
         }
-        let mut list: Vec<&Pollable> = Vec::with_capacity(others.len() + 1);
-        list.push(target);
+        let mut list: Vec<&Pollable> = Vec::with_capacity(others.len() + targets.len());
+        list.extend(targets);
         list.extend(others.iter());
         poll(&list);
     }

@@ -21,6 +21,7 @@ mod bindings {
                 import wasi:cli/stdout@0.2.12;
                 import wasi:cli/stderr@0.2.12;
                 import wasi:cli/exit@0.2.12;
+                import wasi:clocks/monotonic-clock@0.2.12;
             }
         "#,
         path: "../../wit",
@@ -31,6 +32,7 @@ mod bindings {
 
 mod errors;
 mod exec;
+mod kill;
 // Pipes and processes over the host's WASI streams and spawn: wasm only (the rest also builds natively, for
 // unit tests).
 #[cfg(target_family = "wasm")]
@@ -40,6 +42,8 @@ mod printf;
 mod process;
 mod shebang;
 mod shift;
+mod signals;
+mod timeout;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -198,6 +202,9 @@ async fn run(options: Options, program: Program) -> Result<u8, brush_core::Error
     builtins.insert("printf".to_owned(), printf::registration());
     builtins.insert("exec".to_owned(), exec::registration());
     builtins.insert("shift".to_owned(), shift::registration());
+    builtins.insert("kill".to_owned(), kill::registration());
+    #[cfg(target_family = "wasm")]
+    builtins.insert("timeout".to_owned(), timeout::registration());
     let (name, positional) = match &program {
         Program::Command { name, args, .. } => (name.clone(), args.clone()),
         Program::Script { path, args } => (path.clone(), args.clone()),
@@ -211,6 +218,7 @@ async fn run(options: Options, program: Program) -> Result<u8, brush_core::Error
     // So that std's relative paths (brush opens some with them) resolve against it, not `/`.
     let _ = std::env::set_current_dir(&working_dir);
     let command_string_mode = matches!(program, Program::Command { .. });
+    errors::COMMAND_STRING.store(command_string_mode, std::sync::atomic::Ordering::Relaxed);
     let mut shell = Shell::builder_with_extensions::<errors::Extensions>()
         .builtins(builtins)
         .working_dir(working_dir)

@@ -5,6 +5,7 @@
 //! `[ -x /usr/bin/grep ]` behave as on Linux; starting `/usr/bin/grep` spawns the program `grep`. A script in the
 //! workspace (`./build.sh`) runs with the interpreter of its `#!` line, or with bash when it has none.
 
+use std::cell::Cell;
 use std::collections::BTreeSet;
 use std::io::Read as _;
 use std::path::Path;
@@ -16,6 +17,7 @@ use brush_core::sys::host::{Host, HostProcess, SpawnRequest};
 use crate::bindings::kruntimes::runtime::spawn::{
     self, Child, Command, ExitStatus, SpawnError, StderrTarget, StdinSource, StdoutTarget,
 };
+use crate::bindings::wasi::clocks::monotonic_clock;
 use crate::io::{self, OneThread, OutputPlan, StdinPlan};
 
 /// Directories whose entries are program placeholders.
@@ -25,6 +27,44 @@ const PROGRAM_DIRS: [&str; 3] = ["/usr/bin", "/bin", "/usr/local/bin"];
 fn programs() -> &'static BTreeSet<String> {
     static PROGRAMS: OnceLock<BTreeSet<String>> = OnceLock::new();
     PROGRAMS.get_or_init(|| spawn::programs().into_iter().collect())
+}
+
+thread_local! {
+    /// The monotonic-clock instant by which children started now must end, and the signal number they are then
+    /// stopped with (set by `timeout` around the command it runs).
+    static DEADLINE: Cell<Option<(u64, u8)>> = const { Cell::new(None) };
+    /// Whether a child was stopped at its deadline since the current [`Deadline`] started.
+    static TIMED_OUT: Cell<bool> = const { Cell::new(false) };
+}
+
+/// A deadline for the children started while it lives (`timeout`): still running at that monotonic instant,
+/// they are stopped with its signal. Dropping it restores the enclosing one.
+pub(crate) struct Deadline {
+    outer: Option<(u64, u8)>,
+    outer_timed_out: bool,
+}
+
+impl Deadline {
+    /// Children started from now on must end within `after_ns`, or are stopped with `signal`.
+    pub(crate) fn start(after_ns: u64, signal: u8) -> Self {
+        let at = monotonic_clock::now().saturating_add(after_ns);
+        Self {
+            outer: DEADLINE.replace(Some((at, signal))),
+            outer_timed_out: TIMED_OUT.replace(false),
+        }
+    }
+
+    /// Whether a child was stopped at this deadline.
+    pub(crate) fn timed_out(&self) -> bool {
+        TIMED_OUT.get()
+    }
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        DEADLINE.set(self.outer);
+        TIMED_OUT.set(self.outer_timed_out);
+    }
 }
 
 /// The shell's pipes and children.
@@ -39,6 +79,7 @@ impl Host for WasiHost {
         let (program, args) = resolve(&request.program, request.args)?;
         let mut temporaries = Vec::new();
         let args = fd_arguments(args, request.other_fds, &mut temporaries)?;
+        let (args, stdin) = device_argument(&program, args, request.stdin);
         let cwd = request.cwd.to_string_lossy().into_owned();
         // Children resolve relative paths against $PWD (wasi-libc ignores the initial cwd).
         let mut env = request.env;
@@ -49,7 +90,7 @@ impl Host for WasiHost {
             args,
             env,
             cwd,
-            request.stdin,
+            stdin,
             request.stdout,
             request.stderr,
         )?;
@@ -129,9 +170,42 @@ fn fd_arguments(
         .collect()
 }
 
+/// Programs that read `-` as stdin and print nothing that names their input file.
+const READS_DASH: [&str; 5] = ["head", "od", "base64", "xxd", "cat"];
+
+/// `head -c 16 /dev/urandom`: a component's filesystem has no devices, so a device file named as the only input
+/// of a program that reads stdin becomes `-` with the device on the child's stdin (the shell has the devices:
+/// `/dev/zero`, `/dev/urandom`, `/dev/random`). Left alone when the command's stdin is redirected or piped.
+fn device_argument(
+    program: &str,
+    mut args: Vec<String>,
+    stdin: OpenFile,
+) -> (Vec<String>, OpenFile) {
+    use brush_core::sys::host::DeviceFile;
+    let device = |arg: &str| match arg {
+        "/dev/zero" => Some(DeviceFile::Zero),
+        "/dev/urandom" | "/dev/random" => Some(DeviceFile::Random),
+        _ => None,
+    };
+    let mut devices = args
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| device(a).map(|d| (i, d)));
+    let (Some((at, file)), None) = (devices.next(), devices.next()) else {
+        return (args, stdin);
+    };
+    if !READS_DASH.contains(&program) || !io::is_inherited_stdin(&stdin) {
+        return (args, stdin);
+    }
+    "-".clone_into(&mut args[at]);
+    (args, OpenFile::Stream(Box::new(file)))
+}
+
 /// A started child and the shell-side copies of its output into redirected files.
 struct Process {
     child: OneThread<Child>,
+    /// When it must have ended (monotonic instant), and the signal it is stopped with then.
+    deadline: Option<(u64, u8)>,
     program: String,
     copies: Vec<u64>,
     status: Option<i32>,
@@ -148,17 +222,32 @@ impl HostProcess for Process {
         if let Some(status) = self.status {
             return Ok(status);
         }
-        io::block_until(&self.child.0.subscribe());
+        let child = &self.child.0;
+        let ended = child.subscribe();
+        // The signal that stopped it: its status is then 128 + that number, as for a signalled Linux process.
+        let mut signal = 9;
+        match self.deadline {
+            Some((at, deadline_signal)) => {
+                let timer = monotonic_clock::subscribe_instant(at);
+                io::block_until_any(&[&ended, &timer]);
+                if !ended.ready() {
+                    signal = deadline_signal;
+                    child.kill();
+                    TIMED_OUT.set(true);
+                }
+            }
+            None => io::block_until(&ended),
+        }
         for id in &self.copies {
             io::finish_copy(*id);
         }
-        let status = match self.child.0.wait() {
+        let status = match child.wait() {
             ExitStatus::Exited(code) => i32::from(code),
             ExitStatus::Trapped(message) => {
                 eprintln!("{}: {message}", self.program);
                 134
             }
-            ExitStatus::Killed => 137,
+            ExitStatus::Killed => 128 + i32::from(signal),
         };
         self.status = Some(status);
         for path in self.temporaries.drain(..) {
@@ -255,6 +344,7 @@ fn start(
     }
     Ok(Process {
         child: OneThread(child),
+        deadline: DEADLINE.get(),
         program,
         copies,
         status: None,

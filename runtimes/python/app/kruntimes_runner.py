@@ -71,6 +71,91 @@ class _Unavailable(importlib.abc.MetaPathFinder):
 
 sys.meta_path.append(_Unavailable())
 
+_NETWORK_GRANT = "host:port rules in its Runtime's spec.capabilities.network"
+
+
+def _explain_network_denials():
+    """Makes the sandbox's network refusals name the missing grant.
+
+    Without a network rule naming a host, the host refuses every name lookup, which CPython reports as
+    `socket.gaierror [Errno -4] Non-recoverable error`: it becomes `NetworkNotGranted`, a
+    `PermissionError` that is also a `socket.gaierror` (code handling lookup failures still catches it).
+    An address needs no lookup and gets its answer here, so that only the connection is checked. A socket
+    without any grant, or a connection no rule covers, is already a `PermissionError`; its message now
+    says which grant is missing. Installed before the snapshot, so it costs a Run nothing.
+    """
+    import errno
+    import ipaddress
+    import socket
+
+    class NetworkNotGranted(PermissionError, socket.gaierror):
+        """A name lookup the Run's network grant does not allow."""
+
+    denied = getattr(socket, "EAI_FAIL", -4)
+    lookup = socket.getaddrinfo
+
+    def numeric(host, port, family=0, type=0, proto=0, flags=0):
+        """The answer for an IP address, which needs no lookup: what getaddrinfo gives for it natively
+        (one stream entry unless `type` asks otherwise), or None when `host` is a name."""
+        try:
+            ip = ipaddress.ip_address(host)
+            port = int(port or 0)
+        except (TypeError, ValueError):
+            return None
+        found = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
+        if family not in (0, found):
+            return None
+        kind = type or socket.SOCK_STREAM
+        sockaddr = (str(ip), port) if ip.version == 4 else (str(ip), port, 0, 0)
+        return [(found, socket.SocketKind(kind), proto, "", sockaddr)]
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        try:
+            return lookup(host, port, *args, **kwargs)
+        except socket.gaierror as exc:
+            if exc.errno != denied:
+                raise
+            # Lookups are refused unless a rule names a host, also for addresses: answer those here, and
+            # let the connection be checked against the grant.
+            answer = numeric(host, port, *args, **kwargs)
+            if answer is not None:
+                return answer
+            raise NetworkNotGranted(
+                errno.EACCES,
+                f"name lookup of {host!r} is not allowed in this Run: it needs a network grant "
+                f"naming the host ({_NETWORK_GRANT})",
+            ) from None
+
+    connect = socket.socket.connect
+
+    def checked_connect(self, address):
+        try:
+            return connect(self, address)
+        except PermissionError as exc:
+            raise PermissionError(
+                exc.errno,
+                f"connecting to {address!r} is not allowed in this Run: no network grant covers it "
+                f"({_NETWORK_GRANT})",
+            ) from None
+
+    create = socket.socket.__init__
+
+    def checked_init(self, *args, **kwargs):
+        try:
+            create(self, *args, **kwargs)
+        except PermissionError as exc:
+            raise PermissionError(
+                exc.errno,
+                f"sockets are not allowed in this Run: it has no network grant ({_NETWORK_GRANT})",
+            ) from None
+
+    socket.getaddrinfo = getaddrinfo
+    socket.socket.__init__ = checked_init
+    socket.socket.connect = checked_connect
+
+
+_explain_network_denials()
+
 # The snapshot: import the preloaded modules now, at build time, and move every object they created
 # into the garbage collector's permanent generation so that collections in a Run never walk (and
 # never dirty the copy-on-write pages of) the preloaded heap.

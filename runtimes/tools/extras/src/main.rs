@@ -1,10 +1,12 @@
 //! Small everyday tools scripts call, as one multicall `wasi:cli/command` component (argv[0] picks the tool):
-//! `rev`, `which`, `column -t`, `xxd`, `envsubst`, `chmod`, `du`, `stat -c`. Output and messages follow the GNU
+//! `rev`, `which`, `column -t`, `xxd`, `envsubst`, `chmod`, `du`, `stat -c`, `id`, `whoami`. Output and messages follow the GNU
 //! and util-linux tools on the forms listed per tool; other options are refused with a message naming them.
 //!
 //! Differences that come from the sandbox, not from this code: WASI has no file modes or owners, so `chmod`
 //! checks its mode and files and changes nothing, `stat` has no `%a %U %G`, and `du` counts apparent sizes
 //! (`du -b`/`--apparent-size` match GNU; its default 1 KiB blocks are the apparent size rounded up per file).
+//! A component has no users either: `id` and `whoami` report the Run's fixed unprivileged identity, [`USER`]
+//! (the bash runtime's `$UID` and `$EUID` are the same).
 
 use std::io::{self, BufRead, Read, Write};
 use std::path::Path;
@@ -30,6 +32,8 @@ fn main() -> ExitCode {
         "chmod" => chmod(&args),
         "du" => du(&args, &mut out),
         "stat" => stat(&args, &mut out),
+        "id" => id(&args, &mut out),
+        "whoami" => whoami(&args, &mut out),
         other => Err(format!("extras: unknown program {other:?}")),
     };
     let flushed = out.flush();
@@ -75,6 +79,67 @@ fn os_message(e: &io::Error) -> String {
 
 fn refuse(tool: &str, option: &str) -> String {
     format!("{tool}: option {option} is not supported by the kruntimes {tool}")
+}
+
+/// The identity every Run has: a user and group of that name and number, unprivileged.
+const USER: (&str, u32) = ("kruntimes", 1000);
+
+/// `id [-u|-g|-G] [-n] [-r] [USER]`: the Run's identity ([`USER`]), in GNU id's formats.
+fn id(args: &[String], out: &mut Out) -> Result<u8, String> {
+    let (name, number) = USER;
+    let (mut only, mut names) = (None, false);
+    let mut user = None;
+    for arg in args {
+        match arg.as_str() {
+            "-u" | "--user" => only = Some('u'),
+            "-g" | "--group" => only = Some('g'),
+            "-G" | "--groups" => only = Some('G'),
+            "-n" | "--name" => names = true,
+            "-r" | "--real" => {}
+            flags if flags.starts_with('-') && flags.len() > 1 && !flags.starts_with("--") => {
+                for flag in flags[1..].chars() {
+                    match flag {
+                        'u' | 'g' | 'G' => only = Some(flag),
+                        'n' => names = true,
+                        'r' => {}
+                        _ => return Err(refuse("id", &format!("-{flag}"))),
+                    }
+                }
+            }
+            option if option.starts_with("--") => return Err(refuse("id", option)),
+            operand => user = Some(operand),
+        }
+    }
+    if let Some(user) = user
+        && user != name
+        && user != number.to_string()
+    {
+        eprintln!("id: '{user}': no such user");
+        return Ok(1);
+    }
+    let line = match (only, names) {
+        (None, true) => {
+            eprintln!("id: cannot print only names or real IDs in default format");
+            return Ok(1);
+        }
+        (None, false) => {
+            format!("uid={number}({name}) gid={number}({name}) groups={number}({name})")
+        }
+        (Some(_), true) => name.to_owned(),
+        (Some(_), false) => number.to_string(),
+    };
+    writeln!(out, "{line}").map_err(|e| e.to_string())?;
+    Ok(0)
+}
+
+/// `whoami`: the Run's user name ([`USER`]).
+fn whoami(args: &[String], out: &mut Out) -> Result<u8, String> {
+    if let Some(extra) = args.first() {
+        eprintln!("whoami: extra operand '{extra}'\nTry 'whoami --help' for more information.");
+        return Ok(1);
+    }
+    writeln!(out, "{}", USER.0).map_err(|e| e.to_string())?;
+    Ok(0)
 }
 
 /// `rev [FILE...]`: each line's characters reversed.
@@ -697,5 +762,29 @@ mod tests {
         assert_eq!(human(1536), "1.5K");
         assert_eq!(human(20 << 20), "20M");
         assert_eq!(civil_from_days(20_427), (2025, 12, 5));
+    }
+
+    #[test]
+    fn id_formats_are_gnu_ones() {
+        let run = |args: &[&str]| {
+            let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+            let mut out = Vec::new();
+            let status = id(&args, &mut out).unwrap();
+            (status, String::from_utf8(out).unwrap())
+        };
+        assert_eq!(
+            run(&[]),
+            (
+                0,
+                "uid=1000(kruntimes) gid=1000(kruntimes) groups=1000(kruntimes)\n".to_owned()
+            )
+        );
+        assert_eq!(run(&["-u"]), (0, "1000\n".to_owned()));
+        assert_eq!(run(&["-un"]), (0, "kruntimes\n".to_owned()));
+        assert_eq!(run(&["-G", "-n"]), (0, "kruntimes\n".to_owned()));
+        assert_eq!(run(&["-gr", "kruntimes"]), (0, "1000\n".to_owned()));
+        assert_eq!(run(&["-n"]).0, 1);
+        assert_eq!(run(&["root"]).0, 1);
+        assert!(id(&["-Z".to_owned()], &mut Vec::new()).is_err());
     }
 }
