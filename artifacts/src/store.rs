@@ -8,6 +8,9 @@
 //! percent-encoded, never a new level. The run UID and attempt make keys unique per execution, so a retried
 //! attempt never overwrites what an earlier one stored.
 //!
+//! A store made [`Store::keyed_by_name`] (an output directory chosen for one Run, `krt local --artifacts-dir`)
+//! uses `<prefix>/<object-name>`: a later Run's artifact of the same name replaces the earlier one.
+//!
 //! # URIs
 //!
 //! `ArtifactRef.uri` is the store's base URI plus the key: `s3://<bucket>/<key>`, `gs://<bucket>/<key>`,
@@ -169,6 +172,8 @@ pub struct Store {
     base_uri: String,
     /// Whether the backend stores attributes (content type); the local filesystem does not.
     attributes: bool,
+    /// Whether keys name the execution (module docs); false for [`Store::keyed_by_name`].
+    per_execution: bool,
 }
 
 impl Store {
@@ -185,7 +190,15 @@ impl Store {
             prefix: split_prefix(prefix),
             base_uri: base_uri.into().trim_end_matches('/').to_owned(),
             attributes,
+            per_execution: true,
         }
+    }
+
+    /// This store with keys that are the object name alone (module docs).
+    #[must_use]
+    pub fn keyed_by_name(mut self) -> Self {
+        self.per_execution = false;
+        self
     }
 
     /// Builds the client for a Runtime's `artifactStore`.
@@ -331,13 +344,13 @@ impl Store {
     /// The key of `object_name` for `run`.
     pub fn key(&self, run: &RunIdentity, object_name: &str) -> Result<ObjectPath> {
         let attempt = run.attempt.to_string();
-        let segments = [
-            run.namespace.as_str(),
-            &run.name,
-            &run.uid,
-            &attempt,
-            object_name,
-        ];
+        let execution = [run.namespace.as_str(), &run.name, &run.uid, &attempt];
+        let execution = if self.per_execution {
+            &execution[..]
+        } else {
+            &[]
+        };
+        let segments: Vec<&str> = execution.iter().copied().chain([object_name]).collect();
         if segments
             .iter()
             .any(|s| s.is_empty() || *s == "." || *s == "..")
@@ -622,6 +635,29 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), v.as_bytes().to_vec()))
             .collect()
+    }
+
+    /// Keys name the execution unless the store is keyed by name; either way `.` and `..` are refused.
+    #[test]
+    fn keys_name_the_execution_or_only_the_object() {
+        let client: Arc<dyn ObjectStore> = Arc::new(object_store::memory::InMemory::new());
+        let store = Store::new(client, "mem://", Some("team/a"), false);
+        let run = RunIdentity {
+            namespace: "ns".into(),
+            name: "job".into(),
+            uid: "u-1".into(),
+            attempt: 2,
+        };
+        assert_eq!(
+            store.key(&run, "report.json").unwrap().to_string(),
+            "team/a/ns/job/u-1/2/report.json"
+        );
+        let store = store.keyed_by_name();
+        assert_eq!(
+            store.key(&run, "report.json").unwrap().to_string(),
+            "team/a/report.json"
+        );
+        assert!(store.key(&run, "..").is_err());
     }
 
     /// Each backend reads its documented keys from its Secret; a trailing newline (as `kubectl create secret

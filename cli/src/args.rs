@@ -235,8 +235,9 @@ pub struct LocalRunArgs {
     /// output then goes to stderr.
     #[arg(short, long, value_enum)]
     pub output: Option<OutputFormat>,
-    /// Directory of the local artifact store, where files the Run leaves in $KRUNTIME_ARTIFACTS_DIR
-    /// are kept (default: $XDG_DATA_HOME/kruntimes/artifacts or ~/.local/share/kruntimes/artifacts).
+    /// Put the files the Run leaves in $KRUNTIME_ARTIFACTS_DIR in DIR, under their own names (a
+    /// Workflow's in DIR/STEP/; a directory as NAME.tar.gz). Without it they are kept per Run in
+    /// $XDG_DATA_HOME/kruntimes/artifacts (or ~/.local/share/kruntimes/artifacts).
     #[arg(long, value_name = "DIR")]
     pub artifacts_dir: Option<PathBuf>,
     /// Directory for precompiled components (default: $XDG_CACHE_HOME/kruntimes or ~/.cache/kruntimes).

@@ -6,8 +6,7 @@
 //! size and writes the file atomically (the artifacts crate's `download`).
 //!
 //! Artifacts in local mode: after a Run ends, the files it left in `$KRUNTIME_ARTIFACTS_DIR` are harvested
-//! (the same checks and limits as runtimed) and stored in a filesystem store, by default
-//! `$XDG_DATA_HOME/kruntimes/artifacts` (else `~/.local/share/kruntimes/artifacts`), and reported in
+//! (the same checks and limits as runtimed) and stored in a filesystem store ([`LocalStore`]), and reported in
 //! `status.artifactRefs` exactly as on a cluster. A Run that succeeded but whose artifacts cannot be stored
 //! ends `Failed` with reason `ArtifactInvalid` or `ArtifactUploadFailed`; a Run that had already failed keeps
 //! its reason and the message says what happened to its artifacts.
@@ -28,27 +27,58 @@ use kube::Api;
 use crate::args::{ArtifactDownloadArgs, ArtifactListArgs, OutputFormat};
 use crate::cluster::{Cluster, block_on};
 
-/// The directory of the local artifact store: `flag`, else the default. Created only when a Run has
-/// artifacts.
-pub(crate) fn store_dir(flag: Option<&Path>) -> PathBuf {
-    match flag {
-        Some(dir) => dir.to_path_buf(),
-        None => std::env::var_os("XDG_DATA_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-            .unwrap_or_else(std::env::temp_dir)
-            .join("kruntimes")
-            .join("artifacts"),
+/// Where `krt local` keeps artifacts. Nothing is created until a Run has artifacts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum LocalStore {
+    /// The default store, `$XDG_DATA_HOME/kruntimes/artifacts` (else `~/.local/share/kruntimes/artifacts`), with
+    /// the cluster's key layout (`local/<run>/<uid>/1/<name>`), so that no Run overwrites another's.
+    Shared(PathBuf),
+    /// `--artifacts-dir DIR`: an output directory holding the files under their own names (a Workflow's step
+    /// in `DIR/<step>/`); a later Run's file of the same name replaces the earlier one.
+    Chosen(PathBuf),
+}
+
+impl LocalStore {
+    /// The store `--artifacts-dir` (`flag`) asks for.
+    pub(crate) fn from_flag(flag: Option<&Path>) -> Self {
+        match flag {
+            Some(dir) => Self::Chosen(dir.to_path_buf()),
+            None => Self::Shared(
+                std::env::var_os("XDG_DATA_HOME")
+                    .map(PathBuf::from)
+                    .or_else(|| {
+                        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share"))
+                    })
+                    .unwrap_or_else(std::env::temp_dir)
+                    .join("kruntimes")
+                    .join("artifacts"),
+            ),
+        }
+    }
+
+    /// Where the artifacts of a Workflow's step `step` go.
+    pub(crate) fn for_step(&self, step: &str) -> Self {
+        match self {
+            Self::Shared(_) => self.clone(),
+            Self::Chosen(dir) => Self::Chosen(dir.join(step)),
+        }
+    }
+
+    fn open(&self) -> kruntimes_artifacts::Result<Store> {
+        match self {
+            Self::Shared(dir) => Store::filesystem(dir),
+            Self::Chosen(dir) => Store::filesystem(dir).map(Store::keyed_by_name),
+        }
     }
 }
 
-/// Harvests the artifacts of the terminal execution `id` (before it is forgotten), stores them in the
-/// filesystem store at `store_dir`, and records them in `status`.
+/// Harvests the artifacts of the terminal execution `id` (before it is forgotten), stores them in `store`, and
+/// records them in `status`.
 pub(crate) async fn collect(
     manager: &Manager,
     id: &RunId,
     run: &RunIdentity,
-    store_dir: &Path,
+    store: &LocalStore,
     status: &mut RunStatus,
 ) -> Result<()> {
     let workspace = manager.workspace_path(id)?;
@@ -56,7 +86,7 @@ pub(crate) async fn collect(
         .join(kruntimes_host::workspace::ARTIFACTS_DIR);
     let result = match kruntimes_artifacts::harvest(&workspace, &relative, &Limits::default()) {
         Ok(harvested) if harvested.is_empty() => Ok(Vec::new()),
-        Ok(harvested) => match Store::filesystem(store_dir) {
+        Ok(harvested) => match store.open() {
             Ok(store) => store.upload(run, &harvested).await,
             Err(e) => Err(e),
         },

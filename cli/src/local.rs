@@ -276,7 +276,7 @@ async fn execute(
         uid: uid.clone(),
         attempt: 1,
     };
-    let store = crate::artifacts::store_dir(args.artifacts_dir.as_deref());
+    let store = crate::artifacts::LocalStore::from_flag(args.artifacts_dir.as_deref());
     crate::artifacts::collect(&manager, handle.id(), &identity, &store, &mut status).await?;
     let kept = match &args.keep_workspace {
         Some(to) => Some((
@@ -325,7 +325,14 @@ async fn execute(
             {
                 err.write_all(b"\n")?;
             }
-            status::print_summary(&mut err, &status)?;
+            // The end of stderr the message quotes was just shown, unless it went to a file.
+            let mut shown = status.clone();
+            if args.stderr_file.is_none() {
+                shown.message = shown
+                    .message
+                    .map(|m| status::without_stderr_excerpt(&m).to_owned());
+            }
+            status::print_summary(&mut err, &shown)?;
             if let Some((to, kept)) = &kept {
                 writeln!(
                     err,

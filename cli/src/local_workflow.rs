@@ -137,7 +137,7 @@ pub(crate) fn run(
         } else {
             &mut *out
         };
-        let store = crate::artifacts::store_dir(args.artifacts_dir.as_deref());
+        let store = crate::artifacts::LocalStore::from_flag(args.artifacts_dir.as_deref());
         let done = drive(&manager, workflow, &store, logs, &mut interrupts).await?;
         report(&done, args, out)
     })
@@ -157,7 +157,7 @@ struct Ended {
 pub(crate) async fn drive(
     manager: &Manager,
     mut workflow: Workflow,
-    store: &std::path::Path,
+    store: &crate::artifacts::LocalStore,
     logs: &mut dyn Write,
     interrupts: &mut crate::interrupt::Interrupts,
 ) -> Result<Workflow> {
@@ -295,7 +295,8 @@ pub(crate) async fn drive(
                 uid: uuid::Uuid::new_v4().to_string(),
                 attempt: 1,
             };
-            crate::artifacts::collect(manager, e.handle.id(), &identity, store, &mut status)
+            let step_store = store.for_step(&steps[e.index]);
+            crate::artifacts::collect(manager, e.handle.id(), &identity, &step_store, &mut status)
                 .await?;
             manager.forget(e.handle.id()).await?;
             handles[e.index] = None;

@@ -26,6 +26,14 @@ pub(crate) fn print_summary(w: &mut dyn Write, s: &RunStatus) -> Result<()> {
     print_fields(w, s)
 }
 
+/// A Run's message without the end of stderr the engine quotes in it (`exited with code 1; stderr: …`): for
+/// summaries printed right after the stderr itself.
+pub(crate) fn without_stderr_excerpt(message: &str) -> &str {
+    message
+        .split_once(kruntimes_host::run::STDERR_EXCERPT_SEPARATOR)
+        .map_or(message, |(own, _)| own)
+}
+
 /// The summary's lines: phase, message, usage, outputs, grants.
 pub(crate) fn print_fields(w: &mut dyn Write, s: &RunStatus) -> Result<()> {
     // The reason only when it says more than the phase (`Failed (ExitCode, exit code 3)`, `Succeeded (exit code 0)`).

@@ -279,7 +279,12 @@ fn artifacts_are_stored_and_reported() {
     // The URI points into the store, and the stored bytes are the file's.
     let uri = report["uri"].as_str().unwrap();
     let path = uri.strip_prefix("file://").expect("a file:// URI");
-    assert!(path.starts_with(&dir), "{uri}");
+    // --artifacts-dir is an output directory: the files are there under their own names.
+    assert_eq!(
+        std::path::Path::new(path),
+        std::fs::canonicalize(&dir).unwrap().join("report.json"),
+        "{uri}"
+    );
     assert_eq!(std::fs::read(path).unwrap(), content);
     assert_eq!(refs[0]["mediaType"], "application/gzip");
 
@@ -1141,4 +1146,65 @@ fn json_status_with_each_stream_in_its_own_file() {
     assert_eq!(std::fs::read_to_string(&out_file).unwrap(), "to-out\n");
     assert_eq!(std::fs::read_to_string(&err_file).unwrap(), "to-err\n");
     assert!(!text(&out.stderr).contains("to-"), "{}", text(&out.stderr));
+}
+
+/// Commands scripts reach for that the sandbox once lacked, through the real krt: `timeout` stops a command
+/// (124), `kill` answers like bash, `/dev/urandom` and `/dev/zero` read, `id`/`whoami` name the Run's identity,
+/// `$LINENO` in an ERR trap is the failing line.
+#[test]
+fn bash_runs_timeout_kill_devices_and_id() {
+    let script = "timeout 0.3 sleep 5; echo \"timeout $?\"\n\
+                  kill -l 15; kill 4242 2>&1; echo \"kill $?\"\n\
+                  head -c 16 /dev/urandom | wc -c; head -c 3 /dev/zero | od -An -tx1\n\
+                  id; whoami; echo \"$UID\"\n\
+                  trap 'echo \"ERR on line $LINENO\"' ERR\n\
+                  false\n\
+                  true\n";
+    let out = krt_command()
+        .args(["local", "run", "-q", "--runtime", "bash", "--", script])
+        .env("KRUNTIMES_BUILTINS", builtins())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "timeout 124\nTERM\nbash: kill: (4242) - No such process\nkill 1\n16\n 00 00 00\n\
+         uid=1000(kruntimes) gid=1000(kruntimes) groups=1000(kruntimes)\nkruntimes\n1000\nERR on line 6\n"
+    );
+}
+
+/// A Python Run without network grants is told which grant it lacks (not `gaierror -4`), and the summary does
+/// not repeat the traceback it printed just above.
+#[test]
+fn python_network_denial_names_the_grant_and_the_summary_does_not_repeat_stderr() {
+    let out = krt_command()
+        .args([
+            "local",
+            "run",
+            "--runtime",
+            "python",
+            "--",
+            "-c",
+            "import urllib.request; urllib.request.urlopen('http://example.com')",
+        ])
+        .env("KRUNTIMES_BUILTINS", builtins())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(
+            "name lookup of 'example.com' is not allowed in this Run: it needs a network grant naming the host \
+             (host:port rules in its Runtime's spec.capabilities.network)"
+        ),
+        "{stderr}"
+    );
+    let summary = stderr.split("\n---\n").nth(1).expect("a summary");
+    assert!(
+        summary.starts_with(
+            "phase:    Failed (ExitCode, exit code 1)\nmessage:  exited with code 1\nusage:"
+        ),
+        "{stderr}"
+    );
+    assert!(!summary.contains("Traceback"), "{stderr}");
 }

@@ -367,3 +367,26 @@ fn validate_takes_the_inputs_a_workflow_requires() {
         text(&out.stderr)
     );
 }
+
+/// `--artifacts-dir DIR` puts each step's files in `DIR/<step>/` under their own names.
+#[test]
+fn artifacts_dir_holds_each_steps_files_by_step() {
+    let path = temp_file(
+        "artifacts-workflow.yaml",
+        "apiVersion: kruntimes.io/v1alpha1\nkind: Workflow\nmetadata: {name: art}\nspec:\n  steps:\n  \
+         - {id: one, runtime: bash, args: ['echo 1 > $KRUNTIME_ARTIFACTS_DIR/report.txt']}\n  \
+         - {id: two, runtime: bash, args: ['echo 2 > $KRUNTIME_ARTIFACTS_DIR/report.txt'], needs: [one]}\n",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = krt_command()
+        .args(["local", "run", "-q", "-f", &path, "--artifacts-dir"])
+        .arg(dir.path())
+        .env("KRUNTIMES_BUILTINS", common::builtins())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for (step, content) in [("one", "1\n"), ("two", "2\n")] {
+        let file = dir.path().join(step).join("report.txt");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), content, "{file:?}");
+    }
+}

@@ -391,6 +391,9 @@ fn read_outputs(workspace: &Workspace, run: Option<&RunContext>) -> Result<Outpu
     Ok(merged)
 }
 
+/// What separates a Run's message from the end of its stderr quoted after it.
+pub const STDERR_EXCERPT_SEPARATOR: &str = "; stderr: ";
+
 /// `message`, then the end of stderr if there is any.
 fn with_stderr(message: String, stdio: &Stdio) -> String {
     let tail = match &stdio.stderr_to {
@@ -399,7 +402,7 @@ fn with_stderr(message: String, stdio: &Stdio) -> String {
     };
     match stderr_excerpt(&tail) {
         None => message,
-        Some(excerpt) => format!("{message}; stderr: {excerpt}"),
+        Some(excerpt) => format!("{message}{STDERR_EXCERPT_SEPARATOR}{excerpt}"),
     }
 }
 
