@@ -1,5 +1,5 @@
 //! Small everyday tools scripts call, as one multicall `wasi:cli/command` component (argv[0] picks the tool):
-//! `rev`, `which`, `column -t`, `xxd`, `envsubst`, `chmod`, `du`, `stat -c`, `id`, `whoami`. Output and messages follow the GNU
+//! `rev`, `which`, `column -t`, `xxd`, `envsubst`, `chmod`, `du`, `stat -c`, `id`, `whoami`, `bc`. Output and messages follow the GNU
 //! and util-linux tools on the forms listed per tool; other options are refused with a message naming them.
 //!
 //! Differences that come from the sandbox, not from this code: WASI has no file modes or owners, so `chmod`
@@ -7,6 +7,9 @@
 //! (`du -b`/`--apparent-size` match GNU; its default 1 KiB blocks are the apparent size rounded up per file).
 //! A component has no users either: `id` and `whoami` report the Run's fixed unprivileged identity, [`USER`]
 //! (the bash runtime's `$UID` and `$EUID` are the same).
+
+mod bc;
+mod bc_math;
 
 use std::io::{self, BufRead, Read, Write};
 use std::path::Path;
@@ -34,6 +37,7 @@ fn main() -> ExitCode {
         "stat" => stat(&args, &mut out),
         "id" => id(&args, &mut out),
         "whoami" => whoami(&args, &mut out),
+        "bc" => bc::main(&args, &mut out),
         other => Err(format!("extras: unknown program {other:?}")),
     };
     let flushed = out.flush();
