@@ -6,6 +6,12 @@
 //! - `--check` is done here, for the ordering options `-n -f -r -u -s -z` (and the buffer/temp/parallel
 //!   options, which do not matter); key fields (`-k`, `-t`) and the other orderings are refused with
 //!   status 2. Lines compare as bytes (the C locale), like upstream when no locale is set.
+//!
+//! Upstream's WASI path also reads its whole input into memory, so an input larger than the Run's memory failed
+//! with `sort: out of memory`. For the same ordering options (no keys, `-t` or `-o`), sorting is done here,
+//! spilling like GNU sort: input beyond [`RUN_BYTES`] (or `-S SIZE`) is sorted in runs written to temporary files (`$TMPDIR`,
+//! else `/workspace/.kruntimes/tmp`) that are then merged, so memory stays near one run whatever the input size.
+//! Files that fit in one run still go to upstream.
 
 use std::cmp::Ordering;
 use std::ffi::OsString;
@@ -20,7 +26,50 @@ pub fn uumain(args: std::vec::IntoIter<OsString>) -> i32 {
     if let Some(quiet) = scan.check {
         return check(&scan, quiet);
     }
+    if scan.unsupported.is_none() && !fits_one_run(&scan.operands, scan.run_bytes()) {
+        return spill::sort(&scan);
+    }
     uu_sort::uumain(scan.without_merge.into_iter())
+}
+
+/// Input beyond this many bytes is sorted in runs spilled to temporary files, unless `-S` says otherwise.
+const RUN_BYTES: usize = 32 << 20;
+
+/// GNU sort's `-S SIZE`: a number with an optional unit `b`, `K` (the default), `M`, `G` or `T`; `%` (of memory,
+/// which a component cannot see) and anything else leave the default.
+fn parse_buffer_size(text: &str) -> Option<usize> {
+    let (number, unit) = match text.char_indices().last()? {
+        (at, c) if c.is_ascii_alphabetic() || c == '%' => (&text[..at], Some(c)),
+        _ => (text, None),
+    };
+    let n: u64 = number.parse().ok()?;
+    let shift = match unit {
+        None | Some('K' | 'k') => 10,
+        Some('b') => 0,
+        Some('M' | 'm') => 20,
+        Some('G' | 'g') => 30,
+        Some('T' | 't') => 40,
+        _ => return None,
+    };
+    let bytes = n.checked_shl(shift).filter(|&b| b > 0 && b >> shift == n)?;
+    // Beyond the address space (wasm32) is no limit at all.
+    Some(usize::try_from(bytes).unwrap_or(usize::MAX))
+}
+
+/// Whether the inputs are files (stdin's size is unknown until read) whose sizes add up to one run at most.
+fn fits_one_run(operands: &[OsString], run_bytes: usize) -> bool {
+    let mut total = 0u64;
+    for operand in operands {
+        if operand == "-" {
+            return false;
+        }
+        match std::fs::metadata(operand) {
+            Ok(meta) if meta.is_file() => total += meta.len(),
+            // Upstream reports what is wrong with it.
+            _ => return true,
+        }
+    }
+    !operands.is_empty() && total <= run_bytes as u64
 }
 
 /// The ordering options `check` understands.
@@ -44,6 +93,18 @@ struct Scan {
     operands: Vec<OsString>,
     /// The arguments without `-m`/`--merge`.
     without_merge: Vec<OsString>,
+    /// `-S`/`--buffer-size`, as given.
+    buffer_size: Option<String>,
+}
+
+impl Scan {
+    /// The size of the runs a large input is sorted in.
+    fn run_bytes(&self) -> usize {
+        self.buffer_size
+            .as_deref()
+            .and_then(parse_buffer_size)
+            .unwrap_or(RUN_BYTES)
+    }
 }
 
 /// Long options that take a value, as a separate argument when not given with `=`.
@@ -113,9 +174,15 @@ fn scan(args: &[OsString]) -> Scan {
                     if !HARMLESS.contains(&name) {
                         unsupported(&mut scan, format!("--{name}"));
                     }
+                    if name == "buffer-size" {
+                        scan.buffer_size = value.map(str::to_owned);
+                    }
                     if value.is_none() && LONG_WITH_VALUE.contains(&name) {
                         scan.without_merge.push(arg.clone());
                         if let Some(value) = iter.next() {
+                            if name == "buffer-size" {
+                                scan.buffer_size = Some(value.to_string_lossy().into_owned());
+                            }
                             scan.without_merge.push(value.clone());
                         }
                         continue;
@@ -128,6 +195,7 @@ fn scan(args: &[OsString]) -> Scan {
         // A cluster of short options; `k o S t T` take the rest of it, or the next argument.
         let mut kept = String::from("-");
         let mut takes_next = false;
+        let mut buffer_next = false;
         for (i, c) in text[1..].char_indices() {
             match c {
                 'm' => continue,
@@ -145,6 +213,10 @@ fn scan(args: &[OsString]) -> Scan {
                     }
                     kept.push_str(&text[1 + i..]);
                     takes_next = text.len() == 2 + i;
+                    if c == 'S' && !takes_next {
+                        scan.buffer_size = Some(text[2 + i..].to_owned());
+                    }
+                    buffer_next = c == 'S' && takes_next;
                     break;
                 }
                 other => unsupported(&mut scan, format!("-{other}")),
@@ -155,6 +227,9 @@ fn scan(args: &[OsString]) -> Scan {
             scan.without_merge.push(OsString::from(kept));
         }
         if takes_next && let Some(value) = iter.next() {
+            if buffer_next {
+                scan.buffer_size = Some(value.to_string_lossy().into_owned());
+            }
             scan.without_merge.push(value.clone());
         }
     }
@@ -298,6 +373,360 @@ fn parse_number(s: &[u8]) -> (bool, &[u8], &[u8]) {
     (negative && !zero, int, frac)
 }
 
+mod spill {
+    //! Sorting any amount of input in one run's worth of memory (`Scan::run_bytes`): sorted runs in temporary
+    //! files, then a merge.
+
+    use std::cmp::Ordering;
+    use std::collections::BinaryHeap;
+    use std::ffi::OsString;
+    use std::io::{BufRead, BufReader, BufWriter, Write};
+    use std::path::PathBuf;
+
+    use super::{Flags, Scan, compare};
+
+    /// Sorts `scan`'s inputs to stdout; the exit status.
+    pub(super) fn sort(scan: &Scan) -> i32 {
+        match run(scan) {
+            Ok(()) => 0,
+            Err(message) => {
+                eprintln!("sort: {message}");
+                2
+            }
+        }
+    }
+
+    fn run(scan: &Scan) -> Result<(), String> {
+        let flags = &scan.flags;
+        let terminator = if flags.zero { b'\0' } else { b'\n' };
+        let operands: Vec<OsString> = if scan.operands.is_empty() {
+            vec![OsString::from("-")]
+        } else {
+            scan.operands.clone()
+        };
+        let mut input = Inputs {
+            operands: operands.into_iter(),
+            current: None,
+        };
+        let stdout = std::io::stdout();
+        let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+        let mut spilled = Spilled::default();
+        loop {
+            let (run, more) = read_run(&mut input, terminator, scan.run_bytes())?;
+            if !more && spilled.files.is_empty() {
+                // Everything fit in one run: no temporary file at all.
+                write_sorted(&run, flags, terminator, &mut out).map_err(write_error)?;
+                break;
+            }
+            if !run.is_empty() {
+                spilled.add(&run, flags, terminator)?;
+            }
+            if !more {
+                let runs = spilled.open()?;
+                merge(runs, flags, terminator, &mut out)?;
+                break;
+            }
+        }
+        out.flush().map_err(write_error)
+    }
+
+    fn write_error(e: std::io::Error) -> String {
+        format!("write failed: standard output: {e}")
+    }
+
+    /// The inputs read one after another, as one stream.
+    struct Inputs {
+        operands: std::vec::IntoIter<OsString>,
+        current: Option<(OsString, Box<dyn BufRead>)>,
+    }
+
+    impl Inputs {
+        /// The next line (with its terminator if it had one), or `None` at the end of the last input.
+        fn line(&mut self, terminator: u8, buf: &mut Vec<u8>) -> Result<bool, String> {
+            loop {
+                if self.current.is_none() {
+                    let Some(name) = self.operands.next() else {
+                        return Ok(false);
+                    };
+                    let reader: Box<dyn BufRead> = if name == "-" {
+                        Box::new(BufReader::new(std::io::stdin()))
+                    } else {
+                        let file = std::fs::File::open(&name).map_err(|e| {
+                            format!("cannot read: {}: {}", name.to_string_lossy(), describe(&e))
+                        })?;
+                        Box::new(BufReader::with_capacity(1 << 16, file))
+                    };
+                    self.current = Some((name, reader));
+                }
+                let Some((name, reader)) = self.current.as_mut() else {
+                    continue;
+                };
+                let read = reader.read_until(terminator, buf).map_err(|e| {
+                    format!("read failed: {}: {}", name.to_string_lossy(), describe(&e))
+                })?;
+                if read > 0 {
+                    return Ok(true);
+                }
+                self.current = None;
+            }
+        }
+    }
+
+    fn describe(e: &std::io::Error) -> String {
+        match e.kind() {
+            std::io::ErrorKind::NotFound => "No such file or directory".to_owned(),
+            std::io::ErrorKind::PermissionDenied => "Permission denied".to_owned(),
+            std::io::ErrorKind::IsADirectory => "Is a directory".to_owned(),
+            _ => e.to_string(),
+        }
+    }
+
+    /// Up to `run_bytes` of whole lines, and whether input remains.
+    fn read_run(
+        input: &mut Inputs,
+        terminator: u8,
+        run_bytes: usize,
+    ) -> Result<(Vec<u8>, bool), String> {
+        let mut run = Vec::new();
+        while run.len() < run_bytes {
+            if !input.line(terminator, &mut run)? {
+                return Ok((run, false));
+            }
+            // A last line of an input without its terminator still ends there.
+            if run.last() != Some(&terminator) {
+                run.push(terminator);
+            }
+        }
+        Ok((run, true))
+    }
+
+    /// The lines of `run`, sorted, without their terminators.
+    fn sorted_lines<'a>(run: &'a [u8], flags: &Flags, terminator: u8) -> Vec<&'a [u8]> {
+        let body = run.strip_suffix(&[terminator]).unwrap_or(run);
+        if body.is_empty() && run.is_empty() {
+            return Vec::new();
+        }
+        let mut lines: Vec<&[u8]> = body.split(|&b| b == terminator).collect();
+        lines.sort_by(|a, b| compare(a, b, flags));
+        if flags.unique {
+            lines.dedup_by(|later, earlier| compare(earlier, later, flags) == Ordering::Equal);
+        }
+        lines
+    }
+
+    fn write_sorted(
+        run: &[u8],
+        flags: &Flags,
+        terminator: u8,
+        out: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        for line in sorted_lines(run, flags, terminator) {
+            out.write_all(line)?;
+            out.write_all(&[terminator])?;
+        }
+        Ok(())
+    }
+
+    /// The sorted runs written so far; removed when dropped.
+    #[derive(Default)]
+    struct Spilled {
+        dir: Option<PathBuf>,
+        files: Vec<PathBuf>,
+    }
+
+    impl Spilled {
+        fn add(&mut self, run: &[u8], flags: &Flags, terminator: u8) -> Result<(), String> {
+            let dir = match &self.dir {
+                Some(dir) => dir.clone(),
+                None => {
+                    let base = std::env::var_os("TMPDIR")
+                        .map(PathBuf::from)
+                        .filter(|p| p.is_absolute())
+                        .unwrap_or_else(|| PathBuf::from("/workspace/.kruntimes/tmp"));
+                    let dir = base.join(format!("sort-{:016x}", rand_id()));
+                    std::fs::create_dir_all(&dir).map_err(|e| {
+                        format!("cannot create temporary directory {}: {e}", dir.display())
+                    })?;
+                    self.dir = Some(dir.clone());
+                    dir
+                }
+            };
+            let path = dir.join(format!("run{}", self.files.len()));
+            let file = std::fs::File::create(&path)
+                .map_err(|e| format!("cannot create temporary file {}: {e}", path.display()))?;
+            let mut writer = BufWriter::with_capacity(1 << 16, file);
+            write_sorted(run, flags, terminator, &mut writer)
+                .and_then(|()| writer.flush())
+                .map_err(|e| format!("write failed: {}: {e}", path.display()))?;
+            self.files.push(path);
+            Ok(())
+        }
+    }
+
+    impl Spilled {
+        /// Opens the runs for the merge and removes their files at once: the open handles keep the data, and a
+        /// sort stopped while it writes (`sort | head` ends it when `head` exits) leaves nothing behind.
+        fn open(&mut self) -> Result<Vec<BufReader<std::fs::File>>, String> {
+            let mut readers = Vec::new();
+            for path in &self.files {
+                let file = std::fs::File::open(path)
+                    .map_err(|e| format!("cannot read: {}: {e}", path.display()))?;
+                readers.push(BufReader::with_capacity(1 << 16, file));
+            }
+            if let Some(dir) = self.dir.take() {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Ok(readers)
+        }
+    }
+
+    impl Drop for Spilled {
+        fn drop(&mut self) {
+            if let Some(dir) = &self.dir {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
+    }
+
+    /// A number to keep concurrent sorts' temporary directories apart.
+    fn rand_id() -> u64 {
+        use std::hash::{BuildHasher, Hasher};
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        hasher.finish()
+    }
+
+    /// The next line of one run, ordered for the merge heap (smallest first, then the earlier run: stable).
+    struct Head<'f> {
+        line: Vec<u8>,
+        run: usize,
+        flags: &'f Flags,
+    }
+
+    impl PartialEq for Head<'_> {
+        fn eq(&self, other: &Self) -> bool {
+            self.cmp(other) == Ordering::Equal
+        }
+    }
+
+    impl Eq for Head<'_> {}
+
+    impl PartialOrd for Head<'_> {
+        fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+
+    impl Ord for Head<'_> {
+        fn cmp(&self, other: &Self) -> Ordering {
+            // BinaryHeap pops the greatest: reverse.
+            compare(&self.line, &other.line, self.flags)
+                .then(self.run.cmp(&other.run))
+                .reverse()
+        }
+    }
+
+    fn merge(
+        mut readers: Vec<BufReader<std::fs::File>>,
+        flags: &Flags,
+        terminator: u8,
+        out: &mut dyn Write,
+    ) -> Result<(), String> {
+        let next = |reader: &mut BufReader<std::fs::File>| -> Result<Option<Vec<u8>>, String> {
+            let mut line = Vec::new();
+            match reader.read_until(terminator, &mut line) {
+                Ok(0) => Ok(None),
+                Ok(_) => {
+                    if line.last() == Some(&terminator) {
+                        line.pop();
+                    }
+                    Ok(Some(line))
+                }
+                Err(e) => Err(format!("read failed: temporary file: {e}")),
+            }
+        };
+        let mut heap = BinaryHeap::new();
+        for (run, reader) in readers.iter_mut().enumerate() {
+            if let Some(line) = next(reader)? {
+                heap.push(Head { line, run, flags });
+            }
+        }
+        let mut last: Option<Vec<u8>> = None;
+        while let Some(Head { line, run, .. }) = heap.pop() {
+            let duplicate = flags.unique
+                && last
+                    .as_deref()
+                    .is_some_and(|prev| compare(prev, &line, flags) == Ordering::Equal);
+            if !duplicate {
+                out.write_all(&line).map_err(write_error)?;
+                out.write_all(&[terminator]).map_err(write_error)?;
+            }
+            if let Some(following) = next(&mut readers[run])? {
+                heap.push(Head {
+                    line: following,
+                    run,
+                    flags,
+                });
+            }
+            if flags.unique && !duplicate {
+                last = Some(line);
+            }
+        }
+        Ok(())
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn runs_sort_and_dedupe_like_sort() {
+            let flags = Flags {
+                numeric: true,
+                unique: true,
+                ..Flags::default()
+            };
+            let mut out = Vec::new();
+            write_sorted(b"10\n9\n010\n-1\nx\n", &flags, b'\n', &mut out).unwrap();
+            assert_eq!(out, b"-1\nx\n9\n10\n");
+        }
+
+        #[test]
+        fn spilled_runs_merge_in_order() {
+            let dir = std::env::temp_dir().join(format!("sort-merge-test-{}", rand_id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let flags = Flags::default();
+            let mut files = Vec::new();
+            for (i, run) in [&b"b\nd\nf\n"[..], b"a\nd\ne\n", b"c\n"].iter().enumerate() {
+                let path = dir.join(format!("r{i}"));
+                std::fs::write(&path, run).unwrap();
+                files.push(path);
+            }
+            let open = || {
+                files
+                    .iter()
+                    .map(|p| BufReader::new(std::fs::File::open(p).unwrap()))
+                    .collect::<Vec<_>>()
+            };
+            let mut out = Vec::new();
+            merge(open(), &flags, b'\n', &mut out).unwrap();
+            assert_eq!(out, b"a\nb\nc\nd\nd\ne\nf\n");
+            let unique = Flags {
+                unique: true,
+                ..Flags::default()
+            };
+            let mut out = Vec::new();
+            merge(open(), &unique, b'\n', &mut out).unwrap();
+            assert_eq!(out, b"a\nb\nc\nd\ne\nf\n");
+            std::fs::remove_dir_all(dir).unwrap();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -343,6 +772,26 @@ mod tests {
             ..Flags::default()
         };
         assert_eq!(first_disorder(b"10\n9\n-3\n", &reverse), None);
+    }
+
+    #[test]
+    fn buffer_sizes_read_like_gnu() {
+        assert_eq!(parse_buffer_size("100"), Some(100 << 10));
+        assert_eq!(parse_buffer_size("2M"), Some(2 << 20));
+        assert_eq!(parse_buffer_size("512b"), Some(512));
+        assert_eq!(parse_buffer_size("50%"), None);
+        assert_eq!(parse_buffer_size("x"), None);
+        assert_eq!(scan(&args(&["sort", "-nS", "1M"])).run_bytes(), 1 << 20);
+        assert_eq!(scan(&args(&["sort", "-S64K", "-n"])).run_bytes(), 64 << 10);
+        assert_eq!(
+            scan(&args(&["sort", "--buffer-size=2K"])).run_bytes(),
+            2 << 10
+        );
+        assert_eq!(
+            scan(&args(&["sort", "--buffer-size", "3K"])).run_bytes(),
+            3 << 10
+        );
+        assert_eq!(scan(&args(&["sort"])).run_bytes(), RUN_BYTES);
     }
 
     #[test]
