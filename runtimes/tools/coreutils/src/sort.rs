@@ -8,10 +8,10 @@
 //!   status 2. Lines compare as bytes (the C locale), like upstream when no locale is set.
 //!
 //! Upstream's WASI path also reads its whole input into memory, so an input larger than the Run's memory failed
-//! with `sort: out of memory`. For the same ordering options (no keys, `-t` or `-o`), sorting is done here,
-//! spilling like GNU sort: input beyond [`RUN_BYTES`] (or `-S SIZE`) is sorted in runs written to temporary files (`$TMPDIR`,
-//! else `/workspace/.kruntimes/tmp`) that are then merged, so memory stays near one run whatever the input size.
-//! Files that fit in one run still go to upstream.
+//! with `sort: out of memory`. For the same ordering options (no keys, `-t` or `-o`), stdin and files larger
+//! than one run ([`RUN_BYTES`], or `-S SIZE`) are sorted here, spilling like GNU sort: input beyond one run is
+//! sorted in runs written to temporary files (`$TMPDIR`, else `/workspace/.kruntimes/tmp`) that are then merged,
+//! so memory stays near one run whatever the input size. Files that fit in one run still go to upstream.
 
 use std::cmp::Ordering;
 use std::ffi::OsString;
