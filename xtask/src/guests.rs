@@ -287,11 +287,20 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-/// Deletes what the guest lint and build steps leave behind but nothing later reads: native unit-test
-/// and clippy builds, and the intermediate objects of the wasm builds (the components, the built-in
-/// runtime directories and the examples stay). About 4 GiB on a fresh clone. Only on CI: on a
+/// What [`free_caches`] deletes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Leftovers {
+    /// After the shell's unit tests: the native unit-test builds of the guest crates (`debug/`, `<host triple>/`; about
+    /// 1.7 GiB on a fresh clone), which the wasm builds do not read.
+    NativeTests,
+    /// After the build step: also the clippy and build-script outputs and the intermediate objects of the wasm
+    /// builds (the components, the built-in runtime directories and the examples stay). About 4 GiB in all.
+    Everything,
+}
+
+/// Deletes what the guest lint and build steps leave behind but nothing later reads. Only on CI: on a
 /// developer's machine they are the caches that make the next `cargo xtask test` fast.
-pub(crate) fn free_caches(root: &Path, on_ci: bool) -> Result<()> {
+pub(crate) fn free_caches(root: &Path, on_ci: bool, what: Leftovers) -> Result<()> {
     if !on_ci {
         eprintln!("not on CI (CI unset): guest build caches kept");
         return Ok(());
@@ -304,11 +313,12 @@ pub(crate) fn free_caches(root: &Path, on_ci: bool) -> Result<()> {
         };
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name == "wasm32-wasip2" {
+            let native = name == "debug" || name.ends_with("-linux-gnu");
+            if what == Leftovers::Everything && name == "wasm32-wasip2" {
                 for sub in ["deps", "build", ".fingerprint", "incremental"] {
                     doomed.push(entry.path().join("release").join(sub));
                 }
-            } else if name == "debug" || name == "release" || name.ends_with("-linux-gnu") {
+            } else if native || (what == Leftovers::Everything && name == "release") {
                 doomed.push(entry.path());
             }
         }
@@ -320,13 +330,15 @@ pub(crate) fn free_caches(root: &Path, on_ci: bool) -> Result<()> {
     Ok(())
 }
 
-/// Lints the guests like the host workspace.
-pub(crate) fn lint(root: &Path) -> Result<()> {
+/// Lints the guests like the host workspace. On CI the shell's native unit-test build is deleted as soon as its
+/// tests have run: nothing reads it again, and the builds that follow need the space.
+pub(crate) fn lint(root: &Path, on_ci: bool) -> Result<()> {
     if !has_guests(root) {
         return Ok(());
     }
     crate::bash::lint(root)?;
     crate::bash::unit_tests(root)?;
+    free_caches(root, on_ci, Leftovers::NativeTests)?;
     let runtimes = root.join("runtimes");
     guest_cargo(&runtimes, &["fmt", "--all", "--check"])?;
     // Tool crates whose logic has unit tests, run natively (the components themselves run in the corpus).

@@ -31,14 +31,17 @@ pub(crate) fn test(root: &Path) -> Result<()> {
             "fmt",
             Box::new(|| run(root, "cargo", &["fmt", "--all", "--check"])),
         ),
-        ("guests: fmt + clippy", Box::new(|| guests::lint(root))),
+        (
+            "guests: fmt + clippy",
+            Box::new(|| guests::lint(root, on_ci())),
+        ),
         (
             "guests: build",
             Box::new(|| guests::build(root, guests::Scope::All)),
         ),
         (
             "guests: free build caches (CI only)",
-            Box::new(|| guests::free_caches(root, on_ci())),
+            Box::new(|| guests::free_caches(root, on_ci(), guests::Leftovers::Everything)),
         ),
         // Early, while the disk is emptiest: its sanitizer build (~1 GiB in fuzz/target) shares nothing with the
         // rest of the suite, and on CI it is deleted once the smoke run is over.
