@@ -514,9 +514,20 @@ async fn the_hostile_corpus_ends_as_expected_and_leaves_the_host_intact() {
             "",
         ),
         case(
-            "net: numeric lookup without rules",
+            "net: name lookup without rules",
             "python",
-            py_denied!("socket.getaddrinfo('127.0.0.1', 80)"),
+            py_denied!("socket.getaddrinfo('example.com', 80)"),
+            "Succeeded/Completed",
+            DENIED,
+            "",
+        ),
+        // An address needs no lookup (the runtime answers it without the network), but it cannot be reached.
+        case(
+            "net: an address resolves without rules but cannot be reached",
+            "python",
+            py_denied!(
+                "socket.getaddrinfo('127.0.0.1', 80); socket.create_connection(('127.0.0.1', 80), timeout=2)"
+            ),
             "Succeeded/Completed",
             DENIED,
             "",
