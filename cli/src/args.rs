@@ -228,7 +228,8 @@ pub struct LocalRunArgs {
     #[arg(short, long)]
     pub interactive: bool,
     /// Print only the guest's own stdout and stderr, and exit with the guest's exit code
-    /// (124 after a timeout, 130 after a cancel), like a local process.
+    /// (124 after a timeout, 130 after a cancel), like a local process. stderr still gets one
+    /// `krt:` line for a failure that is not the guest's exit code and for each stored artifact.
     #[arg(short, long, conflicts_with = "output")]
     pub quiet: bool,
     /// Print the finished Run as an object (its status filled in) instead of a summary; the guest's

@@ -297,8 +297,17 @@ async fn execute(
             }
         }
         // Quiet is the guest's own output and exit status; a failure that is not the guest's exit status (a timeout,
-        // a trap, the memory limit, invalid outputs, artifacts that could not be stored) still gets one line.
+        // a trap, the memory limit, invalid outputs, artifacts that could not be stored) still gets one line, and
+        // so does each stored artifact, which would otherwise be somewhere the user was never told.
         None if args.quiet => {
+            for artifact in &status.artifact_refs {
+                writeln!(
+                    err,
+                    "krt: artifact {}: {}",
+                    crate::output::terminal_safe(&artifact.name),
+                    crate::output::terminal_safe(&artifact.uri)
+                )?;
+            }
             let reason = status.reason.as_deref().unwrap_or_default();
             if status.phase != RunPhase::Succeeded && reason != reasons::EXIT_CODE {
                 let message = status.message.as_deref().unwrap_or_default();

@@ -1208,3 +1208,29 @@ fn python_network_denial_names_the_grant_and_the_summary_does_not_repeat_stderr(
     );
     assert!(!summary.contains("Traceback"), "{stderr}");
 }
+
+/// `-q` keeps the guest's output alone on stdout, but says on stderr where each stored artifact went; `bc` and a
+/// `sort` bigger than its buffer (`-S`, spilled to temporary files) run through the real krt.
+#[test]
+fn quiet_mode_names_stored_artifacts_and_bash_has_bc_and_a_spilling_sort() {
+    let store = tempfile::tempdir().unwrap();
+    let script = "echo 'scale=3; 22/7' | bc\n\
+                  seq 1 20000 | sort -S 16K -rn | head -2\n\
+                  echo ok > \"$KRUNTIME_ARTIFACTS_DIR/result.txt\"\n";
+    let out = krt_command()
+        .args(["local", "run", "-q", "--runtime", "bash", "--artifacts-dir"])
+        .arg(store.path())
+        .args(["--", script])
+        .env("KRUNTIMES_BUILTINS", builtins())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "3.142\n20000\n19999\n");
+    let stored = std::fs::canonicalize(store.path())
+        .unwrap()
+        .join("result.txt");
+    assert_eq!(
+        text(&out.stderr),
+        format!("krt: artifact result.txt: file://{}\n", stored.display())
+    );
+}
