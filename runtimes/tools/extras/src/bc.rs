@@ -565,34 +565,25 @@ impl Parser {
         Ok(left)
     }
 
+    /// The first of `ops` that is next, consumed.
+    fn eat_one(&mut self, ops: &[&'static str]) -> Option<&'static str> {
+        ops.iter().copied().find(|op| self.eat(op))
+    }
+
     fn sum(&mut self) -> Parsed<Expr> {
         let mut left = self.product()?;
-        loop {
-            let op = if self.eat("+") {
-                "+"
-            } else if self.eat("-") {
-                "-"
-            } else {
-                return Ok(left);
-            };
+        while let Some(op) = self.eat_one(&["+", "-"]) {
             left = Expr::Bin(op, Box::new(left), Box::new(self.product()?));
         }
+        Ok(left)
     }
 
     fn product(&mut self) -> Parsed<Expr> {
         let mut left = self.power()?;
-        loop {
-            let op = if self.eat("*") {
-                "*"
-            } else if self.eat("/") {
-                "/"
-            } else if self.eat("%") {
-                "%"
-            } else {
-                return Ok(left);
-            };
+        while let Some(op) = self.eat_one(&["*", "/", "%"]) {
             left = Expr::Bin(op, Box::new(left), Box::new(self.power()?));
         }
+        Ok(left)
     }
 
     fn power(&mut self) -> Parsed<Expr> {
