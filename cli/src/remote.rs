@@ -342,7 +342,7 @@ where
 {
     let config = kruntimes_daemon::watch::config().fields(&format!("metadata.name={name}"));
     let stream = watcher(api.clone(), config)
-        .default_backoff()
+        .backoff(kruntimes_daemon::watch::backoff())
         .applied_objects();
     let mut stream = std::pin::pin!(stream);
     let terminal = std::io::stderr().is_terminal();

@@ -202,6 +202,7 @@ async fn controllers(client: Client, config: &Config) {
     .owns(scoped::<Role>(&client, ns), owned.clone())
     .owns(scoped::<RoleBinding>(&client, ns), owned.clone())
     .owns(scoped::<NetworkPolicy>(&client, ns), owned)
+    .trigger_backoff(kruntimes_daemon::watch::backoff())
     .run(
         reconcile::runtime::reconcile,
         reconcile::runtime::error_policy,
@@ -218,7 +219,7 @@ async fn controllers(client: Client, config: &Config) {
             kruntimes_daemon::watch::config().labels(labels::RUNTIME),
         ),
     )
-    .default_backoff()
+    .backoff(kruntimes_daemon::watch::backoff())
     .touched_objects();
     let runs = Controller::new(
         scoped::<Run>(&client, ns),
@@ -229,6 +230,7 @@ async fn controllers(client: Client, config: &Config) {
         .watches_stream(pod_events, move |pod: Pod| {
             reconcile::run::runs_on_pod(&run_store, &pod)
         })
+        .trigger_backoff(kruntimes_daemon::watch::backoff())
         .run(
             reconcile::run::reconcile,
             reconcile::run::error_policy,
@@ -245,13 +247,14 @@ async fn controllers(client: Client, config: &Config) {
             kruntimes_daemon::watch::config().labels(labels::WORKFLOW),
         ),
     )
-    .default_backoff()
+    .backoff(kruntimes_daemon::watch::backoff())
     .touched_objects();
     let workflows = Controller::new(
         scoped::<Workflow>(&client, ns),
         kruntimes_daemon::watch::config(),
     )
     .owns_stream(child_events)
+    .trigger_backoff(kruntimes_daemon::watch::backoff())
     .run(
         reconcile::workflow::reconcile,
         reconcile::workflow::error_policy,

@@ -1,12 +1,12 @@
 //! The Kubernetes client of a long-running process.
 //!
 //! kube's default client waits for a response without limit: a request sent on a connection that the API server
-//! will never answer (seen when kube-apiserver restarts: a watch request sent on a connection accepted during its
-//! start-up got no response for 75 s to 4.5 min) leaves its caller deaf for that long, e.g. a controller whose
-//! watch of Runtimes does not see a new Runtime. Here every request must *start* its response (status line and
-//! headers) within [`RESPONSE_START_TIMEOUT`], or it fails and its caller retries it as any connection error.
-//! The response body of a watch is limited to its `timeoutSeconds` plus [`WATCH_GRACE`] ([`deadline`]): the API
-//! server should end it then, and once after a restart did not. Other bodies are not limited.
+//! never answers (a half-open connection, a server stuck in start-up) would leave its caller deaf for as long, e.g.
+//! a controller whose watch of Runtimes does not see a new Runtime. Here every request must *start* its response
+//! (status line and headers) within [`RESPONSE_START_TIMEOUT`], or it fails and its caller retries it as any
+//! connection error. The response body of a watch is limited to its `timeoutSeconds` plus [`WATCH_GRACE`]
+//! ([`deadline`]). (The long silences seen after a kube-apiserver restart, which these limits were first written
+//! for, were kube's watch backoff pausing our own reads: see [`crate::watch`].)
 
 use std::time::Duration;
 
@@ -101,6 +101,42 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(body, "hello");
+    }
+
+    /// A watch the server ended in time but whose reader was away past the deadline (a consumer paused in a
+    /// backoff) is read to its end, not failed: what the server sent is in the socket.
+    #[tokio::test]
+    async fn a_watch_read_late_still_delivers_what_the_server_sent() {
+        let server = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = server.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut conn, _) = server.accept().await.unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = conn.read(&mut buf).await;
+            conn.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n")
+                .await
+                .unwrap();
+            std::future::pending::<()>().await; // keeps the connection open
+        });
+        let config = Config::new(format!("http://{addr}").parse().unwrap());
+        let client =
+            with_limits(config, Duration::from_secs(5), Duration::from_millis(200)).unwrap();
+        let request = http::Request::get("/api/v1/pods?watch=true&timeoutSeconds=1")
+            .body(kube::client::Body::empty())
+            .unwrap();
+        let mut body = client.send(request).await.unwrap().into_body();
+        tokio::time::sleep(Duration::from_millis(1500)).await; // past the 1.2 s deadline
+        let mut data = Vec::new();
+        while let Some(frame) = std::future::poll_fn(|cx| {
+            http_body::Body::poll_frame(std::pin::Pin::new(&mut body), cx)
+        })
+        .await
+        {
+            if let Ok(bytes) = frame.expect("the body read late must not fail").into_data() {
+                data.extend_from_slice(&bytes);
+            }
+        }
+        assert_eq!(data, b"{}");
     }
 
     /// A watch response that starts but is never ended by the server fails `grace` after its timeoutSeconds,

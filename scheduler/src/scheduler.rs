@@ -476,7 +476,7 @@ async fn watch_runs(shared: Arc<Shared>, namespace: Option<String>) {
         None => Api::all(shared.client.clone()),
     };
     let mut stream = watcher::watcher(api, kruntimes_daemon::watch::config())
-        .default_backoff()
+        .backoff(kruntimes_daemon::watch::backoff())
         .boxed();
     while let Some(event) = stream.next().await {
         match event {
@@ -499,7 +499,9 @@ async fn watch_pods(shared: Arc<Shared>, namespace: Option<String>) {
         None => Api::all(shared.client.clone()),
     };
     let config = kruntimes_daemon::watch::config().labels(labels::RUNTIME);
-    let mut stream = watcher::watcher(api, config).default_backoff().boxed();
+    let mut stream = watcher::watcher(api, config)
+        .backoff(kruntimes_daemon::watch::backoff())
+        .boxed();
     while let Some(event) = stream.next().await {
         match event {
             Ok(Event::Init) => shared.lock().pods_seen = Some(HashSet::new()),

@@ -265,13 +265,6 @@ fn real_control_plane(root: &Path) -> Result<()> {
         args.extend(["--test", test]);
     }
     args.extend(["--", "--ignored", "--test-threads=2"]);
-    // The two scenarios that restart kube-apiserver pass, but how long the processes take to see the cluster again
-    // after the restart varies from seconds to ~5 minutes, close to the scenarios' limits: kube-apiserver left the
-    // ServiceAccount-token authentication of their requests hanging for minutes (logged as "Unable to authenticate
-    // the request ... context canceled" when our 30 s response-start timeout gave up), while kubectl with a client
-    // certificate was served at once. Opt-in until that wait is bounded (docs/testing.md, rung 6).
-    args.extend(["--skip", "a_crashed_api_server_loses_no_run"]);
-    args.extend(["--skip", "a_compacted_history_forces_relists"]);
     let mut command = Command::new("cargo");
     command
         .args(&args)

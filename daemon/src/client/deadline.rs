@@ -6,6 +6,10 @@
 //! and the controller never learnt of a new Runtime. [`WatchDeadlineLayer`] ends such a response itself: the body of a
 //! watch fails [`WATCH_GRACE`] after the server should have ended it, so kube's watcher starts the next watch (on a
 //! new connection: a body dropped before its end closes its connection).
+//!
+//! (That silence turned out to be ours: the watch's consumer was paused in a backoff, see `crate::watch`, and the
+//! response sat unread in the socket. So a body read late, past its deadline, first gets [`SETTLE`] to deliver
+//! what the server has already sent, its end included, before it is failed.)
 
 use std::future::Future;
 use std::pin::Pin;
@@ -20,6 +24,9 @@ use tower::{BoxError, Layer, Service};
 
 /// How long past its `timeoutSeconds` a watch response may stay open before the client ends it.
 pub const WATCH_GRACE: Duration = Duration::from_secs(15);
+
+/// How long a watch body first read after its deadline may still deliver what the server sent meanwhile.
+pub const SETTLE: Duration = Duration::from_secs(1);
 
 /// The time a request may stream its response for: `timeoutSeconds` plus `grace` for a watch (`watch=true` or
 /// `watch=1` with `timeoutSeconds`), `None` (no limit here) for anything else.
@@ -91,17 +98,20 @@ where
             Ok(response.map(|inner| DeadlineBody {
                 inner,
                 deadline: deadline.map(|at| Box::pin(tokio::time::sleep_until(at))),
+                settling: false,
             }))
         })
     }
 }
 
 pin_project! {
-    /// A response body that fails once its deadline (if any) has passed.
+    /// A response body that fails once its deadline (if any) has passed and [`SETTLE`] more has gone by since
+    /// it was first read past it.
     pub struct DeadlineBody<B> {
         #[pin]
         inner: B,
         deadline: Option<Pin<Box<Sleep>>>,
+        settling: bool,
     }
 }
 
@@ -134,12 +144,23 @@ where
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
         let this = self.project();
-        if let Some(deadline) = this.deadline.as_mut()
-            && deadline.as_mut().poll(cx).is_ready()
-        {
-            return Poll::Ready(Some(Err(Box::new(WatchOverran))));
+        if let Poll::Ready(frame) = this.inner.poll_frame(cx) {
+            return Poll::Ready(frame.map(|f| f.map_err(Into::into)));
         }
-        this.inner.poll_frame(cx).map_err(Into::into)
+        let Some(deadline) = this.deadline.as_mut() else {
+            return Poll::Pending;
+        };
+        if deadline.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        if !*this.settling {
+            *this.settling = true;
+            deadline.as_mut().reset(Instant::now() + SETTLE);
+            if deadline.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+        }
+        Poll::Ready(Some(Err(Box::new(WatchOverran))))
     }
 
     fn is_end_stream(&self) -> bool {

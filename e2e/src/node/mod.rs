@@ -91,7 +91,8 @@ async fn watch_pods(ctx: Arc<Ctx>) -> Result<()> {
     let config = kruntimes_daemon::watch::config()
         .fields(&format!("spec.nodeName={}", ctx.config.node_name));
     // The watcher re-lists after a lost watch or an API server restart; errors are reported, never fatal.
-    let mut stream = std::pin::pin!(watcher(pods, config).default_backoff());
+    let mut stream =
+        std::pin::pin!(watcher(pods, config).backoff(kruntimes_daemon::watch::backoff()));
     let mut running: HashMap<String, (watch::Sender<Pod>, tokio::task::JoinHandle<()>)> =
         HashMap::new();
     while let Some(event) = stream.next().await {
