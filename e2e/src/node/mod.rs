@@ -288,12 +288,28 @@ impl PodWorker {
                 }
                 _ = tick.tick() => {
                     let pod = rx.borrow().clone();
+                    if !worker.terminating && worker.nothing_could_start() {
+                        // As a kubelet does: a missing ConfigMap, Secret or ServiceAccount may appear (e.g. the
+                        // namespace's kube-root-ca.crt, published by kube-controller-manager after the pod).
+                        worker.containers.clear();
+                        worker.tokens.clear();
+                        worker.start(&pod).await;
+                    }
                     worker.sync(&pod).await;
                 }
             }
         }
         worker.kill_all().await;
         let _ = tokio::fs::remove_dir_all(&worker.dir).await;
+    }
+
+    /// No container has a process, and each waits on its configuration (a volume or an env source missing).
+    fn nothing_could_start(&self) -> bool {
+        !self.containers.is_empty()
+            && self.containers.iter().all(|c| {
+                c.child.is_none()
+                    && matches!(&c.view.state, State::Waiting { reason, .. } if reason == "CreateContainerConfigError")
+            })
     }
 
     /// Volumes, then each container's process.
