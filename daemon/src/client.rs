@@ -53,6 +53,24 @@ mod tests {
     use super::*;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+    /// A server on loopback that accepts one connection, reads the request and hands the connection to `answer`;
+    /// the client configuration that reaches it.
+    async fn one_connection<F, Fut>(answer: F) -> Config
+    where
+        F: FnOnce(tokio::net::TcpStream) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send,
+    {
+        let server = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = server.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut conn, _) = server.accept().await.unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = conn.read(&mut buf).await;
+            answer(conn).await;
+        });
+        Config::new(format!("http://{addr}").parse().unwrap())
+    }
+
     /// A server that accepts a connection and reads the request but never answers: the request fails after the
     /// timeout instead of waiting for ever. A second server that answers slowly but starts its response in time
     /// is read to the end.
@@ -82,19 +100,14 @@ mod tests {
 
     #[tokio::test]
     async fn a_response_that_starts_in_time_streams_its_body_past_the_timeout() {
-        let server = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = server.local_addr().unwrap();
-        tokio::spawn(async move {
-            let (mut conn, _) = server.accept().await.unwrap();
-            let mut buf = [0u8; 4096];
-            let _ = conn.read(&mut buf).await;
+        let config = one_connection(|mut conn| async move {
             conn.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n")
                 .await
                 .unwrap();
             tokio::time::sleep(Duration::from_millis(600)).await;
             conn.write_all(b"5\r\nhello\r\n0\r\n\r\n").await.unwrap();
-        });
-        let config = Config::new(format!("http://{addr}").parse().unwrap());
+        })
+        .await;
         let client = with_limits(config, Duration::from_millis(300), WATCH_GRACE).unwrap();
         let body = client
             .request_text(http::Request::get("/version").body(Vec::new()).unwrap())
@@ -107,18 +120,13 @@ mod tests {
     /// backoff) is read to its end, not failed: what the server sent is in the socket.
     #[tokio::test]
     async fn a_watch_read_late_still_delivers_what_the_server_sent() {
-        let server = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = server.local_addr().unwrap();
-        tokio::spawn(async move {
-            let (mut conn, _) = server.accept().await.unwrap();
-            let mut buf = [0u8; 4096];
-            let _ = conn.read(&mut buf).await;
+        let config = one_connection(|mut conn| async move {
             conn.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n")
                 .await
                 .unwrap();
             std::future::pending::<()>().await; // keeps the connection open
-        });
-        let config = Config::new(format!("http://{addr}").parse().unwrap());
+        })
+        .await;
         let client =
             with_limits(config, Duration::from_secs(5), Duration::from_millis(200)).unwrap();
         let request = http::Request::get("/api/v1/pods?watch=true&timeoutSeconds=1")
@@ -143,19 +151,14 @@ mod tests {
     /// instead of holding its caller for ever.
     #[tokio::test]
     async fn a_watch_the_server_never_ends_fails_after_its_timeout_and_the_grace() {
-        let server = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = server.local_addr().unwrap();
-        tokio::spawn(async move {
-            let (mut conn, _) = server.accept().await.unwrap();
-            let mut buf = [0u8; 4096];
-            let _ = conn.read(&mut buf).await;
+        let config = one_connection(|mut conn| async move {
             conn.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n")
                 .await
                 .unwrap();
             conn.write_all(b"2\r\n{}\r\n").await.unwrap();
             std::future::pending::<()>().await; // never ends the response, never closes
-        });
-        let config = Config::new(format!("http://{addr}").parse().unwrap());
+        })
+        .await;
         let client =
             with_limits(config, Duration::from_secs(5), Duration::from_millis(200)).unwrap();
         let request = http::Request::get("/api/v1/pods?watch=true&timeoutSeconds=1")
