@@ -7,7 +7,6 @@
 //!
 //! Only this module and [`crate::service`] see proto types.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use kruntimes_proto::v1;
@@ -21,49 +20,18 @@ use crate::workspace;
 
 /// Longest accepted entrypoint (the workspace's rule, which matches the API's `spec.entrypoint`).
 pub use crate::workspace::MAX_ENTRYPOINT_BYTES;
-/// Most arguments of one request, as in the Run API.
-pub const MAX_ARGS: usize = 256;
-/// Longest argument, as in the Run API.
-pub const MAX_ARG_BYTES: usize = 8 * 1024;
-/// Most environment variables of one request, as in the Run API.
-pub const MAX_ENV: usize = 256;
-/// Longest environment variable name, as in the Run API.
-pub const MAX_ENV_NAME_BYTES: usize = 256;
-/// Longest environment variable value, as in the Run API.
-pub const MAX_ENV_VALUE_BYTES: usize = 8 * 1024;
-/// Largest inline source, as in the Run API (256 KiB).
-pub const MAX_SOURCE_BYTES: usize = 256 * 1024;
-/// Prefix of the variables runtimed sets itself; requests may not set them.
-pub const RESERVED_ENV_PREFIX: &str = "KRUNTIME_";
-/// Longest `runtime` name (a DNS subdomain).
-pub const MAX_RUNTIME_BYTES: usize = 253;
-/// Longest `spec_digest` (`sha256:` and 64 hex digits is 71).
-pub const MAX_DIGEST_BYTES: usize = 256;
-/// Most `labels`; they are copied into every status, so they stay small.
-pub const MAX_LABELS: usize = 64;
-/// Longest label key.
-pub const MAX_LABEL_KEY_BYTES: usize = 317;
-/// Longest label value.
-pub const MAX_LABEL_VALUE_BYTES: usize = 1024;
+
+mod fields;
+
+use fields::invalid;
+pub use fields::{
+    InvalidRequest, MAX_ARG_BYTES, MAX_ARGS, MAX_DIGEST_BYTES, MAX_ENV, MAX_ENV_NAME_BYTES,
+    MAX_ENV_VALUE_BYTES, MAX_LABEL_KEY_BYTES, MAX_LABEL_VALUE_BYTES, MAX_LABELS, MAX_RUNTIME_BYTES,
+    MAX_SOURCE_BYTES, RESERVED_ENV_PREFIX,
+};
+
 /// Entrypoint used when a request has `source` but no `entrypoint` (as in the Run API).
 pub const DEFAULT_ENTRYPOINT: &str = "script";
-
-/// A request field that cannot be accepted; becomes `INVALID_ARGUMENT` with the text `<field> <problem>`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field} {problem}")]
-pub struct InvalidRequest {
-    /// The proto field path, for example `id.attempt` or `args[3]`.
-    pub field: String,
-    /// What is wrong with it.
-    pub problem: String,
-}
-
-fn invalid(field: impl Into<String>, problem: impl Into<String>) -> InvalidRequest {
-    InvalidRequest {
-        field: field.into(),
-        problem: problem.into(),
-    }
-}
 
 // === requests ===
 
@@ -122,37 +90,9 @@ impl TryFrom<v1::ForgetRequest> for RunId {
 impl TryFrom<v1::ExecuteRequest> for RunSpec {
     type Error = InvalidRequest;
 
-    fn try_from(request: v1::ExecuteRequest) -> Result<Self, InvalidRequest> {
-        let id = required_id(request.id)?;
-        if request.runtime.is_empty() {
-            return Err(invalid("runtime", "must not be empty"));
-        }
-        if request.runtime.len() > MAX_RUNTIME_BYTES {
-            return Err(invalid(
-                "runtime",
-                format!("must be at most {MAX_RUNTIME_BYTES} bytes"),
-            ));
-        }
-        if request.spec_digest.is_empty() {
-            return Err(invalid("spec_digest", "must not be empty"));
-        }
-        if request.spec_digest.len() > MAX_DIGEST_BYTES {
-            return Err(invalid(
-                "spec_digest",
-                format!("must be at most {MAX_DIGEST_BYTES} bytes"),
-            ));
-        }
-        check_args(&request.args)?;
-        let env = check_env(request.env)?;
-        let labels = check_labels(request.labels)?;
-        if let Some(source) = &request.source
-            && source.len() > MAX_SOURCE_BYTES
-        {
-            return Err(invalid(
-                "source",
-                format!("must be at most {MAX_SOURCE_BYTES} bytes"),
-            ));
-        }
+    fn try_from(mut request: v1::ExecuteRequest) -> Result<Self, InvalidRequest> {
+        let id = required_id(request.id.take())?;
+        fields::check_execute(&request)?;
         let entrypoint = match (request.entrypoint.is_empty(), &request.source) {
             (false, _) => Some(check_entrypoint(request.entrypoint)?),
             (true, Some(_)) => Some(DEFAULT_ENTRYPOINT.to_owned()),
@@ -164,7 +104,8 @@ impl TryFrom<v1::ExecuteRequest> for RunSpec {
 
         let mut spec = RunSpec::new(id, request.runtime);
         spec.args = request.args;
-        spec.env = env;
+        // Sorted by name, as the map is.
+        spec.env = request.env.into_iter().collect();
         spec.entrypoint = entrypoint;
         spec.source = request.source;
         spec.timeout = nonzero(request.timeout_ms).map(Duration::from_millis);
@@ -172,95 +113,9 @@ impl TryFrom<v1::ExecuteRequest> for RunSpec {
         spec.stdout_bytes = output(limits.stdout_max_bytes);
         spec.stderr_bytes = output(limits.stderr_max_bytes);
         spec.digest = Some(request.spec_digest);
-        spec.labels = labels;
+        spec.labels = request.labels;
         Ok(spec)
     }
-}
-
-fn check_args(args: &[String]) -> Result<(), InvalidRequest> {
-    if args.len() > MAX_ARGS {
-        return Err(invalid(
-            "args",
-            format!("must have at most {MAX_ARGS} entries"),
-        ));
-    }
-    for (index, arg) in args.iter().enumerate() {
-        if arg.len() > MAX_ARG_BYTES {
-            return Err(invalid(
-                format!("args[{index}]"),
-                format!("must be at most {MAX_ARG_BYTES} bytes"),
-            ));
-        }
-        if arg.contains('\0') {
-            return Err(invalid(format!("args[{index}]"), "must not contain NUL"));
-        }
-    }
-    Ok(())
-}
-
-/// Checks names and sizes; the variables come back sorted by name.
-fn check_env(env: BTreeMap<String, String>) -> Result<Vec<(String, String)>, InvalidRequest> {
-    if env.len() > MAX_ENV {
-        return Err(invalid(
-            "env",
-            format!("must have at most {MAX_ENV} entries"),
-        ));
-    }
-    for (name, value) in &env {
-        let field = || format!("env[{name:?}]");
-        let problem = if name.is_empty() {
-            Some("name must not be empty".to_owned())
-        } else if name.len() > MAX_ENV_NAME_BYTES {
-            Some(format!("name must be at most {MAX_ENV_NAME_BYTES} bytes"))
-        } else if name.starts_with(|c: char| c.is_ascii_digit()) {
-            Some("name must not start with a digit".to_owned())
-        } else if !name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
-        {
-            Some("name may only contain ASCII letters, digits, `_`, `-` and `.`".to_owned())
-        } else if name.starts_with(RESERVED_ENV_PREFIX) {
-            Some(format!("name is reserved ({RESERVED_ENV_PREFIX}*)"))
-        } else if value.len() > MAX_ENV_VALUE_BYTES {
-            Some(format!("value must be at most {MAX_ENV_VALUE_BYTES} bytes"))
-        } else if value.contains('\0') {
-            Some("value must not contain NUL".to_owned())
-        } else {
-            None
-        };
-        if let Some(problem) = problem {
-            return Err(invalid(field(), problem));
-        }
-    }
-    Ok(env.into_iter().collect())
-}
-
-fn check_labels(
-    labels: BTreeMap<String, String>,
-) -> Result<BTreeMap<String, String>, InvalidRequest> {
-    if labels.len() > MAX_LABELS {
-        return Err(invalid(
-            "labels",
-            format!("must have at most {MAX_LABELS} entries"),
-        ));
-    }
-    for (key, value) in &labels {
-        let problem = if key.is_empty() {
-            Some(String::from("key must not be empty"))
-        } else if key.len() > MAX_LABEL_KEY_BYTES {
-            Some(format!("key must be at most {MAX_LABEL_KEY_BYTES} bytes"))
-        } else if value.len() > MAX_LABEL_VALUE_BYTES {
-            Some(format!(
-                "value must be at most {MAX_LABEL_VALUE_BYTES} bytes"
-            ))
-        } else {
-            None
-        };
-        if let Some(problem) = problem {
-            return Err(invalid(format!("labels[{key:?}]"), problem));
-        }
-    }
-    Ok(labels)
 }
 
 fn check_entrypoint(entrypoint: String) -> Result<String, InvalidRequest> {

@@ -12,7 +12,14 @@ use anyhow::{Context, Result, bail};
 use crate::setup::run_command;
 
 /// The targets of `fuzz/Cargo.toml`.
-pub(crate) const TARGETS: &[&str] = &["manifests", "network_rule", "workflow_expr", "outputs"];
+pub(crate) const TARGETS: &[&str] = &[
+    "manifests",
+    "network_rule",
+    "workflow_expr",
+    "outputs",
+    "spawn_request",
+    "grpc_request",
+];
 
 /// The cargo-fuzz release installed when it is missing.
 const CARGO_FUZZ_VERSION: &str = "0.13.2";

@@ -27,7 +27,7 @@
 //! directory without resolving the path again.
 
 use std::os::fd::AsRawFd;
-use std::path::{Component, Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -50,7 +50,8 @@ use crate::outcome::bounded_message;
 use crate::pipe::{self, BrokenPipe, ChildWriter, PipeReader, PipeWriter};
 use crate::run::{self, GuestState};
 use crate::wit::{RunContext, lock};
-use crate::workspace::GUEST_WORKSPACE;
+
+mod request;
 
 /// Children alive at once per Run. Each is a component instance from the engine's pool.
 pub(crate) const MAX_LIVE_CHILDREN: usize = 32;
@@ -250,16 +251,7 @@ async fn start(
     let Some(runtime) = run.programs.get(&request.program).cloned() else {
         return Err(SpawnError::NotFound(request.program));
     };
-    if request.args.iter().any(|a| a.contains('\0'))
-        || request
-            .env
-            .iter()
-            .any(|(k, v)| k.is_empty() || k.contains(['=', '\0']) || v.contains('\0'))
-    {
-        return Err(other(
-            "args and env must not contain NUL, and env names must be non-empty without `=`",
-        ));
-    }
+    request::check_args_env(&request.args, &request.env).map_err(other)?;
     // Opened before anything is reserved; kept open until the child's WasiCtx has reopened it.
     let cwd_dir = open_cwd(run, &request.cwd)?;
     let alive = {
@@ -386,19 +378,9 @@ async fn start(
 /// Resolves the child's working directory: `/workspace` itself (no change), or a directory inside it, opened
 /// through the workspace handle.
 fn open_cwd(run: &RunContext, cwd: &str) -> Result<Option<cap_std::fs::Dir>, SpawnError> {
-    let invalid = || {
-        other(format!(
-            "cwd {cwd:?} must be {GUEST_WORKSPACE} or a directory inside it"
-        ))
-    };
-    let rel = Path::new(cwd)
-        .strip_prefix(GUEST_WORKSPACE)
-        .map_err(|_| invalid())?;
+    let rel = request::relative_cwd(cwd).map_err(other)?;
     if rel.as_os_str().is_empty() {
         return Ok(None);
-    }
-    if !rel.components().all(|c| matches!(c, Component::Normal(_))) {
-        return Err(invalid());
     }
     run.workspace
         .open_dir(rel)
