@@ -154,6 +154,93 @@ async fn a_program_too_big_for_the_memory_left_names_the_runs_limit() {
     assert_ne!(run.stdout, "status 0\n");
 }
 
+/// Archives with hostile members (`../escape`, `/etc/evil`, a symlink to `..` then a member through it, a symlink
+/// to `/etc` then a member through it, a hard link to `/etc/passwd`), extracted without any filter by Python's
+/// `tarfile` and by the bash runtime's `tar`: every file lands inside the workspace or is refused, and the host
+/// has nothing new beside the workspaces or in `/etc`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn archives_with_hostile_members_extract_only_inside_the_workspace() {
+    const MAKE: &str = "import io, tarfile\n\
+        def tar(path, members):\n\
+        \x20   with tarfile.open(path, 'w') as t:\n\
+        \x20       for name, kind, link in members:\n\
+        \x20           info = tarfile.TarInfo(name); info.type = kind; info.linkname = link\n\
+        \x20           t.addfile(info, io.BytesIO(b'') if kind == tarfile.REGTYPE else None)\n\
+        F, S, H = tarfile.REGTYPE, tarfile.SYMTYPE, tarfile.LNKTYPE\n\
+        tar('evil.tar', [('../escape', F, ''), ('/etc/evil', F, ''), ('up', S, '..'), ('up/through', F, ''), \
+        ('etc', S, '/etc'), ('etc/passwd-new', F, ''), ('hard', H, '/etc/passwd'), ('ok/file', F, '')])\n";
+    let host = Host::new().await;
+    let python = host
+        .run(PYTHON)
+        .source(
+            "main.py",
+            &format!(
+                "{MAKE}import os\n\
+                 with tarfile.open('evil.tar') as t:\n\
+                 \x20   for m in t.getmembers():\n\
+                 \x20       try:\n\
+                 \x20           t.extract(m, '/workspace', filter='fully_trusted')\n\
+                 \x20           print(m.name, 'extracted')\n\
+                 \x20       except Exception as e:\n\
+                 \x20           print(m.name, 'refused', type(e).__name__)\n\
+                 for d, dirs, files in sorted(os.walk('/workspace')):\n\
+                 \x20   for n in sorted(dirs + files):\n\
+                 \x20       p = os.path.join(d, n)\n\
+                 \x20       if '.kruntimes' not in p and not p.endswith(('.py', '.tar')):\n\
+                 \x20           print(p, 'link' if os.path.islink(p) else 'dir' if os.path.isdir(p) else 'file')\n"
+            ),
+        )
+        .finish()
+        .await;
+    assert_succeeded_with(
+        &python,
+        Some(
+            "../escape refused PermissionError\n/etc/evil extracted\nup extracted\nup/through refused \
+             FileExistsError\netc extracted\netc/passwd-new extracted\nhard refused KeyError\nok/file extracted\n\
+             /workspace/etc dir\n/workspace/ok dir\n/workspace/up link\n/workspace/etc/evil file\n\
+             /workspace/etc/passwd-new file\n/workspace/ok/file file\n",
+        ),
+    );
+    let bash = host
+        .run(BASH)
+        .source(
+            "main.sh",
+            &format!("python3 - <<'PY'\n{MAKE}PY\ntar -xf evil.tar; echo \"tar status $?\"\nfind . -path ./.kruntimes -prune -o -print | sort\n"),
+        )
+        .finish()
+        .await;
+    assert_succeeded_with(
+        &bash,
+        Some(
+            "tar status 2\n.\n./etc\n./etc/passwd-new\n./evil.tar\n./main.sh\n./ok\n./ok/file\n./up\n./up/through\n",
+        ),
+    );
+    assert!(
+        bash.stderr
+            .contains("../escape: Member name contains '..' or is absolute; not extracted"),
+        "{}",
+        bash.stderr
+    );
+    let root = host.workspace_path(&bash.id);
+    let beside = root.parent().unwrap();
+    for outside in [
+        beside.join("escape"),
+        beside.parent().unwrap().join("escape"),
+    ] {
+        assert!(!outside.exists(), "{} was created", outside.display());
+    }
+    for host_file in ["/etc/evil", "/etc/passwd-new", "/etc/through"] {
+        assert!(
+            !std::path::Path::new(host_file).exists(),
+            "{host_file} was created"
+        );
+    }
+    for run in [&python, &bash] {
+        host.manager.forget(&run.id).await.unwrap();
+    }
+    assert!(host.manager.workspace_entries().unwrap().is_empty());
+}
+
 /// One hostile Run of the corpus: what it does, and how it must end.
 struct Case {
     /// Class and intent, for the failure report.
@@ -556,6 +643,25 @@ async fn the_hostile_corpus_ends_as_expected_and_leaves_the_host_intact() {
             "Succeeded/Completed",
             Some("status 1\n"),
             "maximum function call depth exceeded",
+        ),
+        // A shell fork bomb: each call recurses twice, to bash's depth limit, until the deadline.
+        case(
+            "spawn: fork bomb of functions",
+            "bash",
+            ":(){ :|:& };:\necho survived\n",
+            "Timeout/Timeout",
+            None,
+            "maximum function call depth exceeded",
+        )
+        .timeout(3),
+        // A fork bomb of programs: every level starts two shells, until the Run's shared memory budget refuses.
+        case(
+            "spawn: fork bomb of programs",
+            "bash",
+            "bash main.sh | bash main.sh\necho level done\n",
+            "Succeeded/Completed",
+            None,
+            "needs more memory than is left of the Run's memory limit of 256 MiB",
         ),
         case(
             "spawn: a 40-stage pipeline",
