@@ -1,13 +1,15 @@
 //! End-to-end tests of the control plane: the same scenarios ([`scenarios`]) in-process on the API server
 //! substitute (always run), and against a real Kubernetes cluster (opt-in).
 //!
-//! No cluster can run on our build machines, so every real-cluster test is `#[ignore]`d with the reason and
-//! runs only when asked: `KRUNTIMES_E2E_KUBECONFIG=~/.kube/config cargo test -p kruntimes-e2e -- --ignored`.
-//! Each works in a temporary namespace (`kruntimes-e2e-<random>`) that it deletes afterwards.
+//! Every real-cluster test is `#[ignore]`d with the reason and runs only when asked, against the loopback cluster of
+//! `cargo xtask cluster up --with-kruntimes` (as `cargo xtask test` does) or any disposable cluster:
+//! `KRUNTIMES_E2E_KUBECONFIG=~/.kube/config cargo test -p kruntimes-e2e -- --ignored`. Each works in a temporary
+//! namespace (`kruntimes-e2e-<random>`) that it deletes afterwards.
 
 pub mod metrics;
 pub mod node;
 pub mod scenarios;
+pub mod soak;
 
 use std::path::PathBuf;
 
@@ -174,10 +176,9 @@ impl ClusterProcess {
     }
 }
 
-/// Kills (SIGKILL, like a crash or the OOM killer) the process of container `container` of pod `pod`, on a node of
-/// the stand-in `kruntimes-node`, which names the process in the container ID (`kruntimes-node://<pid>`); the
-/// stand-in then restarts the container as a kubelet would. Returns the killed pid.
-pub async fn kill_container(client: &Client, ns: &str, pod: &str, container: &str) -> Result<u32> {
+/// The process of container `container` of pod `pod`, on a node of the stand-in `kruntimes-node`, which names the
+/// process in the container ID (`kruntimes-node://<pid>`).
+pub async fn container_pid(client: &Client, ns: &str, pod: &str, container: &str) -> Result<u32> {
     use k8s_openapi::api::core::v1::Pod;
     let pod: Pod = Api::namespaced(client.clone(), ns).get(pod).await?;
     let id = pod
@@ -193,12 +194,17 @@ pub async fn kill_container(client: &Client, ns: &str, pod: &str, container: &st
                 pod.metadata.name.unwrap_or_default()
             )
         })?;
-    let pid: u32 = id
-        .strip_prefix("kruntimes-node://")
+    id.strip_prefix("kruntimes-node://")
         .and_then(|p| p.parse().ok())
         .with_context(|| {
             format!("container ID {id} is not a running process of the node stand-in (`kruntimes-node://<pid>`)")
-        })?;
+        })
+}
+
+/// Kills (SIGKILL, like a crash or the OOM killer) the process of container `container` of pod `pod`
+/// ([`container_pid`]); the stand-in then restarts the container as a kubelet would. Returns the killed pid.
+pub async fn kill_container(client: &Client, ns: &str, pod: &str, container: &str) -> Result<u32> {
+    let pid = container_pid(client, ns, pod, container).await?;
     let status = tokio::process::Command::new("kill")
         .args(["-KILL", &pid.to_string()])
         .status()

@@ -99,8 +99,28 @@ enum Command {
         /// Seconds per target.
         #[arg(long, default_value_t = 300)]
         seconds: u64,
-        /// Targets to run (default: all): manifests, network_rule, workflow_expr, outputs.
+        /// Targets to run (default: all): manifests, network_rule, workflow_expr, outputs, spawn_request,
+        /// grpc_request.
         targets: Vec<String>,
+    },
+    /// Soak runtimed: mixed Runs (bash, Python; failing, timing out, cancelled, with outputs, artifacts, files and
+    /// pipelines) through one runtimed, sampling its memory, fds, threads, tokio tasks, workspaces and cache after
+    /// every round; fails on a Run that ended wrongly or a metric that grew every round. Release build; not part
+    /// of `cargo xtask test` (100,000 Runs over gRPC take about 7 minutes here, plus the build).
+    Soak {
+        /// Runs in all, the warm-up round included.
+        #[arg(long, default_value_t = 100_000)]
+        runs: usize,
+        /// Runs per round (the daemon is sampled after each).
+        #[arg(long, default_value_t = 10_000)]
+        round: usize,
+        /// Runs in flight at once.
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        /// Through the Kubernetes agent of one bash Runtime pod on the cluster of KRUNTIMES_E2E_KUBECONFIG
+        /// (`cargo xtask cluster up --with-kruntimes`), instead of gRPC.
+        #[arg(long)]
+        agent: bool,
     },
     /// Check the CRDs and their CEL rules on an older Kubernetes minor (1.34) than the suite's.
     ///
@@ -187,6 +207,12 @@ fn main() -> ExitCode {
             ClusterAction::Down { kubernetes } => cluster::down(&root, kubernetes.get()),
             ClusterAction::Env { kubernetes } => cluster::env(&root, kubernetes.get()),
         },
+        Command::Soak {
+            runs,
+            round,
+            concurrency,
+            agent,
+        } => soak(&root, runs, round, concurrency, agent),
         Command::CompatKubernetes => compat::run(&root),
         Command::PythonRuntime {
             out,
@@ -204,6 +230,30 @@ fn main() -> ExitCode {
         ),
     };
     report(result)
+}
+
+/// `cargo xtask soak`: the built-in runtimes, then e2e/benches/soak.rs in the release profile.
+fn soak(root: &Path, runs: usize, round: usize, concurrency: usize, agent: bool) -> Result<()> {
+    setup::ensure_wasm_target(root)?;
+    guests::build(root, guests::Scope::BuiltinsOnly)?;
+    let mut command = std::process::Command::new("cargo");
+    command
+        .args([
+            "bench",
+            "--locked",
+            "-p",
+            "kruntimes-e2e",
+            "--bench",
+            "soak",
+            "--",
+        ])
+        .args(["--runs", &runs.to_string(), "--round", &round.to_string()])
+        .args(["--concurrency", &concurrency.to_string()])
+        .current_dir(root);
+    if agent {
+        command.arg("--agent");
+    }
+    setup::run_command(&mut command)
 }
 
 fn report(result: Result<()>) -> ExitCode {
