@@ -66,6 +66,10 @@ struct Opts {
     /// gRPC (bash Runs only: one Runtime, one runtimed).
     #[arg(long)]
     agent: bool,
+    /// Only these kinds of the mix (comma-separated names, e.g. `bash-echo,bash-pipeline`): to tell which kind
+    /// of Run a growth comes with.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
     /// Ignored: what `cargo bench` passes to every bench target.
     #[arg(long, hide = true)]
     bench: bool,
@@ -184,6 +188,22 @@ const MIX: &[Kind] = &[
     },
 ];
 
+/// The kinds of the mix this soak cycles through: those `usable` here, narrowed to `--only` if given.
+fn mix(opts: &Opts, usable: impl Fn(&Kind) -> bool) -> Result<Vec<&'static Kind>> {
+    let kinds: Vec<&Kind> = MIX
+        .iter()
+        .filter(|k| usable(k) && (opts.only.is_empty() || opts.only.iter().any(|o| o == k.name)))
+        .collect();
+    if kinds.is_empty() {
+        bail!(
+            "no kind of the mix left by --only {:?}; the kinds are {}",
+            opts.only,
+            MIX.iter().map(|k| k.name).collect::<Vec<_>>().join(", ")
+        );
+    }
+    Ok(kinds)
+}
+
 fn id(uid: &str) -> Option<ExecutionId> {
     Some(ExecutionId::new(uid, 1))
 }
@@ -222,8 +242,12 @@ fn check(
 // === gRPC ===
 
 /// Runs Run number `n` of the mix to its end, checks how it ended, and forgets it.
-async fn grpc_one(mut client: RuntimeClient<Channel>, n: usize) -> Result<(), String> {
-    let kind = &MIX[n % MIX.len()];
+async fn grpc_one(
+    mut client: RuntimeClient<Channel>,
+    kinds: Arc<Vec<&'static Kind>>,
+    n: usize,
+) -> Result<(), String> {
+    let kind = kinds[n % kinds.len()];
     let uid = format!("soak-{n}");
     let fail = |what: String| format!("{} {uid}: {what}", kind.name);
     let rpc = |e: tonic::Status| fail(format!("{}: {}", e.code(), e.message()));
@@ -487,9 +511,10 @@ fn grpc_soak(opts: &Opts) -> Result<(Vec<Sample>, Failures)> {
             .connect()
             .await?;
         let client = RuntimeClient::new(channel);
+        let kinds = Arc::new(mix(opts, |_| true)?);
         let one = {
             let client = client.clone();
-            move |n| grpc_one(client.clone(), n)
+            move |n| grpc_one(client.clone(), Arc::clone(&kinds), n)
         };
         let quiet = || {
             let mut client = client.clone();
@@ -513,9 +538,13 @@ fn grpc_soak(opts: &Opts) -> Result<(Vec<Sample>, Failures)> {
 type Waiters = Arc<std::sync::Mutex<HashMap<String, oneshot::Sender<Run>>>>;
 
 /// Runs Run number `n` of the bash part of the mix as a Run object, waits for its end, checks it, deletes it.
-async fn agent_one(api: Api<Run>, waiters: Waiters, n: usize) -> Result<(), String> {
-    let bash: Vec<&Kind> = MIX.iter().filter(|k| k.runtime == "bash").collect();
-    let kind = bash[n % bash.len()];
+async fn agent_one(
+    api: Api<Run>,
+    waiters: Waiters,
+    kinds: Arc<Vec<&'static Kind>>,
+    n: usize,
+) -> Result<(), String> {
+    let kind = kinds[n % kinds.len()];
     let name = format!("soak-{n}");
     let fail = |what: String| format!("{} {name}: {what}", kind.name);
     let mut run =
@@ -634,9 +663,11 @@ async fn agent_rounds(opts: &Opts, client: &Client, ns: &str) -> Result<(Vec<Sam
             }
         })
     };
+    // One Runtime is one runtimed: bash only.
+    let kinds = Arc::new(mix(opts, |k| k.runtime == "bash")?);
     let one = {
         let api = api.clone();
-        move |n| agent_one(api.clone(), Arc::clone(&waiters), n)
+        move |n| agent_one(api.clone(), Arc::clone(&waiters), Arc::clone(&kinds), n)
     };
     let quiet = || {
         let api = api.clone();
