@@ -103,14 +103,17 @@ pub(crate) async fn handle(AxState(inner): AxState<Arc<Inner>>, req: Request) ->
         name: None,
         status: 0,
     };
+    // The log is locked across the (synchronous) dispatch, so a change is never visible to another request
+    // before its record is in the log: a test that sees the change and then reads the log finds the write.
+    let mut log = inner
+        .requests
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let resp = route(&inner, &mut record, &content_type, &bytes);
     record.status = resp.status().as_u16();
     tracing::debug!(method = %record.method, path = %record.path, query = %record.query, status = record.status, "fakeapi");
-    inner
-        .requests
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .push(record);
+    log.push(record);
+    drop(log);
     resp
 }
 
