@@ -179,9 +179,9 @@ async fn controllers(client: Client, config: &Config) {
         pods,
         workflow_runs,
         metrics: config.metrics.clone(),
-        recorder: kube::runtime::events::Recorder::new(
+        recorder: kruntimes_daemon::events::Recorder::new(
             client.clone(),
-            kube::runtime::events::Reporter {
+            kruntimes_daemon::events::Reporter {
                 controller: reconcile::FIELD_MANAGER.to_owned(),
                 instance: config
                     .leader_election

@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Pod;
 use kruntimes_api::v1alpha1::Run;
+use kruntimes_daemon::events::Recorder;
 use kube::Client;
-use kube::runtime::events::Recorder;
 use kube::runtime::reflector::Store;
 
 use crate::metrics::Metrics;

@@ -36,8 +36,8 @@ use kruntimes_api::consts::{conditions, reasons};
 use kruntimes_api::lifecycle;
 use kruntimes_api::v1alpha1::runtime::ArtifactStore;
 use kruntimes_api::v1alpha1::{ComponentStatus, Run, RunPhase, RunStatus, Runtime};
+use kruntimes_daemon::events::{Event, EventType, Recorder, Reporter};
 use kube::api::{Patch, PatchParams};
-use kube::runtime::events::{Event, EventType, Recorder, Reporter};
 use kube::runtime::watcher;
 use kube::{Api, Client, Resource, ResourceExt};
 

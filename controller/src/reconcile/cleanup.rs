@@ -7,9 +7,9 @@ use kruntimes_api::lifecycle;
 use kruntimes_api::v1alpha1::runtime::ArtifactStore;
 use kruntimes_api::v1alpha1::{Run, Runtime};
 use kruntimes_artifacts::{Store, StoreSecrets};
+use kruntimes_daemon::events::{Event, EventType};
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
 use kube::runtime::controller::Action;
-use kube::runtime::events::{Event, EventType};
 use kube::{Resource, ResourceExt};
 
 use super::Context;

@@ -8,11 +8,11 @@ use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::jiff::Timestamp;
 use kruntimes_api::lifecycle;
 use kruntimes_api::v1alpha1::Run;
+use kruntimes_daemon::events::{Event, EventType};
 use kube::Resource;
 use kube::ResourceExt;
 use kube::api::{Api, DeleteParams, Patch, PatchParams, Preconditions};
 use kube::runtime::controller::Action;
-use kube::runtime::events::{Event, EventType};
 use kube::runtime::reflector::{ObjectRef, Store};
 
 use super::{Context, ERROR_REQUEUE};

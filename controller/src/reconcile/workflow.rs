@@ -21,9 +21,9 @@ use std::time::Duration;
 use k8s_openapi::jiff::Timestamp;
 use kruntimes_api::lifecycle;
 use kruntimes_api::v1alpha1::{Run, Workflow, WorkflowPhase};
+use kruntimes_daemon::events::{Event, EventType};
 use kube::api::{Api, Patch, PatchParams, PostParams};
 use kube::runtime::controller::Action;
-use kube::runtime::events::{Event, EventType};
 use kube::{Resource, ResourceExt};
 
 use super::{Context, ERROR_REQUEUE, FIELD_MANAGER};
