@@ -298,19 +298,19 @@ mod tests {
         assert_eq!(recent.events.len(), 1, "the expired one is gone");
     }
 
+    /// A recent list of capacity 3 holding `event` about a, b and c, a seen again last.
+    fn full_with_a_seen_last(event: &Event) -> Recent {
+        let mut recent = Recent::new(3, TTL);
+        for (second, name) in [(0, "a"), (1, "b"), (2, "c"), (10, "a")] {
+            send(&mut recent, event, &run(name), at(second));
+        }
+        recent
+    }
+
     #[test]
     fn memory_is_bounded_by_forgetting_the_least_recently_seen() {
-        let mut recent = Recent::new(3, TTL);
         let event = failed("exit 3");
-        for (i, name) in ["a", "b", "c"].iter().enumerate() {
-            send(
-                &mut recent,
-                &event,
-                &run(name),
-                at(i64::try_from(i).unwrap()),
-            );
-        }
-        send(&mut recent, &event, &run("a"), at(10)); // a is now the most recent
+        let mut recent = full_with_a_seen_last(&event);
         for i in 0..10_000 {
             send(&mut recent, &event, &run(&format!("x{i}")), at(20 + i));
             assert!(recent.events.len() <= 3);
@@ -321,16 +321,7 @@ mod tests {
             "a was forgotten in the end"
         );
 
-        let mut recent = Recent::new(3, TTL);
-        for (i, name) in ["a", "b", "c"].iter().enumerate() {
-            send(
-                &mut recent,
-                &event,
-                &run(name),
-                at(i64::try_from(i).unwrap()),
-            );
-        }
-        send(&mut recent, &event, &run("a"), at(10));
+        let mut recent = full_with_a_seen_last(&event);
         send(&mut recent, &event, &run("d"), at(11)); // forgets b, the least recently seen
         assert_eq!(send(&mut recent, &event, &run("a"), at(12)), 3);
         assert_eq!(send(&mut recent, &event, &run("c"), at(13)), 2);
