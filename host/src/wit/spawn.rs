@@ -19,7 +19,8 @@
 //!   are started over a Run (`spawn-error::other`, naming the limit).
 //! - Each child holds one of the engine's child instance slots ([`crate::EngineConfig::child_instances`]): the
 //!   pool keeps one instance per Run apart, so no number of children can stop a Run from starting. When the
-//!   slots are all taken, a spawn fails (`spawn-error::other`, naming the pool) instead of instantiation failing.
+//!   slots are all taken, a spawn waits up to [`CHILD_SLOT_WAIT`] for one (other Runs' pipeline stages end within
+//!   milliseconds), then fails (`spawn-error::other`, naming the pool) instead of instantiation failing.
 //!
 //! Working directories: wasi-libc resolves relative paths through the `.` preopen and ignores `initial-cwd`, so a
 //! child's `cwd` becomes its `.` preopen. The directory is opened through the workspace's cap-std handle (a guest
@@ -57,6 +58,9 @@ mod request;
 pub(crate) const MAX_LIVE_CHILDREN: usize = 32;
 /// Children started over one Run's lifetime.
 pub(crate) const MAX_CHILDREN_PER_RUN: usize = 10_000;
+
+/// How long a spawn waits for a child instance slot when all are in use before it fails.
+pub(crate) const CHILD_SLOT_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 /// Exit status of a child ended by writing to a pipe without readers (128 + SIGPIPE, as bash reports it).
 const SIGPIPE_STATUS: u8 = 141;
 /// Bytes a pump moves per step.
@@ -248,14 +252,21 @@ async fn start(
     if run.grants.programs.is_empty() {
         return Err(SpawnError::Denied);
     }
-    let Some(runtime) = run.programs.get(&request.program).cloned() else {
+    let Some(slot) = run.programs.get(&request.program).cloned() else {
         return Err(SpawnError::NotFound(request.program));
     };
+    // The first spawn of a program loads its component (compiling it if it never was): once per process.
+    let runtime = slot.get().await.map_err(|err| {
+        other(format!(
+            "cannot load {}: {}",
+            request.program,
+            run::error_chain(&err)
+        ))
+    })?;
     request::check_args_env(&request.args, &request.env).map_err(other)?;
     // Opened before anything is reserved; kept open until the child's WasiCtx has reopened it.
     let cwd_dir = open_cwd(run, &request.cwd)?;
-    let alive = {
-        let mut children = lock(&run.children);
+    let within_limits = |children: &Children| {
         if children.alive >= MAX_LIVE_CHILDREN {
             return Err(SpawnError::Limit);
         }
@@ -264,18 +275,37 @@ async fn start(
                 "this Run has started {MAX_CHILDREN_PER_RUN} programs, the most one Run may start"
             )));
         }
-        // The pool's instances for children are shared by the pod's Runs; each Run's own instance is kept apart,
-        // so a Run that holds many children can make another's spawn fail, never its start.
-        let Ok(slot) = Arc::clone(run.engine.child_slots()).try_acquire_owned() else {
-            return Err(other(format!(
-                "no instance free for {}: the {} instances this pod keeps for spawned programs are all in use \
-                 ({} of them by this Run); a Runtime whose Runs keep many programs running at once needs a larger \
-                 pool.instanceSlots",
-                request.program,
-                run.engine.config().child_instances(),
-                children.alive
-            )));
-        };
+        Ok(())
+    };
+    within_limits(&lock(&run.children))?;
+    // The pool's instances for children are shared by the pod's Runs; each Run's own instance is kept apart, so a
+    // Run that holds many children can make another's spawn wait or fail, never its start.
+    let slots = run.engine.child_slots();
+    let slot = match Arc::clone(slots).try_acquire_owned() {
+        Ok(slot) => slot,
+        // Other Runs' children (pipeline stages, mostly over in milliseconds) hold every slot: wait a little.
+        // Not until the deadline: Runs whose children wait for each other's slots would all hang until then.
+        Err(_) => {
+            match tokio::time::timeout(CHILD_SLOT_WAIT, Arc::clone(slots).acquire_owned()).await {
+                Ok(Ok(slot)) => slot,
+                _ => {
+                    return Err(other(format!(
+                        "no instance free for {}: the {} instances this pod keeps for spawned programs stayed in use \
+                     for {} ms ({} of them by this Run); a Runtime whose Runs keep many programs running at once \
+                     needs a larger pool.instanceSlots",
+                        request.program,
+                        run.engine.config().child_instances(),
+                        CHILD_SLOT_WAIT.as_millis(),
+                        lock(&run.children).alive
+                    )));
+                }
+            }
+        }
+    };
+    let alive = {
+        let mut children = lock(&run.children);
+        // Again: the Run's other spawns may have started children while this one waited.
+        within_limits(&children)?;
         children.alive += 1;
         children.started += 1;
         AliveGuard(Arc::clone(run), slot)
