@@ -5,6 +5,7 @@
 //! the terminal as it is written; Ctrl-C, SIGTERM or SIGHUP cancels the Run. The result is reported as the Run's
 //! `status` would be on a cluster.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -17,7 +18,8 @@ use kruntimes_api::validation::validate_run;
 use kruntimes_artifacts::RunIdentity;
 use kruntimes_host::cache::{CompileEvent, CompileObserver};
 use kruntimes_host::{
-    Engine, EngineConfig, Manager, ManagerConfig, Metrics, Outcome, PassThrough, Phase, RunSpec,
+    Engine, EngineConfig, Load, Manager, ManagerConfig, Metrics, Outcome, PassThrough, Phase,
+    RunSpec,
 };
 
 use kube::ResourceExt as _;
@@ -442,16 +444,24 @@ fn compile_notice(event: &CompileEvent) {
     }
 }
 
-/// Loads `resolved` into `manager`; a signal meanwhile stops before anything runs.
+/// Registers `resolved` in `manager`, loading now the runtimes a Run names (once each, however often listed) and
+/// the rest when first spawned; a signal meanwhile stops before anything runs.
 pub(crate) async fn register_runtimes(
     manager: &Manager,
     resolved: Vec<Resolved>,
     interrupts: &mut crate::interrupt::Interrupts,
 ) -> Result<()> {
+    let mut by_name: BTreeMap<String, Resolved> = BTreeMap::new();
     for r in resolved {
-        let name = r.name.clone();
+        let load = match by_name.get(&r.name) {
+            Some(seen) if seen.load == Load::Now => Load::Now,
+            _ => r.load,
+        };
+        by_name.insert(r.name.clone(), Resolved { load, ..r });
+    }
+    for (name, r) in by_name {
         tokio::select! {
-            loaded = manager.register_runtime(&r.name, r.component, r.policy) => {
+            loaded = manager.register_runtime_file(&name, r.component, r.policy, r.load) => {
                 loaded.with_context(|| format!("loading the component of runtime {name:?}"))?;
             }
             signal = interrupts.recv() => bail!("{signal} while loading runtime {name:?}: nothing ran"),

@@ -10,17 +10,19 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use kruntimes_api::v1alpha1::Runtime;
 use kruntimes_host::builtins::BUILTINS_ENV;
-use kruntimes_host::{Builtin, RuntimePolicy};
+use kruntimes_host::{Builtin, Load, RuntimePolicy};
 use kube::ResourceExt;
 
 /// A component to register, with the policy it runs under.
 pub(crate) struct Resolved {
     /// The runtime name to register it as.
     pub(crate) name: String,
-    /// The component's bytes.
-    pub(crate) component: Vec<u8>,
+    /// The component's file.
+    pub(crate) component: PathBuf,
     /// Its policy (a built-in runtime's read-only mounts and programs).
     pub(crate) policy: RuntimePolicy,
+    /// Loaded before the Run starts (a runtime the Run names), or when first spawned (a program of it).
+    pub(crate) load: Load,
 }
 
 /// The `--component` flags: `NAME=FILE` gives runtime NAME's component; a bare `FILE` is the component of the one
@@ -105,17 +107,19 @@ impl Components {
 }
 
 /// Reads a component file, refusing one that is not WebAssembly with the file's name (not its bytes).
-fn read_component(path: &Path) -> Result<Vec<u8>> {
-    let bytes =
-        std::fs::read(path).with_context(|| format!("reading the component {}", path.display()))?;
-    if !bytes.starts_with(b"\0asm") {
+fn check_component(path: &Path) -> Result<PathBuf> {
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut file| std::io::Read::read(&mut file, &mut magic))
+        .with_context(|| format!("reading the component {}", path.display()))?;
+    if &magic != b"\0asm" {
         bail!(
             "{} is not a WebAssembly component (it does not start with \"\\0asm\"); give a .wasm file built for \
              wasm32-wasip2 (a wasi:cli/command)",
             path.display()
         );
     }
-    Ok(bytes)
+    Ok(path.to_owned())
 }
 
 /// The built-ins directory: the flag, the environment, then next to an installed `krt`.
@@ -141,8 +145,9 @@ pub(crate) fn resolve(
     if let Some(path) = component {
         return Ok(vec![Resolved {
             name: name.to_owned(),
-            component: read_component(path)?,
+            component: check_component(path)?,
             policy: RuntimePolicy::default(),
+            load: Load::Now,
         }]);
     }
     let Some(dir) = builtins_dir(builtins) else {
@@ -156,11 +161,14 @@ pub(crate) fn resolve(
             .registrations(&dir, &RuntimePolicy::default())?
             .into_iter()
             .map(|r| {
-                let component = std::fs::read(&r.component)
-                    .with_context(|| format!("reading the component {}", r.component.display()))?;
                 Ok(Resolved {
+                    load: if r.name == name {
+                        Load::Now
+                    } else {
+                        Load::OnFirstSpawn
+                    },
                     name: r.name,
-                    component,
+                    component: r.component,
                     policy: r.policy,
                 })
             })
@@ -227,12 +235,16 @@ pub(crate) fn resolve_declared(
             if builtin.as_str() != name {
                 // The Runtime's name runs the built-in component; the built-in names stay for its programs.
                 let main = all
-                    .iter()
+                    .iter_mut()
                     .find(|r| r.name == builtin.as_str())
-                    .map(|r| Resolved {
-                        name: name.to_owned(),
-                        component: r.component.clone(),
-                        policy: r.policy.clone(),
+                    .map(|r| {
+                        r.load = Load::OnFirstSpawn;
+                        Resolved {
+                            name: name.to_owned(),
+                            component: r.component.clone(),
+                            policy: r.policy.clone(),
+                            load: Load::Now,
+                        }
                     });
                 all.extend(main);
             }
@@ -403,7 +415,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("greet.py");
         std::fs::write(&path, "print('hi')\n").unwrap();
-        let err = read_component(&path).unwrap_err().to_string();
+        let err = check_component(&path).unwrap_err().to_string();
         assert!(
             err.contains("greet.py is not a WebAssembly component"),
             "{err}"

@@ -26,6 +26,7 @@ use wasmtime::component::Component;
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
+use crate::imports::ComponentInterface;
 use crate::run::Pre;
 
 /// Interface-name prefix of our own host imports (`kruntimes:runtime/spawn@0.1.0`, ...).
@@ -34,9 +35,9 @@ pub const KRUNTIMES_IMPORT_PREFIX: &str = "kruntimes:runtime/";
 /// A compiled component ready to instantiate. Shared by every Run of every Runtime that uses the same bytes.
 pub struct Runtime {
     digest: String,
-    component: Component,
     pre: Pre,
     imports_kruntimes: bool,
+    interface: ComponentInterface,
 }
 
 impl Runtime {
@@ -50,13 +51,9 @@ impl Runtime {
         self.imports_kruntimes
     }
 
-    /// Names of the component's imports (`wasi:cli/environment@0.2.x`, ...).
-    pub fn imports(&self, engine: &Engine) -> Vec<String> {
-        self.component
-            .component_type()
-            .imports(engine.wasmtime())
-            .map(|(name, _)| name.to_owned())
-            .collect()
+    /// The component's top-level imports and exports.
+    pub fn interface(&self) -> &ComponentInterface {
+        &self.interface
     }
 
     pub(crate) fn pre(&self) -> &Pre {
@@ -71,6 +68,66 @@ impl std::fmt::Debug for Runtime {
             .field("imports_kruntimes", &self.imports_kruntimes)
             .finish_non_exhaustive()
     }
+}
+
+/// Decides whether a component may be loaded, given its interface or why its binary could not be read; refuses
+/// with an error. Called before anything is compiled or prepared.
+pub type Admit<'a> =
+    &'a (dyn Fn(std::result::Result<&ComponentInterface, String>) -> Result<()> + Sync);
+
+/// Directory of the cache holding what [`ComponentCache::load_file`] remembers of source files.
+pub const SOURCES_DIR: &str = "sources";
+
+/// The top-level imports and exports of a compiled component, as [`crate::imports::inspect`] reads them from its
+/// binary.
+fn interface_of(component: &Component, engine: &Engine) -> ComponentInterface {
+    let ty = component.component_type();
+    let engine = engine.wasmtime();
+    ComponentInterface {
+        imports: ty
+            .imports(engine)
+            .map(|(name, _)| name.to_owned())
+            .collect(),
+        exports: ty
+            .exports(engine)
+            .map(|(name, _)| name.to_owned())
+            .collect(),
+    }
+}
+
+/// What identifies one version of a file: device, inode, size, mtime and ctime (ns), in hex.
+fn source_key(meta: &std::fs::Metadata) -> String {
+    use std::os::unix::fs::MetadataExt;
+    format!(
+        "{:x}-{:x}-{:x}-{:x}.{:x}-{:x}.{:x}",
+        meta.dev(),
+        meta.ino(),
+        meta.size(),
+        meta.mtime(),
+        meta.mtime_nsec(),
+        meta.ctime(),
+        meta.ctime_nsec()
+    )
+}
+
+/// How long after its last change a file's digest may be remembered.
+pub const SETTLE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Whether the file of `meta` last changed at least [`SETTLE`] before `now`.
+fn settled(meta: &std::fs::Metadata, now: std::time::SystemTime) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let changed = std::time::UNIX_EPOCH
+        + std::time::Duration::new(
+            u64::try_from(meta.ctime()).unwrap_or(0),
+            u32::try_from(meta.ctime_nsec()).unwrap_or(0),
+        );
+    now.duration_since(changed).is_ok_and(|age| age >= SETTLE)
+}
+
+/// The digest a memo file says, if it is one.
+fn read_memo(memo: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(memo).ok()?;
+    (text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())).then_some(text)
 }
 
 /// What the cache reports around compiling a component, so that a slow first start can say why.
@@ -165,34 +222,106 @@ impl ComponentCache {
     /// satisfied or it is not a `wasi:cli/command`, [`Error::CacheIo`] / [`Error::LoadComponent`] for cache
     /// trouble.
     pub fn load(&self, bytes: &[u8]) -> Result<Arc<Runtime>> {
-        let digest = hex::encode(Sha256::digest(bytes));
+        self.load_with(bytes, &|_| Ok(()))
+    }
+
+    /// [`load`](Self::load), asking `admit` about the component's interface before it is compiled or prepared
+    /// (and again for each caller when it is already loaded): `admit` refuses by returning an error.
+    ///
+    /// # Errors
+    ///
+    /// As [`load`](Self::load), and whatever `admit` returns.
+    pub fn load_with(&self, bytes: &[u8], admit: Admit<'_>) -> Result<Arc<Runtime>> {
+        self.load_bytes(hex::encode(Sha256::digest(bytes)), bytes, admit)
+    }
+
+    /// [`load_with`](Self::load_with) from a file, without reading it when it is unchanged since a previous load.
+    ///
+    /// A file is known by its device, inode, size, mtime and ctime (a write or a replacement changes at least one;
+    /// ctime cannot be set back by a user). The first load hashes the bytes and remembers
+    /// `<cache-dir>/sources/<that key>` → sha256; a later load with the same key maps the precompiled artefact of
+    /// that digest directly: no read, no hash. A changed file has a new key, so it is read and hashed again. A file
+    /// changed less than [`SETTLE`] before it is hashed is not remembered: a second write within the filesystem's
+    /// timestamp granularity could keep the key (git's "racy clean" problem).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadComponent`] when the file cannot be read, else as [`load_with`](Self::load_with).
+    pub fn load_file(&self, path: &Path, admit: Admit<'_>) -> Result<Arc<Runtime>> {
+        let read_err = |source| Error::ReadComponent {
+            path: path.to_owned(),
+            source,
+        };
+        let mut file = std::fs::File::open(path).map_err(read_err)?;
+        let meta = file.metadata().map_err(read_err)?;
+        let key = source_key(&meta);
+        let memo = self.dir.join(SOURCES_DIR).join(&key);
+        if let Some(digest) = read_memo(&memo) {
+            if let Some(runtime) = self.lookup(&digest) {
+                admit(Ok(&runtime.interface))?;
+                return Ok(runtime);
+            }
+            if let Ok(Some(component)) = self.deserialize(&self.artefact_path(&digest)) {
+                admit(Ok(&interface_of(&component, &self.engine)))?;
+                return self.insert(digest, component);
+            }
+        }
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut file, &mut bytes).map_err(read_err)?;
+        let digest = hex::encode(Sha256::digest(&bytes));
+        let runtime = self.load_bytes(digest.clone(), &bytes, admit)?;
+        if !settled(&meta, std::time::SystemTime::now()) {
+            return Ok(runtime);
+        }
+        if let Err(err) = self.remember(&memo, &digest) {
+            // Only the next start is slower: it hashes the file again.
+            tracing::warn!(path = %memo.display(), error = %err, "cannot remember a component's digest");
+        }
+        Ok(runtime)
+    }
+
+    fn load_bytes(&self, digest: String, bytes: &[u8], admit: Admit<'_>) -> Result<Arc<Runtime>> {
         if let Some(runtime) = self.lookup(&digest) {
+            admit(Ok(&runtime.interface))?;
             return Ok(runtime);
         }
         let path = self.artefact_path(&digest);
         let component = match self.deserialize(&path) {
-            Ok(Some(component)) => component,
-            Ok(None) => self.compile(&digest, bytes, &path)?,
-            Err(err) => {
-                tracing::warn!(path = %path.display(), error = %err, "discarding unusable precompiled component");
-                let _ = std::fs::remove_file(&path);
+            Ok(Some(component)) => {
+                admit(Ok(&interface_of(&component, &self.engine)))?;
+                component
+            }
+            found => {
+                if let Err(err) = found {
+                    tracing::warn!(path = %path.display(), error = %err, "discarding unusable precompiled component");
+                    let _ = std::fs::remove_file(&path);
+                }
+                // Before compiling: a component that cannot run is refused without paying for it.
+                admit(
+                    crate::imports::inspect(bytes)
+                        .as_ref()
+                        .map_err(String::clone),
+                )?;
                 self.compile(&digest, bytes, &path)?
             }
         };
+        self.insert(digest, component)
+    }
+
+    /// Prepares `component` and keeps it under `digest`, unless another thread was first: all Runs share one.
+    fn insert(&self, digest: String, component: Component) -> Result<Arc<Runtime>> {
         let runtime = Arc::new(self.prepare(digest.clone(), component)?);
         let mut loaded = self.loaded.lock().unwrap_or_else(PoisonError::into_inner);
-        // Another thread may have loaded the same digest meanwhile; keep the first so all Runs share one.
         Ok(Arc::clone(loaded.entry(digest).or_insert(runtime)))
     }
 
-    /// [`load`](Self::load) from a file.
-    pub fn load_file(&self, path: impl AsRef<Path>) -> Result<Arc<Runtime>> {
-        let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|source| Error::CacheIo {
-            path: path.to_owned(),
-            source,
-        })?;
-        self.load(&bytes)
+    /// Writes `memo` (a file under [`SOURCES_DIR`]) saying `digest`, atomically.
+    fn remember(&self, memo: &Path, digest: &str) -> std::io::Result<()> {
+        let dir = self.dir.join(SOURCES_DIR);
+        std::fs::create_dir_all(&dir)?;
+        let mut tmp = TempFile::with_suffix(&dir, "digest")?;
+        tmp.as_file_mut().write_all(digest.as_bytes())?;
+        tmp.persist(memo).map_err(|e| e.error)
     }
 
     /// Number of loaded components.
@@ -299,15 +428,16 @@ impl ComponentCache {
             .instantiate_pre(&component)
             .map_err(prepare_err)?;
         let pre = Pre::new(instance_pre).map_err(prepare_err)?;
-        let imports_kruntimes = component
-            .component_type()
-            .imports(self.engine.wasmtime())
-            .any(|(name, _)| name.starts_with(KRUNTIMES_IMPORT_PREFIX));
+        let interface = interface_of(&component, &self.engine);
+        let imports_kruntimes = interface
+            .imports
+            .iter()
+            .any(|name| name.starts_with(KRUNTIMES_IMPORT_PREFIX));
         Ok(Runtime {
             digest,
-            component,
             pre,
             imports_kruntimes,
+            interface,
         })
     }
 }
@@ -444,6 +574,40 @@ mod tests {
             .unwrap();
         assert_eq!(std::fs::read(dir.path().join("final")).unwrap(), b"done");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    /// A file's digest is remembered only once its last change is at least `SETTLE` old.
+    #[test]
+    fn only_settled_files_are_remembered() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.wasm");
+        std::fs::write(&path, b"x").unwrap();
+        let meta = std::fs::metadata(&path).unwrap();
+        let changed = meta.created().or_else(|_| meta.modified()).unwrap();
+        assert!(!settled(&meta, changed));
+        assert!(!settled(&meta, changed + SETTLE / 2));
+        assert!(settled(&meta, changed + SETTLE * 2));
+        // A clock before the change (set back) is never settled.
+        assert!(!settled(&meta, std::time::UNIX_EPOCH));
+    }
+
+    /// The key of a file changes with its content and its replacement, not with reading it.
+    #[test]
+    fn source_keys_follow_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.wasm");
+        std::fs::write(&path, b"one").unwrap();
+        let key = || source_key(&std::fs::metadata(&path).unwrap());
+        let first = key();
+        std::fs::read(&path).unwrap();
+        assert_eq!(key(), first);
+        std::fs::write(&path, b"three").unwrap();
+        assert_ne!(key(), first, "size and ctime changed");
+        let replaced = dir.path().join("new");
+        std::fs::write(&replaced, b"three").unwrap();
+        let before = key();
+        std::fs::rename(&replaced, &path).unwrap();
+        assert_ne!(key(), before, "another inode");
     }
 
     /// Invalid bytes fail to compile with the digest in the error, and nothing is cached.

@@ -90,8 +90,8 @@ pub use engine::{Engine, EngineConfig};
 pub use error::{Error, Result};
 pub use logs::{LogEvent, LogQuery, LogReader, LogSelection, StdStream};
 pub use manager::{
-    Drained, Health, ListFilter, Logs, Manager, ManagerConfig, RunHandle, RunState, RunStatus,
-    StreamTotals,
+    Drained, Health, ListFilter, Load, Logs, Manager, ManagerConfig, RunHandle, RunState,
+    RunStatus, StreamTotals,
 };
 pub use metrics::Metrics;
 pub use outcome::{Outcome, Phase, Reason, TrapKind, Usage};

@@ -53,10 +53,13 @@ use crate::workspace::{Reaper, WorkspaceRoot};
 
 mod handle;
 mod report;
+mod slot;
 
 pub use self::handle::RunHandle;
 use self::handle::Started;
 pub use self::report::{Drained, Health, ListFilter, Logs, RunState, RunStatus, StreamTotals};
+pub use self::slot::Load;
+pub(crate) use self::slot::Slot;
 
 /// Where the manager keeps its files and what the host allows.
 #[derive(Debug, Clone)]
@@ -95,7 +98,7 @@ pub struct Manager {
 
 struct Shared {
     engine: Engine,
-    cache: ComponentCache,
+    cache: Arc<ComponentCache>,
     workspaces: Arc<WorkspaceRoot>,
     reaper: Reaper,
     host: HostConfig,
@@ -107,8 +110,10 @@ struct Shared {
 }
 
 struct Registered {
-    runtime: Arc<Runtime>,
+    slot: Arc<Slot>,
     policy: RuntimePolicy,
+    /// Whether Runs may name it (loaded at registration), not only spawn it.
+    runnable: bool,
 }
 
 /// Most forgotten executions whose output stays readable.
@@ -251,8 +256,10 @@ impl Execution {
 impl Manager {
     /// A manager running components on `engine`, reporting to `metrics`.
     pub fn new(engine: Engine, config: ManagerConfig, metrics: Metrics) -> Result<Self> {
-        let cache = ComponentCache::new(engine.clone(), &config.cache_dir)?
-            .with_observer(config.on_compile.clone());
+        let cache = Arc::new(
+            ComponentCache::new(engine.clone(), &config.cache_dir)?
+                .with_observer(config.on_compile.clone()),
+        );
         let workspaces = Arc::new(WorkspaceRoot::open(&config.workspace_root)?);
         let reaper = Reaper::start(Arc::clone(&workspaces))?;
         let max_running = config
@@ -285,29 +292,69 @@ impl Manager {
 
     /// Compiles (or loads from cache) `component` and registers it as runtime `name` with `policy`, replacing any
     /// runtime of that name for future Runs.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ComponentRefused`] (checked before compiling: every reason at once), or a component that does
+    /// not compile or load.
     pub async fn register_runtime(
         &self,
         name: &str,
         component: Vec<u8>,
         policy: RuntimePolicy,
     ) -> Result<Arc<Runtime>> {
-        // Before compiling: a component that cannot run here is refused with every reason at once.
-        let refused = |problems| Error::ComponentRefused {
-            name: name.to_owned(),
-            problems,
+        let (owned_name, grants, cache) = (
+            name.to_owned(),
+            policy.capabilities.clone(),
+            Arc::clone(&self.shared.cache),
+        );
+        let runtime = tokio::task::spawn_blocking(move || {
+            cache.load_with(&component, &|interface| {
+                slot::admit(&owned_name, &grants, interface)
+            })
+        })
+        .await
+        .map_err(|source| Error::Background { source })??;
+        let slot = Slot::loaded(
+            name,
+            policy.capabilities.clone(),
+            Arc::clone(&self.shared.cache),
+            Arc::clone(&runtime),
+        );
+        self.insert(name, slot, policy, true);
+        Ok(runtime)
+    }
+
+    /// Registers the component in `file` as runtime `name` with `policy`, loading it [`Load::Now`] or
+    /// [`Load::OnFirstSpawn`]; returns the component when it was loaded now. An unchanged file is neither read nor
+    /// hashed again (see [`ComponentCache::load_file`]).
+    ///
+    /// # Errors
+    ///
+    /// With [`Load::Now`], as [`register_runtime`](Self::register_runtime) plus [`Error::ReadComponent`]; with
+    /// [`Load::OnFirstSpawn`] none: the spawn that loads it fails instead.
+    pub async fn register_runtime_file(
+        &self,
+        name: &str,
+        file: PathBuf,
+        policy: RuntimePolicy,
+        load: Load,
+    ) -> Result<Option<Arc<Runtime>>> {
+        let slot = Slot::from_file(
+            name,
+            policy.capabilities.clone(),
+            Arc::clone(&self.shared.cache),
+            file,
+        );
+        let loaded = match load {
+            Load::Now => Some(slot.get().await?),
+            Load::OnFirstSpawn => None,
         };
-        let interface = crate::imports::inspect(&component).map_err(|p| refused(vec![p]))?;
-        let verdict = crate::imports::check(&interface, &policy.capabilities);
-        if !verdict.problems.is_empty() {
-            return Err(refused(verdict.problems));
-        }
-        for note in &verdict.notes {
-            tracing::info!(runtime = name, "{note}");
-        }
-        let shared = Arc::clone(&self.shared);
-        let runtime = tokio::task::spawn_blocking(move || shared.cache.load(&component))
-            .await
-            .map_err(|source| Error::Background { source })??;
+        self.insert(name, slot, policy, loaded.is_some());
+        Ok(loaded)
+    }
+
+    fn insert(&self, name: &str, slot: Slot, policy: RuntimePolicy, runnable: bool) {
         self.shared
             .runtimes
             .write()
@@ -315,11 +362,11 @@ impl Manager {
             .insert(
                 name.to_owned(),
                 Registered {
-                    runtime: Arc::clone(&runtime),
+                    slot: Arc::new(slot),
                     policy,
+                    runnable,
                 },
             );
-        Ok(runtime)
     }
 
     /// Accepts `spec` and starts it on its own task (or returns the retained execution of the same id). See the
@@ -526,13 +573,20 @@ impl Manager {
             })
         };
         let registered = lookup(name)?;
+        // Registered to be spawned only: not a runtime a Run may name.
+        let runtime = (registered.runnable)
+            .then(|| registered.slot.runtime())
+            .flatten()
+            .ok_or_else(|| Error::UnknownRuntime {
+                name: name.to_owned(),
+            })?;
         // Resolved per execution: a program may name a runtime registered (or replaced) after this one.
         let mut programs = BTreeMap::new();
         for (program, runtime_name) in &registered.policy.capabilities.programs {
-            programs.insert(program.clone(), Arc::clone(&lookup(runtime_name)?.runtime));
+            programs.insert(program.clone(), Arc::clone(&lookup(runtime_name)?.slot));
         }
         Ok((
-            Arc::clone(&registered.runtime),
+            Arc::clone(runtime),
             registered.policy.clone(),
             Arc::new(programs),
         ))

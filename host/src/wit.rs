@@ -20,7 +20,6 @@ use std::time::Instant;
 use wasmtime::component::{HasSelf, Linker};
 
 use crate::budget::SharedBudget;
-use crate::cache::Runtime;
 use crate::capabilities::Grants;
 use crate::engine::Engine;
 use crate::outputs::Outputs;
@@ -28,7 +27,7 @@ use crate::run::GuestState;
 use crate::spec::RunId;
 
 /// Components a Run may spawn, by program name.
-pub(crate) type Programs = Arc<BTreeMap<String, Arc<Runtime>>>;
+pub(crate) type Programs = Arc<BTreeMap<String, Arc<crate::manager::Slot>>>;
 
 /// Adds `kruntimes:runtime/{spawn,outputs,log}` to `linker`.
 pub(crate) fn add_to_linker(linker: &mut Linker<GuestState>) -> wasmtime::Result<()> {

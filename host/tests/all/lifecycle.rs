@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use kruntimes_host::{
-    Error, Manager, ManagerConfig, Metrics, RunId, RunSpec, RunState, RuntimePolicy,
+    Error, Load, Manager, ManagerConfig, Metrics, RunId, RunSpec, RunState, RuntimePolicy,
 };
 
 use crate::guests;
@@ -414,4 +414,58 @@ async fn component_cache_persists_and_recovers() {
         std::fs::read(&artefact).unwrap().len() > 1000,
         "the artefact was rebuilt"
     );
+}
+
+/// A component registered from a file is hashed once: the digest is remembered under `cache/sources/`, keyed by
+/// what identifies that version of the file, and trusted by the next process (the file is not read again, as a
+/// memo pointing elsewhere shows); a rewritten file has a new key, so it is hashed again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unchanged_component_files_are_not_hashed_again() {
+    let _guard = harness::shared().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("component.wasm");
+    let write_settled = |from: std::path::PathBuf| {
+        std::fs::copy(from, &file).unwrap();
+        // A file changed within the last second is not remembered (see `ComponentCache::load_file`).
+        std::thread::sleep(kruntimes_host::cache::SETTLE);
+    };
+    write_settled(guests::HELLO.path());
+    let manager = || {
+        Manager::new(
+            harness::ENGINE.clone(),
+            ManagerConfig::in_dir(dir.path()),
+            Metrics::default(),
+        )
+        .unwrap()
+    };
+    let digest_loaded_by_a_new_process = || async {
+        let runtime = manager()
+            .register_runtime_file("c", file.clone(), RuntimePolicy::default(), Load::Now)
+            .await
+            .unwrap()
+            .expect("loaded now");
+        runtime.digest().to_owned()
+    };
+    let hello = digest_loaded_by_a_new_process().await;
+    let sources = dir.path().join("cache/sources");
+    let memos: Vec<std::path::PathBuf> = std::fs::read_dir(&sources)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(memos.len(), 1, "{memos:?}");
+    assert_eq!(std::fs::read_to_string(&memos[0]).unwrap(), hello);
+
+    // The next process trusts the memo: pointed at another compiled component, it loads that one.
+    let cat = manager()
+        .register_runtime("cat", guests::CAT.bytes(), RuntimePolicy::default())
+        .await
+        .unwrap();
+    assert_ne!(cat.digest(), hello);
+    std::fs::write(&memos[0], cat.digest()).unwrap();
+    assert_eq!(digest_loaded_by_a_new_process().await, cat.digest());
+
+    // A rewritten file is a new version: hashed again, remembered under a second key.
+    write_settled(guests::HELLO.path());
+    assert_eq!(digest_loaded_by_a_new_process().await, hello);
+    assert_eq!(std::fs::read_dir(&sources).unwrap().count(), 2);
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use kruntimes_host::{RuntimeCapabilities, RuntimePolicy};
+use kruntimes_host::{Load, RunId, RunSpec, RuntimeCapabilities, RuntimePolicy};
 
 use crate::guests;
 use crate::harness::{Finished, Host};
@@ -260,4 +260,72 @@ async fn deadline_ends_shell_and_children() {
     assert_lines(&run, &["waiting"]);
     assert!(run.elapsed < Duration::from_secs(2), "{:?}", run.elapsed);
     assert_eq!(host.manager.running(), 0);
+}
+
+/// Programs registered from files with [`Load::OnFirstSpawn`] cost nothing until a Run spawns one: only the
+/// spawned program is loaded, a Run cannot name one as its runtime, and a program whose file is not a component
+/// fails its spawn with the reason instead of the registration.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn programs_from_files_load_on_first_spawn() {
+    let host = Host::new().await;
+    for program in PROGRAMS {
+        host.manager
+            .register_runtime_file(
+                program.0,
+                program.path(),
+                RuntimePolicy::default(),
+                Load::OnFirstSpawn,
+            )
+            .await
+            .unwrap();
+    }
+    assert_eq!(host.manager.cache().len(), 0, "nothing loaded before a Run");
+    let refused = host
+        .manager
+        .execute(RunSpec::new(
+            RunId::new("names-a-program", 1).unwrap(),
+            "hello",
+        ))
+        .map(|_| ())
+        .unwrap_err();
+    assert_eq!(refused.reason(), "UnknownRuntime", "{refused}");
+
+    let run = host
+        .run(guests::SPAWN_PIPELINE)
+        .policy("shell", shell_policy())
+        .args(&["programs"])
+        .finish()
+        .await;
+    assert_eq!(run.result(), "Succeeded/Completed", "{}", run.stderr);
+    assert_lines(&run, &["spawn hello: exited(0)"]);
+    // The shell and `hello`; the six other programs were never needed.
+    assert_eq!(host.manager.cache().len(), 2);
+
+    let broken = host.dir().join("hello.wasm");
+    std::fs::write(&broken, b"\0asm but not a component").unwrap();
+    host.manager
+        .register_runtime_file(
+            "hello",
+            broken,
+            RuntimePolicy::default(),
+            Load::OnFirstSpawn,
+        )
+        .await
+        .unwrap();
+    let run = host
+        .run(guests::SPAWN_PIPELINE)
+        .policy("shell", shell_policy())
+        .args(&["programs"])
+        .finish()
+        .await;
+    assert_eq!(run.result(), "Succeeded/Completed", "{}", run.stderr);
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("spawn hello: "))
+        .unwrap_or_else(|| panic!("no spawn line in {}", run.stdout));
+    assert!(
+        line.contains("cannot load hello: runtime \\\"hello\\\": the component cannot run here: not a valid WebAssembly binary"),
+        "{line}"
+    );
 }

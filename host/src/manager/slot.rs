@@ -1,0 +1,120 @@
+//! A registered runtime's component: loaded at registration, or from its file the first time a Run spawns it.
+//!
+//! `krt local run --runtime bash` registers the shell and every program it may spawn (ten tool components and the
+//! Python runtime); a Run that only says `echo hi` needs the shell alone. Programs registered with
+//! [`Load::OnFirstSpawn`] cost a `stat` of nothing at start: their file is opened, checked, and compiled (or mapped
+//! from the cache) by the first spawn that names them, once for all later spawns.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::sync::OnceCell;
+
+use crate::cache::{ComponentCache, Runtime};
+use crate::capabilities::RuntimeCapabilities;
+use crate::error::{Error, Result};
+use crate::imports::ComponentInterface;
+
+/// When a component registered from a file is loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Load {
+    /// At registration: a component that cannot run is refused there, and Runs may name it.
+    Now,
+    /// When a Run first spawns it as a program (`kruntimes:runtime/spawn`); until then Runs cannot name it.
+    OnFirstSpawn,
+}
+
+/// One registered component.
+pub(crate) struct Slot {
+    name: String,
+    grants: RuntimeCapabilities,
+    file: Option<PathBuf>,
+    cache: Arc<ComponentCache>,
+    loaded: OnceCell<Arc<Runtime>>,
+}
+
+impl Slot {
+    /// A slot already holding `runtime`.
+    pub(crate) fn loaded(
+        name: &str,
+        grants: RuntimeCapabilities,
+        cache: Arc<ComponentCache>,
+        runtime: Arc<Runtime>,
+    ) -> Self {
+        Self {
+            name: name.to_owned(),
+            grants,
+            file: None,
+            cache,
+            loaded: OnceCell::from(runtime),
+        }
+    }
+
+    /// A slot that loads `file` when first asked.
+    pub(crate) fn from_file(
+        name: &str,
+        grants: RuntimeCapabilities,
+        cache: Arc<ComponentCache>,
+        file: PathBuf,
+    ) -> Self {
+        Self {
+            name: name.to_owned(),
+            grants,
+            file: Some(file),
+            cache,
+            loaded: OnceCell::new(),
+        }
+    }
+
+    /// The component, if it is loaded.
+    pub(crate) fn runtime(&self) -> Option<&Arc<Runtime>> {
+        self.loaded.get()
+    }
+
+    /// The component, loading it from its file first if needed (once, however many callers wait).
+    ///
+    /// # Errors
+    ///
+    /// As [`ComponentCache::load_file`], with [`admit`]'s refusal.
+    pub(crate) async fn get(&self) -> Result<Arc<Runtime>> {
+        self.loaded
+            .get_or_try_init(|| async {
+                let Some(file) = self.file.clone() else {
+                    unreachable!("a slot without a file is created loaded");
+                };
+                let (name, grants, cache) = (
+                    self.name.clone(),
+                    self.grants.clone(),
+                    Arc::clone(&self.cache),
+                );
+                tokio::task::spawn_blocking(move || {
+                    cache.load_file(&file, &|interface| admit(&name, &grants, interface))
+                })
+                .await
+                .map_err(|source| Error::Background { source })?
+            })
+            .await
+            .cloned()
+    }
+}
+
+/// Whether runtime `name`'s component, of `interface` (or unreadable for the reason given), can run under
+/// `grants`: every problem at once in [`Error::ComponentRefused`]; what will not work under these grants is logged.
+pub(crate) fn admit(
+    name: &str,
+    grants: &RuntimeCapabilities,
+    interface: std::result::Result<&ComponentInterface, String>,
+) -> Result<()> {
+    let refused = |problems| Error::ComponentRefused {
+        name: name.to_owned(),
+        problems,
+    };
+    let verdict = crate::imports::check(interface.map_err(|p| refused(vec![p]))?, grants);
+    if !verdict.problems.is_empty() {
+        return Err(refused(verdict.problems));
+    }
+    for note in &verdict.notes {
+        tracing::info!(runtime = name, "{note}");
+    }
+    Ok(())
+}
