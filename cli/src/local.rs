@@ -411,8 +411,14 @@ impl Session {
             config.on_compile = Some(CompileObserver(Arc::new(compile_notice)));
             crate::guest_log::show_on_stderr();
         }
+        // Instances allocated on demand: reserving runtimed's pools (128 instances, their stacks and memories) cost
+        // a one-Run process more than it saves, and nothing is reused across processes.
+        let engine = Engine::new(EngineConfig {
+            pooling: false,
+            ..EngineConfig::default()
+        })?;
         let manager = Manager::new(
-            Engine::new(EngineConfig::default())?,
+            engine,
             config,
             Metrics::default(),
         )?;
