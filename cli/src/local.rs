@@ -417,11 +417,7 @@ impl Session {
             pooling: false,
             ..EngineConfig::default()
         })?;
-        let manager = Manager::new(
-            engine,
-            config,
-            Metrics::default(),
-        )?;
+        let manager = Manager::new(engine, config, Metrics::default())?;
         register_runtimes(&manager, resolved, &mut interrupts).await?;
         Ok(Self {
             manager,
