@@ -182,7 +182,10 @@ pub(crate) fn run(args: &LocalRunArgs, out: &mut dyn Write) -> Result<ExitCode> 
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(execute(&run, resolved, args, (limit, memory, files), out))
+    let code = runtime.block_on(execute(&run, resolved, args, (limit, memory, files), out));
+    // Nothing is left running that the command waits for; the process exits next.
+    runtime.shutdown_background();
+    code
 }
 
 async fn execute(
@@ -377,7 +380,16 @@ async fn execute(
     } else {
         code
     };
+    leave_for_exit(manager);
     Ok(ExitCode::from(code))
+}
+
+/// Ends a session's engine without tearing it down, once the command's output is written: the process exits
+/// next, and unmapping the compiled code and deregistering its unwind tables one by one cost a cached
+/// `krt local run` ~5 % of its time for memory the exit frees anyway. The workspaces' directory is still removed
+/// (it is not the manager's). Only for `krt`'s one-command process; an error path drops normally.
+pub(crate) fn leave_for_exit(manager: Manager) {
+    std::mem::forget(manager);
 }
 
 /// What a `krt local run` works in: a manager whose workspaces live in a temporary directory (removed with the

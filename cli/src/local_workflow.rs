@@ -124,7 +124,7 @@ pub(crate) fn run(
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(async {
+    let code = runtime.block_on(async {
         let local::Session {
             manager,
             mut interrupts,
@@ -139,8 +139,12 @@ pub(crate) fn run(
         };
         let store = crate::artifacts::LocalStore::from_flag(args.artifacts_dir.as_deref());
         let done = drive(&manager, workflow, &store, logs, &mut interrupts).await?;
+        local::leave_for_exit(manager);
         report(&done, args, out)
-    })
+    });
+    // Nothing is left running that the command waits for; the process exits next.
+    runtime.shutdown_background();
+    code
 }
 
 /// What an execution task returns when its Run ends.

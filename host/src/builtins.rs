@@ -258,11 +258,24 @@ fn read_programs(
             .and_then(|s| s.to_str())
             .filter(|s| is_plain_name(s) && !target.contains(".."))
             .ok_or_else(|| bad(format!("{target:?} is not a component file name")))?;
-        if !component.is_file() {
-            return Err(bad(format!("{} does not exist", component.display())));
-        }
         let runtime = format!("{name}/{stem}");
-        tools.insert(runtime.clone(), component);
+        // Many programs share one tool component (coreutils has ~70): each file is looked at once.
+        match tools.get(&runtime) {
+            Some(known) if *known == component => {}
+            Some(known) => {
+                return Err(bad(format!(
+                    "{} and {} would both be the tool {runtime:?}",
+                    known.display(),
+                    component.display()
+                )));
+            }
+            None => {
+                if !component.is_file() {
+                    return Err(bad(format!("{} does not exist", component.display())));
+                }
+                tools.insert(runtime.clone(), component);
+            }
+        }
         programs.insert(program.to_owned(), runtime);
     }
     Ok((programs, tools))
@@ -378,6 +391,20 @@ mod tests {
         std::fs::write(sh.join(PROGRAMS_FILE), "grep programs/grep.wasm\n").unwrap();
         let err = Builtin::find(dir.path(), "sh").unwrap_err().to_string();
         assert!(err.contains("line 1") && err.contains("grep.wasm"), "{err}");
+
+        // Two files with one stem would be one tool: refused, not one of them silently dropped.
+        std::fs::create_dir_all(sh.join("more")).unwrap();
+        std::fs::write(sh.join("more/coreutils.wasm"), b"\0asm").unwrap();
+        std::fs::write(
+            sh.join(PROGRAMS_FILE),
+            "ls programs/coreutils.wasm\ncat more/coreutils.wasm\n",
+        )
+        .unwrap();
+        let err = Builtin::find(dir.path(), "sh").unwrap_err().to_string();
+        assert!(
+            err.contains("line 2") && err.contains("\"sh/coreutils\""),
+            "{err}"
+        );
     }
 
     /// Unknown names are `None`; a directory without a component is an error naming the file.
