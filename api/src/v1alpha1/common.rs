@@ -14,11 +14,13 @@ pub type ResourceList = BTreeMap<String, Quantity>;
 /// One environment variable of a Run.
 ///
 /// Exactly as in a Pod, except that `valueFrom` may only name a Secret or ConfigMap key in the Run's
-/// namespace; runtimed resolves it when the Run starts and never writes the value anywhere.
+/// namespace. Nothing resolves such a reference yet, so admission refuses `valueFrom` rather than admit a Run
+/// that could only fail when it starts (docs/design/0012-admit-only-what-can-execute.md).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[schemars(extend("x-kubernetes-validations" = [
     {"rule": "!(has(self.value) && has(self.valueFrom))", "message": "value and valueFrom are mutually exclusive"},
+    {"rule": "!has(self.valueFrom)", "message": "valueFrom (Secret and ConfigMap references) is not supported yet; use value"},
     {"rule": "!self.name.startsWith('KRUNTIME_')", "message": "names starting with KRUNTIME_ are reserved for the platform"}
 ]))]
 pub struct EnvVar {
@@ -32,7 +34,7 @@ pub struct EnvVar {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 8192))]
     pub value: Option<String>,
-    /// Where to read the value from instead.
+    /// Where to read the value from instead. Not supported yet: refused at admission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value_from: Option<EnvVarSource>,
 }
@@ -69,14 +71,16 @@ pub struct KeyRef {
 #[serde(rename_all = "camelCase")]
 #[schemars(extend("x-kubernetes-validations" = [
     {"rule": "!(has(self.inline) && has(self.repoURL))", "message": "inline and repoURL are mutually exclusive"},
-    {"rule": "!has(self.revision) || has(self.repoURL)", "message": "revision requires repoURL"}
+    {"rule": "!has(self.revision) || has(self.repoURL)", "message": "revision requires repoURL"},
+    {"rule": "!has(self.repoURL)", "message": "repoURL (git sources) is not supported yet; use inline"}
 ]))]
 pub struct Source {
     /// Source code written to the workspace at `entrypoint` (default `script`) and run (at most 256 KiB).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 262144))]
     pub inline: Option<String>,
-    /// An https git repository cloned into the workspace before the Run starts.
+    /// An https git repository cloned into the workspace before the Run starts. Not supported yet: refused at
+    /// admission.
     #[serde(default, rename = "repoURL", skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1, max = 2048), extend("x-kubernetes-validations" = [
         {"rule": "self.startsWith('https://')", "message": "repoURL must be an https:// URL"}

@@ -122,6 +122,11 @@ pub(super) fn template_into(errs: &mut ValidationErrors, prefix: &str, t: &RunTe
                 errs.push(field.clone(), "value and valueFrom are mutually exclusive")
             }
             (_, Some(from)) => {
+                // Nothing resolves a reference yet: refused here, as by admission, not when the Run starts.
+                errs.push(
+                    field.clone(),
+                    "valueFrom (Secret and ConfigMap references) is not supported yet; use value",
+                );
                 let refs = [
                     ("secretKeyRef", &from.secret_key_ref),
                     ("configMapKeyRef", &from.config_map_key_ref),
@@ -173,6 +178,11 @@ pub(super) fn template_into(errs: &mut ValidationErrors, prefix: &str, t: &RunTe
             errs.push(f("source.revision"), "requires repoURL");
         }
         if let Some(url) = &src.repo_url {
+            // Nothing clones a repository yet: refused here, as by admission, not when the Run starts.
+            errs.push(
+                f("source"),
+                "repoURL (git sources) is not supported yet; use inline",
+            );
             check_len(errs, &f("source.repoURL"), url, 1, REPO_URL_MAX_BYTES);
             if !url.starts_with("https://") {
                 errs.push(
