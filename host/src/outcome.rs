@@ -104,20 +104,24 @@ impl Reason {
     /// the trap kind
     /// (`StackOverflow`, `Unreachable`, ...), `OutputsInvalid`, `OutputsTooLarge`, `InstantiateFailed`,
     /// `HostError`.
+    ///
+    /// Every one but `Completed` (the engine's word for exit status 0) and the trap kinds is the Run reason of
+    /// the same name, taken from the API's vocabulary so that the two cannot drift.
     pub fn as_str(self) -> &'static str {
+        use kruntimes_api::consts::reasons;
         match self {
             Reason::Completed => "Completed",
-            Reason::ExitCode => "ExitCode",
-            Reason::Timeout => "Timeout",
-            Reason::Cancelled => "Cancelled",
-            Reason::Superseded => "Superseded",
-            Reason::Shutdown => "Shutdown",
-            Reason::OutOfMemory => "OutOfMemory",
+            Reason::ExitCode => reasons::EXIT_CODE,
+            Reason::Timeout => reasons::TIMEOUT,
+            Reason::Cancelled => reasons::CANCELLED,
+            Reason::Superseded => reasons::SUPERSEDED,
+            Reason::Shutdown => reasons::SHUTDOWN,
+            Reason::OutOfMemory => reasons::OUT_OF_MEMORY,
             Reason::Trap(kind) => kind.as_str(),
-            Reason::OutputsInvalid => "OutputsInvalid",
-            Reason::OutputsTooLarge => "OutputsTooLarge",
-            Reason::InstantiateFailed => "InstantiateFailed",
-            Reason::HostError => "HostError",
+            Reason::OutputsInvalid => reasons::OUTPUTS_INVALID,
+            Reason::OutputsTooLarge => reasons::OUTPUTS_TOO_LARGE,
+            Reason::InstantiateFailed => reasons::INSTANTIATE_FAILED,
+            Reason::HostError => reasons::HOST_ERROR,
         }
     }
 }

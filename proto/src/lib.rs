@@ -52,16 +52,6 @@ pub const LOG_CHUNK_MAX_BYTES: usize = 64 * 1024;
 /// Longest `ExecutionId.run_uid`, in bytes.
 pub const RUN_UID_MAX_BYTES: usize = 128;
 
-/// `ExecutionStatus.reason` values that only runtimed produces.
-///
-/// Every other reason is a Run `status.reason` value (`kruntimes_api::consts::reasons`).
-pub mod reasons {
-    /// CANCELLED because a higher attempt of the same Run was accepted.
-    pub const SUPERSEDED: &str = "Superseded";
-    /// CANCELLED because runtimed stopped while the execution was active.
-    pub const SHUTDOWN: &str = "Shutdown";
-}
-
 impl v1::ExecutionState {
     /// Whether the state is final: SUCCEEDED, FAILED, TIMEOUT or CANCELLED.
     pub fn is_terminal(self) -> bool {

@@ -169,11 +169,12 @@ pub struct ExecutionStatus {
     #[prost(int32, optional, tag = "6")]
     pub exit_code: ::core::option::Option<i32>,
     /// A stable, machine-readable CamelCase reason, empty while non-terminal. The values are the
-    /// Run API's `status.reason` values: `Succeeded` (SUCCEEDED); `ExitCode`, `Trap`, `OutOfMemory`,
-    /// `OutputsInvalid`, `OutputsTooLarge`, `InstantiateFailed`, `PrepareSource` (FAILED); `Timeout`
-    /// (TIMEOUT); `Cancelled` (CANCELLED). runtimed adds two CANCELLED reasons of its own:
-    /// `Superseded` (a higher attempt of the same Run was accepted) and `Shutdown` (runtimed stopped
-    /// while the execution was active). More may be added; treat unknown ones as opaque.
+    /// Run API's `status.reason` values, defined once in `kruntimes_api::consts::reasons`:
+    /// `Succeeded` (SUCCEEDED); `ExitCode`, `Trap`, `OutOfMemory`, `OutputsInvalid`,
+    /// `OutputsTooLarge`, `InstantiateFailed`, `PrepareSource` (FAILED); `Timeout` (TIMEOUT);
+    /// `Cancelled`, `Superseded` (a higher attempt of the same Run was accepted) and `Shutdown`
+    /// (runtimed stopped while the execution was active) (CANCELLED). More may be added; treat
+    /// unknown ones as opaque.
     #[prost(string, tag = "7")]
     pub reason: ::prost::alloc::string::String,
     /// A human-readable explanation, at most 1024 bytes of UTF-8 (longer text is cut at a character
