@@ -268,10 +268,7 @@ pub fn bounded_to(message: &str, max: usize) -> String {
     if message.len() <= max {
         return message.to_owned();
     }
-    let mut end = max.saturating_sub(ELLIPSIS.len());
-    while !message.is_char_boundary(end) {
-        end -= 1;
-    }
+    let end = message.floor_char_boundary(max.saturating_sub(ELLIPSIS.len()));
     format!("{}{ELLIPSIS}", &message[..end])
 }
 

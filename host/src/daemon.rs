@@ -180,18 +180,12 @@ fn parse_artifact_store(value: &str) -> std::result::Result<ArtifactStore, Strin
     serde_json::from_str(value).map_err(|e| format!("not an artifactStore object: {e}"))
 }
 
+/// A byte count written as the Runtime's quantities are (`1048576`, `64Ki`, `1.5Gi`, `2G`): the controller
+/// passes them on as they are.
 fn parse_bytes(value: &str) -> std::result::Result<u64, String> {
-    let (digits, unit) = [("Ki", 1u64 << 10), ("Mi", 1 << 20), ("Gi", 1 << 30)]
-        .into_iter()
-        .find_map(|(suffix, unit)| value.strip_suffix(suffix).map(|digits| (digits, unit)))
-        .unwrap_or((value, 1));
-    digits
-        .parse::<u64>()
-        .ok()
-        .and_then(|n| n.checked_mul(unit))
-        .ok_or_else(|| {
-            format!("expected a byte count such as 1048576, 64Ki, 256Mi or 4Gi, got {value:?}")
-        })
+    kruntimes_api::quantity::parse_whole(value).map_err(|_| {
+        format!("expected a whole byte count such as 1048576, 64Ki, 256Mi or 4Gi, got {value:?}")
+    })
 }
 
 impl Args {
@@ -679,13 +673,15 @@ mod tests {
         }
     }
 
-    /// Byte counts accept binary suffixes and refuse anything else.
+    /// Byte counts are whole Kubernetes quantities, as in the Runtime they come from.
     #[test]
-    fn byte_counts_take_binary_suffixes() {
+    fn byte_counts_are_whole_quantities() {
         assert_eq!(parse_bytes("1048576"), Ok(1 << 20));
         assert_eq!(parse_bytes("64Ki"), Ok(64 << 10));
         assert_eq!(parse_bytes("4Gi"), Ok(4 << 30));
-        for bad in ["", "Mi", "1.5Gi", "12MB", "-1"] {
+        assert_eq!(parse_bytes("1.5Gi"), Ok(3 << 29));
+        assert_eq!(parse_bytes("2G"), Ok(2_000_000_000));
+        for bad in ["", "Mi", "12MB", "-1", "0.5", "1m"] {
             assert!(parse_bytes(bad).is_err(), "{bad:?}");
         }
         assert!(parse_component("noequals").is_err());

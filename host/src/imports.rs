@@ -212,11 +212,7 @@ fn bounded_list(mut list: Vec<String>, max: usize, max_bytes: usize) -> Vec<Stri
     }
     for entry in &mut list {
         if entry.len() > max_bytes {
-            let mut cut = max_bytes - '…'.len_utf8();
-            while !entry.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            entry.truncate(cut);
+            entry.truncate(entry.floor_char_boundary(max_bytes - '…'.len_utf8()));
             entry.push('…');
         }
     }

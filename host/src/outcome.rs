@@ -191,11 +191,7 @@ impl Outcome {
 /// Truncates `message` to [`MAX_MESSAGE_BYTES`] at a character boundary.
 pub(crate) fn bounded_message(mut message: String) -> String {
     if message.len() > MAX_MESSAGE_BYTES {
-        let mut end = MAX_MESSAGE_BYTES - "…".len();
-        while !message.is_char_boundary(end) {
-            end -= 1;
-        }
-        message.truncate(end);
+        message.truncate(message.floor_char_boundary(MAX_MESSAGE_BYTES - "…".len()));
         message.push('…');
     }
     message

@@ -189,11 +189,7 @@ fn quote(s: &str) -> String {
     if s.len() <= QUOTE_MAX_BYTES {
         return s.to_owned();
     }
-    let mut end = QUOTE_MAX_BYTES;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}...", &s[..end])
+    format!("{}...", &s[..s.floor_char_boundary(QUOTE_MAX_BYTES)])
 }
 
 #[cfg(test)]

@@ -56,14 +56,7 @@ impl LogBudget {
 
 /// `message` cut to [`MAX_LOG_MESSAGE_BYTES`] at a character boundary.
 fn truncated(message: &str) -> &str {
-    if message.len() <= MAX_LOG_MESSAGE_BYTES {
-        return message;
-    }
-    let mut end = MAX_LOG_MESSAGE_BYTES;
-    while !message.is_char_boundary(end) {
-        end -= 1;
-    }
-    &message[..end]
+    &message[..message.floor_char_boundary(MAX_LOG_MESSAGE_BYTES)]
 }
 
 impl Host for GuestState {
