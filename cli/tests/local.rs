@@ -495,6 +495,39 @@ fn a_signal_cancels_the_run_and_leaves_no_workspace_behind() {
     }
 }
 
+/// A Run that ends on its own leaves nothing under TMPDIR and all its output on stdout: krt exits without tearing
+/// the engine down, but still removes the workspaces and flushes what the guest wrote (a large burst included).
+#[test]
+fn a_finished_run_leaves_no_workspace_and_loses_no_output() {
+    let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("finished-run");
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    let out = krt_command()
+        .env("TMPDIR", &tmp)
+        .args([
+            "local",
+            "run",
+            "-q",
+            "--builtins",
+            &builtins(),
+            "--runtime",
+            "bash",
+            "--",
+            "echo x > guest-file; seq 1 20000; printf last",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().count(), 20_001, "{}", text(&out.stderr));
+    assert!(
+        stdout.ends_with("20000\nlast"),
+        "{}",
+        &stdout[stdout.len() - 20..]
+    );
+    assert_eq!(walk(&tmp), Vec::<PathBuf>::new(), "left files behind");
+}
+
 /// Every path under `dir` (not following symlinks).
 fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
