@@ -72,7 +72,7 @@ pub struct Args {
     /// The sha256 `--component-url`'s body must have (64 lowercase hex digits).
     #[arg(long, value_name = "HEX", requires = "component_url", value_parser = fetch::parse_sha256)]
     pub component_sha256: Option<String>,
-    /// Largest `--component-url` body accepted (bytes; suffixes Ki, Mi, Gi).
+    /// Largest `--component-url` body accepted (bytes, a whole quantity: 1048576, 64Ki, 256Mi, 2G).
     #[arg(long, env = "RUNTIMED_COMPONENT_MAX_BYTES", default_value = "256Mi", value_parser = parse_bytes)]
     pub component_max_bytes: u64,
     /// Time allowed for one `--component-url` download attempt, in seconds (transient failures are retried
@@ -86,10 +86,10 @@ pub struct Args {
     /// Accept an http:// `--component-url` (for tests on loopback; the API admits only https).
     #[arg(long)]
     pub allow_insecure_component_url: bool,
-    /// Default memory budget per Run (bytes; suffixes Ki, Mi, Gi).
+    /// Default memory budget per Run (bytes, a whole quantity: 1048576, 64Ki, 256Mi, 2G).
     #[arg(long, env = "RUNTIMED_MEMORY_LIMIT", default_value = "256Mi", value_parser = parse_bytes)]
     pub memory_limit: u64,
-    /// Largest memory budget a Run may request (bytes; suffixes Ki, Mi, Gi).
+    /// Largest memory budget a Run may request (bytes, a whole quantity: 1048576, 64Ki, 256Mi, 2G).
     #[arg(long, env = "RUNTIMED_MAX_MEMORY", default_value = "4Gi", value_parser = parse_bytes)]
     pub max_memory: u64,
     /// Timeout of a Run that asks for none, in seconds.
@@ -98,12 +98,17 @@ pub struct Args {
     /// Longest timeout a Run may ask for, in seconds.
     #[arg(long, env = "RUNTIMED_MAX_TIMEOUT_SECONDS", default_value_t = 86_400)]
     pub max_timeout_seconds: u64,
-    /// Default bytes of stdout and of stderr retained per Run (suffixes Ki, Mi, Gi).
+    /// Default bytes of stdout and of stderr retained per Run (a whole quantity: 1048576, 64Ki, 1Mi).
     #[arg(long, env = "RUNTIMED_OUTPUT_LIMIT", default_value = "1Mi", value_parser = parse_bytes)]
     pub output_limit: u64,
-    /// Most bytes of stdout or stderr a Run may ask to retain (suffixes Ki, Mi, Gi).
+    /// Most bytes of stdout or stderr a Run may ask to retain (a whole quantity: 1048576, 64Ki, 1Mi).
     #[arg(long, env = "RUNTIMED_MAX_OUTPUT", default_value = "16Mi", value_parser = parse_bytes)]
     pub max_output: u64,
+    /// Serve the gRPC `Execute`, `Cancel` and `Forget` RPCs even when the Kubernetes agent executes this pod's Runs
+    /// (without the agent they are always served: they are the only way to run anything). Off by default: anyone
+    /// who can port-forward to the pod could then run code in it and cancel or forget other users' Runs.
+    #[arg(long, env = "RUNTIMED_GRPC_EXECUTION")]
+    pub grpc_execution: bool,
     /// Seconds active Runs may keep running after SIGTERM before they are cancelled (reason Shutdown).
     #[arg(long, env = "RUNTIMED_DRAIN_TIMEOUT_SECONDS", default_value_t = 25)]
     pub drain_timeout_seconds: u64,
@@ -189,6 +194,12 @@ fn parse_bytes(value: &str) -> std::result::Result<u64, String> {
 }
 
 impl Args {
+    /// Whether gRPC serves `Execute`, `Cancel` and `Forget`: always without the Kubernetes agent (the only way to
+    /// run anything), with it only under `--grpc-execution` (Runs come from the Kubernetes API and its RBAC).
+    pub fn serves_grpc_execution(&self, agent_runs: bool) -> bool {
+        !agent_runs || self.grpc_execution
+    }
+
     /// The engine configuration these flags ask for.
     pub fn engine_config(&self) -> EngineConfig {
         let defaults = EngineConfig::default();
@@ -457,9 +468,11 @@ pub async fn run_with_client(
         })?;
     let addr = listener.local_addr().unwrap_or(args.listen);
     tracing::info!(%addr, capacity = args.capacity, "runtimed serving kruntimes.runtime.v1");
+    let agent = args.agent_config().is_some() && client.is_some();
     let options = ServeOptions {
         drain_timeout: Duration::from_secs(args.drain_timeout_seconds),
         artifact_store: filesystem_store(&args)?,
+        execution: args.serves_grpc_execution(agent),
         ..ServeOptions::default()
     };
     match (args.agent_config(), client) {
@@ -671,6 +684,16 @@ mod tests {
         ] {
             assert!(Args::try_parse_from(argv).is_err(), "{argv:?}");
         }
+    }
+
+    /// gRPC execution: on without the agent, off with it unless `--grpc-execution` (or its env var) asks for it.
+    #[test]
+    fn grpc_execution_is_off_beside_the_agent_unless_asked_for() {
+        let plain = Args::try_parse_from(["runtimed"]).unwrap();
+        assert!(plain.serves_grpc_execution(false));
+        assert!(!plain.serves_grpc_execution(true));
+        let asked = Args::try_parse_from(["runtimed", "--grpc-execution"]).unwrap();
+        assert!(asked.serves_grpc_execution(true));
     }
 
     /// Byte counts are whole Kubernetes quantities, as in the Runtime they come from.

@@ -47,6 +47,11 @@ pub struct ServeOptions {
     /// This pod's `filesystem` artifact store, served by `ReadArtifact` (None: that RPC answers
     /// `FAILED_PRECONDITION`).
     pub artifact_store: Option<kruntimes_artifacts::Store>,
+    /// Whether `Execute`, `Cancel` and `Forget` are served. runtimed turns them off when its Kubernetes agent
+    /// executes the pod's Runs (unless `--grpc-execution`): there the Run objects and their RBAC are the way in,
+    /// and whoever can port-forward to the pod must not be able to run code or end other users' Runs. The
+    /// read-only RPCs (`Health`, `Status`, `List`, `Logs`, `ReadArtifact`) are always served.
+    pub execution: bool,
 }
 
 impl Default for ServeOptions {
@@ -55,6 +60,7 @@ impl Default for ServeOptions {
             drain_timeout: DEFAULT_DRAIN_TIMEOUT,
             close_timeout: DEFAULT_CLOSE_TIMEOUT,
             artifact_store: None,
+            execution: true,
         }
     }
 }
@@ -84,6 +90,7 @@ pub async fn serve(
     let stop = CancellationToken::new();
     let runtime = RuntimeService::new(manager.clone(), streams_end.clone())
         .with_artifact_store(options.artifact_store.clone())
+        .with_execution(options.execution)
         .into_server();
     // Small unary messages: without TCP_NODELAY, Nagle plus delayed ACKs can add tens of milliseconds.
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));

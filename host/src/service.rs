@@ -45,6 +45,8 @@ pub struct RuntimeService {
     streams_end: CancellationToken,
     /// This pod's `filesystem` artifact store, which `ReadArtifact` serves.
     artifacts: Option<kruntimes_artifacts::Store>,
+    /// Whether `Execute`, `Cancel` and `Forget` are served (see [`crate::ServeOptions::execution`]).
+    execution: bool,
 }
 
 impl RuntimeService {
@@ -54,7 +56,30 @@ impl RuntimeService {
             manager,
             streams_end,
             artifacts: None,
+            execution: true,
         }
+    }
+
+    /// Serves `Execute`, `Cancel` and `Forget` only when `enabled`; otherwise they answer `PERMISSION_DENIED`.
+    #[must_use]
+    pub fn with_execution(mut self, enabled: bool) -> Self {
+        self.execution = enabled;
+        self
+    }
+
+    /// `PERMISSION_DENIED` for an RPC that changes executions, when they are not served.
+    fn check_execution(&self, rpc: &str) -> Result<(), Status> {
+        if self.execution {
+            return Ok(());
+        }
+        let mut status = Status::permission_denied(format!(
+            "{rpc} is not served here: this runtimed takes its Runs from the Kubernetes API \
+             (runtimed --grpc-execution serves Execute, Cancel and Forget)"
+        ));
+        if let Ok(value) = "ExecutionDisabled".parse() {
+            status.metadata_mut().insert(REASON_METADATA, value);
+        }
+        Err(status)
     }
 
     /// Serves `ReadArtifact` from `store`, this pod's `filesystem` artifact store.
@@ -84,6 +109,7 @@ impl Runtime for RuntimeService {
         &self,
         request: Request<v1::ExecuteRequest>,
     ) -> Result<Response<v1::ExecuteResponse>, Status> {
+        self.check_execution("Execute")?;
         let spec = RunSpec::try_from(request.into_inner())?;
         tracing::Span::current().record("run", tracing::field::display(&spec.id));
         let status = self.manager.submit(spec).await?;
@@ -123,6 +149,7 @@ impl Runtime for RuntimeService {
         &self,
         request: Request<v1::CancelRequest>,
     ) -> Result<Response<v1::CancelResponse>, Status> {
+        self.check_execution("Cancel")?;
         let id = RunId::try_from(request.into_inner())?;
         tracing::Span::current().record("run", tracing::field::display(&id));
         let status = self.manager.cancel_and_wait(&id).await?;
@@ -136,6 +163,7 @@ impl Runtime for RuntimeService {
         &self,
         request: Request<v1::ForgetRequest>,
     ) -> Result<Response<v1::ForgetResponse>, Status> {
+        self.check_execution("Forget")?;
         let id = RunId::try_from(request.into_inner())?;
         tracing::Span::current().record("run", tracing::field::display(&id));
         self.manager.forget(&id).await?;

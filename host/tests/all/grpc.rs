@@ -47,6 +47,12 @@ impl TestServer {
     }
 
     async fn start_with(configure: impl FnOnce(&mut ManagerConfig)) -> Self {
+        Self::start_serving(configure, true).await
+    }
+
+    /// A server that serves `Execute`, `Cancel` and `Forget` only when `execution` (runtimed with its Kubernetes
+    /// agent turns them off).
+    async fn start_serving(configure: impl FnOnce(&mut ManagerConfig), execution: bool) -> Self {
         let host = Host::with(configure).await;
         for guest in RUNTIMES {
             host.register(guest.0, guest, RuntimePolicy::default())
@@ -59,6 +65,7 @@ impl TestServer {
             drain_timeout: Duration::from_millis(300),
             close_timeout: Duration::from_millis(300),
             artifact_store: None,
+            execution,
         };
         let task = tokio::spawn(kruntimes_host::serve(
             listener,
@@ -397,6 +404,67 @@ async fn unknown_ids_are_not_found() {
         Code::NotFound,
         "no-such-runtime",
     );
+    server.stop().await.unwrap();
+}
+
+/// With execution off (runtimed whose Kubernetes agent executes the pod's Runs), Execute, Cancel and Forget are
+/// PERMISSION_DENIED, saying how to turn them on, and run or change nothing; the read-only RPCs still answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_execution_only_the_read_only_rpcs_are_served() {
+    let mut server = TestServer::start_serving(|_| {}, false).await;
+    let client = &mut server.client;
+    for (rpc, result) in [
+        (
+            "Execute",
+            client
+                .execute(execute("denied", 1, guests::HELLO))
+                .await
+                .map(|_| ()),
+        ),
+        (
+            "Cancel",
+            client
+                .cancel(CancelRequest {
+                    id: id("denied", 1),
+                })
+                .await
+                .map(|_| ()),
+        ),
+        (
+            "Forget",
+            client
+                .forget(ForgetRequest {
+                    id: id("denied", 1),
+                })
+                .await
+                .map(|_| ()),
+        ),
+    ] {
+        let status = assert_status(result, Code::PermissionDenied, "--grpc-execution");
+        assert!(status.message().starts_with(rpc), "{status:?}");
+        assert_eq!(
+            status
+                .metadata()
+                .get(REASON_METADATA)
+                .unwrap()
+                .to_str()
+                .unwrap(),
+            "ExecutionDisabled"
+        );
+    }
+    // Nothing ran: the denied Execute left no execution behind.
+    let listed = client.list(ListRequest::default()).await.unwrap();
+    assert!(listed.get_ref().executions.is_empty(), "{listed:?}");
+    assert_status(
+        client
+            .status(StatusRequest {
+                id: id("denied", 1),
+            })
+            .await,
+        Code::NotFound,
+        "denied#1",
+    );
+    client.health(HealthRequest::default()).await.unwrap();
     server.stop().await.unwrap();
 }
 

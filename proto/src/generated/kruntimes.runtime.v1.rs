@@ -529,7 +529,8 @@ pub mod runtime_client {
     /// `ExecutionId` answers INVALID_ARGUMENT when the id is missing, `run_uid` is empty or longer than
     /// 128 bytes, or `attempt` is 0; the status message names the offending field (for example
     /// `id.attempt`). UNAVAILABLE means runtimed is shutting down or not ready and the call may be
-    /// retried.
+    /// retried. PERMISSION_DENIED on Execute, Cancel or Forget means this runtimed does not serve them
+    /// (see above).
     #[derive(Debug, Clone)]
     pub struct RuntimeClient<T> {
         inner: tonic::client::Grpc<T>,
@@ -977,7 +978,8 @@ pub mod runtime_server {
     /// `ExecutionId` answers INVALID_ARGUMENT when the id is missing, `run_uid` is empty or longer than
     /// 128 bytes, or `attempt` is 0; the status message names the offending field (for example
     /// `id.attempt`). UNAVAILABLE means runtimed is shutting down or not ready and the call may be
-    /// retried.
+    /// retried. PERMISSION_DENIED on Execute, Cancel or Forget means this runtimed does not serve them
+    /// (see above).
     #[derive(Debug)]
     pub struct RuntimeServer<T> {
         inner: Arc<T>,
