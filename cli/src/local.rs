@@ -96,18 +96,10 @@ pub(crate) fn run_from_args(args: &LocalRunArgs) -> Result<Run> {
     Ok(run)
 }
 
-/// The engine's request for `run`: what local mode can execute, or a clear error for what needs a
-/// cluster (Secret and ConfigMap references) or is not built yet (git sources).
+/// The engine's request for `run`. What nothing executes yet (Secret and ConfigMap references, git sources) is
+/// refused by validation first, as by admission; the engine's own refusal names the field too.
 pub(crate) fn to_run_spec(run: &Run, uid: &str) -> Result<RunSpec> {
-    kruntimes_host::api::run_spec(run, uid, 1).map_err(|e| match e.field.as_str() {
-        f if f.ends_with(".valueFrom") => anyhow::anyhow!(
-            "{f}: Secret and ConfigMap references need a cluster; krt local only takes literal values"
-        ),
-        "spec.source.repoURL" => anyhow::anyhow!(
-            "spec.source.repoURL: git sources are not supported by krt local yet; use source.inline"
-        ),
-        _ => anyhow::Error::new(e),
-    })
+    Ok(kruntimes_host::api::run_spec(run, uid, 1)?)
 }
 
 /// `--max-output`: a byte count as a Kubernetes quantity (`65536`, `64Ki`, `10Mi`).
@@ -516,8 +508,9 @@ mod tests {
         assert_eq!(spec.entrypoint.as_deref(), Some("main.py"));
     }
 
+    /// Even past validation (a Run read without it), the engine refuses what it cannot execute, naming the field.
     #[test]
-    fn cluster_only_inputs_are_refused_with_the_field() {
+    fn inputs_nothing_executes_are_refused_with_the_field() {
         let mut r = run(serde_json::json!({"runtime": "py"}));
         r.spec.template.env.push(EnvVar {
             name: "TOKEN".into(),

@@ -528,6 +528,28 @@ fn a_finished_run_leaves_no_workspace_and_loses_no_output() {
     assert_eq!(walk(&tmp), Vec::<PathBuf>::new(), "left files behind");
 }
 
+/// A Run with what nothing executes yet (a Secret reference, a git source) is refused before anything runs, with
+/// each field and what to use instead, as the API server refuses it on a cluster.
+#[test]
+fn a_run_nothing_can_execute_is_refused_with_its_fields() {
+    let path = common::temp_file(
+        "unsupported-run.yaml",
+        "apiVersion: kruntimes.io/v1alpha1\nkind: Run\nmetadata: {name: u}\nspec:\n  runtime: bash\n  \
+         env: [{name: TOKEN, valueFrom: {secretKeyRef: {name: s, key: k}}}]\n  \
+         source: {repoURL: \"https://example.com/r.git\"}\n",
+    );
+    let out = krt(&["local", "run", "--builtins", &builtins(), "-f", &path]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    for expected in [
+        "spec.env[0]: valueFrom (Secret and ConfigMap references) is not supported yet; use value",
+        "spec.source: repoURL (git sources) is not supported yet; use inline",
+    ] {
+        assert!(stderr.contains(expected), "{stderr}");
+    }
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+}
+
 /// Every path under `dir` (not following symlinks).
 fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
