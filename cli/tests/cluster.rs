@@ -399,6 +399,7 @@ async fn workflow_run_submits_and_follows_a_workflow() {
             namespace: Some(NS.to_owned()),
             leader_election: None,
             metrics: kruntimes_controller::Metrics::default(),
+            ready: Default::default(),
         },
         async {
             let _ = stopped.await;

@@ -29,6 +29,8 @@ pub mod runtime_status;
 pub mod ttl;
 
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -68,6 +70,9 @@ pub struct Config {
     pub leader_election: Option<LeaderElection>,
     /// Counters; register them with [`Metrics::register`] to expose them.
     pub metrics: Metrics,
+    /// Set while this replica is ready (what `/readyz` serves): standing by for the Lease, or reconciling with
+    /// every watch synced. Cleared when it wins the Lease until its watches have synced again.
+    pub ready: Arc<AtomicBool>,
 }
 
 /// Leader-election settings.
@@ -96,6 +101,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let mut shutdown = std::pin::pin!(shutdown);
+    let ready = &config.ready;
     let Some(le) = config.leader_election.clone() else {
         tokio::select! {
             () = controllers(client, &config) => {}
@@ -110,6 +116,8 @@ pub async fn run(
         .await?;
     let (mut leader, lease_task) = manager.watch().await;
     'outer: loop {
+        // Standing by is ready: a second replica must not hold up a rollout.
+        ready.store(true, Ordering::Relaxed);
         while !*leader.borrow_and_update() {
             tokio::select! {
                 changed = leader.changed() => {
@@ -121,6 +129,7 @@ pub async fn run(
             }
         }
         tracing::info!(identity = le.identity, "acquired the lease; reconciling");
+        ready.store(false, Ordering::Relaxed);
         tokio::select! {
             () = controllers(client.clone(), &config) => {}
             closed = lost(&mut leader) => {
@@ -191,24 +200,28 @@ async fn controllers(client: Client, config: &Config) {
         ),
     });
 
+    // Ready once every cache this replica reconciles from has its first full list.
+    let (pods_synced, children_synced) = (ctx.pods.clone(), ctx.workflow_runs.clone());
     let owned =
         kruntimes_daemon::watch::config().labels(&format!("{}=kruntimes", labels::MANAGED_BY));
     let runtimes = Controller::new(
         scoped::<Runtime>(&client, ns),
         kruntimes_daemon::watch::config(),
-    )
-    .owns(scoped::<Deployment>(&client, ns), owned.clone())
-    .owns(scoped::<ServiceAccount>(&client, ns), owned.clone())
-    .owns(scoped::<Role>(&client, ns), owned.clone())
-    .owns(scoped::<RoleBinding>(&client, ns), owned.clone())
-    .owns(scoped::<NetworkPolicy>(&client, ns), owned)
-    .trigger_backoff(kruntimes_daemon::watch::backoff())
-    .run(
-        reconcile::runtime::reconcile,
-        reconcile::runtime::error_policy,
-        ctx.clone(),
-    )
-    .for_each(|_| futures::future::ready(()));
+    );
+    let runtimes_synced = runtimes.store();
+    let runtimes = runtimes
+        .owns(scoped::<Deployment>(&client, ns), owned.clone())
+        .owns(scoped::<ServiceAccount>(&client, ns), owned.clone())
+        .owns(scoped::<Role>(&client, ns), owned.clone())
+        .owns(scoped::<RoleBinding>(&client, ns), owned.clone())
+        .owns(scoped::<NetworkPolicy>(&client, ns), owned)
+        .trigger_backoff(kruntimes_daemon::watch::backoff())
+        .run(
+            reconcile::runtime::reconcile,
+            reconcile::runtime::error_policy,
+            ctx.clone(),
+        )
+        .for_each(|_| futures::future::ready(()));
 
     // One pod watch feeds both the reaper's pod cache and its triggers, so the cache is updated before the
     // Runs of a changed or deleted pod are reconciled.
@@ -226,6 +239,7 @@ async fn controllers(client: Client, config: &Config) {
         kruntimes_daemon::watch::config(),
     );
     let run_store = runs.store();
+    let runs_synced = runs.store();
     let runs = runs
         .watches_stream(pod_events, move |pod: Pod| {
             reconcile::run::runs_on_pod(&run_store, &pod)
@@ -252,16 +266,29 @@ async fn controllers(client: Client, config: &Config) {
     let workflows = Controller::new(
         scoped::<Workflow>(&client, ns),
         kruntimes_daemon::watch::config(),
-    )
-    .owns_stream(child_events)
-    .trigger_backoff(kruntimes_daemon::watch::backoff())
-    .run(
-        reconcile::workflow::reconcile,
-        reconcile::workflow::error_policy,
-        ctx,
-    )
-    .for_each(|_| futures::future::ready(()));
-    futures::join!(runtimes, runs, workflows);
+    );
+    let workflows_synced = workflows.store();
+    let workflows = workflows
+        .owns_stream(child_events)
+        .trigger_backoff(kruntimes_daemon::watch::backoff())
+        .run(
+            reconcile::workflow::reconcile,
+            reconcile::workflow::error_policy,
+            ctx,
+        )
+        .for_each(|_| futures::future::ready(()));
+    let ready = async {
+        let synced = runtimes_synced.wait_until_ready().await.is_ok()
+            && runs_synced.wait_until_ready().await.is_ok()
+            && workflows_synced.wait_until_ready().await.is_ok()
+            && pods_synced.wait_until_ready().await.is_ok()
+            && children_synced.wait_until_ready().await.is_ok();
+        if synced {
+            tracing::info!("watches synced; ready");
+            config.ready.store(true, Ordering::Relaxed);
+        }
+    };
+    futures::join!(runtimes, runs, workflows, ready);
 }
 
 pub(crate) use kruntimes_api::lifecycle::error_chain;

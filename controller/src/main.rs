@@ -2,11 +2,9 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use axum::Router;
-use axum::extract::State;
-use axum::routing::get;
 use clap::Parser;
 use kruntimes_controller::{Config, LEASE_NAME, LeaderElection, Metrics, PoolConfig};
 use prometheus_client::registry::Registry;
@@ -58,13 +56,20 @@ async fn main() -> anyhow::Result<()> {
     let metrics = Metrics::default();
     let mut registry = Registry::default();
     metrics.register(&mut registry);
-    let admin = Router::new()
-        .route("/metrics", get(serve_metrics))
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(|| async { "ok" }))
-        .with_state(Arc::new(registry));
+    let ready = Arc::new(AtomicBool::new(false));
     let listener = tokio::net::TcpListener::bind(args.metrics_addr).await?;
-    tokio::spawn(async move { axum::serve(listener, admin).await });
+    let encode = move || {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &registry);
+        out
+    };
+    tokio::spawn(kruntimes_daemon::admin::serve(
+        listener,
+        Arc::new(encode),
+        ready.clone(),
+        std::future::pending(),
+    ));
 
     let config = Config {
         pool: PoolConfig {
@@ -79,15 +84,10 @@ async fn main() -> anyhow::Result<()> {
             identity: args.identity,
         }),
         metrics,
+        ready,
     };
     let client = kruntimes_daemon::client::infer().await?;
     kruntimes_controller::run(client, config, shutdown_signal()).await
-}
-
-async fn serve_metrics(State(registry): State<Arc<Registry>>) -> Result<String, String> {
-    let mut out = String::new();
-    prometheus_client::encoding::text::encode(&mut out, &registry).map_err(|e| e.to_string())?;
-    Ok(out)
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

@@ -232,6 +232,27 @@ async fn finished_runs_are_deleted_after_their_ttl() {
     controller.await.unwrap().unwrap();
 }
 
+/// `/readyz`'s flag: cleared until every watch of the controller has listed once, then set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_controller_is_ready_once_its_watches_synced() {
+    use std::sync::atomic::Ordering;
+    let server = FakeApiServer::start().await.unwrap();
+    let client = server.client();
+    let cfg = config();
+    let ready = cfg.ready.clone();
+    assert!(!ready.load(Ordering::Relaxed));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let controller = tokio::spawn(kruntimes_controller::run(client.clone(), cfg, async {
+        let _ = stopped.await;
+    }));
+    eventually(10, "ready", || async {
+        ready.load(Ordering::Relaxed).then_some(())
+    })
+    .await;
+    stop.send(()).unwrap();
+    controller.await.unwrap().unwrap();
+}
+
 /// With leader election the controller reconciles only after taking the Lease, and releases it on shutdown.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_leader_election_the_lease_holder_reconciles() {

@@ -1,14 +1,5 @@
-//! Prometheus metrics of the scheduler and the admin HTTP server (`/metrics`, `/healthz`, `/readyz`).
+//! Prometheus metrics of the scheduler (served by `kruntimes_daemon::admin`).
 
-use std::future::Future;
-use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-
-use axum::Router;
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::routing::get;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -102,53 +93,6 @@ impl Metrics {
         // Writing into a String cannot fail.
         let _ = encode(&mut out, &self.registry);
         out
-    }
-}
-
-/// State of the admin server.
-#[derive(Clone, Debug)]
-struct Admin {
-    metrics: Arc<Metrics>,
-    ready: Arc<AtomicBool>,
-}
-
-/// Serves `/metrics`, `/healthz` and `/readyz` (200 once `ready` is set) on `addr` until `shutdown`.
-pub async fn serve(
-    addr: SocketAddr,
-    metrics: Arc<Metrics>,
-    ready: Arc<AtomicBool>,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    serve_listener(listener, metrics, ready, shutdown).await
-}
-
-/// [`serve`] on a bound listener.
-pub async fn serve_listener(
-    listener: tokio::net::TcpListener,
-    metrics: Arc<Metrics>,
-    ready: Arc<AtomicBool>,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let app = Router::new()
-        .route("/metrics", get(metrics_handler))
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(readyz))
-        .with_state(Admin { metrics, ready });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-}
-
-async fn metrics_handler(State(admin): State<Admin>) -> String {
-    admin.metrics.encode()
-}
-
-async fn readyz(State(admin): State<Admin>) -> (StatusCode, &'static str) {
-    if admin.ready.load(Ordering::Relaxed) {
-        (StatusCode::OK, "ok")
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "watches not synced")
     }
 }
 

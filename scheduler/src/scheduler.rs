@@ -397,8 +397,13 @@ pub async fn run(
             let stopped = async move {
                 let _ = stop.wait_for(|s| *s).await;
             };
-            if let Err(e) =
-                crate::metrics::serve_listener(listener, listener_metrics, ready, stopped).await
+            if let Err(e) = kruntimes_daemon::admin::serve(
+                listener,
+                Arc::new(move || listener_metrics.encode()),
+                ready,
+                stopped,
+            )
+            .await
             {
                 warn!(error = %e, "admin server failed");
             }

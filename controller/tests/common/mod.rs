@@ -25,6 +25,7 @@ pub(crate) fn config() -> Config {
         namespace: Some(NS.to_owned()),
         leader_election: None,
         metrics: Metrics::default(),
+        ready: Default::default(),
     }
 }
 

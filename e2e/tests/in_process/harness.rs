@@ -160,6 +160,7 @@ impl Cluster {
                     namespace: Some(NS.to_owned()),
                     leader_election: None,
                     metrics: kruntimes_controller::Metrics::default(),
+                    ready: Default::default(),
                 };
                 kruntimes_controller::run(client, config, stop).await
             });
