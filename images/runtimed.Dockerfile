@@ -17,7 +17,7 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
     --mount=type=cache,target=/src/runtimes/target \
     cargo xtask build-guests --builtins-only \
-    && cargo build --release --locked -p kruntimes-host --bin runtimed \
+    && cargo build --release --locked -p kruntimes-runtimed --bin runtimed \
     && cp target/release/runtimed /runtimed \
     && mkdir -p /out/builtins \
     && cp -r runtimes/target/builtins/bash runtimes/target/builtins/python /out/builtins/

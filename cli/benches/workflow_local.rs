@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use kruntimes_host::{
+use kruntimes_engine::{
     Engine, EngineConfig, Manager, ManagerConfig, Metrics, RunId, RunSpec, RuntimePolicy,
 };
 use tokio::task::JoinSet;

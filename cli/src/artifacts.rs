@@ -20,8 +20,8 @@ use k8s_openapi::api::core::v1::Secret;
 use kruntimes_api::v1alpha1::run::ArtifactRef;
 use kruntimes_api::v1alpha1::{Run, RunStatus, Runtime};
 use kruntimes_artifacts::{Limits, RunIdentity, Store, StoreSecrets};
-use kruntimes_host::Manager;
-use kruntimes_host::spec::RunId;
+use kruntimes_engine::Manager;
+use kruntimes_engine::spec::RunId;
 use kube::Api;
 
 use crate::args::{ArtifactDownloadArgs, ArtifactListArgs, OutputFormat};
@@ -82,8 +82,8 @@ pub(crate) async fn collect(
     status: &mut RunStatus,
 ) -> Result<()> {
     let workspace = manager.workspace_path(id)?;
-    let relative = Path::new(kruntimes_host::workspace::KRUNTIMES_DIR)
-        .join(kruntimes_host::workspace::ARTIFACTS_DIR);
+    let relative = Path::new(kruntimes_engine::workspace::KRUNTIMES_DIR)
+        .join(kruntimes_engine::workspace::ARTIFACTS_DIR);
     let result = match kruntimes_artifacts::harvest(&workspace, &relative, &Limits::default()) {
         Ok(harvested) if harvested.is_empty() => Ok(Vec::new()),
         Ok(harvested) => match store.open() {

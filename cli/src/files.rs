@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, Result, bail};
 use cap_std::fs::Dir;
-use kruntimes_host::Seed;
+use kruntimes_engine::Seed;
 
 /// One `--file`: a path on this machine and where it goes in the workspace (relative, no `..`).
 #[derive(Debug, Clone, PartialEq, Eq)]

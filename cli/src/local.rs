@@ -16,8 +16,8 @@ use kruntimes_api::consts::reasons;
 use kruntimes_api::v1alpha1::{Run, RunPhase, RunSpec as ApiRunSpec, RunTemplate, Source};
 use kruntimes_api::validation::validate_run;
 use kruntimes_artifacts::RunIdentity;
-use kruntimes_host::cache::{CompileEvent, CompileObserver};
-use kruntimes_host::{
+use kruntimes_engine::cache::{CompileEvent, CompileObserver};
+use kruntimes_engine::{
     Engine, EngineConfig, Load, Manager, ManagerConfig, Metrics, Outcome, PassThrough, Phase,
     RunSpec,
 };
@@ -99,7 +99,7 @@ pub(crate) fn run_from_args(args: &LocalRunArgs) -> Result<Run> {
 /// The engine's request for `run`. What nothing executes yet (Secret and ConfigMap references, git sources) is
 /// refused by validation first, as by admission; the engine's own refusal names the field too.
 pub(crate) fn to_run_spec(run: &Run, uid: &str) -> Result<RunSpec> {
-    Ok(kruntimes_host::api::run_spec(run, uid, 1)?)
+    Ok(kruntimes_engine::api::run_spec(run, uid, 1)?)
 }
 
 /// `--max-output`: a byte count as a Kubernetes quantity (`65536`, `64Ki`, `10Mi`).
@@ -200,7 +200,7 @@ async fn execute(
     if !files.is_empty() {
         spec.seed = Some(crate::files::seed(files));
     }
-    spec.stdin = forwarded_stdin(args).then(kruntimes_host::Input::process_stdin);
+    spec.stdin = forwarded_stdin(args).then(kruntimes_engine::Input::process_stdin);
     // Guest output goes straight to our streams, in the order it is written and without a size limit unless
     // --max-output gives one; its stdout goes to our stderr when the object itself is printed on stdout.
     let object_on_stdout = args.output.is_some();
@@ -224,8 +224,8 @@ async fn execute(
         .execute(spec)
         .map_err(|err| match (&err, &args.memory) {
             (
-                kruntimes_host::Error::Policy(
-                    kruntimes_host::capabilities::PolicyError::RequestedLimitTooHigh {
+                kruntimes_engine::Error::Policy(
+                    kruntimes_engine::capabilities::PolicyError::RequestedLimitTooHigh {
                         field: "memory limit",
                         ..
                     },
@@ -404,7 +404,7 @@ impl Session {
         let mut interrupts =
             crate::interrupt::Interrupts::listen().context("listening for signals")?;
         // Best effort: guests' descriptors are capped per Run; the usual soft limit is below what they may use.
-        let _ = kruntimes_host::rlimit::raise_open_files_limit();
+        let _ = kruntimes_engine::rlimit::raise_open_files_limit();
         let state = tempfile::Builder::new()
             .prefix("krt-local-")
             .tempdir()

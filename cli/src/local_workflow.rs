@@ -18,7 +18,7 @@ use kruntimes_api::consts::reasons;
 use kruntimes_api::v1alpha1::{
     Run, RunPhase, RunStatus, Time, Workflow, WorkflowPhase, WorkflowStatus,
 };
-use kruntimes_host::{Manager, Outcome, RunHandle};
+use kruntimes_engine::{Manager, Outcome, RunHandle};
 use kruntimes_workflow::{Plan, reconcile, validate};
 use tokio::task::JoinSet;
 

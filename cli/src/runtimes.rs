@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use kruntimes_api::v1alpha1::Runtime;
-use kruntimes_host::builtins::BUILTINS_ENV;
-use kruntimes_host::{Builtin, Load, RuntimePolicy};
+use kruntimes_engine::builtins::BUILTINS_ENV;
+use kruntimes_engine::{Builtin, Load, RuntimePolicy};
 use kube::ResourceExt;
 
 /// A component to register, with the policy it runs under.
@@ -284,7 +284,7 @@ pub(crate) fn resolve_declared(
     Ok(resolved)
 }
 
-/// `krt runtime check`: what runtimed would say of a component (see `kruntimes_host::imports`).
+/// `krt runtime check`: what runtimed would say of a component (see `kruntimes_engine::imports`).
 pub(crate) fn check(
     args: &crate::args::RuntimeCheckArgs,
     out: &mut dyn std::io::Write,
@@ -305,10 +305,10 @@ pub(crate) fn check(
                 _ => bail!("{origin}: expected exactly one Runtime"),
             }
         }
-        None => kruntimes_host::RuntimeCapabilities::default(),
+        None => kruntimes_engine::RuntimeCapabilities::default(),
     };
     let sha256 = hex_digest(&sha2::Sha256::digest(&bytes));
-    let (interface, verdict) = kruntimes_host::imports::examine(&bytes, &grants);
+    let (interface, verdict) = kruntimes_engine::imports::examine(&bytes, &grants);
     let ok = verdict.problems.is_empty();
     let (imports, exports) = (interface.imports, interface.exports);
     match args.output {

@@ -7,7 +7,7 @@ use std::io::Write;
 
 use anyhow::Result;
 use kruntimes_api::v1alpha1::{Grants, RunStatus};
-use kruntimes_host::Outcome;
+use kruntimes_engine::Outcome;
 
 use crate::output::terminal_safe;
 
@@ -17,7 +17,7 @@ pub(crate) fn from_outcome(
     started: jiff::Timestamp,
     finished: jiff::Timestamp,
 ) -> RunStatus {
-    kruntimes_host::api::status_from_outcome(outcome, started, finished)
+    kruntimes_engine::api::status_from_outcome(outcome, started, finished)
 }
 
 /// The summary `krt local run` prints after the guest's output.
@@ -30,7 +30,7 @@ pub(crate) fn print_summary(w: &mut dyn Write, s: &RunStatus) -> Result<()> {
 /// summaries printed right after the stderr itself.
 pub(crate) fn without_stderr_excerpt(message: &str) -> &str {
     message
-        .split_once(kruntimes_host::run::STDERR_EXCERPT_SEPARATOR)
+        .split_once(kruntimes_engine::run::STDERR_EXCERPT_SEPARATOR)
         .map_or(message, |(own, _)| own)
 }
 

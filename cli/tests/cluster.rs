@@ -508,7 +508,7 @@ impl Runtimed {
             .port();
         let address = format!("127.0.0.1:{port}");
         let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("kruntimes-component-cache");
-        let args = kruntimes_host::daemon::Args::try_parse_from(
+        let args = kruntimes_runtimed::daemon::Args::try_parse_from(
             [
                 "runtimed".to_owned(),
                 "--listen".to_owned(),
@@ -525,9 +525,13 @@ impl Runtimed {
         )
         .unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(kruntimes_host::daemon::run_with_client(args, None, async {
-            let _ = stopped.await;
-        }));
+        tokio::spawn(kruntimes_runtimed::daemon::run_with_client(
+            args,
+            None,
+            async {
+                let _ = stopped.await;
+            },
+        ));
         // Serving once it accepts connections (compiling bash into an empty cache takes a while).
         let deadline = std::time::Instant::now() + Duration::from_secs(300);
         while tokio::net::TcpStream::connect(&address).await.is_err() {

@@ -37,13 +37,13 @@ use k8s_openapi::api::core::v1::Pod;
 use kruntimes_api::v1alpha1::{Run, RunPhase};
 use kruntimes_e2e::soak::{self, Sample};
 use kruntimes_e2e::{TempNamespace, scenarios};
-use kruntimes_host::daemon::{self, Args};
-use kruntimes_host::server::{ServeOptions, serve};
 use kruntimes_proto::v1::runtime_client::RuntimeClient;
 use kruntimes_proto::v1::{
     CancelRequest, ExecuteRequest, ExecutionId, ExecutionState, ForgetRequest, HealthRequest,
     LogSelector, LogStream, LogsRequest, StatusRequest, logs_response,
 };
+use kruntimes_runtimed::daemon::{self, Args};
+use kruntimes_runtimed::server::{ServeOptions, serve};
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client, ResourceExt};

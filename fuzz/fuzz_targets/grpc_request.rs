@@ -9,7 +9,7 @@ use prost::Message;
 
 use kruntimes_proto::v1;
 
-#[path = "../../host/src/convert/fields.rs"]
+#[path = "../../runtimed/src/convert/fields.rs"]
 mod fields;
 
 fuzz_target!(|data: &[u8]| {

@@ -5,7 +5,7 @@
 use libfuzzer_sys::fuzz_target;
 
 #[allow(dead_code, unreachable_pub, reason = "only `parse` is fuzzed")]
-#[path = "../../host/src/outputs.rs"]
+#[path = "../../engine/src/outputs.rs"]
 mod outputs;
 
 fuzz_target!(|data: &[u8]| {

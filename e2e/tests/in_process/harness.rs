@@ -12,7 +12,7 @@ use clap::Parser;
 use futures::TryStreamExt;
 use k8s_openapi::api::core::v1::Pod;
 use kruntimes_fakeapi::FakeApiServer;
-use kruntimes_host::daemon::{self, Args};
+use kruntimes_runtimed::daemon::{self, Args};
 use kube::api::{Patch, PatchParams};
 use kube::runtime::watcher;
 use kube::{Api, Client, ResourceExt};

@@ -191,7 +191,7 @@ fn parse_run_args(
 }
 
 /// Deepest shell function recursion: past it, the call fails with "maximum function call depth exceeded" (bash's
-/// `FUNCNEST`) before either stack runs out: the host's wasm stack (`kruntimes_host::engine::MAX_WASM_STACK`, 2 MiB:
+/// `FUNCNEST`) before either stack runs out: the host's wasm stack (`kruntimes_engine::engine::MAX_WASM_STACK`, 2 MiB:
 /// 2.4 to 4.5 KiB per call, so 465 to 847 calls deep for the bodies measured) and the shadow stack in linear memory
 /// (`.cargo/config.toml`: 8 MiB, about 7 KiB per call). With 1 MiB of each, recursion trapped at depth 142 with
 /// `MemoryOutOfBounds`.
