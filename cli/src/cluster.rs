@@ -75,7 +75,7 @@ impl Cluster {
     /// which cluster could not be reached.
     pub(crate) fn explain(&self, what: &str, err: kube::Error) -> anyhow::Error {
         match err {
-            kube::Error::Api(status) if status.code == 404 => {
+            kube::Error::Api(status) if status.is_not_found() => {
                 anyhow!("{what}: not found in namespace {:?}", self.namespace)
             }
             kube::Error::Api(status) => anyhow!("{what}: {} ({})", status.message, status.code),

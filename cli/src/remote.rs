@@ -278,7 +278,7 @@ pub(crate) fn version(args: &VersionArgs, out: &mut dyn Write) -> Result<ExitCod
                 names.sort();
                 writeln!(out, "kruntimes API:  {group} ({})", names.join(", "))?;
             }
-            Err(kube::Error::Api(e)) if e.code == 404 => {
+            Err(kube::Error::Api(e)) if e.is_not_found() => {
                 writeln!(
                     out,
                     "kruntimes API:  not installed ({group} is not served; install the chart)"

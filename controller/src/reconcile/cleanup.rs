@@ -166,7 +166,7 @@ async fn by_pod(
         };
         return match pods.create(&PostParams::default(), &pod).await {
             Ok(_) => Err(Failure::Waiting(format!("cleanup pod {ns}/{name} created"))),
-            Err(kube::Error::Api(e)) if e.code == 409 => {
+            Err(kube::Error::Api(e)) if e.is_already_exists() => {
                 Err(Failure::Waiting(format!("cleanup pod {ns}/{name} exists")))
             }
             Err(e) => Err(Failure::Transient(format!(
@@ -208,7 +208,7 @@ async fn delete_cleanup_pod(run: &Run, ns: &str, ctx: &Context) -> Result<(), ku
         .await
     {
         Ok(_) => Ok(()),
-        Err(kube::Error::Api(e)) if e.code == 404 => Ok(()),
+        Err(kube::Error::Api(e)) if e.is_not_found() => Ok(()),
         Err(e) => Err(e),
     }
 }
@@ -231,8 +231,8 @@ async fn release(run: &Run, ns: &str, ctx: &Context) -> Result<Action> {
         .await
     {
         Ok(_) => Ok(Action::await_change()),
-        Err(kube::Error::Api(e)) if e.code == 404 => Ok(Action::await_change()),
-        Err(kube::Error::Api(e)) if e.code == 409 => {
+        Err(kube::Error::Api(e)) if e.is_not_found() => Ok(Action::await_change()),
+        Err(kube::Error::Api(e)) if e.is_conflict() => {
             Ok(Action::requeue(std::time::Duration::from_secs(1)))
         }
         Err(source) => Err(Error::Release {
@@ -296,7 +296,7 @@ async fn show_failure(run: &Run, ns: &str, ctx: &Context, message: &str) -> Resu
     {
         Ok(_) => Ok(()),
         // Gone, or changed since read: the next reconcile shows it on the newer object.
-        Err(kube::Error::Api(e)) if e.code == 404 || e.code == 409 => Ok(()),
+        Err(kube::Error::Api(e)) if e.is_not_found() || e.is_conflict() => Ok(()),
         Err(source) => Err(Error::PatchStatus {
             kind: "Run",
             ns: ns.to_owned(),

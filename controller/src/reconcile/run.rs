@@ -106,7 +106,9 @@ async fn reconcile_inner(run: &Run, ctx: &Context) -> Result<Action> {
                     }
                     Ok(Action::await_change())
                 }
-                Err(kube::Error::Api(e)) if e.code == 409 => Ok(Action::requeue(CONFLICT_REQUEUE)),
+                Err(kube::Error::Api(e)) if e.is_conflict() => {
+                    Ok(Action::requeue(CONFLICT_REQUEUE))
+                }
                 Err(source) => Err(Error::PatchStatus {
                     kind: "Run",
                     ns,
@@ -147,7 +149,9 @@ async fn collect(
             Ok(Action::await_change())
         }
         // Already gone, or a new Run of the same name (the UID precondition failed).
-        Err(kube::Error::Api(e)) if e.code == 404 || e.code == 409 => Ok(Action::await_change()),
+        Err(kube::Error::Api(e)) if e.is_not_found() || e.is_conflict() => {
+            Ok(Action::await_change())
+        }
         Err(source) => Err(Error::DeleteRun {
             ns: ns.to_owned(),
             name: run.name_any(),

@@ -81,7 +81,7 @@ async fn reconcile_inner(wf: &Workflow, ctx: &Context) -> Result<Action> {
         run.metadata.owner_references = owner.clone().map(|o| vec![o]);
         match runs.create(&post, &run).await {
             Ok(_) => tracing::debug!(step = child.step, run = child.name, "created step Run"),
-            Err(kube::Error::Api(e)) if e.code == 409 => {}
+            Err(kube::Error::Api(e)) if e.is_already_exists() => {}
             Err(source) => {
                 return Err(Error::CreateRun {
                     ns: ns.clone(),
@@ -95,7 +95,7 @@ async fn reconcile_inner(wf: &Workflow, ctx: &Context) -> Result<Action> {
         let patch = serde_json::json!({ "spec": { "cancelRequested": true } });
         match runs.patch(name, &patch_params, &Patch::Merge(&patch)).await {
             Ok(_) => tracing::debug!(run = name, "asked step Run to cancel"),
-            Err(kube::Error::Api(e)) if e.code == 404 => {}
+            Err(kube::Error::Api(e)) if e.is_not_found() => {}
             Err(source) => {
                 return Err(Error::CancelRun {
                     ns: ns.clone(),
@@ -115,7 +115,7 @@ async fn reconcile_inner(wf: &Workflow, ctx: &Context) -> Result<Action> {
             .await
         {
             Ok(_) => {}
-            Err(kube::Error::Api(e)) if e.code == 409 => {
+            Err(kube::Error::Api(e)) if e.is_conflict() => {
                 return Ok(Action::requeue(CONFLICT_REQUEUE));
             }
             Err(source) => {

@@ -139,7 +139,7 @@ async fn register(client: &Client, name: &str) -> Result<()> {
     }))?;
     match nodes.create(&PostParams::default(), &node).await {
         Ok(_) => {}
-        Err(kube::Error::Api(e)) if e.code == 409 => {}
+        Err(kube::Error::Api(e)) if e.is_already_exists() => {}
         Err(e) => return Err(e).context("registering the Node"),
     }
     node_status(client, name).await
@@ -549,7 +549,7 @@ impl PodWorker {
             .await
         {
             Ok(_) => self.last_status = Some(fingerprint),
-            Err(kube::Error::Api(e)) if e.code == 404 => {}
+            Err(kube::Error::Api(e)) if e.is_not_found() => {}
             Err(e) => eprintln!("kruntimes-node: status of pod {}: {e}", self.name),
         }
     }
