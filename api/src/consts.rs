@@ -148,6 +148,8 @@ pub mod artifact_store {
 pub const HEARTBEAT_FRESH_SECONDS: i64 = 15;
 /// runtimed's gRPC port in a Runtime pod (container port `grpc`); `krt logs` port-forwards to it.
 pub const RUNTIMED_GRPC_PORT: u16 = 9093;
+/// runtimed's `/metrics`, `/healthz` and `/readyz` port in a Runtime pod (container port `metrics`).
+pub const RUNTIMED_METRICS_PORT: u16 = 9094;
 /// Seconds between two heartbeats of runtimed.
 pub const HEARTBEAT_INTERVAL_SECONDS: i64 = 5;
 /// Default logical capacity of a Runtime pod in `runs`.

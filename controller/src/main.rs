@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use clap::Parser;
@@ -42,17 +42,14 @@ struct Args {
     /// Address of /metrics, /healthz and /readyz.
     #[arg(long, default_value = "0.0.0.0:8082")]
     metrics_addr: SocketAddr,
+    #[command(flatten)]
+    logging: kruntimes_daemon::shell::Logging,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    args.logging.init();
     let metrics = Metrics::default();
     let mut registry = Registry::default();
     metrics.register(&mut registry);
@@ -67,7 +64,10 @@ async fn main() -> anyhow::Result<()> {
     tokio::spawn(kruntimes_daemon::admin::serve(
         listener,
         Arc::new(encode),
-        ready.clone(),
+        {
+            let ready = ready.clone();
+            Arc::new(move || ready.load(Ordering::Relaxed))
+        },
         std::future::pending(),
     ));
 
@@ -87,24 +87,5 @@ async fn main() -> anyhow::Result<()> {
         ready,
     };
     let client = kruntimes_daemon::client::infer().await?;
-    kruntimes_controller::run(client, config, shutdown_signal()).await
-}
-
-/// Resolves on SIGTERM or Ctrl-C.
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(term) => term,
-                Err(_) => return std::future::pending().await,
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
+    kruntimes_controller::run(client, config, kruntimes_daemon::shell::shutdown_signal()).await
 }

@@ -57,6 +57,8 @@ use kube::{Resource, ResourceExt};
 pub const RUNTIMED_CONTAINER: &str = "runtimed";
 /// runtimed's gRPC port (named `grpc`).
 pub const GRPC_PORT: i32 = kruntimes_api::consts::RUNTIMED_GRPC_PORT as i32;
+/// runtimed's admin port (`/metrics`, `/healthz`, `/readyz`) in the pod.
+pub const METRICS_PORT: i32 = kruntimes_api::consts::RUNTIMED_METRICS_PORT as i32;
 /// Where runtimed keeps per-Run workspaces (an emptyDir).
 pub const WORKSPACE_ROOT: &str = "/var/lib/runtimed/workspaces";
 /// Where runtimed keeps precompiled components (an emptyDir).
@@ -425,6 +427,8 @@ fn runtimed_container(runtime: &Runtime, cfg: &PoolConfig) -> Container {
     let mut args: Vec<String> = [
         "--listen",
         &format!("0.0.0.0:{GRPC_PORT}"),
+        "--metrics-addr",
+        &format!("0.0.0.0:{METRICS_PORT}"),
         "--workspace-root",
         WORKSPACE_ROOT,
         "--cache-dir",
@@ -556,12 +560,20 @@ fn runtimed_container(runtime: &Runtime, cfg: &PoolConfig) -> Container {
                 .unwrap_or_else(|| cfg.default_daemon_image.clone()),
         ),
         args: Some(args),
-        ports: Some(vec![ContainerPort {
-            name: Some("grpc".to_owned()),
-            container_port: GRPC_PORT,
-            protocol: Some("TCP".to_owned()),
-            ..ContainerPort::default()
-        }]),
+        ports: Some(vec![
+            ContainerPort {
+                name: Some("grpc".to_owned()),
+                container_port: GRPC_PORT,
+                protocol: Some("TCP".to_owned()),
+                ..ContainerPort::default()
+            },
+            ContainerPort {
+                name: Some("metrics".to_owned()),
+                container_port: METRICS_PORT,
+                protocol: Some("TCP".to_owned()),
+                ..ContainerPort::default()
+            },
+        ]),
         env: Some(env),
         volume_mounts: Some(mounts),
         readiness_probe: Some(Probe {

@@ -1,10 +1,10 @@
-//! The admin HTTP server of the controller and the scheduler: `/metrics` (Prometheus text), `/healthz` (the
-//! process answers) and `/readyz`: 200 once the process is ready (its watches synced, or it is standing by for the
-//! Lease), 503 until then.
+//! The admin HTTP server of the controller, the scheduler and runtimed: `/metrics` (Prometheus text), `/healthz`
+//! (the process answers) and `/readyz`: 200 while the process says it is ready, 503 otherwise. What ready means is
+//! each process's: the controller's and the scheduler's watches synced (or standing by for the Lease), runtimed's
+//! gRPC API serving and not draining.
 
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Router;
 use axum::extract::State;
@@ -14,10 +14,13 @@ use axum::routing::get;
 /// Renders the process's metrics in the Prometheus text format.
 pub type Encode = Arc<dyn Fn() -> String + Send + Sync>;
 
+/// Whether the process is ready, asked on every `/readyz`.
+pub type Ready = Arc<dyn Fn() -> bool + Send + Sync>;
+
 #[derive(Clone)]
 struct Admin {
     encode: Encode,
-    ready: Arc<AtomicBool>,
+    ready: Ready,
 }
 
 /// Serves `/metrics` (from `encode`), `/healthz` and `/readyz` (from `ready`) on `listener` until `shutdown`.
@@ -28,7 +31,7 @@ struct Admin {
 pub async fn serve(
     listener: tokio::net::TcpListener,
     encode: Encode,
-    ready: Arc<AtomicBool>,
+    ready: Ready,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = Router::new()
@@ -46,10 +49,10 @@ async fn metrics(State(admin): State<Admin>) -> String {
 }
 
 async fn readyz(State(admin): State<Admin>) -> (StatusCode, &'static str) {
-    if admin.ready.load(Ordering::Relaxed) {
+    if (admin.ready)() {
         (StatusCode::OK, "ok")
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "watches not synced")
+        (StatusCode::SERVICE_UNAVAILABLE, "not ready")
     }
 }
 
@@ -58,6 +61,8 @@ mod tests {
     #![allow(clippy::unwrap_used, reason = "test code")]
 
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use std::sync::atomic::{AtomicBool, Ordering};
 
     use super::*;
 
@@ -80,14 +85,17 @@ mod tests {
         let server = tokio::spawn(serve(
             listener,
             Arc::new(|| "kruntimes_test_total 7\n".to_owned()),
-            ready.clone(),
+            {
+                let ready = ready.clone();
+                Arc::new(move || ready.load(Ordering::Relaxed))
+            },
             async {
                 let _ = stopped.await;
             },
         ));
         let not_ready = get(addr, "/readyz").await;
         assert!(not_ready.starts_with("HTTP/1.1 503"), "{not_ready}");
-        assert!(not_ready.ends_with("watches not synced"), "{not_ready}");
+        assert!(not_ready.ends_with("not ready"), "{not_ready}");
         assert!(get(addr, "/healthz").await.starts_with("HTTP/1.1 200"));
         ready.store(true, Ordering::Relaxed);
         assert!(get(addr, "/readyz").await.starts_with("HTTP/1.1 200"));

@@ -1,8 +1,9 @@
 //! What every long-running kruntimes process that talks to Kubernetes shares (the controller, the scheduler,
-//! runtimed's agent): how its Kubernetes client is built, how it watches, how it publishes Events, and the admin
-//! HTTP server.
+//! runtimed): how its Kubernetes client is built, how it watches, how it publishes Events, the admin HTTP server,
+//! and its process shell (logging flags, the shutdown signal).
 
 pub mod admin;
 pub mod client;
 pub mod events;
+pub mod shell;
 pub mod watch;

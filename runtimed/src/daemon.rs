@@ -1,13 +1,14 @@
 //! runtimed's wiring: the command line ([`Args`]) and [`run`], which builds the engine and the run manager,
 //! registers the runtimes named on the command line and serves the gRPC API until shutdown.
 //!
-//! `main.rs` only parses [`Args`], initialises tracing and calls [`run`] with [`shutdown_signal`]; tests call
+//! `main.rs` only parses [`Args`], initialises tracing and calls [`run`] with the shell's shutdown signal; tests call
 //! [`run`] or [`crate::server::serve`] with their own shutdown future. The shutdown protocol (stop accepting,
 //! drain for `--drain-timeout-seconds`, cancel the rest, close) is documented in [`crate::server`].
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use kruntimes_api::v1alpha1::ComponentStatus;
@@ -23,6 +24,7 @@ use kruntimes_engine::capabilities::{HostConfig, RuntimePolicy};
 use kruntimes_engine::engine::{Engine, EngineConfig};
 use kruntimes_engine::manager::{Manager, ManagerConfig};
 use kruntimes_engine::metrics::Metrics;
+use prometheus_client::registry::Registry;
 
 /// runtimed's command line. Every flag can also be set through the environment variable shown in `--help`.
 #[derive(Debug, Clone, clap::Parser)]
@@ -35,6 +37,13 @@ pub struct Args {
     /// Address of the gRPC API (Runtime, grpc.health.v1, reflection).
     #[arg(long, env = "RUNTIMED_LISTEN", default_value = "127.0.0.1:9093")]
     pub listen: SocketAddr,
+    /// Address of /metrics (Prometheus text), /healthz and /readyz (ready while the gRPC API serves and has not
+    /// started draining). Not served when unset.
+    #[arg(long, env = "RUNTIMED_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
+    #[command(flatten)]
+    /// `--log-json`, as every kruntimes daemon has it.
+    pub logging: kruntimes_daemon::shell::Logging,
     /// Directory of the per-Run workspaces (created if missing; runtimed must own it).
     #[arg(
         long,
@@ -287,6 +296,8 @@ pub struct Started {
     /// What runtimed found in the component of the runtime `--agent-runtime` names (None when there is no such
     /// flag, or runtimed failed before reading that component), also when the component was refused.
     pub component: Option<ComponentStatus>,
+    /// The registry of the manager's metrics, for `--metrics-addr`.
+    pub registry: Registry,
 }
 
 /// Builds the engine and the run manager and registers the built-in runtimes (`--builtins`), every
@@ -304,14 +315,24 @@ pub async fn start_manager(args: &Args) -> Result<Manager> {
 /// [`start_manager`], also reporting the agent's component (see [`Started`]).
 pub async fn start(args: &Args) -> Started {
     let mut component = None;
-    let manager = register_all(args, &mut component).await;
-    Started { manager, component }
+    let mut registry = Registry::default();
+    let metrics = Metrics::register(&mut registry);
+    let manager = register_all(args, metrics, &mut component).await;
+    Started {
+        manager,
+        component,
+        registry,
+    }
 }
 
-async fn register_all(args: &Args, report: &mut Option<ComponentStatus>) -> Result<Manager> {
+async fn register_all(
+    args: &Args,
+    metrics: Metrics,
+    report: &mut Option<ComponentStatus>,
+) -> Result<Manager> {
     let components = args.resolve_components().await?;
     let engine = Engine::new(args.engine_config())?;
-    let manager = Manager::new(engine, args.manager_config(), Metrics::default())?;
+    let manager = Manager::new(engine, args.manager_config(), metrics)?;
     // Built-in runtimes first, each with its read-only mounts and the tool components its programs need; a
     // `--component` of the same name replaces one.
     let mut runtimes: Vec<(String, PathBuf, RuntimePolicy, String)> = Vec::new();
@@ -422,6 +443,28 @@ pub async fn cleanup_artifacts(args: &Args) -> anyhow::Result<usize> {
     Ok(store.delete_run(namespace, name, uid).await?)
 }
 
+/// Serves `/metrics`, `/healthz` and `/readyz` on `addr` for as long as the process lives: ready while the
+/// manager accepts Runs (it stops when draining starts).
+async fn serve_admin(addr: SocketAddr, registry: Registry, manager: Manager) -> Result<()> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| Error::Bind { addr, source })?;
+    let encode = move || {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &registry);
+        out
+    };
+    tracing::info!(addr = %listener.local_addr().unwrap_or(addr), "runtimed serving /metrics");
+    tokio::spawn(kruntimes_daemon::admin::serve(
+        listener,
+        Arc::new(encode),
+        Arc::new(move || manager.health().serving),
+        std::future::pending(),
+    ));
+    Ok(())
+}
+
 /// Runs runtimed: builds the engine and the manager, loads the built-in runtimes, every `--component` and the
 /// `--component-url` ([`start_manager`]), binds `--listen` and serves until `shutdown` resolves, then drains (see
 /// [`crate::server`]).
@@ -453,7 +496,11 @@ pub async fn run_with_client(
     client: Option<kube::Client>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
-    let Started { manager, component } = start(&args).await;
+    let Started {
+        manager,
+        component,
+        registry,
+    } = start(&args).await;
     if let (Some(config), Some(client), Some(runtime), Some(component)) =
         (args.agent_config(), &client, &args.runtime_name, &component)
     {
@@ -468,6 +515,9 @@ pub async fn run_with_client(
         })?;
     let addr = listener.local_addr().unwrap_or(args.listen);
     tracing::info!(%addr, capacity = args.capacity, "runtimed serving kruntimes.runtime.v1");
+    if let Some(addr) = args.metrics_addr {
+        serve_admin(addr, registry, manager.clone()).await?;
+    }
     let agent = args.agent_config().is_some() && client.is_some();
     let options = ServeOptions {
         drain_timeout: Duration::from_secs(args.drain_timeout_seconds),
@@ -501,31 +551,6 @@ pub async fn run_with_client(
     }
     tracing::info!("runtimed stopped");
     Ok(())
-}
-
-/// Resolves on SIGTERM (what Kubernetes sends) or Ctrl-C. If a handler cannot be installed, that signal is ignored
-/// and the other still works.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(err) => {
-                tracing::warn!(%err, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    tokio::select! {
-        () = ctrl_c => tracing::info!("Ctrl-C received"),
-        () = terminate => tracing::info!("SIGTERM received"),
-    }
 }
 
 #[cfg(test)]

@@ -2,15 +2,13 @@
 //! protocol (SIGTERM: stop accepting, drain, cancel the rest, close) is in `kruntimes_runtimed::server`.
 
 use clap::Parser;
+use kruntimes_daemon::shell::shutdown_signal;
 use kruntimes_runtimed::daemon::{self, Args};
-use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    // `RUST_LOG` overrides the default `info`.
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).init();
+    args.logging.init();
     if let Some(run) = &args.cleanup_artifacts {
         let deleted = daemon::cleanup_artifacts(&args).await?;
         tracing::info!(run, deleted, "deleted the run's artifacts");
@@ -20,6 +18,6 @@ async fn main() -> anyhow::Result<()> {
         Ok(limit) => tracing::debug!(?limit, "open files limit"),
         Err(err) => tracing::warn!(%err, "cannot raise the open files limit"),
     }
-    daemon::run(args, daemon::shutdown_signal()).await?;
+    daemon::run(args, shutdown_signal()).await?;
     Ok(())
 }

@@ -34,22 +34,14 @@ struct Args {
     /// Seconds between safety resyncs of every pending Run.
     #[arg(long, default_value_t = 30)]
     resync_seconds: u64,
-    /// Log as JSON.
-    #[arg(long)]
-    log_json: bool,
+    #[command(flatten)]
+    logging: kruntimes_daemon::shell::Logging,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let fmt = tracing_subscriber::fmt().with_env_filter(filter);
-    if args.log_json {
-        fmt.json().init();
-    } else {
-        fmt.compact().init();
-    }
+    args.logging.init();
     let identity = args
         .identity
         .or_else(|| std::env::var("HOSTNAME").ok())
@@ -66,27 +58,5 @@ async fn main() -> anyhow::Result<()> {
         ..Config::default()
     };
     let client = kruntimes_daemon::client::infer().await?;
-    run(client, config, shutdown_signal()).await
-}
-
-/// Completes on SIGTERM or Ctrl-C.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => futures::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = futures::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
+    run(client, config, kruntimes_daemon::shell::shutdown_signal()).await
 }

@@ -400,7 +400,7 @@ pub async fn run(
             if let Err(e) = kruntimes_daemon::admin::serve(
                 listener,
                 Arc::new(move || listener_metrics.encode()),
-                ready,
+                Arc::new(move || ready.load(Ordering::Relaxed)),
                 stopped,
             )
             .await

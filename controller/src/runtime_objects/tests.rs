@@ -94,6 +94,8 @@ fn runtimed_is_configured_for_a_builtin() {
         [
             "--listen",
             "0.0.0.0:9093",
+            "--metrics-addr",
+            "0.0.0.0:9094",
             "--workspace-root",
             "/var/lib/runtimed/workspaces",
             "--cache-dir",
@@ -132,11 +134,13 @@ fn runtimed_is_configured_for_a_builtin() {
             ("POD_UID", Some("metadata.uid"))
         ]
     );
-    let port = &c.ports.as_ref().expect("ports")[0];
-    assert_eq!(
-        (port.name.as_deref(), port.container_port),
-        (Some("grpc"), 9093)
-    );
+    let ports: Vec<_> = c
+        .ports
+        .iter()
+        .flatten()
+        .map(|p| (p.name.as_deref(), p.container_port))
+        .collect();
+    assert_eq!(ports, [(Some("grpc"), 9093), (Some("metrics"), 9094)]);
     let probe = c.readiness_probe.as_ref().and_then(|p| p.grpc.as_ref());
     assert_eq!(probe.map(|g| g.port), Some(9093));
     let sc = c.security_context.as_ref().expect("security context");

@@ -95,7 +95,7 @@ impl TestServer {
     }
 }
 
-async fn channel(addr: SocketAddr) -> Channel {
+pub(crate) async fn channel(addr: SocketAddr) -> Channel {
     Channel::from_shared(format!("http://{addr}"))
         .unwrap()
         .connect()
@@ -108,7 +108,7 @@ fn id(uid: &str, attempt: u32) -> Option<ExecutionId> {
 }
 
 /// A valid request to run `guest` as execution `uid#attempt`.
-fn execute(uid: &str, attempt: u32, guest: Guest) -> ExecuteRequest {
+pub(crate) fn execute(uid: &str, attempt: u32, guest: Guest) -> ExecuteRequest {
     ExecuteRequest {
         id: id(uid, attempt),
         runtime: guest.0.to_owned(),
@@ -130,7 +130,7 @@ async fn status(client: &mut RuntimeClient<Channel>, uid: &str, attempt: u32) ->
 }
 
 /// Polls `Status` until the execution is terminal (at most [`TEST_GUARD`]).
-async fn wait_terminal(
+pub(crate) async fn wait_terminal(
     client: &mut RuntimeClient<Channel>,
     uid: &str,
     attempt: u32,

@@ -23,6 +23,7 @@ mod guests;
 #[path = "../../../engine/tests/all/harness.rs"]
 mod harness;
 
+mod admin;
 mod builtins;
 mod component_url;
 mod grpc;
