@@ -177,7 +177,7 @@ pub(crate) fn download(args: &ArtifactDownloadArgs, out: &mut dyn Write) -> Resu
 }
 
 async fn get_run(cluster: &Cluster, name: &str) -> Result<Run> {
-    crate::remote::fetch(cluster, name).await
+    cluster.get(name).await
 }
 
 /// Where an artifact is read from.

@@ -71,6 +71,20 @@ impl Cluster {
         })
     }
 
+    /// The namespaced object `name` of kind `K` in the namespace, or an error that says what is missing.
+    pub(crate) async fn get<K>(&self, name: &str) -> Result<K>
+    where
+        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+            + Clone
+            + serde::de::DeserializeOwned
+            + std::fmt::Debug,
+    {
+        kube::Api::<K>::namespaced(self.client.clone(), &self.namespace)
+            .get(name)
+            .await
+            .map_err(|e| self.explain(&format!("{} {name:?}", K::kind(&())), e))
+    }
+
     /// `err` from a request about `what`, worded for a user: the API's own message for an API error, else
     /// which cluster could not be reached.
     pub(crate) fn explain(&self, what: &str, err: kube::Error) -> anyhow::Error {

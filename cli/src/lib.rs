@@ -40,6 +40,8 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
+use crate::manifest::Manifest;
+
 pub use args::Cli;
 
 /// The clap command of `krt`, for generated docs and completions.
@@ -97,8 +99,11 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<ExitCode> {
         },
         Command::Local(local) => match local.command {
             LocalCommand::Run(run) => match local_workflow::from_args(&run)? {
-                Some(workflow) => local_workflow::run(workflow, &run, out),
-                None => local::run(&run, out),
+                Some(Manifest::Workflow(workflow)) => local_workflow::run(*workflow, &run, out),
+                Some(Manifest::Objects { origin, objects }) => {
+                    local::run(&run, Some((origin, objects)), out)
+                }
+                None => local::run(&run, None, out),
             },
         },
         Command::Validate(v) => validate::run(&v, out),

@@ -29,11 +29,13 @@ use crate::manifest::{self, Object};
 use crate::runtimes::{self, Resolved};
 use crate::status;
 
-/// Builds the Run that `krt local run` executes, from a manifest or from flags, and validates it.
-pub(crate) fn run_from_args(args: &LocalRunArgs) -> Result<Run> {
-    let run = if let Some(path) = &args.file {
-        let origin = path.display().to_string();
-        let mut objects = manifest::parse(&origin, &manifest::read_text(path)?)?;
+/// The objects of the manifest `-f` named and the file's name, read once by the caller.
+pub(crate) type Loaded = (String, Vec<Object>);
+
+/// Builds the Run that `krt local run` executes, from the manifest's objects (`-f`) or from flags, and validates
+/// it.
+pub(crate) fn run_from_args(args: &LocalRunArgs, manifest: Option<Loaded>) -> Result<Run> {
+    let run = if let Some((origin, mut objects)) = manifest {
         if objects.len() != 1 {
             bail!(
                 "{origin}: holds {} objects; krt local run takes exactly one Run",
@@ -133,8 +135,12 @@ pub(crate) fn exit_status(outcome: &Outcome, quiet: bool) -> u8 {
 }
 
 /// `krt local run`.
-pub(crate) fn run(args: &LocalRunArgs, out: &mut dyn Write) -> Result<ExitCode> {
-    let run = run_from_args(args)?;
+pub(crate) fn run(
+    args: &LocalRunArgs,
+    manifest: Option<Loaded>,
+    out: &mut dyn Write,
+) -> Result<ExitCode> {
+    let run = run_from_args(args, manifest)?;
     let limit = args
         .max_output
         .as_deref()

@@ -23,17 +23,17 @@ use kruntimes_workflow::{Plan, reconcile, validate};
 use tokio::task::JoinSet;
 
 use crate::args::{LocalRunArgs, OutputFormat};
-use crate::manifest::{self, Object};
+use crate::manifest::{self, Manifest};
 use crate::{local, runtimes, status};
 
-/// The Workflow `krt local run` was given, with `--set` applied, or `None` when the manifest is not a
-/// single Workflow (the Run path then reads it and reports its own errors).
-pub(crate) fn from_args(args: &LocalRunArgs) -> Result<Option<Workflow>> {
+/// The manifest `krt local run -f` was given, read once (`None` without `-f`). A single Workflow comes with
+/// `--set` applied; anything else goes to the Run path, which reports what it does not take.
+pub(crate) fn from_args(args: &LocalRunArgs) -> Result<Option<Manifest>> {
     let Some(path) = &args.file else {
         return Ok(None);
     };
-    let workflow = read_workflow(path, &args.set)?;
-    if workflow.is_some() {
+    let manifest = manifest::load(path, &args.set)?;
+    if matches!(manifest, Manifest::Workflow(_)) {
         // Flags of a single Run: a Workflow's steps set their own fields; none is dropped silently.
         let run_only = [
             ("--env", !args.env.is_empty()),
@@ -58,40 +58,7 @@ pub(crate) fn from_args(args: &LocalRunArgs) -> Result<Option<Workflow>> {
             );
         }
     }
-    Ok(workflow)
-}
-
-/// The single Workflow in the manifest at `path` with the `--set` inputs applied, or `None` when the
-/// manifest holds something else (refused when inputs were given).
-pub(crate) fn read_workflow(path: &std::path::Path, set: &[String]) -> Result<Option<Workflow>> {
-    let origin = path.display().to_string();
-    let mut objects = manifest::parse(&origin, &manifest::read_text(path)?)?;
-    let single_workflow = matches!(objects.as_slice(), [Object::Workflow(_)]);
-    let (true, Some(Object::Workflow(workflow))) = (single_workflow, objects.pop()) else {
-        if !set.is_empty() {
-            bail!(
-                "--set gives the inputs of a Workflow, and {origin} does not hold exactly one Workflow"
-            );
-        }
-        return Ok(None);
-    };
-    let mut workflow = *workflow;
-    apply_set(&mut workflow, set)?;
-    Ok(Some(workflow))
-}
-
-/// `--set NAME=VALUE` flags as the Workflow's `arguments` (over the manifest's).
-pub(crate) fn apply_set(workflow: &mut Workflow, set: &[String]) -> Result<()> {
-    for pair in set {
-        let (name, value) = pair
-            .split_once('=')
-            .with_context(|| format!("--set {pair:?}: expected NAME=VALUE"))?;
-        workflow
-            .spec
-            .arguments
-            .insert(name.to_owned(), value.to_owned());
-    }
-    Ok(())
+    Ok(Some(manifest))
 }
 
 /// Runs `workflow` to its end and reports it.
@@ -426,9 +393,11 @@ mod tests {
     #[test]
     fn set_fills_arguments_and_only_applies_to_workflows() {
         let path = manifest(WF);
-        let wf = from_args(&args(&["-f", &path, "--set", "who=flag", "--set", "x=a=b"]))
-            .unwrap()
-            .unwrap();
+        let Some(Manifest::Workflow(wf)) =
+            from_args(&args(&["-f", &path, "--set", "who=flag", "--set", "x=a=b"])).unwrap()
+        else {
+            panic!("a Workflow manifest is a Workflow");
+        };
         assert_eq!(wf.spec.arguments["who"], "flag");
         assert_eq!(wf.spec.arguments["x"], "a=b");
         let err = from_args(&args(&["-f", &path, "--set", "novalue"])).unwrap_err();
@@ -437,7 +406,16 @@ mod tests {
         let run = manifest(
             "apiVersion: kruntimes.io/v1alpha1\nkind: Run\nmetadata: {name: r}\nspec: {runtime: greet}\n",
         );
-        assert!(from_args(&args(&["-f", &run])).unwrap().is_none());
+        // Read once: the Run path gets the objects, the last one included.
+        let Some(Manifest::Objects { objects, .. }) = from_args(&args(&["-f", &run])).unwrap()
+        else {
+            panic!("a Run manifest goes to the Run path");
+        };
+        assert!(matches!(
+            objects.as_slice(),
+            [crate::manifest::Object::Run(_)]
+        ));
+        assert!(from_args(&args(&["--runtime", "greet"])).unwrap().is_none());
         let err = from_args(&args(&["-f", &run, "--set", "a=b"])).unwrap_err();
         assert!(
             err.to_string()

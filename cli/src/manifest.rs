@@ -2,7 +2,6 @@
 
 use std::io::Read;
 use std::path::Path;
-use std::sync::OnceLock;
 
 use anyhow::{Context, Result, bail};
 use kruntimes_api::v1alpha1::{Run, Runtime, Workflow};
@@ -28,22 +27,64 @@ impl Object {
     }
 }
 
-/// Stdin's text, once read: `krt local run -f -` looks at the manifest's kind (Run or Workflow)
-/// before the path that runs it reads the manifest again.
-static STDIN: OnceLock<String> = OnceLock::new();
+/// A manifest read once and sorted by what `krt` does with it.
+#[derive(Debug)]
+pub(crate) enum Manifest {
+    /// Exactly one Workflow, with the `--set` inputs applied.
+    Workflow(Box<Workflow>),
+    /// Anything else, for the caller to check against what it takes.
+    Objects {
+        /// The file, as errors name it.
+        origin: String,
+        /// Every object, in order.
+        objects: Vec<Object>,
+    },
+}
+
+/// Reads and parses the manifest at `path` (`-` for stdin). `set` (`--set NAME=VALUE`) gives a Workflow's
+/// inputs; given for anything but a single Workflow, it is refused.
+pub(crate) fn load(path: &Path, set: &[String]) -> Result<Manifest> {
+    let origin = path.display().to_string();
+    let mut objects = parse(&origin, &read_text(path)?)?;
+    match objects.pop() {
+        Some(Object::Workflow(mut workflow)) if objects.is_empty() => {
+            apply_set(&mut workflow, set)?;
+            Ok(Manifest::Workflow(workflow))
+        }
+        last => {
+            if !set.is_empty() {
+                bail!(
+                    "--set gives the inputs of a Workflow, and {origin} does not hold exactly one Workflow"
+                );
+            }
+            objects.extend(last);
+            Ok(Manifest::Objects { origin, objects })
+        }
+    }
+}
+
+/// `--set NAME=VALUE` flags as the Workflow's `arguments` (over the manifest's).
+pub(crate) fn apply_set(workflow: &mut Workflow, set: &[String]) -> Result<()> {
+    for pair in set {
+        let (name, value) = pair
+            .split_once('=')
+            .with_context(|| format!("--set {pair:?}: expected NAME=VALUE"))?;
+        workflow
+            .spec
+            .arguments
+            .insert(name.to_owned(), value.to_owned());
+    }
+    Ok(())
+}
 
 /// Reads a file (`-` for stdin) holding one or more `---`-separated YAML or JSON documents.
-/// Stdin is read once; later calls return the same text.
 pub(crate) fn read_text(path: &Path) -> Result<String> {
     if path == Path::new("-") {
-        if let Some(s) = STDIN.get() {
-            return Ok(s.clone());
-        }
         let mut s = String::new();
         std::io::stdin()
             .read_to_string(&mut s)
             .context("reading stdin")?;
-        Ok(STDIN.get_or_init(|| s).clone())
+        Ok(s)
     } else {
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
     }

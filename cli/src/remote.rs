@@ -230,7 +230,7 @@ pub(crate) fn logs(args: &LogsArgs, out: &mut dyn Write) -> Result<ExitCode> {
     };
     block_on(async {
         let cluster = Cluster::connect(&args.cluster).await?;
-        let run: Run = fetch(&cluster, &args.run).await?;
+        let run: Run = cluster.get(&args.run).await?;
         logs::print(&cluster, &run, &options, out).await?;
         Ok(ExitCode::SUCCESS)
     })
@@ -448,7 +448,7 @@ where
     let kind = K::kind(&());
     let now = jiff::Timestamp::now();
     if let Some(name) = &args.name {
-        let object: K = fetch(cluster, name).await?;
+        let object: K = cluster.get(name).await?;
         return output::render(&[object], args.output, true, false, now).map(Some);
     }
     let api: Api<K> = if args.all_namespaces {
@@ -476,20 +476,6 @@ where
     output::render(&items, args.output, false, args.all_namespaces, now).map(Some)
 }
 
-/// The object `name` of kind `K` in the namespace; a missing one is an error naming it and the namespace.
-pub(crate) async fn fetch<K>(cluster: &Cluster, name: &str) -> Result<K>
-where
-    K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-        + Clone
-        + DeserializeOwned
-        + std::fmt::Debug,
-{
-    Api::<K>::namespaced(cluster.client.clone(), &cluster.namespace)
-        .get(name)
-        .await
-        .map_err(|e| cluster.explain(&format!("{} {name:?}", K::kind(&())), e))
-}
-
 /// Events about the object with `uid`, oldest first. Read from `events.k8s.io/v1` in the namespace and
 /// filtered here: field selectors on that API differ between server versions.
 async fn events(cluster: &Cluster, uid: Option<String>) -> Vec<Event> {
@@ -514,15 +500,15 @@ pub(crate) fn describe(args: &DescribeArgs, out: &mut dyn Write) -> Result<ExitC
         let name = &args.name;
         let text = match args.kind {
             Kind::Run => {
-                let run: Run = fetch(&cluster, name).await?;
+                let run: Run = cluster.get(name).await?;
                 output::describe_run(&run, &events(&cluster, run.uid()).await, now)
             }
             Kind::Runtime => {
-                let rt: Runtime = fetch(&cluster, name).await?;
+                let rt: Runtime = cluster.get(name).await?;
                 output::describe_runtime(&rt, &events(&cluster, rt.uid()).await, now)
             }
             Kind::Workflow => {
-                let wf: Workflow = fetch(&cluster, name).await?;
+                let wf: Workflow = cluster.get(name).await?;
                 output::describe_workflow(&wf, &events(&cluster, wf.uid()).await, now)
             }
         };
@@ -558,7 +544,7 @@ pub(crate) fn cancel(args: &CancelArgs, out: &mut dyn Write) -> Result<ExitCode>
             Kind::Workflow => {
                 let api: Api<Workflow> =
                     Api::namespaced(cluster.client.clone(), &cluster.namespace);
-                let wf: Workflow = fetch(&cluster, &name).await?;
+                let wf: Workflow = cluster.get(&name).await?;
                 let phase = wf.status.map(|s| s.phase).unwrap_or_default();
                 let ended = phase.is_terminal().then(|| phase_name(&phase));
                 if ended.is_none() {
@@ -568,7 +554,7 @@ pub(crate) fn cancel(args: &CancelArgs, out: &mut dyn Write) -> Result<ExitCode>
             }
             _ => {
                 let api: Api<Run> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
-                let run: Run = fetch(&cluster, &name).await?;
+                let run: Run = cluster.get(&name).await?;
                 let ended = run.phase().is_terminal().then(|| run.phase().to_string());
                 if ended.is_none() {
                     request_cancel(&cluster, &api, &name).await?;
@@ -699,9 +685,10 @@ pub(crate) fn wait(args: &WaitArgs, out: &mut dyn Write) -> Result<ExitCode> {
 
 /// `krt workflow run`.
 pub(crate) fn workflow_run(args: &WorkflowRunArgs, out: &mut dyn Write) -> Result<ExitCode> {
-    let Some(mut wf) = crate::local_workflow::read_workflow(&args.file, &args.set)? else {
+    let manifest::Manifest::Workflow(wf) = manifest::load(&args.file, &args.set)? else {
         bail!("{}: holds no single Workflow", args.file.display());
     };
+    let mut wf = *wf;
     wf.status = None;
     if let Some(name) = &args.name {
         wf.metadata.name = Some(name.clone());

@@ -22,7 +22,7 @@ pub(crate) fn run(args: &ValidateArgs, out: &mut dyn std::io::Write) -> Result<E
         }
         for object in &mut objects {
             if let Object::Workflow(w) = object {
-                crate::local_workflow::apply_set(w, &args.set)?;
+                crate::manifest::apply_set(w, &args.set)?;
             }
         }
         for object in &objects {

@@ -686,6 +686,44 @@ fn piped_stdin_is_the_runs_stdin() {
     assert_eq!(text(&out.stdout), "HELLO\n");
 }
 
+/// `-f -` reads the manifest from stdin once, for a Run and for a Workflow alike (the kind is known only after
+/// reading it).
+#[test]
+fn a_manifest_on_stdin_is_read_once_whatever_its_kind() {
+    let builtins = builtins();
+    let run = "apiVersion: kruntimes.io/v1alpha1\nkind: Run\nmetadata: {name: piped}\nspec:\n  runtime: bash\n  \
+               args: ['echo from-stdin']\n";
+    let out = krt_with_stdin(
+        &["local", "run", "-q", "--builtins", &builtins, "-f", "-"],
+        run,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "from-stdin\n");
+
+    let workflow = "apiVersion: kruntimes.io/v1alpha1\nkind: Workflow\nmetadata: {name: piped}\nspec:\n  \
+                    inputs: [{name: who}]\n  steps:\n  - id: hi\n    runtime: bash\n    \
+                    args: ['echo hi ${{ inputs.who }}']\n";
+    let out = krt_with_stdin(
+        &[
+            "local",
+            "run",
+            "--builtins",
+            &builtins,
+            "-f",
+            "-",
+            "--set",
+            "who=stdin",
+        ],
+        workflow,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("[hi] hi stdin"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
 /// Locally the guest's streams pass straight through: stdout and stderr keep their relative order (one pipe for
 /// both, as `2>&1` gives), more than a cluster Run's 1 MiB arrives whole, and `--max-output` cuts a stream with a
 /// marker line of its own and a note in the summary.

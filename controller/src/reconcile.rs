@@ -1,4 +1,4 @@
-//! I/O edge: the reconcilers' shared [`Context`] and the two reconcilers.
+//! I/O edge: the reconcilers' shared [`Context`] and the three reconcilers.
 //!
 //! - [`runtime`]: Runtime → owned objects (server-side apply) → `runtimes/status`.
 //! - [`run`]: the stale-Run reaper for bound Runs, TTL garbage collection for finished Runs, and artifact
