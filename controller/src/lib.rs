@@ -75,16 +75,7 @@ pub struct Config {
     pub ready: Arc<AtomicBool>,
 }
 
-/// Leader-election settings.
-#[derive(Clone, Debug)]
-pub struct LeaderElection {
-    /// Namespace of the Lease.
-    pub namespace: String,
-    /// Name of the Lease ([`LEASE_NAME`]).
-    pub lease_name: String,
-    /// This replica's identity (the pod name).
-    pub identity: String,
-}
+pub use kruntimes_daemon::leader::LeaderElection;
 
 /// Runs the controllers until `shutdown` resolves.
 ///
@@ -109,12 +100,8 @@ pub async fn run(
         }
         return Ok(());
     };
-    let manager = kube_lease_manager::LeaseManagerBuilder::new(client.clone(), &le.lease_name)
-        .with_namespace(&le.namespace)
-        .with_identity(&le.identity)
-        .build()
-        .await?;
-    let (mut leader, lease_task) = manager.watch().await;
+    let leadership = le.start(client.clone()).await?;
+    let mut leader = leadership.watch();
     'outer: loop {
         // Standing by is ready: a second replica must not hold up a rollout.
         ready.store(true, Ordering::Relaxed);
@@ -132,7 +119,7 @@ pub async fn run(
         ready.store(false, Ordering::Relaxed);
         tokio::select! {
             () = controllers(client.clone(), &config) => {}
-            closed = lost(&mut leader) => {
+            closed = kruntimes_daemon::leader::lost(&mut leader) => {
                 if closed {
                     anyhow::bail!("the leader-election task ended");
                 }
@@ -141,24 +128,9 @@ pub async fn run(
             () = &mut shutdown => break 'outer,
         }
     }
-    // Closing the channel makes the lease task release the Lease and end.
     drop(leader);
-    if let Ok(Err(e)) = lease_task.await {
-        tracing::warn!(error = %e, "releasing the lease failed");
-    }
+    leadership.release().await;
     Ok(())
-}
-
-/// Resolves when this replica no longer holds the Lease: false, or true when the lease task ended.
-async fn lost(leader: &mut tokio::sync::watch::Receiver<bool>) -> bool {
-    loop {
-        if leader.changed().await.is_err() {
-            return true;
-        }
-        if !*leader.borrow_and_update() {
-            return false;
-        }
-    }
 }
 
 fn scoped<K>(client: &Client, ns: Option<&str>) -> Api<K>

@@ -27,11 +27,11 @@ use kruntimes_api::consts::{conditions, labels, reasons};
 use kruntimes_api::lifecycle;
 use kruntimes_api::v1alpha1::{Run, RunPhase};
 use kruntimes_daemon::events::{Event as RecordedEvent, EventType, Recorder, Reporter};
+use kruntimes_daemon::leader::{self, LeaderElection};
 use kube::api::{Patch, PatchParams};
 use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event};
 use kube::{Api, Client, Resource, ResourceExt};
-use kube_lease_manager::LeaseManagerBuilder;
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 use tracing::{debug, info, warn};
@@ -65,8 +65,6 @@ pub struct Config {
     pub lease_namespace: String,
     /// Holder identity in the Lease (pod name or hostname).
     pub identity: String,
-    /// Lease duration, seconds.
-    pub lease_duration_seconds: u64,
     /// Binds in flight at once.
     pub concurrency: usize,
     /// Interval of the safety resync.
@@ -85,7 +83,6 @@ impl Default for Config {
             lease_name: LEASE_NAME.to_owned(),
             lease_namespace: "kruntimes-system".to_owned(),
             identity: "kruntimes-scheduler".to_owned(),
-            lease_duration_seconds: 15,
             concurrency: DEFAULT_CONCURRENCY,
             resync: DEFAULT_RESYNC,
             metrics_addr: None,
@@ -411,20 +408,20 @@ pub async fn run(
     }
 
     // Leadership: a watch channel of "I am the leader". Without election, always true.
-    let (leader_rx, _leader_keep, lease_task) = if config.leader_elect {
-        let manager = LeaseManagerBuilder::new(client.clone(), &config.lease_name)
-            .with_namespace(&config.lease_namespace)
-            .with_identity(&config.identity)
-            .with_duration(config.lease_duration_seconds)
-            .with_grace((config.lease_duration_seconds / 3).max(1))
-            .build()
-            .await?;
-        let (rx, task) = manager.watch().await;
-        (rx, None, Some(task))
+    let (leader_rx, _leader_keep, leadership) = if config.leader_elect {
+        let leadership = LeaderElection {
+            namespace: config.lease_namespace.clone(),
+            lease_name: config.lease_name.clone(),
+            identity: config.identity.clone(),
+        }
+        .start(client.clone())
+        .await?;
+        (leadership.watch(), None, Some(leadership))
     } else {
         let (tx, rx) = watch::channel(true);
         (rx, Some(tx), None)
     };
+    let election_ended = leader::ended(leader_rx.clone());
 
     let (queue_tx, queue_rx) = mpsc::unbounded_channel();
     let (synced_tx, synced_rx) = watch::channel(false);
@@ -457,22 +454,25 @@ pub async fn run(
     background.spawn(resync(shared.clone(), config.resync));
 
     info!(identity = %config.identity, leader_elect = config.leader_elect, namespace = ?config.namespace, "scheduler started");
-    shutdown.await;
+    // The election ending leaves nobody to confirm leadership: stop, with an error, and let the Deployment
+    // start a fresh process (as the controller does).
+    let mut failure = None;
+    tokio::select! {
+        () = shutdown => {}
+        () = election_ended, if leadership.is_some() => {
+            failure = Some(anyhow::anyhow!("the leader-election task ended"));
+        }
+    }
     info!("scheduler stopping");
     let _ = stop_tx.send(true);
     background.abort_all();
     while background.join_next().await.is_some() {}
     drop(shared);
-    if let Some(task) = lease_task {
-        // Every receiver is gone now: the Lease manager releases the Lease and ends.
-        match tokio::time::timeout(Duration::from_secs(5), task).await {
-            Ok(Ok(Ok(_))) => info!("lease released"),
-            Ok(Ok(Err(e))) => warn!(error = %e, "lease manager ended with an error"),
-            Ok(Err(e)) => warn!(error = %e, "lease manager task failed"),
-            Err(_) => warn!("lease manager did not stop in time"),
-        }
+    if let Some(leadership) = leadership {
+        // Every other receiver is gone now: the election releases the Lease and ends.
+        leadership.release().await;
     }
-    Ok(())
+    failure.map_or(Ok(()), Err)
 }
 
 async fn watch_runs(shared: Arc<Shared>, namespace: Option<String>) {
