@@ -59,13 +59,18 @@ pub use self::wasi::{Stdio, wasi_ctx};
 
 /// Variables the host sets; a Run may not set them itself.
 pub const RESERVED_ENV: [&str; 4] = ["HOME", "PWD", "KRUNTIME_OUTPUTS", "KRUNTIME_ARTIFACTS_DIR"];
-/// Most arguments a Run may pass.
+// The engine's own ceilings. They are deliberately above the API's (`kruntimes_api::limits`): a cluster Run meets
+// the API's limits at admission and runtimed's gRPC requests in `convert`, while `krt local` passes a command
+// line (`krt local run -- ...`) and a `--script` file, which may be larger. What the engine bounds here is what
+// it can hold safely in guest memory and in a status.
+
+/// Most arguments a Run may pass (the API: `limits::ARGS_MAX_ITEMS`, 256).
 pub const MAX_ARGS: usize = 4096;
-/// Most environment variables a Run may set.
+/// Most environment variables a Run may set (the API: `limits::ENV_MAX_ITEMS`, 256).
 pub const MAX_ENV_VARS: usize = 1024;
 /// Most bytes of arguments plus environment (both end up in guest memory and in status).
 pub const MAX_ARGS_ENV_BYTES: usize = 256 * 1024;
-/// Largest inline source.
+/// Largest inline source (the API: `limits::INLINE_SOURCE_MAX_BYTES`, 256 KiB).
 pub const MAX_SOURCE_BYTES: usize = 4 << 20;
 
 /// Host-wide defaults and ceilings, from runtimed's configuration.

@@ -36,7 +36,7 @@ pub const OUTPUTS_FILE: &str = "outputs";
 /// Directory name of the artifacts directory inside [`KRUNTIMES_DIR`].
 pub const ARTIFACTS_DIR: &str = "artifacts";
 /// Longest accepted entrypoint path; the same limit as the API's `spec.entrypoint`.
-pub const MAX_ENTRYPOINT_BYTES: usize = 4096;
+pub const MAX_ENTRYPOINT_BYTES: usize = kruntimes_api::limits::ENTRYPOINT_MAX_BYTES;
 
 /// Checks that `entrypoint` is a plain relative path inside the workspace: not empty, not absolute, no `..` or
 /// `.` components, no trailing `/`, no NUL, not under [`KRUNTIMES_DIR`].

@@ -5,24 +5,25 @@
 
 use std::collections::BTreeMap;
 
+use kruntimes_api::limits;
 use kruntimes_proto::v1;
 
-/// Most arguments of one request, as in the Run API.
-pub const MAX_ARGS: usize = 256;
-/// Longest argument, as in the Run API.
-pub const MAX_ARG_BYTES: usize = 8 * 1024;
-/// Most environment variables of one request, as in the Run API.
-pub const MAX_ENV: usize = 256;
-/// Longest environment variable name, as in the Run API.
-pub const MAX_ENV_NAME_BYTES: usize = 256;
-/// Longest environment variable value, as in the Run API.
-pub const MAX_ENV_VALUE_BYTES: usize = 8 * 1024;
-/// Largest inline source, as in the Run API (256 KiB).
-pub const MAX_SOURCE_BYTES: usize = 256 * 1024;
+/// Most arguments of one request: the Run API's.
+pub const MAX_ARGS: usize = limits::ARGS_MAX_ITEMS;
+/// Longest argument: the Run API's.
+pub const MAX_ARG_BYTES: usize = limits::ARG_MAX_BYTES;
+/// Most environment variables of one request: the Run API's.
+pub const MAX_ENV: usize = limits::ENV_MAX_ITEMS;
+/// Longest environment variable name: the Run API's.
+pub const MAX_ENV_NAME_BYTES: usize = limits::ENV_NAME_MAX_BYTES;
+/// Longest environment variable value: the Run API's.
+pub const MAX_ENV_VALUE_BYTES: usize = limits::ENV_VALUE_MAX_BYTES;
+/// Largest inline source: the Run API's (256 KiB).
+pub const MAX_SOURCE_BYTES: usize = limits::INLINE_SOURCE_MAX_BYTES;
 /// Prefix of the variables runtimed sets itself; requests may not set them.
-pub const RESERVED_ENV_PREFIX: &str = "KRUNTIME_";
-/// Longest `runtime` name (a DNS subdomain).
-pub const MAX_RUNTIME_BYTES: usize = 253;
+pub const RESERVED_ENV_PREFIX: &str = limits::RESERVED_ENV_PREFIX;
+/// Longest `runtime` name (a DNS subdomain, as an object name).
+pub const MAX_RUNTIME_BYTES: usize = limits::OBJECT_NAME_MAX;
 /// Longest `spec_digest` (`sha256:` and 64 hex digits is 71).
 pub const MAX_DIGEST_BYTES: usize = 256;
 /// Most `labels`; they are copied into every status, so they stay small.
