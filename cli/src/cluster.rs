@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, Result, anyhow};
 use clap::Args;
+use kruntimes_daemon::errors;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 
@@ -89,7 +90,7 @@ impl Cluster {
     /// which cluster could not be reached.
     pub(crate) fn explain(&self, what: &str, err: kube::Error) -> anyhow::Error {
         match err {
-            kube::Error::Api(status) if status.is_not_found() => {
+            err if errors::is_not_found(&err) => {
                 anyhow!("{what}: not found in namespace {:?}", self.namespace)
             }
             kube::Error::Api(status) => anyhow!("{what}: {} ({})", status.message, status.code),

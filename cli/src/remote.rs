@@ -15,6 +15,7 @@ use kruntimes_api::v1alpha1::{
     RetryPolicy, Run, RunSpec, RunTemplate, Runtime, Source, Workflow, WorkflowPhase,
 };
 use kruntimes_api::validation::validate_run;
+use kruntimes_daemon::errors;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Resource, ResourceExt};
@@ -278,7 +279,7 @@ pub(crate) fn version(args: &VersionArgs, out: &mut dyn Write) -> Result<ExitCod
                 names.sort();
                 writeln!(out, "kruntimes API:  {group} ({})", names.join(", "))?;
             }
-            Err(kube::Error::Api(e)) if e.is_not_found() => {
+            Err(e) if errors::is_not_found(&e) => {
                 writeln!(
                     out,
                     "kruntimes API:  not installed ({group} is not served; install the chart)"

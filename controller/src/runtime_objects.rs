@@ -427,8 +427,6 @@ fn runtimed_container(runtime: &Runtime, cfg: &PoolConfig) -> Container {
     let mut args: Vec<String> = [
         "--listen",
         &format!("0.0.0.0:{GRPC_PORT}"),
-        "--metrics-addr",
-        &format!("0.0.0.0:{METRICS_PORT}"),
         "--workspace-root",
         WORKSPACE_ROOT,
         "--cache-dir",
@@ -453,6 +451,13 @@ fn runtimed_container(runtime: &Runtime, cfg: &PoolConfig) -> Container {
         }),
         value: None,
     })
+    // An environment variable, not a flag: a Runtime whose `daemonImage` pins a runtimed from before
+    // `--metrics-addr` ignores it instead of refusing to start.
+    .chain([EnvVar {
+        name: "RUNTIMED_METRICS_ADDR".to_owned(),
+        value: Some(format!("0.0.0.0:{METRICS_PORT}")),
+        value_from: None,
+    }])
     .collect();
     let mut mounts = vec![
         mount(VOLUME_WORKSPACES, WORKSPACE_ROOT, false),

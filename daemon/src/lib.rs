@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod client;
+pub mod errors;
 pub mod events;
 pub mod leader;
 pub mod shell;

@@ -1,6 +1,6 @@
 //! runtimed's `Execute` request as it arrives from the network: protobuf bytes decoded by prost into the generated
 //! `kruntimes.runtime.v1` types, then the field rules every request meets before runtimed acts on it. The rules are
-//! included by path (the host crate would bring wasmtime into the fuzz build); an accepted request must be within
+//! included by path (the runtimed crate would bring wasmtime into the fuzz build); an accepted request must be within
 //! every limit the rules name, and a refused one must name its field.
 #![no_main]
 

@@ -13,7 +13,7 @@ use cap_std::ambient_authority;
 use cap_std::fs::Dir;
 use libfuzzer_sys::fuzz_target;
 
-#[allow(dead_code, reason = "the tests module refers to the host crate")]
+#[allow(dead_code, reason = "the tests module refers to the engine crate")]
 #[path = "../../engine/src/wit/spawn/request.rs"]
 mod request;
 

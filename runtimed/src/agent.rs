@@ -36,6 +36,7 @@ use kruntimes_api::consts::{conditions, reasons};
 use kruntimes_api::lifecycle;
 use kruntimes_api::v1alpha1::runtime::ArtifactStore;
 use kruntimes_api::v1alpha1::{ComponentStatus, Run, RunPhase, RunStatus, Runtime};
+use kruntimes_daemon::errors;
 use kruntimes_daemon::events::{Event, EventType, Recorder, Reporter};
 use kube::api::{Patch, PatchParams};
 use kube::runtime::watcher;
@@ -388,7 +389,7 @@ impl Agent {
                     self.warn_if_failed(&updated, status).await;
                     return Ok(updated);
                 }
-                Err(kube::Error::Api(e)) if e.is_conflict() => {
+                Err(e) if errors::is_conflict(&e) => {
                     rounds += 1;
                     current = loop {
                         match self.runs.get_opt(&name).await {
@@ -415,7 +416,7 @@ impl Agent {
                         return Err(WriteError::Moved);
                     }
                 }
-                Err(kube::Error::Api(e)) if e.is_not_found() => return Err(WriteError::Moved),
+                Err(e) if errors::is_not_found(&e) => return Err(WriteError::Moved),
                 Err(err) => {
                     if !(unreachable(&err) && tokio::time::Instant::now() < deadline) {
                         rounds += 1;

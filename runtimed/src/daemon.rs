@@ -306,8 +306,9 @@ pub struct Started {
 ///
 /// # Errors
 ///
-/// [`Error::FetchComponent`], engine or manager construction, [`Error::Builtin`], [`Error::ReadComponent`],
-/// [`Error::ComponentRefused`], or a component that does not compile.
+/// [`Error::FetchComponent`], engine or manager construction, and the engine's (in [`Error::Engine`])
+/// [`Builtin`](kruntimes_engine::Error::Builtin), [`ReadComponent`](kruntimes_engine::Error::ReadComponent),
+/// [`ComponentRefused`](kruntimes_engine::Error::ComponentRefused), or a component that does not compile.
 pub async fn start_manager(args: &Args) -> Result<Manager> {
     start(args).await.manager
 }
@@ -471,7 +472,8 @@ async fn serve_admin(addr: SocketAddr, registry: Registry, manager: Manager) -> 
 ///
 /// # Errors
 ///
-/// [`Error::FetchComponent`], engine or manager construction, [`Error::ReadComponent`], a component that does
+/// [`Error::FetchComponent`], engine or manager construction, the engine's
+/// [`ReadComponent`](kruntimes_engine::Error::ReadComponent), a component that does
 /// not compile, [`Error::Bind`], or a server failure.
 pub async fn run(args: Args, shutdown: impl Future<Output = ()>) -> Result<()> {
     let client = match args.agent_config() {

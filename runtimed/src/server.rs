@@ -71,7 +71,8 @@ impl Default for ServeOptions {
 /// # Errors
 ///
 /// [`Error::Reflection`] if the reflection service cannot be built, [`Error::Serve`] if the server fails (it
-/// then stops at once, without draining), [`Error::Background`] if the server task panicked.
+/// then stops at once, without draining), the engine's [`Background`](kruntimes_engine::Error::Background) if the
+/// server task panicked.
 pub async fn serve(
     listener: TcpListener,
     manager: Manager,

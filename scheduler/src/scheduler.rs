@@ -26,6 +26,7 @@ use k8s_openapi::jiff::Timestamp;
 use kruntimes_api::consts::{conditions, labels, reasons};
 use kruntimes_api::lifecycle;
 use kruntimes_api::v1alpha1::{Run, RunPhase};
+use kruntimes_daemon::errors;
 use kruntimes_daemon::events::{Event as RecordedEvent, EventType, Recorder, Reporter};
 use kruntimes_daemon::leader::{self, LeaderElection};
 use kube::api::{Patch, PatchParams};
@@ -374,7 +375,8 @@ impl Shared {
 /// `config.leader_elect`), the work queue and the admin server (when `config.metrics_addr` is set).
 ///
 /// # Errors
-/// Fails when the Lease manager cannot be built or the admin server cannot bind.
+/// Fails when the Lease manager cannot be built or the admin server cannot bind, and when the leader election
+/// ends while it runs (nothing can confirm leadership any more; the process should be restarted).
 pub async fn run(
     client: Client,
     config: Config,
@@ -763,12 +765,12 @@ async fn write(shared: &Arc<Shared>, run: &Run, decision: Decision, now: Timesta
                 shared.lock().index.unreserve(&uid);
             }
             match &e {
-                kube::Error::Api(s) if s.is_conflict() => {
+                e if errors::is_conflict(e) => {
                     shared.metrics.placement("conflict");
                     debug!(run = %run.name_any(), kind, "conflict; re-reading");
                     Outcome::Reread
                 }
-                kube::Error::Api(s) if s.is_not_found() => {
+                e if errors::is_not_found(e) => {
                     let mut st = shared.lock();
                     st.pending.remove(&uid);
                     shared.set_pending_gauge(&st);

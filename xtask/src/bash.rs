@@ -3,7 +3,7 @@
 //! brush-core is not copied into the repository. [`prepare`] fetches brush-core from the registry (cargo checks
 //! its digest), unpacks it into `runtimes/bash/target/patched/` and applies `runtimes/bash/patches/*.patch`;
 //! `runtimes/bash/Cargo.toml` points `[patch.crates-io]` there. [`build`] then builds the shell and assembles
-//! `runtimes/target/builtins/bash/` (see `host::builtins` for the layout): the shell, every tool component of
+//! `runtimes/target/builtins/bash/` (see `kruntimes_engine::builtins` for the layout): the shell, every tool component of
 //! `runtimes/tools/*` under `programs/`, `programs.txt`, one placeholder per program in `root/usr/bin/`, and an
 //! empty `root/dev/null`.
 
@@ -18,7 +18,7 @@ use crate::setup::{guest_cargo, run};
 
 /// The patched crate and its version (the version `runtimes/bash/Cargo.toml` pins).
 const BRUSH_CORE: &str = "brush-core-0.5.0";
-/// The program list of a built-in runtime (`host::builtins::PROGRAMS_FILE`).
+/// The program list of a built-in runtime (`kruntimes_engine::builtins::PROGRAMS_FILE`).
 const PROGRAMS_FILE: &str = "programs.txt";
 /// Programs that are other built-in runtimes.
 const RUNTIME_PROGRAMS: [(&str, &str); 4] = [

@@ -7,6 +7,7 @@ use kruntimes_api::lifecycle;
 use kruntimes_api::v1alpha1::runtime::ArtifactStore;
 use kruntimes_api::v1alpha1::{Run, Runtime};
 use kruntimes_artifacts::{Store, StoreSecrets};
+use kruntimes_daemon::errors;
 use kruntimes_daemon::events::{Event, EventType};
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
 use kube::runtime::controller::Action;
@@ -166,7 +167,7 @@ async fn by_pod(
         };
         return match pods.create(&PostParams::default(), &pod).await {
             Ok(_) => Err(Failure::Waiting(format!("cleanup pod {ns}/{name} created"))),
-            Err(kube::Error::Api(e)) if e.is_already_exists() => {
+            Err(e) if errors::is_already_exists(&e) => {
                 Err(Failure::Waiting(format!("cleanup pod {ns}/{name} exists")))
             }
             Err(e) => Err(Failure::Transient(format!(
@@ -208,7 +209,7 @@ async fn delete_cleanup_pod(run: &Run, ns: &str, ctx: &Context) -> Result<(), ku
         .await
     {
         Ok(_) => Ok(()),
-        Err(kube::Error::Api(e)) if e.is_not_found() => Ok(()),
+        Err(e) if errors::is_not_found(&e) => Ok(()),
         Err(e) => Err(e),
     }
 }
@@ -231,10 +232,8 @@ async fn release(run: &Run, ns: &str, ctx: &Context) -> Result<Action> {
         .await
     {
         Ok(_) => Ok(Action::await_change()),
-        Err(kube::Error::Api(e)) if e.is_not_found() => Ok(Action::await_change()),
-        Err(kube::Error::Api(e)) if e.is_conflict() => {
-            Ok(Action::requeue(std::time::Duration::from_secs(1)))
-        }
+        Err(e) if errors::is_not_found(&e) => Ok(Action::await_change()),
+        Err(e) if errors::is_conflict(&e) => Ok(Action::requeue(std::time::Duration::from_secs(1))),
         Err(source) => Err(Error::Release {
             ns: ns.to_owned(),
             name: run.name_any(),
@@ -296,7 +295,7 @@ async fn show_failure(run: &Run, ns: &str, ctx: &Context, message: &str) -> Resu
     {
         Ok(_) => Ok(()),
         // Gone, or changed since read: the next reconcile shows it on the newer object.
-        Err(kube::Error::Api(e)) if e.is_not_found() || e.is_conflict() => Ok(()),
+        Err(e) if errors::is_not_found(&e) || errors::is_conflict(&e) => Ok(()),
         Err(source) => Err(Error::PatchStatus {
             kind: "Run",
             ns: ns.to_owned(),

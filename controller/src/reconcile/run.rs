@@ -8,6 +8,7 @@ use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::jiff::Timestamp;
 use kruntimes_api::lifecycle;
 use kruntimes_api::v1alpha1::Run;
+use kruntimes_daemon::errors;
 use kruntimes_daemon::events::{Event, EventType};
 use kube::Resource;
 use kube::ResourceExt;
@@ -106,9 +107,7 @@ async fn reconcile_inner(run: &Run, ctx: &Context) -> Result<Action> {
                     }
                     Ok(Action::await_change())
                 }
-                Err(kube::Error::Api(e)) if e.is_conflict() => {
-                    Ok(Action::requeue(CONFLICT_REQUEUE))
-                }
+                Err(e) if errors::is_conflict(&e) => Ok(Action::requeue(CONFLICT_REQUEUE)),
                 Err(source) => Err(Error::PatchStatus {
                     kind: "Run",
                     ns,
@@ -149,9 +148,7 @@ async fn collect(
             Ok(Action::await_change())
         }
         // Already gone, or a new Run of the same name (the UID precondition failed).
-        Err(kube::Error::Api(e)) if e.is_not_found() || e.is_conflict() => {
-            Ok(Action::await_change())
-        }
+        Err(e) if errors::is_not_found(&e) || errors::is_conflict(&e) => Ok(Action::await_change()),
         Err(source) => Err(Error::DeleteRun {
             ns: ns.to_owned(),
             name: run.name_any(),

@@ -21,6 +21,7 @@ use std::time::Duration;
 use k8s_openapi::jiff::Timestamp;
 use kruntimes_api::lifecycle;
 use kruntimes_api::v1alpha1::{Run, Workflow, WorkflowPhase};
+use kruntimes_daemon::errors;
 use kruntimes_daemon::events::{Event, EventType};
 use kube::api::{Api, Patch, PatchParams, PostParams};
 use kube::runtime::controller::Action;
@@ -81,7 +82,7 @@ async fn reconcile_inner(wf: &Workflow, ctx: &Context) -> Result<Action> {
         run.metadata.owner_references = owner.clone().map(|o| vec![o]);
         match runs.create(&post, &run).await {
             Ok(_) => tracing::debug!(step = child.step, run = child.name, "created step Run"),
-            Err(kube::Error::Api(e)) if e.is_already_exists() => {}
+            Err(e) if errors::is_already_exists(&e) => {}
             Err(source) => {
                 return Err(Error::CreateRun {
                     ns: ns.clone(),
@@ -95,7 +96,7 @@ async fn reconcile_inner(wf: &Workflow, ctx: &Context) -> Result<Action> {
         let patch = serde_json::json!({ "spec": { "cancelRequested": true } });
         match runs.patch(name, &patch_params, &Patch::Merge(&patch)).await {
             Ok(_) => tracing::debug!(run = name, "asked step Run to cancel"),
-            Err(kube::Error::Api(e)) if e.is_not_found() => {}
+            Err(e) if errors::is_not_found(&e) => {}
             Err(source) => {
                 return Err(Error::CancelRun {
                     ns: ns.clone(),
@@ -115,7 +116,7 @@ async fn reconcile_inner(wf: &Workflow, ctx: &Context) -> Result<Action> {
             .await
         {
             Ok(_) => {}
-            Err(kube::Error::Api(e)) if e.is_conflict() => {
+            Err(e) if errors::is_conflict(&e) => {
                 return Ok(Action::requeue(CONFLICT_REQUEUE));
             }
             Err(source) => {

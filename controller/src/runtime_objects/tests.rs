@@ -94,8 +94,6 @@ fn runtimed_is_configured_for_a_builtin() {
         [
             "--listen",
             "0.0.0.0:9093",
-            "--metrics-addr",
-            "0.0.0.0:9094",
             "--workspace-root",
             "/var/lib/runtimed/workspaces",
             "--cache-dir",
@@ -122,7 +120,8 @@ fn runtimed_is_configured_for_a_builtin() {
                 e.value_from
                     .as_ref()
                     .and_then(|v| v.field_ref.as_ref())
-                    .map(|f| f.field_path.as_str()),
+                    .map(|f| f.field_path.as_str())
+                    .or(e.value.as_deref()),
             )
         })
         .collect();
@@ -131,7 +130,8 @@ fn runtimed_is_configured_for_a_builtin() {
         [
             ("POD_NAME", Some("metadata.name")),
             ("POD_NAMESPACE", Some("metadata.namespace")),
-            ("POD_UID", Some("metadata.uid"))
+            ("POD_UID", Some("metadata.uid")),
+            ("RUNTIMED_METRICS_ADDR", Some("0.0.0.0:9094"))
         ]
     );
     let ports: Vec<_> = c

@@ -27,6 +27,7 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use k8s_openapi::jiff::Timestamp;
+use kruntimes_daemon::errors;
 use kube::api::{DeleteParams, Patch, PatchParams, PostParams, Preconditions};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client, ResourceExt};
@@ -139,7 +140,7 @@ async fn register(client: &Client, name: &str) -> Result<()> {
     }))?;
     match nodes.create(&PostParams::default(), &node).await {
         Ok(_) => {}
-        Err(kube::Error::Api(e)) if e.is_already_exists() => {}
+        Err(e) if errors::is_already_exists(&e) => {}
         Err(e) => return Err(e).context("registering the Node"),
     }
     node_status(client, name).await
@@ -549,7 +550,7 @@ impl PodWorker {
             .await
         {
             Ok(_) => self.last_status = Some(fingerprint),
-            Err(kube::Error::Api(e)) if e.is_not_found() => {}
+            Err(e) if errors::is_not_found(&e) => {}
             Err(e) => eprintln!("kruntimes-node: status of pod {}: {e}", self.name),
         }
     }

@@ -402,7 +402,7 @@ fn runtimed_args(pod: &Pod, workspace: &Path) -> Args {
     while let Some(flag) = given.next() {
         let value = given.next().unwrap_or_default();
         let value = match flag.as_str() {
-            "--listen" | "--metrics-addr" => "127.0.0.1:0".to_owned(),
+            "--listen" => "127.0.0.1:0".to_owned(),
             "--workspace-root" => workspace.display().to_string(),
             "--cache-dir" => cache_dir().display().to_string(),
             "--builtins" => builtins_dir().display().to_string(),

@@ -18,6 +18,7 @@ use kruntimes_api::lifecycle;
 use kruntimes_api::v1alpha1::runtime::ArtifactStore;
 use kruntimes_api::v1alpha1::{Run, RunStatus};
 use kruntimes_artifacts::{Limits, RunIdentity, Store, StoreSecrets, record};
+use kruntimes_daemon::errors;
 use kube::ResourceExt;
 use kube::api::{Patch, PatchParams};
 
@@ -163,7 +164,7 @@ impl Agent {
                 .await
             {
                 Ok(updated) => return Ok(updated),
-                Err(kube::Error::Api(e)) if e.is_conflict() => {
+                Err(e) if errors::is_conflict(&e) => {
                     current = match self.runs.get_opt(&name).await {
                         Ok(Some(fresh)) if fresh.metadata.uid == run.metadata.uid => fresh,
                         Ok(_) => return Err("the Run was deleted".to_owned()),

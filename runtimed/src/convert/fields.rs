@@ -1,6 +1,7 @@
 //! The rules an `ExecuteRequest`'s fields must meet on their own: sizes, counts, names and NUL, each failing with an
-//! [`InvalidRequest`] that names the proto field. Pure and independent of the host's other modules (only the proto
-//! types): the fuzz target `grpc_request` includes this file by path and runs every request it decodes through it.
+//! [`InvalidRequest`] that names the proto field. Pure and independent of runtimed's other modules (only the proto
+//! types and the API's limits): the fuzz target `grpc_request` includes this file by path and runs every request it
+//! decodes through it.
 //! The id, the entrypoint and the ceilings that depend on the Runtime are checked by `convert` and the policy.
 
 use std::collections::BTreeMap;

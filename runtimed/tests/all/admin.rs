@@ -53,12 +53,13 @@ async fn metrics_count_runs_and_readyz_follows_draining() {
         let _ = stopped.await;
     }));
 
-    let mut client = loop {
-        match tokio::net::TcpStream::connect(grpc).await {
-            Ok(_) => break RuntimeClient::new(channel(grpc).await),
-            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+    // Both listeners are up once each accepts a connection (the admin server binds after the gRPC one).
+    for addr in [grpc, admin] {
+        while tokio::net::TcpStream::connect(addr).await.is_err() {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
-    };
+    }
+    let mut client = RuntimeClient::new(channel(grpc).await);
     assert_eq!(get(admin, "/readyz").await, (200, "ok".to_owned()));
     client.execute(execute("m1", 1, HELLO)).await.unwrap();
     let status = wait_terminal(&mut client, "m1", 1).await;
