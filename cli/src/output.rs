@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use jiff::Timestamp;
 use k8s_openapi::api::events::v1::Event;
-use kruntimes_api::v1alpha1::{Condition, Run, Runtime, Time, Workflow};
+use kruntimes_api::v1alpha1::{Condition, Grants, Run, Runtime, Time, Workflow};
 use kube::ResourceExt;
 use serde::Serialize;
 
@@ -445,9 +445,9 @@ pub(crate) fn describe_run(run: &Run, events: &[Event], now: Timestamp) -> Strin
     if let Some(g) = &s.grants {
         out.push_str("Grants:\n");
         out.push_str(&indent(&aligned(&[
-            ("Preopens", crate::status::preopens(g)),
+            ("Preopens", preopens(g)),
             ("Env", g.env.join(", ")),
-            ("Network", crate::status::network(g)),
+            ("Network", network(g)),
             (
                 "Memory",
                 format!("{} MiB", g.memory_bytes.unwrap_or(0) >> 20),
@@ -663,3 +663,34 @@ fn events_section(events: &[Event], now: Timestamp) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// A Run's preopens as `guest path (ro|rw)`, comma-separated.
+///
+/// The `.` preopen is the workspace again, under the name relative paths resolve through (WASI has no current
+/// directory of its own): it is shown with the workspace, not as a second directory.
+pub(crate) fn preopens(g: &Grants) -> String {
+    let has_dot = g.preopens.iter().any(|p| p.guest_path == ".");
+    let preopens: Vec<String> = g
+        .preopens
+        .iter()
+        .filter(|p| p.guest_path != ".")
+        .map(|p| {
+            let access = if p.read_only { "ro" } else { "rw" };
+            if has_dot && p.guest_path == "/workspace" {
+                format!("/workspace ({access}, the working directory)")
+            } else {
+                format!("{} ({access})", p.guest_path)
+            }
+        })
+        .collect();
+    preopens.join(", ")
+}
+
+/// A Run's network grant: the destinations, or `none`.
+pub(crate) fn network(g: &Grants) -> String {
+    if g.network.is_empty() {
+        "none".to_owned()
+    } else {
+        g.network.join(", ")
+    }
+}

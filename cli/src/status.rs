@@ -6,10 +6,10 @@
 use std::io::Write;
 
 use anyhow::Result;
-use kruntimes_api::v1alpha1::{Grants, RunStatus};
+use kruntimes_api::v1alpha1::RunStatus;
 use kruntimes_engine::Outcome;
 
-use crate::output::terminal_safe;
+use crate::output::{network, preopens, terminal_safe};
 
 /// The terminal status of a Run that ran from `started` to `finished` with `outcome`.
 pub(crate) fn from_outcome(
@@ -111,37 +111,6 @@ fn one_line_escaped(text: &str) -> String {
     terminal_safe(text)
         .replace('\n', "\\n")
         .replace('\t', "\\t")
-}
-
-/// A Run's preopens as `guest path (ro|rw)`, comma-separated.
-///
-/// The `.` preopen is the workspace again, under the name relative paths resolve through (WASI has no current
-/// directory of its own): it is shown with the workspace, not as a second directory.
-pub(crate) fn preopens(g: &Grants) -> String {
-    let has_dot = g.preopens.iter().any(|p| p.guest_path == ".");
-    let preopens: Vec<String> = g
-        .preopens
-        .iter()
-        .filter(|p| p.guest_path != ".")
-        .map(|p| {
-            let access = if p.read_only { "ro" } else { "rw" };
-            if has_dot && p.guest_path == "/workspace" {
-                format!("/workspace ({access}, the working directory)")
-            } else {
-                format!("{} ({access})", p.guest_path)
-            }
-        })
-        .collect();
-    preopens.join(", ")
-}
-
-/// A Run's network grant: the destinations, or `none`.
-pub(crate) fn network(g: &Grants) -> String {
-    if g.network.is_empty() {
-        "none".to_owned()
-    } else {
-        g.network.join(", ")
-    }
 }
 
 #[cfg(test)]

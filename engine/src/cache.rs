@@ -22,53 +22,17 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use sha2::{Digest, Sha256};
-use wasmtime::component::Component;
+use wasmtime::component::{Component, Linker};
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
+use crate::guest::{self, GuestState, Pre};
 use crate::imports::ComponentInterface;
-use crate::run::Pre;
 
 /// Interface-name prefix of our own host imports (`kruntimes:runtime/spawn@0.1.0`, ...).
 pub const KRUNTIMES_IMPORT_PREFIX: &str = "kruntimes:runtime/";
 
-/// A compiled component ready to instantiate. Shared by every Run of every Runtime that uses the same bytes.
-pub struct Runtime {
-    digest: String,
-    pre: Pre,
-    imports_kruntimes: bool,
-    interface: ComponentInterface,
-}
-
-impl Runtime {
-    /// sha256 of the component bytes, hex.
-    pub fn digest(&self) -> &str {
-        &self.digest
-    }
-
-    /// Whether the component imports `kruntimes:runtime` interfaces (and so needs our host implementations).
-    pub fn imports_kruntimes(&self) -> bool {
-        self.imports_kruntimes
-    }
-
-    /// The component's top-level imports and exports.
-    pub fn interface(&self) -> &ComponentInterface {
-        &self.interface
-    }
-
-    pub(crate) fn pre(&self) -> &Pre {
-        &self.pre
-    }
-}
-
-impl std::fmt::Debug for Runtime {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Runtime")
-            .field("digest", &self.digest)
-            .field("imports_kruntimes", &self.imports_kruntimes)
-            .finish_non_exhaustive()
-    }
-}
+pub use crate::guest::Runtime;
 
 /// Decides whether a component may be loaded, given its interface or why its binary could not be read; refuses
 /// with an error. Called before anything is compiled or prepared.
@@ -164,6 +128,8 @@ impl std::fmt::Debug for CompileObserver {
 /// Precompiled components on disk plus loaded [`Runtime`]s in memory.
 pub struct ComponentCache {
     engine: Engine,
+    /// Resolves every component's imports once, when it is loaded.
+    linker: Linker<GuestState>,
     dir: PathBuf,
     engine_hash: String,
     observer: Option<CompileObserver>,
@@ -180,8 +146,11 @@ impl ComponentCache {
             source,
         })?;
         let engine_hash = engine_hash(engine.wasmtime());
+        let linker =
+            guest::linker(engine.wasmtime()).map_err(|source| Error::BuildLinker { source })?;
         Ok(Self {
             engine,
+            linker,
             dir,
             engine_hash,
             observer: None,
@@ -258,7 +227,7 @@ impl ComponentCache {
         let memo = self.dir.join(SOURCES_DIR).join(&key);
         if let Some(digest) = read_memo(&memo) {
             if let Some(runtime) = self.lookup(&digest) {
-                admit(Ok(&runtime.interface))?;
+                admit(Ok(runtime.interface()))?;
                 return Ok(runtime);
             }
             if let Ok(Some(component)) = self.deserialize(&self.artefact_path(&digest)) {
@@ -282,7 +251,7 @@ impl ComponentCache {
 
     fn load_bytes(&self, digest: String, bytes: &[u8], admit: Admit<'_>) -> Result<Arc<Runtime>> {
         if let Some(runtime) = self.lookup(&digest) {
-            admit(Ok(&runtime.interface))?;
+            admit(Ok(runtime.interface()))?;
             return Ok(runtime);
         }
         let path = self.artefact_path(&digest);
@@ -423,8 +392,7 @@ impl ComponentCache {
             source,
         };
         let instance_pre = self
-            .engine
-            .linker()
+            .linker
             .instantiate_pre(&component)
             .map_err(prepare_err)?;
         let pre = Pre::new(instance_pre).map_err(prepare_err)?;
@@ -433,12 +401,7 @@ impl ComponentCache {
             .imports
             .iter()
             .any(|name| name.starts_with(KRUNTIMES_IMPORT_PREFIX));
-        Ok(Runtime {
-            digest,
-            pre,
-            imports_kruntimes,
-            interface,
-        })
+        Ok(Runtime::new(digest, pre, imports_kruntimes, interface))
     }
 }
 

@@ -2,7 +2,7 @@
 //!
 //! [`grant`] is a pure function from the request ([`RunSpec`]), the Runtime's declared policy ([`RuntimePolicy`])
 //! and the host's defaults and ceilings ([`HostConfig`]) to a [`Grants`] value, or a [`PolicyError`] naming the
-//! field and the limit it broke. [`wasi_ctx`] is the only place a `WasiCtx` is built, from `Grants` alone. `Grants`
+//! field and the limit it broke. [`crate::sandbox::wasi_ctx`] is the only place a `WasiCtx` is built, from `Grants` alone. `Grants`
 //! is serialisable: it is reported back as `status.grants`, so users see exactly what their Run received.
 //!
 //! # Deny by default
@@ -40,7 +40,6 @@
 
 mod error;
 mod network;
-mod wasi;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Component, Path, PathBuf};
@@ -48,14 +47,13 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::layout::{self, ARTIFACTS_DIR, GUEST_WORKSPACE, KRUNTIMES_DIR, OUTPUTS_FILE};
 use crate::output::DEFAULT_OUTPUT_LIMIT;
 use crate::spec::RunSpec;
-use crate::workspace::{self, ARTIFACTS_DIR, GUEST_WORKSPACE, KRUNTIMES_DIR, OUTPUTS_FILE};
 
 pub use self::error::PolicyError;
 pub use self::network::NetworkRule;
-pub(crate) use self::wasi::{GuestStdio, wasi_ctx_with};
-pub use self::wasi::{Stdio, wasi_ctx};
+pub(crate) use self::network::configure_network;
 
 /// Variables the host sets; a Run may not set them itself.
 pub const RESERVED_ENV: [&str; 4] = ["HOME", "PWD", "KRUNTIME_OUTPUTS", "KRUNTIME_ARTIFACTS_DIR"];
@@ -231,7 +229,7 @@ pub struct EnvVar {
     pub value: String,
 }
 
-/// What a Run received. Computed by [`grant`], turned into a `WasiCtx` by [`wasi_ctx`], reported as
+/// What a Run received. Computed by [`grant`], turned into a `WasiCtx` by [`crate::sandbox::wasi_ctx`], reported as
 /// `status.grants`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -334,7 +332,7 @@ pub fn grant(
         });
     }
     if let Some(entrypoint) = &spec.entrypoint {
-        workspace::validate_entrypoint(entrypoint).map_err(|problem| {
+        layout::validate_entrypoint(entrypoint).map_err(|problem| {
             PolicyError::InvalidEntrypoint {
                 entrypoint: entrypoint.clone(),
                 problem,

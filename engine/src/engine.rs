@@ -1,7 +1,8 @@
 //! The one wasmtime [`Engine`] per process, configured once.
 //!
 //! Everything else in the host sees wasmtime through this module: the compilation settings, the pooling allocator
-//! sizing, the epoch ticker and the linker (WASI preview 2 plus `kruntimes:runtime`) are decided here.
+//! sizing and the epoch ticker are decided here. The linker (WASI preview 2 plus `kruntimes:runtime`) is
+//! [`crate::guest`]'s: it depends on this module, never the reverse.
 //!
 //! # Cargo features
 //!
@@ -37,11 +38,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use wasmtime::component::Linker;
 use wasmtime::{Config, Enabled, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig};
 
 use crate::error::{Error, Result};
-use crate::run::GuestState;
 
 /// The embedded wasmtime's version, as pinned in the workspace `Cargo.toml` (checked against `Cargo.lock` by a
 /// test). Reported by the `Health` RPC.
@@ -182,7 +181,7 @@ impl EngineConfig {
     }
 }
 
-/// The process-wide engine: a wasmtime engine, its linker and its epoch ticker. Cheap to clone.
+/// The process-wide engine: a wasmtime engine and its epoch ticker. Cheap to clone.
 #[derive(Clone)]
 pub struct Engine {
     inner: Arc<Inner>,
@@ -190,7 +189,6 @@ pub struct Engine {
 
 struct Inner {
     wasmtime: wasmtime::Engine,
-    linker: Linker<GuestState>,
     config: EngineConfig,
     ticker: EpochTicker,
     /// Permits for children's instances ([`EngineConfig::child_instances`]).
@@ -203,18 +201,15 @@ impl Engine {
     /// # Errors
     ///
     /// [`Error::ConfigureEngine`] if wasmtime rejects the configuration (for example when the pools cannot be
-    /// reserved), [`Error::BuildLinker`] if linking WASI fails.
+    /// reserved).
     pub fn new(config: EngineConfig) -> Result<Self> {
         let wasmtime = wasmtime::Engine::new(&config.wasmtime_config())
             .map_err(|source| Error::ConfigureEngine { source })?;
-        let linker =
-            crate::run::linker(&wasmtime).map_err(|source| Error::BuildLinker { source })?;
         let ticker = EpochTicker::start(wasmtime.clone(), config.epoch_tick)?;
         let child_slots = Arc::new(tokio::sync::Semaphore::new(config.child_instances()));
         Ok(Self {
             inner: Arc::new(Inner {
                 wasmtime,
-                linker,
                 config,
                 ticker,
                 child_slots,
@@ -229,10 +224,6 @@ impl Engine {
 
     pub(crate) fn wasmtime(&self) -> &wasmtime::Engine {
         &self.inner.wasmtime
-    }
-
-    pub(crate) fn linker(&self) -> &Linker<GuestState> {
-        &self.inner.linker
     }
 
     /// The permits a spawned program's instance must hold ([`EngineConfig::child_instances`]).

@@ -7,7 +7,7 @@ use std::io;
 use std::path::PathBuf;
 
 use crate::capabilities::PolicyError;
-use crate::spec::RunId;
+use crate::spec::{InvalidRunId, RunId};
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -98,13 +98,8 @@ pub enum Error {
     #[error(transparent)]
     Policy(#[from] PolicyError),
     /// The Run UID cannot be used (it names a directory).
-    #[error("invalid run uid {uid:?}: {problem}")]
-    InvalidRunId {
-        /// The rejected UID.
-        uid: String,
-        /// Why.
-        problem: &'static str,
-    },
+    #[error(transparent)]
+    InvalidRunId(#[from] InvalidRunId),
     /// A component runtimed cannot run (see [`crate::imports::check`]).
     #[error("runtime {name:?}: the component cannot run here: {}", problems.join("; "))]
     ComponentRefused {
@@ -196,7 +191,7 @@ impl Error {
             Error::WorkspaceRoot { .. } => "WorkspaceRoot",
             Error::Preopen { .. } => "Preopen",
             Error::Policy(err) => err.reason(),
-            Error::InvalidRunId { .. } => "InvalidRunId",
+            Error::InvalidRunId(_) => "InvalidRunId",
             Error::UnknownRuntime { .. } => "UnknownRuntime",
             Error::ComponentRefused { .. } => "ComponentRefused",
             Error::NotFound { .. } => "NotFound",

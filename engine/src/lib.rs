@@ -4,19 +4,25 @@
 //!
 //! # Layout
 //!
-//! - [`engine`]: the one wasmtime `Engine` per process (pooling allocator, epoch ticker, linker).
+//! Modules depend downwards only (no import cycle): `layout`, `spec` → `capabilities` → `error` → `workspace`,
+//! `sandbox` → `engine` → `guest` → `cache` → `run` → `manager`.
+//!
+//! - [`engine`]: the one wasmtime `Engine` per process (pooling allocator, epoch ticker).
 //! - [`builtins`]: the built-in runtimes' directory layout (component plus read-only mounts).
 //! - [`cache`]: compile each component once; `.cwasm` on disk by digest and engine; `InstancePre` in memory.
-//! - [`capabilities`]: the pure policy, request → [`Grants`] → `WasiCtx`, deny by default. Threat model here.
-//! - [`workspace`]: per-Run directories, treated as hostile once a guest has run.
+//! - [`capabilities`]: the pure policy, request → [`Grants`], deny by default. Threat model here.
+//! - [`sandbox`]: [`Grants`] → `WasiCtx`, the one place a guest is handed WASI capabilities.
+//! - [`layout`]: the workspace as the guest sees it; [`workspace`]: per-Run directories, treated as hostile once
+//!   a guest has run.
 //! - [`output`]: bounded stdout/stderr with a truncation marker and live followers.
 //! - [`outputs`]: the `$KRUNTIME_OUTPUTS` `KEY=VALUE` format and its symlink-proof reader.
 //! - [`run`]: one Run: fresh Store, limits, deadline, cancellation → [`Outcome`] ([`outcome`]).
 //! - `budget` (private): one memory budget across all Stores of a Run.
 //! - [`manager`]: executions by Run id, duplicates, attempts, capacity, cancel/forget/drain: what gRPC and
 //!   `krt local` call; [`logs`]: reading an execution's output as events (the `Logs` RPC).
-//! - `bindings`, `wit/` (private): `kruntimes:runtime` host imports (`spawn`, `outputs`, `log`) over `../wit`;
-//!   `pipe` (private): the bounded pipes between spawned children.
+//! - `guest` (private): a guest's Store data, the linker, loaded components, and the `kruntimes:runtime` host
+//!   imports (`spawn`, `outputs`, `log`) over `../wit`; `pipe` (private): the bounded pipes between spawned
+//!   children.
 //! - [`api`]: a `kruntimes.io` `Run` → [`RunSpec`] and an [`Outcome`] → `Run.status` (pure).
 //! - [`spec`], [`error`], [`metrics`]: request types, the error enum, Prometheus metrics.
 //!
@@ -49,14 +55,15 @@
 //! ```
 
 pub mod api;
-mod bindings;
 mod budget;
 pub mod builtins;
 pub mod cache;
 pub mod capabilities;
 pub mod engine;
 pub mod error;
+mod guest;
 pub mod imports;
+pub mod layout;
 pub mod logs;
 pub mod manager;
 pub mod metrics;
@@ -67,8 +74,8 @@ mod passthrough;
 mod pipe;
 pub mod rlimit;
 pub mod run;
+pub mod sandbox;
 pub mod spec;
-mod wit;
 pub mod workspace;
 
 pub use builtins::{Builtin, Registration};

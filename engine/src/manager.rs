@@ -41,14 +41,15 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use crate::cache::{ComponentCache, Runtime};
-use crate::capabilities::{self, Grants, HostConfig, RuntimePolicy, Stdio};
+use crate::capabilities::{self, Grants, HostConfig, RuntimePolicy};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
+use crate::guest::{Programs, Slot};
 use crate::metrics::Metrics;
 use crate::outcome::{Outcome, Phase, Reason, Usage};
 use crate::run;
+use crate::sandbox::Stdio;
 use crate::spec::{RunId, RunSpec};
-use crate::wit::Programs;
 use crate::workspace::{Reaper, WorkspaceRoot};
 
 mod handle;
@@ -59,7 +60,6 @@ pub use self::handle::RunHandle;
 use self::handle::Started;
 pub use self::report::{Drained, Health, ListFilter, Logs, RunState, RunStatus, StreamTotals};
 pub use self::slot::Load;
-pub(crate) use self::slot::Slot;
 
 /// Where the manager keeps its files and what the host allows.
 #[derive(Debug, Clone)]
@@ -315,12 +315,7 @@ impl Manager {
         })
         .await
         .map_err(|source| Error::Background { source })??;
-        let slot = Slot::loaded(
-            name,
-            policy.capabilities.clone(),
-            Arc::clone(&self.shared.cache),
-            Arc::clone(&runtime),
-        );
+        let slot = Slot::loaded(Arc::clone(&runtime));
         self.insert(name, slot, policy, true);
         Ok(runtime)
     }
@@ -340,7 +335,7 @@ impl Manager {
         policy: RuntimePolicy,
         load: Load,
     ) -> Result<Option<Arc<Runtime>>> {
-        let slot = Slot::from_file(
+        let slot = slot::from_file(
             name,
             policy.capabilities.clone(),
             Arc::clone(&self.shared.cache),

@@ -256,7 +256,7 @@ impl Pollable for PipeReader {
 #[derive(Clone)]
 pub(crate) struct ChildWriter(pub(crate) PipeWriter);
 
-/// The trap that ends a child writing to a pipe without readers; [`crate::wit::spawn`] reports it as exit 141.
+/// The trap that ends a child writing to a pipe without readers; [`crate::guest::spawn`] reports it as exit 141.
 #[derive(Debug)]
 pub(crate) struct BrokenPipe;
 

@@ -1,7 +1,7 @@
 //! The process's limit on open descriptors.
 //!
 //! Every open file or socket of a guest is a host descriptor. Runs are capped per instance
-//! ([`crate::run::MAX_RESOURCES_PER_INSTANCE`]), so what the process needs is bounded by its capacity, but the
+//! ([`crate::guest::MAX_RESOURCES_PER_INSTANCE`]), so what the process needs is bounded by its capacity, but the
 //! usual soft limit (1,024) is far below that. Like the Go runtime since 1.19, runtimed and `krt` raise the soft
 //! limit to the hard limit at start.
 

@@ -34,112 +34,25 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
-use wasmtime::component::{Linker, ResourceTable, ResourceTableError};
-use wasmtime::{Store, Trap, UpdateDeadline};
-use wasmtime_wasi::p2::bindings::CommandPre;
-use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxView, WasiView};
+use wasmtime::Trap;
+use wasmtime::component::ResourceTableError;
+use wasmtime_wasi::I32Exit;
 
 use crate::budget::{MemoryBudget, SharedBudget};
-use crate::cache::Runtime;
-use crate::capabilities::{self, Grants, GuestStdio, Stdio, format_bytes};
+use crate::capabilities::{Grants, format_bytes};
 use crate::engine::Engine;
+use crate::guest::{
+    GuestState, MAX_RESOURCES_PER_CHILD, MAX_RESOURCES_PER_INSTANCE, Programs, RunContext, Runtime,
+    new_store,
+};
 use crate::outcome::{Outcome, Phase, Reason, TrapKind, Usage, bounded_message};
 use crate::outputs::{self, Outputs, OutputsError};
+use crate::sandbox::{self, Stdio};
 use crate::spec::RunId;
-use crate::wit::{Programs, RunContext};
 use crate::workspace::Workspace;
 
 /// How much of stderr's end a failure message quotes.
 const STDERR_TAIL_BYTES: usize = 512;
-
-/// Most resources (open files and directories, streams, sockets, pollables, children) a Run's own instance may hold
-/// at once. Each open file or socket is one host descriptor, so with [`MAX_RESOURCES_PER_CHILD`] this bounds what
-/// one Run can take from the process: 1,024 + 32 live children × 256 = 9,216 descriptors at most.
-pub const MAX_RESOURCES_PER_INSTANCE: usize = 1024;
-/// Most resources one spawned program's instance may hold at once (see [`MAX_RESOURCES_PER_INSTANCE`]).
-pub const MAX_RESOURCES_PER_CHILD: usize = 256;
-
-/// The data of a guest's `Store` (the Run's top-level component or a spawned child).
-pub struct GuestState {
-    wasi: WasiCtx,
-    pub(crate) table: ResourceTable,
-    budget: MemoryBudget,
-    /// State shared by the Run's components for `kruntimes:runtime`; `None` for components that import none.
-    pub(crate) run: Option<Arc<RunContext>>,
-    /// This guest's stdio, which its children may inherit.
-    pub(crate) stdio: GuestStdio,
-    /// The working directory this guest was given, the default for its children.
-    pub(crate) cwd: String,
-}
-
-impl GuestState {
-    /// `max_resources`: [`MAX_RESOURCES_PER_INSTANCE`] or [`MAX_RESOURCES_PER_CHILD`].
-    pub(crate) fn new(
-        wasi: WasiCtx,
-        budget: MemoryBudget,
-        run: Option<Arc<RunContext>>,
-        stdio: GuestStdio,
-        cwd: String,
-        max_resources: usize,
-    ) -> Self {
-        let mut table = ResourceTable::new();
-        table.set_max_capacity(max_resources);
-        Self {
-            wasi,
-            table,
-            budget,
-            run,
-            stdio,
-            cwd,
-        }
-    }
-
-    /// Whether a memory growth of this Store was refused for exceeding the Run's budget.
-    pub(crate) fn memory_denied(&self) -> bool {
-        self.budget.denied()
-    }
-}
-
-impl WasiView for GuestState {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
-    }
-}
-
-/// The linker every guest is instantiated with: WASI preview 2 (async) and `kruntimes:runtime`.
-pub(crate) fn linker(engine: &wasmtime::Engine) -> wasmtime::Result<Linker<GuestState>> {
-    let mut linker = Linker::new(engine);
-    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-    crate::wit::add_to_linker(&mut linker)?;
-    Ok(linker)
-}
-
-/// A Store for one guest, with its memory budget as limiter and the Run's deadline enforced by epochs.
-pub(crate) fn new_store(
-    engine: &Engine,
-    state: GuestState,
-    deadline: Instant,
-) -> Store<GuestState> {
-    let mut store = Store::new(engine.wasmtime(), state);
-    store.limiter(|state| &mut state.budget);
-    // Checked on every epoch tick while wasm runs: yield to tokio (fair sharing, and a chance for the host-side
-    // timeout and cancellation to fire), or stop the guest once the deadline has passed.
-    store.set_epoch_deadline(1);
-    store.epoch_deadline_callback(move |_| {
-        Ok(if Instant::now() >= deadline {
-            UpdateDeadline::Interrupt
-        } else {
-            UpdateDeadline::Yield(1)
-        })
-    });
-    store
-}
-
-/// A loaded component ready to instantiate.
-pub(crate) type Pre = CommandPre<GuestState>;
 
 /// How the guest call ended, before interpretation.
 enum Ended {
@@ -183,8 +96,7 @@ async fn execute_inner(engine: &Engine, job: Job<'_>) -> Outcome {
     let pre = runtime.pre();
     let guest_stdio = stdio.guest();
     let wasi =
-        match capabilities::wasi_ctx_with(&grants, &guest_stdio, crate::workspace::GUEST_WORKSPACE)
-        {
+        match sandbox::wasi_ctx_with(&grants, &guest_stdio, crate::workspace::GUEST_WORKSPACE) {
             Ok(wasi) => wasi,
             Err(err) => {
                 let message = error_chain(&err);
@@ -263,126 +175,190 @@ async fn execute_inner(engine: &Engine, job: Job<'_>) -> Outcome {
         instantiate: instantiated,
         peak_memory_bytes: budget.peak() as u64,
     };
-
-    let mut outcome = Outcome {
-        phase: Phase::Failed,
-        reason: Reason::ExitCode,
-        exit_code: None,
-        message: String::new(),
-        outputs: Outputs::new(),
-        usage,
-        grants,
+    let end = End::of(ended, instantiated.is_some());
+    let stderr_tail = if matches!(end, End::Exited(0)) {
+        String::new()
+    } else {
+        stderr_tail(stdio)
     };
-    let limit_text = format_bytes(outcome.grants.memory_bytes);
-    let timeout_text = format!(
-        "timeout of {} exceeded",
-        format_duration(outcome.grants.timeout())
-    );
-    match ended {
-        Ended::Cancelled => {
-            outcome.phase = Phase::Cancelled;
-            outcome.reason = Reason::Cancelled;
-            outcome.message = "cancelled".to_owned();
-        }
-        Ended::DeadlinePassed => {
-            outcome.phase = Phase::Timeout;
-            outcome.reason = Reason::Timeout;
-            outcome.message = timeout_text;
-        }
-        Ended::Returned(result) => {
-            let exit = match result {
-                Ok(Ok(())) => Ok(0),
-                Ok(Err(())) => Ok(1),
-                Err(err) => match err.downcast_ref::<I32Exit>() {
-                    Some(I32Exit(code)) => Ok(*code),
-                    None => Err(err),
-                },
-            };
-            match exit {
-                Ok(0) => {
-                    outcome.phase = Phase::Succeeded;
-                    outcome.reason = Reason::Completed;
-                    outcome.exit_code = Some(0);
-                    match read_outputs(workspace, run.as_deref()) {
-                        Ok(outputs) => outcome.outputs = outputs,
-                        Err(err) => {
-                            outcome.phase = Phase::Failed;
-                            outcome.reason = match err {
-                                OutputsError::Invalid(_) => Reason::OutputsInvalid,
-                                OutputsError::TooLarge(_) => Reason::OutputsTooLarge,
-                            };
-                            outcome.message = err.to_string();
-                        }
-                    }
-                }
-                Ok(code) => {
-                    outcome.exit_code = Some(code);
-                    if memory_denied {
-                        outcome.reason = Reason::OutOfMemory;
-                        outcome.message = with_stderr(
-                            format!("memory limit of {limit_text} exceeded (exit code {code})"),
-                            stdio,
-                        );
-                    } else {
-                        outcome.reason = Reason::ExitCode;
-                        outcome.message = with_stderr(format!("exited with code {code}"), stdio);
-                    }
-                }
-                Err(err) => match err.downcast_ref::<Trap>().copied() {
-                    Some(Trap::Interrupt) => {
-                        outcome.phase = Phase::Timeout;
-                        outcome.reason = Reason::Timeout;
-                        outcome.message = timeout_text;
-                    }
-                    Some(_) if memory_denied => {
-                        outcome.reason = Reason::OutOfMemory;
-                        outcome.message =
-                            with_stderr(format!("memory limit of {limit_text} exceeded"), stdio);
-                    }
-                    Some(trap) => {
-                        outcome.reason = Reason::Trap(TrapKind::of(trap));
-                        outcome.message = with_stderr(trap.to_string(), stdio);
-                    }
-                    None if instantiated.is_none() => {
-                        outcome.reason = Reason::InstantiateFailed;
-                        outcome.message = format!("failed to instantiate: {}", error_chain(&*err));
-                    }
-                    None if memory_denied => {
-                        outcome.reason = Reason::OutOfMemory;
-                        outcome.message =
-                            with_stderr(format!("memory limit of {limit_text} exceeded"), stdio);
-                    }
-                    None if err
-                        .chain()
-                        .any(|e| e.downcast_ref::<ResourceTableError>().is_some()) =>
-                    {
-                        outcome.reason = Reason::Trap(TrapKind::Other);
-                        outcome.message = with_stderr(
-                            format!(
-                                "too many open resources: an instance may hold at most {MAX_RESOURCES_PER_INSTANCE} \
-                                 (a spawned program {MAX_RESOURCES_PER_CHILD}) open files, directories, sockets, \
-                                 streams and children at once"
-                            ),
-                            stdio,
-                        );
-                    }
-                    None => {
-                        outcome.reason = Reason::Trap(TrapKind::Other);
-                        outcome.message = with_stderr(error_chain(&*err), stdio);
-                    }
-                },
-            }
+    let facts = Facts {
+        memory_denied,
+        memory_bytes: grants.memory_bytes,
+        timeout: grants.timeout(),
+        stderr_tail: &stderr_tail,
+    };
+    let mut verdict = classify(end, &facts);
+    let mut outputs = Outputs::new();
+    if verdict.phase == Phase::Succeeded {
+        match read_outputs(workspace, run.as_deref()) {
+            Ok(read) => outputs = read,
+            Err(err) => verdict = verdict.with_bad_outputs(&err),
         }
     }
-    outcome.message = bounded_message(outcome.message);
-    outcome
+    Outcome {
+        phase: verdict.phase,
+        reason: verdict.reason,
+        exit_code: verdict.exit_code,
+        message: bounded_message(verdict.message),
+        outputs,
+        usage,
+        grants,
+    }
+}
+
+/// How the guest's call ended, as plain facts: what [`classify`] decides on.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum End {
+    /// The Run was cancelled.
+    Cancelled,
+    /// The deadline passed while the guest was blocked in a host call.
+    DeadlinePassed,
+    /// `wasi:cli/run` returned (0) or the guest exited with this code.
+    Exited(i32),
+    /// The guest trapped (including the epoch interrupt at the deadline).
+    Trapped(Trap),
+    /// Instantiation failed, with the error chain.
+    InstantiateFailed(String),
+    /// The guest held more resources than its table allows.
+    TooManyResources,
+    /// Another host-side error while the guest ran, with the error chain.
+    HostError(String),
+}
+
+impl End {
+    /// Digests wasmtime's result: exits, traps and error chains become plain values.
+    fn of(ended: Ended, instantiated: bool) -> Self {
+        let err = match ended {
+            Ended::Cancelled => return End::Cancelled,
+            Ended::DeadlinePassed => return End::DeadlinePassed,
+            Ended::Returned(Ok(Ok(()))) => return End::Exited(0),
+            Ended::Returned(Ok(Err(()))) => return End::Exited(1),
+            Ended::Returned(Err(err)) => err,
+        };
+        if let Some(I32Exit(code)) = err.downcast_ref::<I32Exit>() {
+            End::Exited(*code)
+        } else if let Some(trap) = err.downcast_ref::<Trap>() {
+            End::Trapped(*trap)
+        } else if !instantiated {
+            End::InstantiateFailed(error_chain(&*err))
+        } else if err
+            .chain()
+            .any(|e| e.downcast_ref::<ResourceTableError>().is_some())
+        {
+            End::TooManyResources
+        } else {
+            End::HostError(error_chain(&*err))
+        }
+    }
+}
+
+/// What besides the [`End`] decides a Run's outcome.
+pub(crate) struct Facts<'a> {
+    /// A memory growth was refused for exceeding the Run's budget.
+    pub(crate) memory_denied: bool,
+    /// The Run's memory limit.
+    pub(crate) memory_bytes: u64,
+    /// The Run's timeout.
+    pub(crate) timeout: Duration,
+    /// The end of stderr (quoted by failure messages; may be empty).
+    pub(crate) stderr_tail: &'a str,
+}
+
+/// Phase, reason, exit code and message of a finished Run, before its outputs are read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Verdict {
+    pub(crate) phase: Phase,
+    pub(crate) reason: Reason,
+    pub(crate) exit_code: Option<i32>,
+    pub(crate) message: String,
+}
+
+impl Verdict {
+    fn new(phase: Phase, reason: Reason, exit_code: Option<i32>, message: String) -> Self {
+        Self {
+            phase,
+            reason,
+            exit_code,
+            message,
+        }
+    }
+
+    /// A successful Run whose outputs could not be accepted fails for that reason.
+    fn with_bad_outputs(self, err: &OutputsError) -> Self {
+        let reason = match err {
+            OutputsError::Invalid(_) => Reason::OutputsInvalid,
+            OutputsError::TooLarge(_) => Reason::OutputsTooLarge,
+        };
+        Self::new(Phase::Failed, reason, self.exit_code, err.to_string())
+    }
+}
+
+/// Decides how a Run ended. A denied memory growth turns any failure but the deadline into `OutOfMemory`,
+/// whatever the guest made of it (Rust aborts, CPython may exit 1); failure messages quote the end of stderr.
+pub(crate) fn classify(end: End, facts: &Facts<'_>) -> Verdict {
+    let failed = |reason, exit_code, message: String| {
+        Verdict::new(
+            Phase::Failed,
+            reason,
+            exit_code,
+            with_stderr(message, facts.stderr_tail),
+        )
+    };
+    let timeout = || {
+        let message = format!("timeout of {} exceeded", format_duration(facts.timeout));
+        Verdict::new(Phase::Timeout, Reason::Timeout, None, message)
+    };
+    let out_of_memory = format!(
+        "memory limit of {} exceeded",
+        format_bytes(facts.memory_bytes)
+    );
+    match end {
+        End::Cancelled => Verdict::new(
+            Phase::Cancelled,
+            Reason::Cancelled,
+            None,
+            "cancelled".to_owned(),
+        ),
+        End::DeadlinePassed | End::Trapped(Trap::Interrupt) => timeout(),
+        End::Exited(0) => Verdict::new(Phase::Succeeded, Reason::Completed, Some(0), String::new()),
+        End::Exited(code) if facts.memory_denied => failed(
+            Reason::OutOfMemory,
+            Some(code),
+            format!("{out_of_memory} (exit code {code})"),
+        ),
+        End::Exited(code) => failed(
+            Reason::ExitCode,
+            Some(code),
+            format!("exited with code {code}"),
+        ),
+        End::InstantiateFailed(chain) => Verdict::new(
+            Phase::Failed,
+            Reason::InstantiateFailed,
+            None,
+            format!("failed to instantiate: {chain}"),
+        ),
+        End::Trapped(_) | End::TooManyResources | End::HostError(_) if facts.memory_denied => {
+            failed(Reason::OutOfMemory, None, out_of_memory)
+        }
+        End::Trapped(trap) => failed(Reason::Trap(TrapKind::of(trap)), None, trap.to_string()),
+        End::TooManyResources => failed(
+            Reason::Trap(TrapKind::Other),
+            None,
+            format!(
+                "too many open resources: an instance may hold at most {MAX_RESOURCES_PER_INSTANCE} \
+                 (a spawned program {MAX_RESOURCES_PER_CHILD}) open files, directories, sockets, \
+                 streams and children at once"
+            ),
+        ),
+        End::HostError(chain) => failed(Reason::Trap(TrapKind::Other), None, chain),
+    }
 }
 
 /// The file's outputs merged with those set through the `outputs` interface (which win), checked as one set.
 fn read_outputs(workspace: &Workspace, run: Option<&RunContext>) -> Result<Outputs, OutputsError> {
     let mut merged = workspace.read_outputs()?.unwrap_or_default();
     if let Some(run) = run {
-        let set = crate::wit::lock(&run.outputs);
+        let set = crate::guest::lock(&run.outputs);
         if !set.is_empty() {
             merged.extend(set.iter().map(|(k, v)| (k.clone(), v.clone())));
             outputs::check_set(&merged)?;
@@ -394,13 +370,17 @@ fn read_outputs(workspace: &Workspace, run: Option<&RunContext>) -> Result<Outpu
 /// What separates a Run's message from the end of its stderr quoted after it.
 pub const STDERR_EXCERPT_SEPARATOR: &str = "; stderr: ";
 
-/// `message`, then the end of stderr if there is any.
-fn with_stderr(message: String, stdio: &Stdio) -> String {
-    let tail = match &stdio.stderr_to {
+/// The end of the Run's stderr, as much as a failure message may quote.
+fn stderr_tail(stdio: &Stdio) -> String {
+    match &stdio.stderr_to {
         Some(through) => through.tail(STDERR_TAIL_BYTES),
         None => stdio.stderr.tail(STDERR_TAIL_BYTES),
-    };
-    match stderr_excerpt(&tail) {
+    }
+}
+
+/// `message`, then the end of stderr if there is any.
+fn with_stderr(message: String, tail: &str) -> String {
+    match stderr_excerpt(tail) {
         None => message,
         Some(excerpt) => format!("{message}{STDERR_EXCERPT_SEPARATOR}{excerpt}"),
     }
@@ -454,5 +434,165 @@ mod tests {
         assert_eq!(format_duration(Duration::from_secs(2)), "2s");
         assert_eq!(format_duration(Duration::from_millis(250)), "250ms");
         assert_eq!(format_duration(Duration::from_millis(1500)), "1.5s");
+    }
+
+    fn facts(memory_denied: bool, stderr_tail: &str) -> Facts<'_> {
+        Facts {
+            memory_denied,
+            memory_bytes: 64 << 20,
+            timeout: Duration::from_millis(1500),
+            stderr_tail,
+        }
+    }
+
+    fn verdict(phase: Phase, reason: Reason, exit_code: Option<i32>, message: &str) -> Verdict {
+        Verdict::new(phase, reason, exit_code, message.to_owned())
+    }
+
+    /// Every way a guest can end maps to one phase and reason, with a message naming the limit or the code.
+    #[test]
+    fn each_end_has_its_phase_reason_and_message() {
+        let calm = facts(false, "");
+        let cases = [
+            (
+                End::Exited(0),
+                verdict(Phase::Succeeded, Reason::Completed, Some(0), ""),
+            ),
+            (
+                End::Exited(3),
+                verdict(
+                    Phase::Failed,
+                    Reason::ExitCode,
+                    Some(3),
+                    "exited with code 3",
+                ),
+            ),
+            (
+                End::Cancelled,
+                verdict(Phase::Cancelled, Reason::Cancelled, None, "cancelled"),
+            ),
+            (
+                End::DeadlinePassed,
+                verdict(
+                    Phase::Timeout,
+                    Reason::Timeout,
+                    None,
+                    "timeout of 1.5s exceeded",
+                ),
+            ),
+            (
+                End::Trapped(Trap::Interrupt),
+                verdict(
+                    Phase::Timeout,
+                    Reason::Timeout,
+                    None,
+                    "timeout of 1.5s exceeded",
+                ),
+            ),
+            (
+                End::Trapped(Trap::UnreachableCodeReached),
+                verdict(
+                    Phase::Failed,
+                    Reason::Trap(TrapKind::Unreachable),
+                    None,
+                    &Trap::UnreachableCodeReached.to_string(),
+                ),
+            ),
+            (
+                End::InstantiateFailed("no slot".into()),
+                verdict(
+                    Phase::Failed,
+                    Reason::InstantiateFailed,
+                    None,
+                    "failed to instantiate: no slot",
+                ),
+            ),
+            (
+                End::HostError("stream closed".into()),
+                verdict(
+                    Phase::Failed,
+                    Reason::Trap(TrapKind::Other),
+                    None,
+                    "stream closed",
+                ),
+            ),
+        ];
+        for (end, expected) in cases {
+            assert_eq!(classify(end.clone(), &calm), expected, "{end:?}");
+        }
+        let too_many = classify(End::TooManyResources, &calm);
+        assert_eq!(too_many.reason, Reason::Trap(TrapKind::Other));
+        assert!(
+            too_many.message.contains("at most 1024"),
+            "{}",
+            too_many.message
+        );
+    }
+
+    /// A refused memory growth explains any failure but the deadline and cancellation; success stays success.
+    #[test]
+    fn a_denied_growth_turns_failures_into_out_of_memory() {
+        let denied = facts(true, "MemoryError\n");
+        let oom = |exit_code, message: &str| {
+            verdict(Phase::Failed, Reason::OutOfMemory, exit_code, message)
+        };
+        assert_eq!(
+            classify(End::Exited(1), &denied),
+            oom(
+                Some(1),
+                "memory limit of 64 MiB exceeded (exit code 1); stderr: MemoryError"
+            )
+        );
+        for end in [
+            End::Trapped(Trap::UnreachableCodeReached),
+            End::TooManyResources,
+            End::HostError("x".into()),
+        ] {
+            assert_eq!(
+                classify(end, &denied),
+                oom(None, "memory limit of 64 MiB exceeded; stderr: MemoryError")
+            );
+        }
+        assert_eq!(classify(End::Exited(0), &denied).phase, Phase::Succeeded);
+        assert_eq!(
+            classify(End::DeadlinePassed, &denied).reason,
+            Reason::Timeout
+        );
+        assert_eq!(classify(End::Cancelled, &denied).reason, Reason::Cancelled);
+        // A component that never instantiated did not run out of memory doing anything.
+        assert_eq!(
+            classify(End::InstantiateFailed("x".into()), &denied).reason,
+            Reason::InstantiateFailed
+        );
+    }
+
+    /// Failure messages quote the end of stderr; success and host-side failures do not.
+    #[test]
+    fn failures_quote_stderr() {
+        let noisy = facts(false, "Traceback\nValueError: boom\n");
+        assert_eq!(
+            classify(End::Exited(1), &noisy).message,
+            "exited with code 1; stderr: Traceback\nValueError: boom"
+        );
+        assert_eq!(classify(End::Exited(0), &noisy).message, "");
+        assert_eq!(
+            classify(End::InstantiateFailed("x".into()), &noisy).message,
+            "failed to instantiate: x"
+        );
+    }
+
+    /// Outputs that cannot be accepted fail a successful Run with the outputs' own reason.
+    #[test]
+    fn bad_outputs_fail_a_successful_run() {
+        let ok = classify(End::Exited(0), &facts(false, ""));
+        let invalid = ok
+            .clone()
+            .with_bad_outputs(&OutputsError::Invalid("line 1: no `=`".into()));
+        assert_eq!(
+            (invalid.phase, invalid.reason, invalid.exit_code),
+            (Phase::Failed, Reason::OutputsInvalid, Some(0))
+        );
+        let large = ok.with_bad_outputs(&OutputsError::TooLarge("over 1 MiB".into()));
+        assert_eq!(large.reason, Reason::OutputsTooLarge);
     }
 }

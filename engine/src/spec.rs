@@ -11,11 +11,20 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use wasmtime_wasi::cli::StdinStream;
 
-use crate::error::{Error, Result};
 use crate::passthrough::PassThrough;
 
 /// Longest accepted Run UID. Kubernetes UIDs are 36-byte UUIDs; the bound keeps workspace names short.
 pub const MAX_RUN_UID_BYTES: usize = 128;
+
+/// Why a Run UID cannot be used: it names a directory, so only `[A-Za-z0-9_.-]` is accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid run uid {uid:?}: {problem}")]
+pub struct InvalidRunId {
+    /// The rejected UID.
+    pub uid: String,
+    /// Why.
+    pub problem: &'static str,
+}
 
 /// Identifies one execution: the Run's UID plus the attempt number (retries get a new attempt).
 ///
@@ -28,7 +37,11 @@ pub struct RunId {
 
 impl RunId {
     /// Validates `uid` (1..=128 bytes of `[A-Za-z0-9_.-]`, not `.` or `..`) and pairs it with `attempt`.
-    pub fn new(uid: impl Into<String>, attempt: u32) -> Result<Self> {
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidRunId`] naming the problem.
+    pub fn new(uid: impl Into<String>, attempt: u32) -> Result<Self, InvalidRunId> {
         let uid = uid.into();
         let problem = if uid.is_empty() {
             Some("must not be empty")
@@ -45,7 +58,7 @@ impl RunId {
             None
         };
         match problem {
-            Some(problem) => Err(Error::InvalidRunId { uid, problem }),
+            Some(problem) => Err(InvalidRunId { uid, problem }),
             None => Ok(Self { uid, attempt }),
         }
     }
@@ -97,7 +110,7 @@ pub struct RunSpec {
     /// Requested stderr retention; `None` takes the default. Bounded like [`RunSpec::memory_bytes`].
     pub stderr_bytes: Option<usize>,
     /// Digest of the inputs that produced this spec, opaque to the host. A second `execute` of a known id is a
-    /// duplicate only if its digest is equal; otherwise it is refused with [`Error::SpecConflict`].
+    /// duplicate only if its digest is equal; otherwise it is refused with [`crate::Error::SpecConflict`].
     pub digest: Option<String>,
     /// Free-form labels reported with the status (for example the Run's namespace and name). They never affect
     /// the execution.

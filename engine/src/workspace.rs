@@ -7,17 +7,10 @@
 //! `O_NOFOLLOW` ([`crate::outputs::read`]), and removal ([`WorkspaceRoot::remove`]) deletes symlinks as links and
 //! never descends through them.
 //!
-//! Layout seen by the guest:
-//!
-//! ```text
-//! /workspace/                     the Run's directory (read-write)
-//! /workspace/<entrypoint>         inline source, if any
-//! /workspace/.kruntimes/outputs   $KRUNTIME_OUTPUTS (written by the guest, optional)
-//! /workspace/.kruntimes/artifacts $KRUNTIME_ARTIFACTS_DIR (created empty by the host)
-//! ```
+//! The layout the guest sees is [`crate::layout`]'s.
 
 use std::io;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
 
 use cap_std::ambient_authority;
@@ -27,51 +20,10 @@ use crate::error::{Error, Result};
 use crate::outputs::{self, Outputs, OutputsError};
 use crate::spec::RunId;
 
-/// Where the workspace is mounted in the guest.
-pub const GUEST_WORKSPACE: &str = "/workspace";
-/// Host-managed directory inside the workspace; entrypoints may not live under it.
-pub const KRUNTIMES_DIR: &str = ".kruntimes";
-/// File name of the outputs file inside [`KRUNTIMES_DIR`].
-pub const OUTPUTS_FILE: &str = "outputs";
-/// Directory name of the artifacts directory inside [`KRUNTIMES_DIR`].
-pub const ARTIFACTS_DIR: &str = "artifacts";
-/// Longest accepted entrypoint path; the same limit as the API's `spec.entrypoint`.
-pub const MAX_ENTRYPOINT_BYTES: usize = kruntimes_api::limits::ENTRYPOINT_MAX_BYTES;
-
-/// Checks that `entrypoint` is a plain relative path inside the workspace: not empty, not absolute, no `..` or
-/// `.` components, no trailing `/`, no NUL, not under [`KRUNTIMES_DIR`].
-pub fn validate_entrypoint(entrypoint: &str) -> std::result::Result<(), &'static str> {
-    if entrypoint.is_empty() {
-        return Err("must not be empty");
-    }
-    if entrypoint.len() > MAX_ENTRYPOINT_BYTES {
-        return Err("must be at most 4096 bytes");
-    }
-    if entrypoint.contains('\0') {
-        return Err("must not contain NUL");
-    }
-    if entrypoint.starts_with('/') {
-        return Err("must be relative to /workspace");
-    }
-    if entrypoint.ends_with('/') {
-        return Err("must name a file, not a directory");
-    }
-    let mut components = Path::new(entrypoint).components().peekable();
-    if components.peek() == Some(&Component::Normal(KRUNTIMES_DIR.as_ref())) {
-        return Err("must not be under .kruntimes (reserved for the host)");
-    }
-    for component in components {
-        match component {
-            Component::Normal(_) => {}
-            Component::ParentDir => return Err("must not contain `..`"),
-            Component::CurDir => return Err("must not contain `.` components"),
-            Component::RootDir | Component::Prefix(_) => {
-                return Err("must be relative to /workspace");
-            }
-        }
-    }
-    Ok(())
-}
+pub use crate::layout::{
+    ARTIFACTS_DIR, GUEST_WORKSPACE, KRUNTIMES_DIR, MAX_ENTRYPOINT_BYTES, OUTPUTS_FILE,
+    validate_entrypoint,
+};
 
 /// The directory holding every Run's workspace.
 #[derive(Debug)]
@@ -355,17 +307,18 @@ impl Workspace {
     /// Writes `source` to `entrypoint` (validated with [`validate_entrypoint`]), creating parent directories.
     /// Called before the guest runs, so nothing in the workspace is guest-made yet.
     pub fn write_source(&self, entrypoint: &str, source: &[u8]) -> Result<()> {
-        validate_entrypoint(entrypoint).map_err(|problem| {
-            Error::Policy(crate::capabilities::PolicyError::InvalidEntrypoint {
-                entrypoint: entrypoint.to_owned(),
-                problem,
-            })
-        })?;
         let ws_err = |source| Error::Workspace {
             op: "write source to",
             name: self.name.clone(),
             source,
         };
+        // Checked when the Run was granted; this guards the workspace against any other caller.
+        validate_entrypoint(entrypoint).map_err(|problem| {
+            ws_err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("entrypoint {entrypoint:?} {problem}"),
+            ))
+        })?;
         let path = Path::new(entrypoint);
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             self.dir.create_dir_all(parent).map_err(ws_err)?;
@@ -392,37 +345,6 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let root = WorkspaceRoot::open(tmp.path().join("workspaces")).unwrap();
         (tmp, root)
-    }
-
-    /// Only plain relative paths inside the workspace are accepted as entrypoints.
-    #[test]
-    fn entrypoint_validation() {
-        for good in [
-            "main.py",
-            "src/app/main.sh",
-            "a//b",
-            ".hidden",
-            "x.kruntimes/y",
-        ] {
-            assert_eq!(validate_entrypoint(good), Ok(()), "{good}");
-        }
-        for bad in [
-            "",
-            "/etc/passwd",
-            "../x",
-            "a/../../x",
-            "a/..",
-            "./x",
-            "dir/",
-            "a\0b",
-            ".kruntimes/outputs",
-        ] {
-            assert!(
-                validate_entrypoint(bad).is_err(),
-                "{bad:?} must be rejected"
-            );
-        }
-        assert!(validate_entrypoint(&"a".repeat(MAX_ENTRYPOINT_BYTES + 1)).is_err());
     }
 
     /// A workspace is created with its host directory, source file and artifacts directory.

@@ -14,7 +14,7 @@ use cap_std::fs::Dir;
 use libfuzzer_sys::fuzz_target;
 
 #[allow(dead_code, reason = "the tests module refers to the engine crate")]
-#[path = "../../engine/src/wit/spawn/request.rs"]
+#[path = "../../engine/src/guest/spawn/request.rs"]
 mod request;
 
 /// A workspace with nested directories and symlinks out of it (`/`, `..`, an absolute path, a loop).

@@ -52,10 +52,7 @@ pub fn run_id(id: v1::ExecutionId) -> Result<RunId, InvalidRequest> {
     if id.attempt == 0 {
         return Err(invalid("id.attempt", "must be at least 1"));
     }
-    RunId::new(id.run_uid, id.attempt).map_err(|err| match err {
-        kruntimes_engine::Error::InvalidRunId { problem, .. } => invalid("id.run_uid", problem),
-        other => invalid("id.run_uid", other.to_string()),
-    })
+    RunId::new(id.run_uid, id.attempt).map_err(|err| invalid("id.run_uid", err.problem))
 }
 
 /// A request's `id`, which every request but `List` and `Health` requires.

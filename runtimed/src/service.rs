@@ -266,7 +266,7 @@ impl RuntimeService {
 pub fn error_status(err: Error) -> Status {
     let code = match &err {
         Error::Policy(policy) if policy.reason() == "InvalidRuntime" => Code::FailedPrecondition,
-        Error::Policy(_) | Error::InvalidRunId { .. } => Code::InvalidArgument,
+        Error::Policy(_) | Error::InvalidRunId(_) => Code::InvalidArgument,
         Error::UnknownRuntime { .. } | Error::NotFound { .. } => Code::NotFound,
         Error::SpecConflict { .. } => Code::AlreadyExists,
         Error::StaleAttempt { .. } | Error::StillRunning { .. } => Code::FailedPrecondition,

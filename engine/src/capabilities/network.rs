@@ -123,7 +123,7 @@ impl<'de> Deserialize<'de> for NetworkRule {
 
 type AddrCheck = Pin<Box<dyn Future<Output = bool> + Send + Sync>>;
 
-pub(super) fn configure_network(builder: &mut WasiCtxBuilder, rules: &[NetworkRule]) {
+pub(crate) fn configure_network(builder: &mut WasiCtxBuilder, rules: &[NetworkRule]) {
     if rules.is_empty() {
         // wasmtime-wasi already denies every address; also refuse to create sockets at all.
         builder

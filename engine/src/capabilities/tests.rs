@@ -462,27 +462,6 @@ fn network_can_be_disabled_by_the_host() {
     );
 }
 
-/// Grants turn into a WASI context when every preopen exists; a missing directory names the guest path.
-#[test]
-fn wasi_ctx_preopens_granted_directories() {
-    let tmp = tempfile::tempdir().unwrap();
-    let mut grants = grant_default(&spec()).unwrap();
-    for preopen in &mut grants.preopens {
-        preopen.host_path = tmp.path().to_owned();
-    }
-    let stdio = Stdio::for_grants(&grants);
-    assert!(wasi_ctx(&grants, &stdio).is_ok());
-
-    grants.preopens.push(Preopen {
-        host_path: tmp.path().join("missing"),
-        guest_path: "/data".into(),
-        access: Access::ReadOnly,
-    });
-    let err = wasi_ctx(&grants, &stdio).err().unwrap();
-    assert_eq!(err.to_string(), "failed to preopen /data");
-    assert_eq!(err.reason(), "Preopen");
-}
-
 /// Byte counts are shown in the largest exact binary unit.
 #[test]
 fn bytes_format_in_exact_units() {

@@ -6,9 +6,9 @@ use std::time::{Instant, SystemTime};
 use tokio::sync::watch;
 
 use super::RunState;
-use crate::capabilities::Stdio;
 use crate::outcome::Outcome;
 use crate::output::OutputBuffer;
+use crate::sandbox::Stdio;
 use crate::spec::RunId;
 
 /// When the execution's guest started (its task began instantiating).

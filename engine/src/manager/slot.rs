@@ -8,11 +8,10 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use tokio::sync::OnceCell;
-
-use crate::cache::{ComponentCache, Runtime};
+use crate::cache::ComponentCache;
 use crate::capabilities::RuntimeCapabilities;
 use crate::error::{Error, Result};
+use crate::guest::Slot;
 use crate::imports::ComponentInterface;
 
 /// When a component registered from a file is loaded.
@@ -24,78 +23,17 @@ pub enum Load {
     OnFirstSpawn,
 }
 
-/// One registered component.
-pub(crate) struct Slot {
-    name: String,
+/// A slot that loads the component in `file` the first time a Run asks for it, refusing it with [`admit`].
+pub(crate) fn from_file(
+    name: &str,
     grants: RuntimeCapabilities,
-    file: Option<PathBuf>,
     cache: Arc<ComponentCache>,
-    loaded: OnceCell<Arc<Runtime>>,
-}
-
-impl Slot {
-    /// A slot already holding `runtime`.
-    pub(crate) fn loaded(
-        name: &str,
-        grants: RuntimeCapabilities,
-        cache: Arc<ComponentCache>,
-        runtime: Arc<Runtime>,
-    ) -> Self {
-        Self {
-            name: name.to_owned(),
-            grants,
-            file: None,
-            cache,
-            loaded: OnceCell::from(runtime),
-        }
-    }
-
-    /// A slot that loads `file` when first asked.
-    pub(crate) fn from_file(
-        name: &str,
-        grants: RuntimeCapabilities,
-        cache: Arc<ComponentCache>,
-        file: PathBuf,
-    ) -> Self {
-        Self {
-            name: name.to_owned(),
-            grants,
-            file: Some(file),
-            cache,
-            loaded: OnceCell::new(),
-        }
-    }
-
-    /// The component, if it is loaded.
-    pub(crate) fn runtime(&self) -> Option<&Arc<Runtime>> {
-        self.loaded.get()
-    }
-
-    /// The component, loading it from its file first if needed (once, however many callers wait).
-    ///
-    /// # Errors
-    ///
-    /// As [`ComponentCache::load_file`], with [`admit`]'s refusal.
-    pub(crate) async fn get(&self) -> Result<Arc<Runtime>> {
-        self.loaded
-            .get_or_try_init(|| async {
-                let Some(file) = self.file.clone() else {
-                    unreachable!("a slot without a file is created loaded");
-                };
-                let (name, grants, cache) = (
-                    self.name.clone(),
-                    self.grants.clone(),
-                    Arc::clone(&self.cache),
-                );
-                tokio::task::spawn_blocking(move || {
-                    cache.load_file(&file, &|interface| admit(&name, &grants, interface))
-                })
-                .await
-                .map_err(|source| Error::Background { source })?
-            })
-            .await
-            .cloned()
-    }
+    file: PathBuf,
+) -> Slot {
+    let name = name.to_owned();
+    Slot::lazy(Arc::new(move || {
+        cache.load_file(&file, &|interface| admit(&name, &grants, interface))
+    }))
 }
 
 /// Whether runtime `name`'s component, of `interface` (or unreadable for the reason given), can run under

@@ -6,9 +6,8 @@
 
 use std::time::Instant;
 
-use crate::bindings::kruntimes::runtime::log::{Host, Level};
-use crate::run::GuestState;
-use crate::wit::lock;
+use super::bindings::kruntimes::runtime::log::{Host, Level};
+use super::{GuestState, lock};
 
 /// Longest message kept, in bytes.
 pub(crate) const MAX_LOG_MESSAGE_BYTES: usize = 4096;

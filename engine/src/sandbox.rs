@@ -1,12 +1,12 @@
-//! Grants → `WasiCtx`: the one place WASI capabilities are handed to a guest.
+//! Grants → `WasiCtx`: the one place WASI capabilities are handed to a guest. It reads [`Grants`] only, so what
+//! a guest can reach is decided by [`crate::capabilities::grant`] alone.
 
 use std::sync::Arc;
 
 use wasmtime_wasi::cli::{StdinStream, StdoutStream};
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder};
 
-use super::network::configure_network;
-use super::{Access, Grants};
+use crate::capabilities::{Access, Grants, configure_network};
 use crate::error::{Error, Result};
 use crate::output::OutputBuffer;
 use crate::passthrough::PassThrough;
@@ -113,4 +113,35 @@ pub(crate) fn wasi_ctx_with(
     }
     configure_network(&mut builder, &grants.network);
     Ok(builder.build())
+}
+
+#[cfg(test)]
+mod tests {
+
+    use super::*;
+    use crate::capabilities::{HostConfig, Preopen, RuntimePolicy, grant};
+    use crate::spec::{RunId, RunSpec};
+
+    /// Grants turn into a WASI context when every preopen exists; a missing directory names the guest path.
+    #[test]
+    fn wasi_ctx_preopens_granted_directories() {
+        let tmp = tempfile::tempdir().unwrap();
+        let spec = RunSpec::new(RunId::new("uid", 1).unwrap(), "python");
+        let policy = RuntimePolicy::default();
+        let mut grants = grant(&spec, &policy, &HostConfig::default(), tmp.path()).unwrap();
+        for preopen in &mut grants.preopens {
+            preopen.host_path = tmp.path().to_owned();
+        }
+        let stdio = Stdio::for_grants(&grants);
+        assert!(wasi_ctx(&grants, &stdio).is_ok());
+
+        grants.preopens.push(Preopen {
+            host_path: tmp.path().join("missing"),
+            guest_path: "/data".into(),
+            access: Access::ReadOnly,
+        });
+        let err = wasi_ctx(&grants, &stdio).err().unwrap();
+        assert_eq!(err.to_string(), "failed to preopen /data");
+        assert_eq!(err.reason(), "Preopen");
+    }
 }

@@ -2,7 +2,7 @@
 //!
 //! The single `bindgen!` of the crate. WASI types come from wasmtime-wasi's own bindings (`with`), so streams and
 //! pollables are the same resources the WASI implementation uses. The host implementations live in
-//! [`crate::wit`], one file per interface.
+//! [`crate::guest`], one file per interface.
 
 wasmtime::component::bindgen!({
     path: "../wit",
@@ -10,6 +10,6 @@ wasmtime::component::bindgen!({
     imports: { default: async | trappable },
     with: {
         "wasi": wasmtime_wasi::p2::bindings,
-        "kruntimes:runtime/spawn.child": crate::wit::spawn::Child,
+        "kruntimes:runtime/spawn.child": crate::guest::spawn::Child,
     },
 });

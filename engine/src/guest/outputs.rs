@@ -5,10 +5,9 @@
 //! merged over the file's outputs when the Run ends (the interface wins on a duplicate key), and the merged set
 //! is checked again ([`crate::outputs::check_set`]).
 
-use crate::bindings::kruntimes::runtime::outputs::Host;
+use super::bindings::kruntimes::runtime::outputs::Host;
+use super::{GuestState, lock};
 use crate::outputs::{self, MAX_KEYS, MAX_TOTAL_BYTES};
-use crate::run::GuestState;
-use crate::wit::lock;
 
 impl Host for GuestState {
     async fn set_output(

@@ -3,7 +3,7 @@
 //! A child is a fresh instance of another registered component (a program the Runtime lists), with its own
 //! Store, running concurrently on its own tokio task. It gets the Run's grants with its own argv, environment and
 //! working directory ([`crate::capabilities::Grants::for_child`]): the same workspace preopen, mounts and network,
-//! never more. It shares the Run's deadline and memory budget ([`crate::run::SharedBudget`]).
+//! never more. It shares the Run's deadline and memory budget ([`crate::budget::SharedBudget`]).
 //!
 //! Stdio is wired at spawn time. `pipe` targets are [`crate::pipe`]s (bounded, with backpressure); `from-stream`
 //! and `to-stream` move the caller's stream to the host, where a pump task copies between it and a pipe. A child's
@@ -33,6 +33,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
+use kruntimes_api::lifecycle::error_chain;
 use tokio::sync::{oneshot, watch};
 use tokio::task::{AbortHandle, JoinHandle};
 use wasmtime::Store;
@@ -41,16 +42,15 @@ use wasmtime_wasi::I32Exit;
 use wasmtime_wasi::cli::{StdinStream, StdoutStream};
 use wasmtime_wasi::p2::{DynInputStream, DynOutputStream, DynPollable, InputStream, Pollable};
 
-use crate::bindings::kruntimes::runtime::spawn::{
+use super::bindings::kruntimes::runtime::spawn::{
     Command, ExitStatus, Host, HostChild, SpawnError, StderrTarget, StdinSource, StdoutTarget,
 };
+use super::{GuestState, MAX_RESOURCES_PER_CHILD, RunContext, Runtime, lock, new_store};
 use crate::budget::MemoryBudget;
-use crate::cache::Runtime;
-use crate::capabilities::{self, GuestStdio, format_bytes};
+use crate::capabilities::format_bytes;
 use crate::outcome::bounded_message;
 use crate::pipe::{self, BrokenPipe, ChildWriter, PipeReader, PipeWriter};
-use crate::run::{self, GuestState};
-use crate::wit::{RunContext, lock};
+use crate::sandbox::{self, GuestStdio};
 
 mod request;
 
@@ -260,7 +260,7 @@ async fn start(
         other(format!(
             "cannot load {}: {}",
             request.program,
-            run::error_chain(&err)
+            error_chain(&err)
         ))
     })?;
     request::check_args_env(&request.args, &request.env).map_err(other)?;
@@ -356,8 +356,8 @@ async fn start(
     let grants = run
         .grants
         .for_child(&request.program, &request.args, &request.env, cwd_host);
-    let wasi = capabilities::wasi_ctx_with(&grants, &stdio, &request.cwd)
-        .map_err(|err| other(run::error_chain(&err)))?;
+    let wasi = sandbox::wasi_ctx_with(&grants, &stdio, &request.cwd)
+        .map_err(|err| other(error_chain(&err)))?;
     drop(cwd_dir);
     let state = GuestState::new(
         wasi,
@@ -365,9 +365,9 @@ async fn start(
         runtime.imports_kruntimes().then(|| Arc::clone(run)),
         stdio,
         request.cwd,
-        run::MAX_RESOURCES_PER_CHILD,
+        MAX_RESOURCES_PER_CHILD,
     );
-    let store = run::new_store(&run.engine, state, run.deadline);
+    let store = new_store(&run.engine, state, run.deadline);
 
     let (ready_tx, ready_rx) = oneshot::channel();
     let (status_tx, status) = watch::channel(None);
@@ -507,7 +507,7 @@ async fn child_main(
                         format_bytes(alive.0.grants.memory_bytes)
                     )
                 } else {
-                    run::error_chain(&*err)
+                    error_chain(&*err)
                 };
                 let _ = ready.send(Err(message));
                 return None;
@@ -542,7 +542,7 @@ async fn child_main(
             None => ExitStatus::Trapped(bounded_message(
                 match err.downcast_ref::<wasmtime::Trap>() {
                     Some(trap) => trap.to_string(),
-                    None => run::error_chain(&*err),
+                    None => error_chain(&*err),
                 },
             )),
         },
