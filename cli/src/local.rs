@@ -18,8 +18,7 @@ use kruntimes_api::validation::validate_run;
 use kruntimes_artifacts::RunIdentity;
 use kruntimes_engine::cache::{CompileEvent, CompileObserver};
 use kruntimes_engine::{
-    Engine, EngineConfig, Load, Manager, ManagerConfig, Metrics, Outcome, PassThrough, Phase,
-    RunSpec,
+    Engine, EngineConfig, Load, Manager, ManagerConfig, Metrics, Outcome, PassThrough, RunSpec,
 };
 
 use kube::ResourceExt as _;
@@ -123,11 +122,11 @@ fn forwarded_stdin(args: &LocalRunArgs) -> bool {
 /// `timeout(1)` and a shell after SIGINT); otherwise 0 for Succeeded and 1 for anything else.
 pub(crate) fn exit_status(outcome: &Outcome, quiet: bool) -> u8 {
     match (quiet, outcome.phase) {
-        (_, Phase::Succeeded) => 0,
+        (_, RunPhase::Succeeded) => 0,
         (false, _) => 1,
-        (true, Phase::Timeout) => 124,
-        (true, Phase::Cancelled) => 130,
-        (true, Phase::Failed) => match outcome.exit_code {
+        (true, RunPhase::Timeout) => 124,
+        (true, RunPhase::Cancelled) => 130,
+        (true, _) => match outcome.exit_code {
             Some(code) if (1..=255).contains(&code) => code as u8,
             _ => 1,
         },

@@ -11,7 +11,7 @@ use kruntimes_api::lifecycle;
 use kruntimes_api::v1alpha1::{Grants, Preopen, Run, RunPhase, RunStatus, Time, Usage};
 
 use crate::capabilities::Access;
-use crate::outcome::{Outcome, Phase, Reason};
+use crate::outcome::{Outcome, Reason};
 use crate::spec::{RunId, RunSpec};
 
 /// A Run the engine cannot take as written, naming the field.
@@ -79,16 +79,6 @@ pub fn api_reason(reason: Reason) -> &'static str {
     }
 }
 
-/// The API phase of an engine phase.
-pub fn api_phase(phase: Phase) -> RunPhase {
-    match phase {
-        Phase::Succeeded => RunPhase::Succeeded,
-        Phase::Failed => RunPhase::Failed,
-        Phase::Timeout => RunPhase::Timeout,
-        Phase::Cancelled => RunPhase::Cancelled,
-    }
-}
-
 /// The terminal status of a Run whose first and only attempt ran from `started` to `finished` with `outcome`
 /// (what `krt local` reports).
 pub fn status_from_outcome(
@@ -113,13 +103,7 @@ pub fn record_outcome(
     finished: Timestamp,
 ) {
     let reason = api_reason(outcome.reason);
-    lifecycle::finish(
-        status,
-        api_phase(outcome.phase),
-        reason,
-        &message(outcome),
-        finished,
-    );
+    lifecycle::finish(status, outcome.phase, reason, &message(outcome), finished);
     if status.message.as_deref() == Some("") {
         status.message = None;
     }
@@ -143,7 +127,7 @@ pub fn attempt_status(
     finished: Timestamp,
 ) -> RunStatus {
     let reason = api_reason(outcome.reason);
-    if outcome.phase != Phase::Succeeded && outcome.phase != Phase::Cancelled {
+    if outcome.phase != RunPhase::Succeeded && outcome.phase != RunPhase::Cancelled {
         let retried = lifecycle::failed(run, reason, &message(outcome), finished);
         if retried.phase == RunPhase::Pending {
             return retried;

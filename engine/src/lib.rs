@@ -85,13 +85,14 @@ pub use capabilities::{
 };
 pub use engine::{Engine, EngineConfig};
 pub use error::{Error, Result};
+pub use kruntimes_api::v1alpha1::RunPhase;
 pub use logs::{LogEvent, LogQuery, LogReader, LogSelection, StdStream};
 pub use manager::{
-    Drained, Health, ListFilter, Load, Logs, Manager, ManagerConfig, RunHandle, RunState,
-    RunStatus, StreamTotals,
+    Drained, Health, ListFilter, Load, Logs, Manager, ManagerConfig, RunHandle, RunStatus,
+    StreamTotals,
 };
 pub use metrics::Metrics;
-pub use outcome::{Outcome, Phase, Reason, TrapKind, Usage};
+pub use outcome::{Outcome, Reason, TrapKind, Usage};
 pub use output::{OutputBuffer, OutputFollower};
 pub use passthrough::PassThrough;
 pub use spec::{Input, RunId, RunSpec, Seed};

@@ -25,7 +25,9 @@
 use bytes::Bytes;
 
 use crate::error::Result;
-use crate::manager::{Manager, RunHandle, RunState, StreamTotals};
+use kruntimes_api::v1alpha1::RunPhase;
+
+use crate::manager::{Manager, RunHandle, StreamTotals};
 use crate::output::OutputFollower;
 use crate::spec::RunId;
 
@@ -102,7 +104,7 @@ pub struct LogChunk {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LogEnd {
     /// The execution's state when the read ended: terminal when following.
-    pub state: RunState,
+    pub state: RunPhase,
     /// Stdout totals at the end.
     pub stdout: StreamTotals,
     /// Stderr totals at the end.
@@ -193,7 +195,7 @@ impl LogReader {
     async fn end(&mut self) -> LogEnd {
         let state = if self.follow {
             // The streams close just before the outcome is published.
-            self.handle.wait().await.phase.into()
+            self.handle.wait().await.phase
         } else {
             self.handle.state()
         };

@@ -40,13 +40,15 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use kruntimes_api::v1alpha1::RunPhase;
+
 use crate::cache::{ComponentCache, Runtime};
 use crate::capabilities::{self, Grants, HostConfig, RuntimePolicy};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::guest::{Programs, Slot};
 use crate::metrics::Metrics;
-use crate::outcome::{Outcome, Phase, Reason, Usage};
+use crate::outcome::{Outcome, Reason, Usage};
 use crate::run;
 use crate::sandbox::Stdio;
 use crate::spec::{RunId, RunSpec};
@@ -58,7 +60,7 @@ mod slot;
 
 pub use self::handle::RunHandle;
 use self::handle::Started;
-pub use self::report::{Drained, Health, ListFilter, Logs, RunState, RunStatus, StreamTotals};
+pub use self::report::{Drained, Health, ListFilter, Logs, RunStatus, StreamTotals};
 pub use self::slot::Load;
 
 /// Where the manager keeps its files and what the host allows.
@@ -224,16 +226,16 @@ impl Execution {
         let outcome = self.outcome();
         let started = self.started.get().copied();
         let (state, usage) = match (&outcome, started) {
-            (Some(outcome), _) => (RunState::from(outcome.phase), Some(outcome.usage)),
+            (Some(outcome), _) => (outcome.phase, Some(outcome.usage)),
             (None, Some(started)) => (
-                RunState::Running,
+                RunPhase::Running,
                 Some(Usage {
                     wall: started.instant.elapsed(),
                     instantiate: None,
                     peak_memory_bytes: 0,
                 }),
             ),
-            (None, None) => (RunState::Pending, None),
+            (None, None) => (RunPhase::Pending, None),
         };
         RunStatus {
             id: self.id.clone(),
@@ -523,7 +525,7 @@ impl Manager {
                 stdio.stdout.close();
                 stdio.stderr.close();
                 Outcome::not_started(
-                    Phase::Cancelled,
+                    RunPhase::Cancelled,
                     Reason::Cancelled,
                     "cancelled before it started",
                     grants,
@@ -803,7 +805,7 @@ struct Finish {
 
 impl Finish {
     fn publish(&self, mut outcome: Outcome) {
-        if outcome.phase == Phase::Cancelled {
+        if outcome.phase == RunPhase::Cancelled {
             match self.execution.cause.get() {
                 Some(CancelCause::Superseded { by }) => {
                     outcome.reason = Reason::Superseded;
@@ -844,7 +846,7 @@ impl Drop for Finish {
             self.execution.stdio.stdout.close();
             self.execution.stdio.stderr.close();
             self.publish(Outcome::not_started(
-                Phase::Failed,
+                RunPhase::Failed,
                 Reason::HostError,
                 "the host stopped running this Run (panic or shutdown)",
                 grants,

@@ -13,7 +13,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
-use crate::outcome::{Outcome, Phase};
+use crate::outcome::Outcome;
 
 /// Labels of the outcome counter: `phase` and `reason`.
 type OutcomeLabels = [(&'static str, &'static str); 2];
@@ -74,14 +74,11 @@ impl Metrics {
             self.instantiate.observe(instantiate.as_secs_f64());
         }
         self.execution.observe(outcome.usage.wall.as_secs_f64());
-        let phase = match outcome.phase {
-            Phase::Succeeded => "Succeeded",
-            Phase::Failed => "Failed",
-            Phase::Timeout => "Timeout",
-            Phase::Cancelled => "Cancelled",
-        };
         self.outcomes
-            .get_or_create(&[("phase", phase), ("reason", outcome.reason.as_str())])
+            .get_or_create(&[
+                ("phase", outcome.phase.as_str()),
+                ("reason", outcome.reason.as_str()),
+            ])
             .inc();
     }
 

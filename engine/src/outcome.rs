@@ -1,28 +1,17 @@
-//! How a Run ended: [`Outcome`] with its [`Phase`], stable [`Reason`] and [`Usage`], as reported in `status`.
+//! How a Run ended: [`Outcome`] with its [`RunPhase`], stable [`Reason`] and [`Usage`], as reported in `status`.
 
 use std::time::Duration;
 
 use serde::Serialize;
 use wasmtime::Trap;
 
+use kruntimes_api::v1alpha1::RunPhase;
+
 use crate::capabilities::Grants;
 use crate::outputs::Outputs;
 
 /// Longest [`Outcome::message`] in bytes.
 pub const MAX_MESSAGE_BYTES: usize = 1024;
-
-/// Terminal phase of a Run, as written to `status.phase`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Phase {
-    /// Exit code 0 and valid outputs.
-    Succeeded,
-    /// Non-zero exit, trap, memory exhaustion, bad outputs, or the host could not start it.
-    Failed,
-    /// The deadline passed.
-    Timeout,
-    /// Cancelled by request, by a higher attempt of the same Run, or by the host shutting down.
-    Cancelled,
-}
 
 /// What a trap was, for [`Reason::Trap`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -148,8 +137,10 @@ pub struct Usage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Outcome {
-    /// Terminal phase.
-    pub phase: Phase,
+    /// Terminal phase: `Succeeded` (exit code 0 and valid outputs), `Failed` (non-zero exit, trap, memory
+    /// exhaustion, bad outputs, or the host could not start it), `Timeout` or `Cancelled` (by request, by a
+    /// higher attempt of the same Run, or by the host shutting down). Never `Pending`, `Scheduled` or `Running`.
+    pub phase: RunPhase,
     /// Why.
     pub reason: Reason,
     /// The guest's exit code, when it exited (0 for a normal return).
@@ -167,7 +158,7 @@ pub struct Outcome {
 impl Outcome {
     /// An outcome for a Run that never started (for example cancelled before execution).
     pub fn not_started(
-        phase: Phase,
+        phase: RunPhase,
         reason: Reason,
         message: impl Into<String>,
         grants: Grants,

@@ -38,6 +38,8 @@ use wasmtime::Trap;
 use wasmtime::component::ResourceTableError;
 use wasmtime_wasi::I32Exit;
 
+use kruntimes_api::v1alpha1::RunPhase;
+
 use crate::budget::{MemoryBudget, SharedBudget};
 use crate::capabilities::{Grants, format_bytes};
 use crate::engine::Engine;
@@ -45,7 +47,7 @@ use crate::guest::{
     GuestState, MAX_RESOURCES_PER_CHILD, MAX_RESOURCES_PER_INSTANCE, Programs, RunContext, Runtime,
     new_store,
 };
-use crate::outcome::{Outcome, Phase, Reason, TrapKind, Usage, bounded_message};
+use crate::outcome::{Outcome, Reason, TrapKind, Usage, bounded_message};
 use crate::outputs::{self, Outputs, OutputsError};
 use crate::sandbox::{self, Stdio};
 use crate::spec::RunId;
@@ -101,7 +103,7 @@ async fn execute_inner(engine: &Engine, job: Job<'_>) -> Outcome {
             Err(err) => {
                 let message = error_chain(&err);
                 return Outcome::not_started(
-                    Phase::Failed,
+                    RunPhase::Failed,
                     Reason::InstantiateFailed,
                     message,
                     grants,
@@ -126,7 +128,7 @@ async fn execute_inner(engine: &Engine, job: Job<'_>) -> Outcome {
             Err(err) => {
                 let message = format!("failed to open the workspace: {err}");
                 return Outcome::not_started(
-                    Phase::Failed,
+                    RunPhase::Failed,
                     Reason::InstantiateFailed,
                     message,
                     grants,
@@ -189,7 +191,7 @@ async fn execute_inner(engine: &Engine, job: Job<'_>) -> Outcome {
     };
     let mut verdict = classify(end, &facts);
     let mut outputs = Outputs::new();
-    if verdict.phase == Phase::Succeeded {
+    if verdict.phase == RunPhase::Succeeded {
         match read_outputs(workspace, run.as_deref()) {
             Ok(read) => outputs = read,
             Err(err) => verdict = verdict.with_bad_outputs(&err),
@@ -267,14 +269,14 @@ pub(crate) struct Facts<'a> {
 /// Phase, reason, exit code and message of a finished Run, before its outputs are read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Verdict {
-    pub(crate) phase: Phase,
+    pub(crate) phase: RunPhase,
     pub(crate) reason: Reason,
     pub(crate) exit_code: Option<i32>,
     pub(crate) message: String,
 }
 
 impl Verdict {
-    fn new(phase: Phase, reason: Reason, exit_code: Option<i32>, message: String) -> Self {
+    fn new(phase: RunPhase, reason: Reason, exit_code: Option<i32>, message: String) -> Self {
         Self {
             phase,
             reason,
@@ -289,7 +291,7 @@ impl Verdict {
             OutputsError::Invalid(_) => Reason::OutputsInvalid,
             OutputsError::TooLarge(_) => Reason::OutputsTooLarge,
         };
-        Self::new(Phase::Failed, reason, self.exit_code, err.to_string())
+        Self::new(RunPhase::Failed, reason, self.exit_code, err.to_string())
     }
 }
 
@@ -298,7 +300,7 @@ impl Verdict {
 pub(crate) fn classify(end: End, facts: &Facts<'_>) -> Verdict {
     let failed = |reason, exit_code, message: String| {
         Verdict::new(
-            Phase::Failed,
+            RunPhase::Failed,
             reason,
             exit_code,
             with_stderr(message, facts.stderr_tail),
@@ -306,7 +308,7 @@ pub(crate) fn classify(end: End, facts: &Facts<'_>) -> Verdict {
     };
     let timeout = || {
         let message = format!("timeout of {} exceeded", format_duration(facts.timeout));
-        Verdict::new(Phase::Timeout, Reason::Timeout, None, message)
+        Verdict::new(RunPhase::Timeout, Reason::Timeout, None, message)
     };
     let out_of_memory = format!(
         "memory limit of {} exceeded",
@@ -314,13 +316,18 @@ pub(crate) fn classify(end: End, facts: &Facts<'_>) -> Verdict {
     );
     match end {
         End::Cancelled => Verdict::new(
-            Phase::Cancelled,
+            RunPhase::Cancelled,
             Reason::Cancelled,
             None,
             "cancelled".to_owned(),
         ),
         End::DeadlinePassed | End::Trapped(Trap::Interrupt) => timeout(),
-        End::Exited(0) => Verdict::new(Phase::Succeeded, Reason::Completed, Some(0), String::new()),
+        End::Exited(0) => Verdict::new(
+            RunPhase::Succeeded,
+            Reason::Completed,
+            Some(0),
+            String::new(),
+        ),
         End::Exited(code) if facts.memory_denied => failed(
             Reason::OutOfMemory,
             Some(code),
@@ -332,7 +339,7 @@ pub(crate) fn classify(end: End, facts: &Facts<'_>) -> Verdict {
             format!("exited with code {code}"),
         ),
         End::InstantiateFailed(chain) => Verdict::new(
-            Phase::Failed,
+            RunPhase::Failed,
             Reason::InstantiateFailed,
             None,
             format!("failed to instantiate: {chain}"),
@@ -445,7 +452,7 @@ mod tests {
         }
     }
 
-    fn verdict(phase: Phase, reason: Reason, exit_code: Option<i32>, message: &str) -> Verdict {
+    fn verdict(phase: RunPhase, reason: Reason, exit_code: Option<i32>, message: &str) -> Verdict {
         Verdict::new(phase, reason, exit_code, message.to_owned())
     }
 
@@ -456,12 +463,12 @@ mod tests {
         let cases = [
             (
                 End::Exited(0),
-                verdict(Phase::Succeeded, Reason::Completed, Some(0), ""),
+                verdict(RunPhase::Succeeded, Reason::Completed, Some(0), ""),
             ),
             (
                 End::Exited(3),
                 verdict(
-                    Phase::Failed,
+                    RunPhase::Failed,
                     Reason::ExitCode,
                     Some(3),
                     "exited with code 3",
@@ -469,12 +476,12 @@ mod tests {
             ),
             (
                 End::Cancelled,
-                verdict(Phase::Cancelled, Reason::Cancelled, None, "cancelled"),
+                verdict(RunPhase::Cancelled, Reason::Cancelled, None, "cancelled"),
             ),
             (
                 End::DeadlinePassed,
                 verdict(
-                    Phase::Timeout,
+                    RunPhase::Timeout,
                     Reason::Timeout,
                     None,
                     "timeout of 1.5s exceeded",
@@ -483,7 +490,7 @@ mod tests {
             (
                 End::Trapped(Trap::Interrupt),
                 verdict(
-                    Phase::Timeout,
+                    RunPhase::Timeout,
                     Reason::Timeout,
                     None,
                     "timeout of 1.5s exceeded",
@@ -492,7 +499,7 @@ mod tests {
             (
                 End::Trapped(Trap::UnreachableCodeReached),
                 verdict(
-                    Phase::Failed,
+                    RunPhase::Failed,
                     Reason::Trap(TrapKind::Unreachable),
                     None,
                     &Trap::UnreachableCodeReached.to_string(),
@@ -501,7 +508,7 @@ mod tests {
             (
                 End::InstantiateFailed("no slot".into()),
                 verdict(
-                    Phase::Failed,
+                    RunPhase::Failed,
                     Reason::InstantiateFailed,
                     None,
                     "failed to instantiate: no slot",
@@ -510,7 +517,7 @@ mod tests {
             (
                 End::HostError("stream closed".into()),
                 verdict(
-                    Phase::Failed,
+                    RunPhase::Failed,
                     Reason::Trap(TrapKind::Other),
                     None,
                     "stream closed",
@@ -534,7 +541,7 @@ mod tests {
     fn a_denied_growth_turns_failures_into_out_of_memory() {
         let denied = facts(true, "MemoryError\n");
         let oom = |exit_code, message: &str| {
-            verdict(Phase::Failed, Reason::OutOfMemory, exit_code, message)
+            verdict(RunPhase::Failed, Reason::OutOfMemory, exit_code, message)
         };
         assert_eq!(
             classify(End::Exited(1), &denied),
@@ -553,7 +560,7 @@ mod tests {
                 oom(None, "memory limit of 64 MiB exceeded; stderr: MemoryError")
             );
         }
-        assert_eq!(classify(End::Exited(0), &denied).phase, Phase::Succeeded);
+        assert_eq!(classify(End::Exited(0), &denied).phase, RunPhase::Succeeded);
         assert_eq!(
             classify(End::DeadlinePassed, &denied).reason,
             Reason::Timeout
@@ -590,7 +597,7 @@ mod tests {
             .with_bad_outputs(&OutputsError::Invalid("line 1: no `=`".into()));
         assert_eq!(
             (invalid.phase, invalid.reason, invalid.exit_code),
-            (Phase::Failed, Reason::OutputsInvalid, Some(0))
+            (RunPhase::Failed, Reason::OutputsInvalid, Some(0))
         );
         let large = ok.with_bad_outputs(&OutputsError::TooLarge("over 1 MiB".into()));
         assert_eq!(large.reason, Reason::OutputsTooLarge);

@@ -14,10 +14,12 @@ use std::time::Duration;
 
 use kruntimes_proto::v1;
 
+use kruntimes_api::v1alpha1::RunPhase;
+use kruntimes_engine::api::api_reason;
 use kruntimes_engine::capabilities::{Access, Grants};
 use kruntimes_engine::logs::{LogEnd, LogEvent, LogQuery, LogSelection, StdStream};
-use kruntimes_engine::manager::{Health, ListFilter, RunState, RunStatus};
-use kruntimes_engine::outcome::{Reason, Usage};
+use kruntimes_engine::manager::{Health, ListFilter, RunStatus};
+use kruntimes_engine::outcome::Usage;
 use kruntimes_engine::spec::{MAX_RUN_UID_BYTES, RunId, RunSpec};
 use kruntimes_engine::workspace;
 
@@ -139,39 +141,30 @@ pub fn log_query(request: v1::LogsRequest) -> Result<LogQuery, InvalidRequest> {
 }
 
 /// The domain state of a proto state; `None` for UNSPECIFIED.
-fn run_state(state: v1::ExecutionState) -> Option<RunState> {
+fn run_state(state: v1::ExecutionState) -> Option<RunPhase> {
     Some(match state {
         v1::ExecutionState::Unspecified => return None,
-        v1::ExecutionState::Pending => RunState::Pending,
-        v1::ExecutionState::Running => RunState::Running,
-        v1::ExecutionState::Succeeded => RunState::Succeeded,
-        v1::ExecutionState::Failed => RunState::Failed,
-        v1::ExecutionState::Timeout => RunState::Timeout,
-        v1::ExecutionState::Cancelled => RunState::Cancelled,
+        v1::ExecutionState::Pending => RunPhase::Pending,
+        v1::ExecutionState::Running => RunPhase::Running,
+        v1::ExecutionState::Succeeded => RunPhase::Succeeded,
+        v1::ExecutionState::Failed => RunPhase::Failed,
+        v1::ExecutionState::Timeout => RunPhase::Timeout,
+        v1::ExecutionState::Cancelled => RunPhase::Cancelled,
     })
 }
 
 // === responses ===
 
-/// The contract's state of a domain state.
-pub fn execution_state(state: RunState) -> v1::ExecutionState {
+/// The contract's state of an execution's phase. The engine never reports `Scheduled` (that phase is the
+/// scheduler's, before runtimed hears of the Run); it would be `Pending` here.
+pub fn execution_state(state: RunPhase) -> v1::ExecutionState {
     match state {
-        RunState::Pending => v1::ExecutionState::Pending,
-        RunState::Running => v1::ExecutionState::Running,
-        RunState::Succeeded => v1::ExecutionState::Succeeded,
-        RunState::Failed => v1::ExecutionState::Failed,
-        RunState::Timeout => v1::ExecutionState::Timeout,
-        RunState::Cancelled => v1::ExecutionState::Cancelled,
-    }
-}
-
-/// The contract's `ExecutionStatus.reason` for a domain reason: the Run API's `status.reason` values, so
-/// `Completed` is `Succeeded` and every trap kind is `Trap` (the message names the kind).
-pub fn reason(reason: Reason) -> &'static str {
-    match reason {
-        Reason::Completed => "Succeeded",
-        Reason::Trap(_) => "Trap",
-        other => other.as_str(),
+        RunPhase::Pending | RunPhase::Scheduled => v1::ExecutionState::Pending,
+        RunPhase::Running => v1::ExecutionState::Running,
+        RunPhase::Succeeded => v1::ExecutionState::Succeeded,
+        RunPhase::Failed => v1::ExecutionState::Failed,
+        RunPhase::Timeout => v1::ExecutionState::Timeout,
+        RunPhase::Cancelled => v1::ExecutionState::Cancelled,
     }
 }
 
@@ -215,7 +208,7 @@ pub fn usage(usage: &Usage) -> v1::Usage {
 /// An execution's status.
 pub fn execution_status(status: &RunStatus) -> v1::ExecutionStatus {
     let outcome = status.outcome.as_deref();
-    let succeeded = status.state == RunState::Succeeded;
+    let succeeded = status.state == RunPhase::Succeeded;
     v1::ExecutionStatus {
         id: Some(execution_id(&status.id)),
         runtime: status.runtime.clone(),
@@ -223,13 +216,14 @@ pub fn execution_status(status: &RunStatus) -> v1::ExecutionStatus {
         labels: status.labels.clone(),
         state: execution_state(status.state).into(),
         exit_code: outcome.and_then(|o| o.exit_code),
-        reason: outcome.map_or_else(String::new, |o| reason(o.reason).to_owned()),
+        // The Run API's `status.reason` values: `Completed` is `Succeeded`, every trap kind is `Trap`.
+        reason: outcome.map_or_else(String::new, |o| api_reason(o.reason).to_owned()),
         message: outcome.map_or_else(String::new, |o| o.message.clone()),
         outputs: match outcome {
             Some(o) if succeeded => o.outputs.clone(),
             _ => Default::default(),
         },
-        grants: (status.state != RunState::Pending).then(|| grants(&status.grants)),
+        grants: (status.state != RunPhase::Pending).then(|| grants(&status.grants)),
         usage: status.usage.as_ref().map(usage),
         accept_time: Some(status.accepted_at.into()),
         start_time: status.started_at.map(Into::into),

@@ -5,7 +5,8 @@ use std::time::{Instant, SystemTime};
 
 use tokio::sync::watch;
 
-use super::RunState;
+use kruntimes_api::v1alpha1::RunPhase;
+
 use crate::outcome::Outcome;
 use crate::output::OutputBuffer;
 use crate::sandbox::Stdio;
@@ -56,11 +57,11 @@ impl RunHandle {
     }
 
     /// The lifecycle state now.
-    pub fn state(&self) -> RunState {
+    pub fn state(&self) -> RunPhase {
         match self.outcome() {
-            Some(outcome) => outcome.phase.into(),
-            None if self.started.get().is_some() => RunState::Running,
-            None => RunState::Pending,
+            Some(outcome) => outcome.phase,
+            None if self.started.get().is_some() => RunPhase::Running,
+            None => RunPhase::Pending,
         }
     }
 

@@ -1,52 +1,19 @@
-//! What the manager reports: [`RunStatus`] snapshots with their [`RunState`], [`ListFilter`], [`Health`],
+//! What the manager reports: [`RunStatus`] snapshots with their [`RunPhase`], [`ListFilter`], [`Health`],
 //! [`Drained`] and the [`Logs`] followers.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use kruntimes_api::v1alpha1::RunPhase;
+
 use crate::capabilities::Grants;
-use crate::outcome::{Outcome, Phase, Usage};
+use crate::outcome::{Outcome, Usage};
 use crate::output::{OutputBuffer, OutputFollower};
 use crate::spec::RunId;
 
 #[cfg(doc)]
 use super::Manager;
-
-/// The lifecycle state of an execution. `Pending` and `Running` are active; the others are terminal and final.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RunState {
-    /// Accepted; waiting for a superseded attempt to stop, or about to instantiate.
-    Pending,
-    /// The guest is being instantiated or runs.
-    Running,
-    /// See [`Phase::Succeeded`].
-    Succeeded,
-    /// See [`Phase::Failed`].
-    Failed,
-    /// See [`Phase::Timeout`].
-    Timeout,
-    /// See [`Phase::Cancelled`].
-    Cancelled,
-}
-
-impl RunState {
-    /// Whether the state is final.
-    pub fn is_terminal(self) -> bool {
-        !matches!(self, RunState::Pending | RunState::Running)
-    }
-}
-
-impl From<Phase> for RunState {
-    fn from(phase: Phase) -> Self {
-        match phase {
-            Phase::Succeeded => RunState::Succeeded,
-            Phase::Failed => RunState::Failed,
-            Phase::Timeout => RunState::Timeout,
-            Phase::Cancelled => RunState::Cancelled,
-        }
-    }
-}
 
 /// Byte counts of one output stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -79,7 +46,7 @@ pub struct RunStatus {
     /// The labels given to `execute`.
     pub labels: BTreeMap<String, String>,
     /// Lifecycle state.
-    pub state: RunState,
+    pub state: RunPhase,
     /// Capabilities granted (fixed at acceptance).
     pub grants: Grants,
     /// `None` while active.
@@ -103,7 +70,7 @@ pub struct RunStatus {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListFilter {
     /// Only these states; empty means any.
-    pub states: Vec<RunState>,
+    pub states: Vec<RunPhase>,
     /// Only attempts of this Run UID.
     pub uid: Option<String>,
 }

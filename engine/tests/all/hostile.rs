@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use kruntimes_engine::{Engine, EngineConfig, Phase};
+use kruntimes_engine::{Engine, EngineConfig, RunPhase};
 
 use crate::guests::{BASH, PYTHON};
 use crate::harness::{Finished, Host};
@@ -72,7 +72,7 @@ async fn children_of_one_run_never_take_another_runs_instance() {
     assert_succeeded_with(&innocent, Some("innocent ran\n"));
 
     let hog = hog.finish().await;
-    assert_eq!(hog.outcome.phase, Phase::Succeeded, "{}", hog.stderr);
+    assert_eq!(hog.outcome.phase, RunPhase::Succeeded, "{}", hog.stderr);
     assert!(
         hog.stderr.contains(
             "the 2 instances this pod keeps for spawned programs stayed in use for 1000 ms"

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use kruntimes_engine::{
-    Error, Load, Manager, ManagerConfig, Metrics, RunId, RunSpec, RunState, RuntimePolicy,
+    Error, Load, Manager, ManagerConfig, Metrics, RunId, RunPhase, RunSpec, RuntimePolicy,
 };
 
 use crate::guests;
@@ -110,7 +110,7 @@ async fn duplicate_with_different_digest_is_a_conflict() {
     let first = host.manager.submit(spec("a")).await.unwrap();
     host.manager.handle(&first.id).unwrap().wait().await;
     let again = host.manager.submit(spec("a")).await.unwrap();
-    assert_eq!(again.state, RunState::Succeeded);
+    assert_eq!(again.state, RunPhase::Succeeded);
     assert_eq!(again.accepted_at, first.accepted_at, "the same execution");
     let err = host.manager.submit(spec("b")).await.unwrap_err();
     assert_eq!(err.reason(), "SpecConflict");
@@ -130,7 +130,7 @@ async fn drain_cancels_what_outlives_the_grace_period() {
     assert!(!health.serving);
     assert_eq!((health.active, health.retained), (0, 1));
     let status = host.manager.status(sleeper.handle.id()).unwrap();
-    assert_eq!(status.state, RunState::Cancelled);
+    assert_eq!(status.state, RunPhase::Cancelled);
     assert_eq!(status.outcome.unwrap().reason.as_str(), "Shutdown");
     let err = host.run(guests::HELLO).start().await.err().unwrap();
     assert_eq!(err.reason(), "Draining");

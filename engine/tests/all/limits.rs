@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use kruntimes_engine::{Phase, Reason, RuntimeLimits, RuntimePolicy, TrapKind};
+use kruntimes_engine::{Reason, RunPhase, RuntimeLimits, RuntimePolicy, TrapKind};
 
 use crate::guests;
 use crate::harness::Host;
@@ -210,7 +210,7 @@ async fn traps_are_reported_by_kind() {
         .args(&["stack-overflow"])
         .finish()
         .await;
-    assert_eq!(run.outcome.phase, Phase::Failed);
+    assert_eq!(run.outcome.phase, RunPhase::Failed);
     assert_eq!(run.outcome.reason, Reason::Trap(TrapKind::StackOverflow));
     assert_eq!(run.outcome.message, "wasm trap: call stack exhausted");
 

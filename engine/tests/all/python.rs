@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use kruntimes_engine::{Phase, Reason, RuntimeLimits, RuntimePolicy};
+use kruntimes_engine::{Reason, RunPhase, RuntimeLimits, RuntimePolicy};
 use tokio::net::TcpListener;
 
 use crate::guests::{PYTHON, PYTHON_DATEUTIL, builtins_dir};
@@ -70,12 +70,12 @@ async fn script_sees_argv_name_cwd_and_only_the_runs_environment() {
 async fn system_exit_sets_the_exit_code() {
     let host = Host::new().await;
     for (code, phase, exit) in [
-        ("import sys; sys.exit(3)", Phase::Failed, 3),
-        ("raise SystemExit(255)", Phase::Failed, 255),
-        ("import sys; sys.exit(0)", Phase::Succeeded, 0),
-        ("import sys; sys.exit(None)", Phase::Succeeded, 0),
-        ("import sys; sys.exit(True)", Phase::Failed, 1),
-        ("pass", Phase::Succeeded, 0),
+        ("import sys; sys.exit(3)", RunPhase::Failed, 3),
+        ("raise SystemExit(255)", RunPhase::Failed, 255),
+        ("import sys; sys.exit(0)", RunPhase::Succeeded, 0),
+        ("import sys; sys.exit(None)", RunPhase::Succeeded, 0),
+        ("import sys; sys.exit(True)", RunPhase::Failed, 1),
+        ("pass", RunPhase::Succeeded, 0),
     ] {
         let run = py_args(&host, &["-c", code]).await;
         assert_eq!(run.outcome.phase, phase, "{code}: {}", run.stderr);

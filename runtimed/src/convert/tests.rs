@@ -6,9 +6,10 @@ use std::time::{Duration, SystemTime};
 use kruntimes_proto::v1;
 
 use super::*;
+use kruntimes_api::v1alpha1::RunPhase;
 use kruntimes_engine::capabilities::{EnvVar, Preopen};
 use kruntimes_engine::manager::StreamTotals;
-use kruntimes_engine::outcome::{Outcome, Phase, TrapKind};
+use kruntimes_engine::outcome::{Outcome, Reason, TrapKind};
 
 fn execute_request() -> v1::ExecuteRequest {
     v1::ExecuteRequest {
@@ -191,7 +192,7 @@ fn list_request_becomes_a_filter() {
         run_uid: String::new(),
     })
     .unwrap();
-    assert_eq!(filter.states, [RunState::Running, RunState::Cancelled]);
+    assert_eq!(filter.states, [RunPhase::Running, RunPhase::Cancelled]);
     assert_eq!(filter.uid, None);
     let err = list_filter(v1::ListRequest {
         states: vec![42],
@@ -262,7 +263,7 @@ fn grants() -> Grants {
     }
 }
 
-fn status(state: RunState, outcome: Option<Outcome>) -> RunStatus {
+fn status(state: RunPhase, outcome: Option<Outcome>) -> RunStatus {
     RunStatus {
         id: RunId::new("u", 3).unwrap(),
         runtime: "python".into(),
@@ -283,7 +284,7 @@ fn status(state: RunState, outcome: Option<Outcome>) -> RunStatus {
     }
 }
 
-fn outcome(phase: Phase, reason: Reason, exit_code: Option<i32>) -> Outcome {
+fn outcome(phase: RunPhase, reason: Reason, exit_code: Option<i32>) -> Outcome {
     let mut outcome = Outcome::not_started(phase, reason, "message", grants());
     outcome.exit_code = exit_code;
     outcome.outputs.insert("answer".into(), "42".into());
@@ -295,7 +296,7 @@ fn outcome(phase: Phase, reason: Reason, exit_code: Option<i32>) -> Outcome {
 /// A pending status has no grants, reason or usage; counters and times are reported.
 #[test]
 fn pending_status_has_no_grants_or_reason() {
-    let proto = execution_status(&status(RunState::Pending, None));
+    let proto = execution_status(&status(RunPhase::Pending, None));
     assert_eq!(proto.state(), v1::ExecutionState::Pending);
     assert_eq!(proto.id, Some(v1::ExecutionId::new("u", 3)));
     assert_eq!(
@@ -332,8 +333,8 @@ fn grants_report_names_not_values() {
 #[test]
 fn terminal_statuses_use_contract_reasons() {
     let succeeded = execution_status(&status(
-        RunState::Succeeded,
-        Some(outcome(Phase::Succeeded, Reason::Completed, Some(0))),
+        RunPhase::Succeeded,
+        Some(outcome(RunPhase::Succeeded, Reason::Completed, Some(0))),
     ));
     assert_eq!(succeeded.state(), v1::ExecutionState::Succeeded);
     assert_eq!(succeeded.reason, "Succeeded");
@@ -342,9 +343,9 @@ fn terminal_statuses_use_contract_reasons() {
     assert!(succeeded.grants.is_some());
 
     let trapped = execution_status(&status(
-        RunState::Failed,
+        RunPhase::Failed,
         Some(outcome(
-            Phase::Failed,
+            RunPhase::Failed,
             Reason::Trap(TrapKind::StackOverflow),
             None,
         )),
@@ -364,7 +365,7 @@ fn terminal_statuses_use_contract_reasons() {
         (Reason::OutputsInvalid, "OutputsInvalid"),
         (Reason::InstantiateFailed, "InstantiateFailed"),
     ] {
-        assert_eq!(reason(domain), wire);
+        assert_eq!(api_reason(domain), wire);
     }
 }
 
@@ -403,7 +404,7 @@ fn log_events_become_responses() {
     );
 
     let end = logs_response(LogEvent::End(LogEnd {
-        state: RunState::Running,
+        state: RunPhase::Running,
         stdout: StreamTotals {
             written: 9,
             truncated: false,
