@@ -14,6 +14,7 @@
 //! - [`lifecycle`]: how a Run's status moves (retry decisions, terminal results, conditions), shared by
 //!   the scheduler, runtimed and the controller.
 //! - [`consts`]: condition types, reasons, labels, annotations and finalizer names users can see.
+//! - [`runtimed`]: the settings the controller gives runtimed in a Runtime's pod, as one shared struct.
 //!
 //! Start with [`v1alpha1::Run`].
 
@@ -21,6 +22,7 @@ pub mod consts;
 pub mod lifecycle;
 pub mod limits;
 pub mod quantity;
+pub mod runtimed;
 pub mod v1alpha1;
 pub mod validation;
 

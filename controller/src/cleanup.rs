@@ -20,6 +20,7 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::jiff::Timestamp;
 use kruntimes_api::consts::{artifact_store, finalizers, labels};
+use kruntimes_api::runtimed::CleanupConfig;
 use kruntimes_api::v1alpha1::Run;
 use kruntimes_api::v1alpha1::runtime::ArtifactStore;
 use kube::{Resource, ResourceExt};
@@ -118,12 +119,13 @@ pub fn cleanup_pod(run: &Run, config: &ArtifactStore, image: &str) -> Option<Pod
             containers: vec![Container {
                 name: CLEANUP_CONTAINER.to_owned(),
                 image: Some(image.to_owned()),
-                args: Some(vec![
-                    "--cleanup-artifacts".to_owned(),
-                    target,
-                    "--artifact-store".to_owned(),
-                    serde_json::to_string(config).unwrap_or_default(),
-                ]),
+                args: Some(
+                    CleanupConfig {
+                        run: target,
+                        artifact_store: config.clone(),
+                    }
+                    .to_args(),
+                ),
                 volume_mounts: Some(vec![VolumeMount {
                     name: volume.to_owned(),
                     mount_path: artifact_store::MOUNT_PATH.to_owned(),

@@ -50,6 +50,7 @@ use kruntimes_api::consts::{
     DEFAULT_POD_RUNS, RUNS_RESOURCE, annotations, conditions, labels as platform_labels,
 };
 use kruntimes_api::quantity;
+use kruntimes_api::runtimed::{Limit, PodComponent, PodConfig};
 use kruntimes_api::v1alpha1::{ComponentSource, Runtime};
 use kube::{Resource, ResourceExt};
 
@@ -406,7 +407,7 @@ fn field_ref(path: &str) -> ObjectFieldSelector {
 
 /// runtimed's default `--max-memory` (4 GiB) and `--max-output` (16 MiB): a Runtime's limit above them raises them.
 const RUNTIMED_MAX_MEMORY: u64 = 4 << 30;
-const RUNTIMED_MAX_OUTPUT: i64 = 16 << 20;
+const RUNTIMED_MAX_OUTPUT: u64 = 16 << 20;
 
 /// What `status.component.source` says of `component`: `builtin:bash`, `image:<reference>#<path>` or the URL.
 fn component_source(component: &ComponentSource) -> String {
@@ -424,19 +425,6 @@ fn runtimed_container(runtime: &Runtime, cfg: &PoolConfig) -> Container {
         .get(RUNS_RESOURCE)
         .copied()
         .unwrap_or(DEFAULT_POD_RUNS);
-    let mut args: Vec<String> = [
-        "--listen",
-        &format!("0.0.0.0:{GRPC_PORT}"),
-        "--workspace-root",
-        WORKSPACE_ROOT,
-        "--cache-dir",
-        CACHE_DIR,
-        "--capacity",
-        &runs.to_string(),
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .collect();
     let env: Vec<EnvVar> = [
         ("POD_NAME", "metadata.name"),
         ("POD_NAMESPACE", "metadata.namespace"),
@@ -465,95 +453,72 @@ fn runtimed_container(runtime: &Runtime, cfg: &PoolConfig) -> Container {
         mount(VOLUME_TOKEN, TOKEN_DIR, true),
     ];
 
+    let name = runtime.name_any();
     let component = &runtime.spec.component;
-    if let Some(builtin) = component.builtin {
-        args.extend(["--builtins".to_owned(), BUILTINS_DIR.to_owned()]);
-        args.extend(["--agent-runtime".to_owned(), builtin.as_str().to_owned()]);
+    let pod_component = if let Some(builtin) = component.builtin {
+        Some(PodComponent::Builtin {
+            dir: BUILTINS_DIR.to_owned(),
+            name: builtin.as_str().to_owned(),
+        })
     } else if let Some(image) = &component.image {
-        args.extend([
-            "--component".to_owned(),
-            format!(
-                "{}={COMPONENT_DIR}/{}",
-                runtime.name_any(),
-                image.path.trim_start_matches('/')
-            ),
-            "--agent-runtime".to_owned(),
-            runtime.name_any(),
-        ]);
         mounts.push(mount(VOLUME_COMPONENT, COMPONENT_DIR, true));
-    } else if let Some(url) = &component.url {
+        Some(PodComponent::File {
+            name: name.clone(),
+            path: format!("{COMPONENT_DIR}/{}", image.path.trim_start_matches('/')),
+        })
+    } else {
         // runtimed downloads it into its cache (an emptyDir, so once per pod), verifies the sha256 and exits at
         // start if it cannot: the pod then never becomes ready.
-        args.extend([
-            "--component-url".to_owned(),
-            format!("{}={url}", runtime.name_any()),
-            "--component-sha256".to_owned(),
-            component.sha256.clone().unwrap_or_default(),
-            "--agent-runtime".to_owned(),
-            runtime.name_any(),
-        ]);
-    }
-    if let Some(slots) = runtime.spec.pool.as_ref().and_then(|p| p.instance_slots) {
-        args.extend(["--instance-slots".to_owned(), slots.to_string()]);
-    }
-    if let Some(caps) = runtime
-        .spec
-        .capabilities
+        component.url.as_ref().map(|url| PodComponent::Url {
+            name: name.clone(),
+            url: url.clone(),
+            sha256: component.sha256.clone().unwrap_or_default(),
+        })
+    };
+    let artifact_store = runtime.spec.artifact_store.clone();
+    // A change of store changes the pod template, so pods roll onto it.
+    if artifact_store
         .as_ref()
-        .filter(|c| !c.network.is_empty() || !c.mounts.is_empty())
+        .is_some_and(|s| s.filesystem.is_some())
     {
-        args.extend([
-            "--capabilities".to_owned(),
-            serde_json::to_string(caps).unwrap_or_default(),
-        ]);
+        mounts.push(mount(VOLUME_ARTIFACTS, ARTIFACT_STORE_MOUNT, false));
     }
-    args.extend([
-        "--runtime-name".to_owned(),
-        runtime.name_any(),
-        "--component-source".to_owned(),
-        component_source(component),
-    ]);
-    if let Some(store) = &runtime.spec.artifact_store {
-        // A change of store changes the pod template, so pods roll onto it.
-        args.extend([
-            "--artifact-store".to_owned(),
-            serde_json::to_string(store).unwrap_or_default(),
-        ]);
-        if store.filesystem.is_some() {
-            mounts.push(mount(VOLUME_ARTIFACTS, ARTIFACT_STORE_MOUNT, false));
-        }
-    }
-    if let Some(limits) = &runtime.spec.limits {
-        if let Some(bytes) = limits
-            .memory
-            .as_ref()
+    let limits = runtime.spec.limits.as_ref();
+    let config = PodConfig {
+        listen: format!("0.0.0.0:{GRPC_PORT}"),
+        workspace_root: WORKSPACE_ROOT.to_owned(),
+        cache_dir: CACHE_DIR.to_owned(),
+        capacity: runs,
+        component: pod_component,
+        instance_slots: runtime.spec.pool.as_ref().and_then(|p| p.instance_slots),
+        capabilities: runtime
+            .spec
+            .capabilities
+            .clone()
+            .filter(|c| !c.network.is_empty() || !c.mounts.is_empty()),
+        runtime_name: name,
+        component_source: component_source(component),
+        artifact_store,
+        // runtimed refuses a default above its maximum: a Runtime's limit raises the maximum with it.
+        memory_bytes: limits
+            .and_then(|l| l.memory.as_ref())
             .and_then(|q| quantity::parse_whole(&q.0).ok())
-        {
-            // runtimed refuses a default above its maximum: raise the maximum with it.
-            args.extend([
-                "--memory-limit".to_owned(),
-                bytes.to_string(),
-                "--max-memory".to_owned(),
-                bytes.max(RUNTIMED_MAX_MEMORY).to_string(),
-            ]);
-        }
-        if let Some(secs) = limits.max_timeout_seconds {
-            args.extend([
-                "--default-timeout-seconds".to_owned(),
-                secs.to_string(),
-                "--max-timeout-seconds".to_owned(),
-                secs.to_string(),
-            ]);
-        }
-        if let Some(bytes) = limits.output_bytes {
-            args.extend([
-                "--output-limit".to_owned(),
-                bytes.to_string(),
-                "--max-output".to_owned(),
-                bytes.max(RUNTIMED_MAX_OUTPUT).to_string(),
-            ]);
-        }
-    }
+            .map(|bytes| Limit {
+                default: bytes,
+                max: bytes.max(RUNTIMED_MAX_MEMORY),
+            }),
+        timeout_seconds: limits
+            .and_then(|l| l.max_timeout_seconds)
+            .map(|secs| Limit {
+                default: secs.unsigned_abs(),
+                max: secs.unsigned_abs(),
+            }),
+        output_bytes: limits.and_then(|l| l.output_bytes).map(|bytes| Limit {
+            default: bytes.unsigned_abs(),
+            max: bytes.unsigned_abs().max(RUNTIMED_MAX_OUTPUT),
+        }),
+    };
+    let args = config.to_args();
 
     Container {
         name: RUNTIMED_CONTAINER.to_owned(),

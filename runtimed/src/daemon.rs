@@ -557,9 +557,119 @@ pub async fn run_with_client(
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use clap::Parser;
 
     use super::*;
+
+    /// Every setting the controller gives runtimed ([`kruntimes_api::runtimed::PodConfig`]) arrives in its flags:
+    /// a flag renamed or re-typed on one side fails here, not in a cluster.
+    #[test]
+    fn the_controllers_pod_config_arrives_field_by_field() {
+        use kruntimes_api::runtimed::{CleanupConfig, Limit, PodComponent, PodConfig};
+
+        let capabilities: Capabilities =
+            serde_json::from_str(r#"{"network": ["api.example.com:443"]}"#).unwrap();
+        let store: ArtifactStore =
+            serde_json::from_str(r#"{"filesystem": {"volumeClaimName": "pvc"}}"#).unwrap();
+        let config = PodConfig {
+            listen: "0.0.0.0:9091".into(),
+            workspace_root: "/var/lib/runtimed/workspaces".into(),
+            cache_dir: "/var/lib/runtimed/cache".into(),
+            capacity: 12,
+            component: Some(PodComponent::Builtin {
+                dir: "/opt/kruntimes/builtins".into(),
+                name: "python".into(),
+            }),
+            instance_slots: Some(40),
+            capabilities: Some(capabilities.clone()),
+            runtime_name: "py".into(),
+            component_source: "builtin:python".into(),
+            artifact_store: Some(store.clone()),
+            memory_bytes: Some(Limit {
+                default: 8 << 30,
+                max: 16 << 30,
+            }),
+            timeout_seconds: Some(Limit {
+                default: 30,
+                max: 60,
+            }),
+            output_bytes: Some(Limit {
+                default: 2 << 20,
+                max: 32 << 20,
+            }),
+        };
+        let parse = |config: &PodConfig| {
+            Args::try_parse_from(std::iter::once("runtimed".to_owned()).chain(config.to_args()))
+                .unwrap()
+        };
+        let args = parse(&config);
+        assert_eq!(args.listen, "0.0.0.0:9091".parse().unwrap());
+        assert_eq!(
+            args.workspace_root,
+            Path::new("/var/lib/runtimed/workspaces")
+        );
+        assert_eq!(args.cache_dir, Path::new("/var/lib/runtimed/cache"));
+        assert_eq!(args.capacity, 12);
+        assert_eq!(
+            args.builtins.as_deref(),
+            Some(Path::new("/opt/kruntimes/builtins"))
+        );
+        assert_eq!(args.agent_runtime.as_deref(), Some("python"));
+        assert_eq!(args.instance_slots, Some(40));
+        assert_eq!(args.capabilities, Some(capabilities));
+        assert_eq!(args.runtime_name.as_deref(), Some("py"));
+        assert_eq!(args.component_source.as_deref(), Some("builtin:python"));
+        assert_eq!(args.artifact_store, Some(store.clone()));
+        assert_eq!((args.memory_limit, args.max_memory), (8 << 30, 16 << 30));
+        assert_eq!(
+            (args.default_timeout_seconds, args.max_timeout_seconds),
+            (30, 60)
+        );
+        assert_eq!((args.output_limit, args.max_output), (2 << 20, 32 << 20));
+
+        let file = parse(&PodConfig {
+            component: Some(PodComponent::File {
+                name: "greet".into(),
+                path: "/var/lib/kruntimes/component/greet.wasm".into(),
+            }),
+            ..config.clone()
+        });
+        assert_eq!(file.components.len(), 1);
+        assert_eq!(file.components[0].name, "greet");
+        assert_eq!(
+            file.components[0].path,
+            Path::new("/var/lib/kruntimes/component/greet.wasm")
+        );
+        assert_eq!(file.agent_runtime.as_deref(), Some("greet"));
+
+        let sha256 = "ab".repeat(32);
+        let url = parse(&PodConfig {
+            component: Some(PodComponent::Url {
+                name: "greet".into(),
+                url: "https://example.com/greet.wasm".into(),
+                sha256: sha256.clone(),
+            }),
+            ..config
+        });
+        let fetched = url.component_url.unwrap();
+        assert_eq!(
+            (fetched.name.as_str(), fetched.url.as_str()),
+            ("greet", "https://example.com/greet.wasm")
+        );
+        assert_eq!(url.component_sha256, Some(sha256));
+
+        let cleanup = CleanupConfig {
+            run: "ns/r/u".into(),
+            artifact_store: store.clone(),
+        };
+        let args =
+            Args::try_parse_from(std::iter::once("runtimed".to_owned()).chain(cleanup.to_args()))
+                .unwrap();
+        assert_eq!(args.cleanup_artifacts.as_deref(), Some("ns/r/u"));
+        assert_eq!(args.artifact_store, Some(store));
+    }
 
     /// `--cleanup-artifacts` deletes one Run's objects from a filesystem store and refuses bad input.
     #[tokio::test]
