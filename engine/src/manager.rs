@@ -42,6 +42,7 @@ use tokio_util::sync::CancellationToken;
 
 use kruntimes_api::v1alpha1::RunPhase;
 
+use self::admission::{Admission, Attempt, admit, has_capacity};
 use crate::cache::{ComponentCache, Runtime};
 use crate::capabilities::{self, Grants, HostConfig, RuntimePolicy};
 use crate::engine::Engine;
@@ -54,6 +55,7 @@ use crate::sandbox::Stdio;
 use crate::spec::{RunId, RunSpec};
 use crate::workspace::{Reaper, WorkspaceRoot};
 
+mod admission;
 mod handle;
 mod report;
 mod slot;
@@ -204,6 +206,16 @@ struct Execution {
 }
 
 impl Execution {
+    /// What [`admit`] needs to know of this execution.
+    fn attempt(&self) -> Attempt<'_> {
+        Attempt {
+            number: self.id.attempt(),
+            digest: self.digest.as_deref(),
+            active: self.outcome().is_none(),
+            superseded: self.superseded.load(Ordering::SeqCst),
+        }
+    }
+
     fn outcome(&self) -> Option<Arc<Outcome>> {
         self.outcome.borrow().clone()
     }
@@ -399,40 +411,29 @@ impl Manager {
         // Held until the execution is registered, workspace creation included (a few syscalls plus the inline
         // source): two requests for the same UID must not both create its workspace directory.
         let mut table = self.table();
-        if let Some(existing) = table.get(&spec.id) {
-            if existing.digest != spec.digest {
-                return Err(Error::SpecConflict {
+        let retained = table.by_uid.get(spec.id.uid());
+        let attempts: Vec<Attempt<'_>> = retained
+            .into_iter()
+            .flat_map(BTreeMap::values)
+            .map(|execution| execution.attempt())
+            .collect();
+        let supersede = match admit(&spec.id, spec.digest.as_deref(), &attempts, table.draining)? {
+            Admission::Existing => {
+                let existing = table.get(&spec.id).ok_or_else(|| Error::NotFound {
                     id: spec.id.clone(),
+                })?;
+                return Ok(Accepted {
+                    handle: existing.handle(),
+                    execution: Arc::clone(existing),
+                    superseded: Vec::new(),
                 });
             }
-            return Ok(Accepted {
-                handle: existing.handle(),
-                execution: Arc::clone(existing),
-                superseded: Vec::new(),
-            });
-        }
-        let lower: Vec<Arc<Execution>> = match table.by_uid.get(spec.id.uid()) {
-            Some(attempts) => {
-                if let Some((&current, _)) = attempts.last_key_value()
-                    && current > spec.id.attempt()
-                {
-                    return Err(Error::StaleAttempt {
-                        uid: spec.id.uid().to_owned(),
-                        attempt: spec.id.attempt(),
-                        current,
-                    });
-                }
-                attempts
-                    .values()
-                    .filter(|old| old.outcome().is_none() && !old.superseded.load(Ordering::SeqCst))
-                    .cloned()
-                    .collect()
-            }
-            None => Vec::new(),
+            Admission::New { supersede } => supersede,
         };
-        if table.draining {
-            return Err(Error::Draining);
-        }
+        let lower: Vec<Arc<Execution>> = supersede
+            .iter()
+            .filter_map(|number| retained?.get(number).cloned())
+            .collect();
         let (runtime, policy, programs) = self.resolve(&spec.runtime)?;
 
         let workspace_name = spec.id.workspace_name();
@@ -442,8 +443,12 @@ impl Manager {
             &self.shared.host,
             &self.shared.workspaces.path().join(&workspace_name),
         )?;
-        let counted = table.running - table.superseded_running - lower.len();
-        if counted >= self.shared.max_running {
+        if !has_capacity(
+            table.running,
+            table.superseded_running,
+            lower.len(),
+            self.shared.max_running,
+        ) {
             return Err(Error::AtCapacity {
                 limit: self.shared.max_running,
             });
