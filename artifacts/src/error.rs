@@ -143,3 +143,29 @@ impl Error {
         }
     }
 }
+
+/// Why [`Store::open`](crate::Store::open) could not open a Runtime's artifact store.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The credentials Secret could not be read.
+    #[error("cannot read the credentials Secret {namespace}/{name}: {reason}")]
+    ReadSecret {
+        /// The Run's namespace.
+        namespace: String,
+        /// The Secret's name.
+        name: String,
+        /// Why, in the caller's words.
+        reason: String,
+    },
+    /// The credentials Secret does not exist.
+    #[error("the credentials Secret {namespace}/{name} does not exist")]
+    NoSecret {
+        /// The Run's namespace.
+        namespace: String,
+        /// The Secret's name.
+        name: String,
+    },
+    /// A key is missing from the Secret, or the client cannot be built.
+    #[error(transparent)]
+    Store(#[from] Error),
+}

@@ -32,7 +32,7 @@ pub mod record;
 pub mod store;
 
 pub use download::{download, write_verified};
-pub use error::{Error, Result};
+pub use error::{Error, OpenError, Result};
 pub use harvest::{ArtifactKind, Harvested, Limits, harvest, harvest_dir};
 /// The `object_store` version this crate builds on, for callers that read a [`Store`] directly.
 pub use object_store;

@@ -30,6 +30,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures::TryStreamExt;
+use k8s_openapi::api::core::v1::Secret;
 use kruntimes_api::v1alpha1::run::ArtifactRef;
 use kruntimes_api::v1alpha1::runtime::ArtifactStore;
 use object_store::path::{Path as ObjectPath, PathPart};
@@ -38,7 +39,7 @@ use object_store::{
     PutOptions, RetryConfig, WriteMultipart,
 };
 
-use crate::error::{Error, Result};
+use crate::error::{Error, OpenError, Result};
 use crate::harvest::Harvested;
 
 /// Artifacts up to this size are sent in one request; larger ones as a multipart upload.
@@ -199,6 +200,41 @@ impl Store {
     pub fn keyed_by_name(mut self) -> Self {
         self.per_execution = false;
         self
+    }
+
+    /// Opens the store of `config` for a Run in `namespace`: reads the credentials Secret it names (if any) with
+    /// `read_secret`, which returns the Secret, `None` when it does not exist, or why it cannot be read. What the
+    /// controller, runtimed and `krt` each do with their own Kubernetes client. `filesystem_root` is where a
+    /// `filesystem` store's volume is mounted in this process.
+    ///
+    /// # Errors
+    ///
+    /// [`OpenError`]: the Secret cannot be read or does not exist, a key is missing, or the client cannot be built.
+    pub async fn open(
+        config: &ArtifactStore,
+        namespace: &str,
+        filesystem_root: Option<PathBuf>,
+        read_secret: impl AsyncFnOnce(&str) -> std::result::Result<Option<Secret>, String>,
+    ) -> std::result::Result<Self, OpenError> {
+        let mut secrets = match StoreSecrets::secret_name(config) {
+            Some(name) => {
+                let secret = read_secret(name)
+                    .await
+                    .map_err(|reason| OpenError::ReadSecret {
+                        namespace: namespace.to_owned(),
+                        name: name.to_owned(),
+                        reason,
+                    })?
+                    .ok_or_else(|| OpenError::NoSecret {
+                        namespace: namespace.to_owned(),
+                        name: name.to_owned(),
+                    })?;
+                StoreSecrets::from_secret(config, &secret)?
+            }
+            None => StoreSecrets::default(),
+        };
+        secrets.filesystem_root = filesystem_root;
+        Ok(Self::from_config(config, &secrets)?)
     }
 
     /// Builds the client for a Runtime's `artifactStore`.

@@ -19,7 +19,7 @@ use anyhow::{Context as _, Result, bail};
 use k8s_openapi::api::core::v1::Secret;
 use kruntimes_api::v1alpha1::run::ArtifactRef;
 use kruntimes_api::v1alpha1::{Run, RunStatus, Runtime};
-use kruntimes_artifacts::{Limits, RunIdentity, Store, StoreSecrets};
+use kruntimes_artifacts::{Limits, RunIdentity, Store};
 use kruntimes_engine::Manager;
 use kruntimes_engine::spec::RunId;
 use kube::Api;
@@ -314,15 +314,13 @@ async fn store_for(
             .artifact_store
             .with_context(|| format!("Runtime {runtime_name:?} has no artifactStore"))?,
     };
-    let secrets = match StoreSecrets::secret_name(&config) {
-        Some(name) => {
-            let secret = Api::<Secret>::namespaced(cluster.client.clone(), &cluster.namespace)
-                .get(name)
-                .await
-                .map_err(|e| cluster.explain(&format!("the store's Secret {name:?}"), e))?;
-            StoreSecrets::from_secret(&config, &secret)?
-        }
-        None => StoreSecrets::default(),
-    };
-    Ok((Store::from_config(&config, &secrets)?, artifact))
+    let secrets = Api::<Secret>::namespaced(cluster.client.clone(), &cluster.namespace);
+    let store = Store::open(&config, &cluster.namespace, None, async |name| {
+        secrets
+            .get_opt(name)
+            .await
+            .map_err(|e| cluster.explain("the store's Secret", e).to_string())
+    })
+    .await?;
+    Ok((store, artifact))
 }

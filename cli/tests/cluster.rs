@@ -972,7 +972,9 @@ async fn an_s3_artifact_is_downloaded_through_the_runtimes_store_and_secret() {
         .await;
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        text(&out.stderr).contains("the store's Secret \"s3-credentials\": not found"),
+        text(&out.stderr).contains(&format!(
+            "the credentials Secret {NS}/s3-credentials does not exist"
+        )),
         "{}",
         text(&out.stderr)
     );

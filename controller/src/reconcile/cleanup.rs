@@ -6,7 +6,7 @@ use kruntimes_api::consts::{conditions, reasons};
 use kruntimes_api::lifecycle;
 use kruntimes_api::v1alpha1::runtime::ArtifactStore;
 use kruntimes_api::v1alpha1::{Run, Runtime};
-use kruntimes_artifacts::{Store, StoreSecrets};
+use kruntimes_artifacts::Store;
 use kruntimes_daemon::errors;
 use kruntimes_daemon::events::{Event, EventType};
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
@@ -122,24 +122,12 @@ async fn delete(
     if config.filesystem.is_some() {
         return by_pod(run, ns, config, ctx).await;
     }
-    let mut secrets = StoreSecrets::default();
-    if let Some(secret) = StoreSecrets::secret_name(config) {
-        let api: Api<Secret> = Api::namespaced(ctx.client.clone(), ns);
-        let found = api.get_opt(secret).await.map_err(|e| {
-            Failure::Transient(format!(
-                "cannot read the credentials Secret {ns}/{secret}: {e}"
-            ))
-        })?;
-        let Some(found) = found else {
-            return Err(Failure::Transient(format!(
-                "the credentials Secret {ns}/{secret} does not exist"
-            )));
-        };
-        secrets = StoreSecrets::from_secret(config, &found)
-            .map_err(|e| Failure::Transient(crate::error_chain(&e)))?;
-    }
-    let store = Store::from_config(config, &secrets)
-        .map_err(|e| Failure::Transient(crate::error_chain(&e)))?;
+    let secrets: Api<Secret> = Api::namespaced(ctx.client.clone(), ns);
+    let store = Store::open(config, ns, None, async |name| {
+        secrets.get_opt(name).await.map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| Failure::Transient(crate::error_chain(&e)))?;
     store
         .delete_run(ns, &run.name_any(), &run.uid().unwrap_or_default())
         .await

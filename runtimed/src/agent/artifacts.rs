@@ -17,7 +17,7 @@ use kruntimes_api::consts::{finalizers, reasons};
 use kruntimes_api::lifecycle;
 use kruntimes_api::v1alpha1::runtime::ArtifactStore;
 use kruntimes_api::v1alpha1::{Run, RunStatus};
-use kruntimes_artifacts::{Limits, RunIdentity, Store, StoreSecrets, record};
+use kruntimes_artifacts::{Limits, RunIdentity, Store, record};
 use kruntimes_daemon::errors;
 use kube::ResourceExt;
 use kube::api::{Patch, PatchParams};
@@ -109,29 +109,17 @@ impl Agent {
     /// Secret is used at once). The error is the message for the Run's status: a missing Secret is said in the
     /// words of the controller's cleanup, not as an API error dump.
     async fn open_store(&self, config: &ArtifactStore, namespace: &str) -> Result<Store, String> {
-        let mut secrets = match StoreSecrets::secret_name(config) {
-            Some(name) => {
-                let secret = kube::Api::<Secret>::namespaced(self.client.clone(), namespace)
-                    .get_opt(name)
-                    .await
-                    .map_err(|e| {
-                        // The API server's own message (`... is forbidden: ...`), not kube's dump of the Status.
-                        let why = match &e {
-                            kube::Error::Api(status) => status.message.clone(),
-                            other => lifecycle::error_chain(other),
-                        };
-                        format!("cannot read the credentials Secret {namespace}/{name}: {why}")
-                    })?
-                    .ok_or_else(|| {
-                        format!("the credentials Secret {namespace}/{name} does not exist")
-                    })?;
-                StoreSecrets::from_secret(config, &secret)
-                    .map_err(|e| lifecycle::error_chain(&e))?
-            }
-            None => StoreSecrets::default(),
-        };
-        secrets.filesystem_root = Some(self.config.artifact_store_root.clone());
-        Store::from_config(config, &secrets).map_err(|e| lifecycle::error_chain(&e))
+        let secrets = kube::Api::<Secret>::namespaced(self.client.clone(), namespace);
+        let root = Some(self.config.artifact_store_root.clone());
+        Store::open(config, namespace, root, async |name| {
+            secrets.get_opt(name).await.map_err(|e| match &e {
+                // The API server's own message (`... is forbidden: ...`), not kube's dump of the Status.
+                kube::Error::Api(status) => status.message.clone(),
+                other => lifecycle::error_chain(other),
+            })
+        })
+        .await
+        .map_err(|e| lifecycle::error_chain(&e))
     }
 
     /// Adds the artifact-cleanup finalizer to `run` (guarded by its resourceVersion, re-read on a conflict)
