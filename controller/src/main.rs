@@ -2,11 +2,12 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use clap::Parser;
 use kruntimes_controller::{Config, LEASE_NAME, LeaderElection, Metrics, PoolConfig};
+use kruntimes_daemon::admin;
 use prometheus_client::registry::Registry;
 
 /// The kruntimes controller: Runtime pools, Workflows, the stale-Run reaper and TTL garbage collection.
@@ -55,19 +56,10 @@ async fn main() -> anyhow::Result<()> {
     metrics.register(&mut registry);
     let ready = Arc::new(AtomicBool::new(false));
     let listener = tokio::net::TcpListener::bind(args.metrics_addr).await?;
-    let encode = move || {
-        let mut out = String::new();
-        // Writing into a String cannot fail.
-        let _ = prometheus_client::encoding::text::encode(&mut out, &registry);
-        out
-    };
     tokio::spawn(kruntimes_daemon::admin::serve(
         listener,
-        Arc::new(encode),
-        {
-            let ready = ready.clone();
-            Arc::new(move || ready.load(Ordering::Relaxed))
-        },
+        admin::registry(registry),
+        admin::flag(ready.clone()),
         std::future::pending(),
     ));
 

@@ -5,6 +5,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Router;
 use axum::extract::State;
@@ -16,6 +17,21 @@ pub type Encode = Arc<dyn Fn() -> String + Send + Sync>;
 
 /// Whether the process is ready, asked on every `/readyz`.
 pub type Ready = Arc<dyn Fn() -> bool + Send + Sync>;
+
+/// [`Encode`] of a prometheus-client registry.
+pub fn registry(registry: prometheus_client::registry::Registry) -> Encode {
+    Arc::new(move || {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &registry);
+        out
+    })
+}
+
+/// [`Ready`] that follows `flag`, which the process sets once its watches have synced.
+pub fn flag(flag: Arc<AtomicBool>) -> Ready {
+    Arc::new(move || flag.load(Ordering::Relaxed))
+}
 
 #[derive(Clone)]
 struct Admin {
@@ -62,8 +78,6 @@ mod tests {
 
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-    use std::sync::atomic::{AtomicBool, Ordering};
-
     use super::*;
 
     async fn get(addr: std::net::SocketAddr, path: &str) -> String {
@@ -85,10 +99,7 @@ mod tests {
         let server = tokio::spawn(serve(
             listener,
             Arc::new(|| "kruntimes_test_total 7\n".to_owned()),
-            {
-                let ready = ready.clone();
-                Arc::new(move || ready.load(Ordering::Relaxed))
-            },
+            flag(ready.clone()),
             async {
                 let _ = stopped.await;
             },

@@ -450,16 +450,10 @@ async fn serve_admin(addr: SocketAddr, registry: Registry, manager: Manager) -> 
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|source| Error::Bind { addr, source })?;
-    let encode = move || {
-        let mut out = String::new();
-        // Writing into a String cannot fail.
-        let _ = prometheus_client::encoding::text::encode(&mut out, &registry);
-        out
-    };
     tracing::info!(addr = %listener.local_addr().unwrap_or(addr), "runtimed serving /metrics");
     tokio::spawn(kruntimes_daemon::admin::serve(
         listener,
-        Arc::new(encode),
+        kruntimes_daemon::admin::registry(registry),
         Arc::new(move || manager.health().serving),
         std::future::pending(),
     ));

@@ -399,7 +399,7 @@ pub async fn run(
             if let Err(e) = kruntimes_daemon::admin::serve(
                 listener,
                 Arc::new(move || listener_metrics.encode()),
-                Arc::new(move || ready.load(Ordering::Relaxed)),
+                kruntimes_daemon::admin::flag(ready),
                 stopped,
             )
             .await
