@@ -16,22 +16,23 @@
 //! workspace changes afterwards. Everything here is blocking file I/O: async callers use `spawn_blocking`.
 
 use std::fs::File;
-use std::io::{self, Read, Seek, Write};
+use std::io::{self, Read};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 use bytes::Bytes;
-use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt};
-use cap_std::fs::{Dir, OpenOptions};
+use cap_fs_ext::DirExt;
+use cap_std::fs::Dir;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+pub use crate::spool::SPOOL_IN_MEMORY_BYTES;
+use crate::spool::{Content, Spool, spool_err};
+use crate::tree::{EntryKind, entry_kind, open_dir, open_file, sorted_names};
 use crate::{media, pack};
 
 /// Longest artifact name, the limit of `ArtifactRef.name`.
 pub const MAX_NAME_BYTES: usize = 255;
-/// Spooled artifacts stay in memory up to this size, then move to an anonymous temporary file.
-pub const SPOOL_IN_MEMORY_BYTES: usize = 1024 * 1024;
 
 /// Limits on what one Run may store. Checked during [`harvest`], before any upload.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,14 +80,6 @@ pub struct Harvested {
     /// Media type (`application/gzip` for a directory).
     pub media_type: &'static str,
     content: Content,
-}
-
-/// The spooled bytes of an artifact.
-#[derive(Debug)]
-enum Content {
-    Memory(Bytes),
-    /// An anonymous temporary file, read by position only (never through its shared offset).
-    File(File),
 }
 
 impl Harvested {
@@ -259,91 +252,6 @@ pub fn harvest_dir(dir: &Dir, limits: &Limits) -> Result<Vec<Harvested>> {
     Ok(harvested)
 }
 
-/// Regular file or directory; anything else is an error naming `path`.
-pub(crate) enum EntryKind {
-    File,
-    Dir,
-}
-
-pub(crate) fn entry_kind(dir: &Dir, name: &str, path: &str) -> Result<EntryKind> {
-    let meta = dir.symlink_metadata(name).map_err(|source| Error::Read {
-        path: path.to_owned(),
-        source,
-    })?;
-    let file_type = meta.file_type();
-    if file_type.is_file() {
-        Ok(EntryKind::File)
-    } else if file_type.is_dir() {
-        Ok(EntryKind::Dir)
-    } else if file_type.is_symlink() {
-        Err(Error::Invalid {
-            path: path.to_owned(),
-            problem: "is a symlink; symlinks are never followed".to_owned(),
-        })
-    } else {
-        Err(Error::Invalid {
-            path: path.to_owned(),
-            problem: "is not a regular file or directory (FIFO, socket or device)".to_owned(),
-        })
-    }
-}
-
-/// Opens a regular file with `O_NOFOLLOW` and re-checks its type on the handle.
-pub(crate) fn open_file(dir: &Dir, name: &str, path: &str) -> Result<cap_std::fs::File> {
-    let read_err = |source| Error::Read {
-        path: path.to_owned(),
-        source,
-    };
-    let mut options = OpenOptions::new();
-    options.read(true).follow(FollowSymlinks::No);
-    let file = dir.open_with(name, &options).map_err(read_err)?;
-    if !file.metadata().map_err(read_err)?.is_file() {
-        return Err(Error::Invalid {
-            path: path.to_owned(),
-            problem: "is not a regular file".to_owned(),
-        });
-    }
-    Ok(file)
-}
-
-/// Opens a directory with `O_NOFOLLOW`.
-pub(crate) fn open_dir(dir: &Dir, name: &str, path: &str) -> Result<Dir> {
-    dir.open_dir_nofollow(name).map_err(|source| Error::Read {
-        path: path.to_owned(),
-        source,
-    })
-}
-
-/// Entry names of `dir`, sorted bytewise; a name that is not UTF-8 is an error naming it.
-pub(crate) fn sorted_names(dir: &Dir, path: &str) -> Result<Vec<String>> {
-    let read_err = |source| Error::Read {
-        path: path.to_owned(),
-        source,
-    };
-    let mut names = Vec::new();
-    for entry in dir.entries().map_err(read_err)? {
-        let name = entry.map_err(read_err)?.file_name();
-        let Some(name) = name.to_str() else {
-            return Err(Error::Invalid {
-                path: join(path, &name.to_string_lossy()),
-                problem: "name is not valid UTF-8".to_owned(),
-            });
-        };
-        names.push(name.to_owned());
-    }
-    names.sort_unstable();
-    Ok(names)
-}
-
-/// `parent/name`, with `.` as the artifacts directory itself.
-pub(crate) fn join(parent: &str, name: &str) -> String {
-    if parent == "." {
-        name.to_owned()
-    } else {
-        format!("{parent}/{name}")
-    }
-}
-
 fn copy_file(file: cap_std::fs::File, spool: &mut Spool, path: &str) -> Result<()> {
     let limit = spool.limit;
     // Refused from its size before a byte is read (a sparse file of any size costs the guest nothing to make);
@@ -367,104 +275,5 @@ fn copy_file(file: cap_std::fs::File, spool: &mut Spool, path: &str) -> Result<(
     match io::copy(&mut reader, spool) {
         Ok(_) => Ok(()),
         Err(err) => Err(spool.classify(path, err)),
-    }
-}
-
-fn spool_err(path: &str, source: io::Error) -> Error {
-    Error::Spool {
-        path: path.to_owned(),
-        source,
-    }
-}
-
-/// A size-limited, hashing sink: memory first, an anonymous temporary file past [`SPOOL_IN_MEMORY_BYTES`].
-pub(crate) struct Spool {
-    memory: Vec<u8>,
-    file: Option<File>,
-    hasher: Sha256,
-    pub(crate) size: u64,
-    limit: u64,
-    over_limit: bool,
-    write_failed: bool,
-}
-
-impl Spool {
-    pub(crate) fn new(limit: u64) -> Self {
-        Spool {
-            memory: Vec::new(),
-            file: None,
-            hasher: Sha256::new(),
-            size: 0,
-            limit,
-            over_limit: false,
-            write_failed: false,
-        }
-    }
-
-    /// Turns an I/O error seen while filling the spool into the right [`Error`] for `path`.
-    pub(crate) fn classify(&self, path: &str, err: io::Error) -> Error {
-        if self.over_limit {
-            Error::Limit {
-                path: path.to_owned(),
-                problem: format!(
-                    "more than {} bytes (the per-artifact limit, or what is left of the total)",
-                    self.limit
-                ),
-            }
-        } else if self.write_failed {
-            spool_err(path, err)
-        } else {
-            Error::Read {
-                path: path.to_owned(),
-                source: err,
-            }
-        }
-    }
-
-    fn finish(mut self) -> io::Result<(Content, String)> {
-        let sha256 = hex::encode(self.hasher.finalize());
-        let content = match self.file.take() {
-            Some(mut file) => {
-                file.flush()?;
-                file.rewind()?;
-                Content::File(file)
-            }
-            None => Content::Memory(Bytes::from(self.memory)),
-        };
-        Ok((content, sha256))
-    }
-
-    fn store(&mut self, buf: &[u8]) -> io::Result<()> {
-        if let Some(file) = &mut self.file {
-            return file.write_all(buf);
-        }
-        self.memory.extend_from_slice(buf);
-        if self.memory.len() > SPOOL_IN_MEMORY_BYTES {
-            let mut file = tempfile::tempfile()?;
-            file.write_all(&self.memory)?;
-            self.memory = Vec::new();
-            self.file = Some(file);
-        }
-        Ok(())
-    }
-}
-
-impl Write for Spool {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if self.size.saturating_add(buf.len() as u64) > self.limit {
-            self.over_limit = true;
-            return Err(io::Error::other("artifact is over its size limit"));
-        }
-        if let Err(err) = self.store(buf) {
-            self.write_failed = true;
-            return Err(err);
-        }
-        self.hasher.update(buf);
-        self.size += buf.len() as u64;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
     }
 }

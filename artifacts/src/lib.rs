@@ -29,7 +29,9 @@ pub mod harvest;
 pub mod media;
 mod pack;
 pub mod record;
+mod spool;
 pub mod store;
+mod tree;
 
 pub use download::{download, write_verified};
 pub use error::{Error, OpenError, Result};

@@ -13,7 +13,8 @@ use cap_std::fs::Dir;
 use flate2::{Compression, GzBuilder};
 
 use crate::error::{Error, Result};
-use crate::harvest::{EntryKind, Spool, entry_kind, join, open_dir, open_file, sorted_names};
+use crate::spool::Spool;
+use crate::tree::{EntryKind, entry_kind, join, open_dir, open_file, sorted_names};
 
 /// Deepest directory nesting inside one artifact.
 pub(crate) const MAX_DEPTH: usize = 64;

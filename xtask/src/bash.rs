@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use crate::guests::BUILTINS_DIR;
+use crate::BUILTINS_DIR;
 use crate::setup::{guest_cargo, run};
 
 /// The patched crate and its version (the version `runtimes/bash/Cargo.toml` pins).

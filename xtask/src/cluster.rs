@@ -347,7 +347,7 @@ fn start_kruntimes(root: &Path, dir: &Path, children: &mut Vec<Child>) -> Result
     // Runs, and bash scripts that call `python`). runtimed compiles each once into the node's shared cache.
     let builtins = dir.join("builtins");
     for name in ["bash", "python"] {
-        let from = root.join(crate::guests::BUILTINS_DIR).join(name);
+        let from = root.join(crate::BUILTINS_DIR).join(name);
         if from.join("component.wasm").is_file() {
             copy_tree(&from, &builtins.join(name))?;
         } else if name == "bash" {

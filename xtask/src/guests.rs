@@ -5,10 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use crate::BUILTINS_DIR;
 use crate::setup::{self, guest_cargo, run};
-
-/// Where built-in runtimes are written, in runtimed's layout (`<name>/component.wasm`, `<name>/root/`).
-pub(crate) const BUILTINS_DIR: &str = "runtimes/target/builtins";
 
 /// What [`build`] builds.
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -31,7 +31,7 @@ pub(crate) fn install(root: &Path, prefix: &Path) -> Result<()> {
         std::fs::remove_dir_all(&runtimes)
             .with_context(|| format!("removing the old {}", runtimes.display()))?;
     }
-    let files = copy_tree(&root.join(guests::BUILTINS_DIR), &runtimes)?;
+    let files = copy_tree(&root.join(crate::BUILTINS_DIR), &runtimes)?;
     eprintln!(
         "installed {} and the built-in runtimes ({files} files) in {}\ntry: {} local run --runtime bash -- echo hello",
         krt.display(),

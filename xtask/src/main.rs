@@ -15,6 +15,9 @@
 //! Anything that needs logic lives here rather than in shell scripts, so it is checked by the
 //! compiler and works the same on every machine.
 
+/// Where built-in runtimes are written, in runtimed's layout (`<name>/component.wasm`, `<name>/root/`).
+const BUILTINS_DIR: &str = "runtimes/target/builtins";
+
 mod bash;
 mod cluster;
 mod codegen;

@@ -300,7 +300,7 @@ pub(crate) fn demo(root: &Path) -> Result<()> {
                 "-f",
                 example,
                 "--builtins",
-                guests::BUILTINS_DIR,
+                crate::BUILTINS_DIR,
             ],
         )?;
     }
