@@ -93,6 +93,17 @@ pub enum Command {
     Workflow(WorkflowArgs),
     /// Run on this machine with the embedded engine; no cluster needed.
     Local(LocalArgs),
+    /// Serve code execution to AI agents as a Model Context Protocol (MCP) tool server, over stdio.
+    ///
+    /// Tools: run_bash and run_python (code, args, env, files, timeout) and run (any allowed runtime).
+    /// Each call is a fresh sandboxed instance on the embedded engine with its own empty workspace;
+    /// nothing persists between calls. Register it in an MCP client as the command `krt mcp`.
+    ///
+    /// Examples:
+    ///   krt mcp
+    ///   krt mcp --runtime-file runtimes.yaml --allow-runtime bash --allow-runtime my-runtime
+    #[command(verbatim_doc_comment)]
+    Mcp(McpArgs),
     /// Check kruntimes objects (Run, Runtime, Workflow) against the API's rules, offline.
     ///
     /// Example: krt validate -f run.yaml
@@ -150,6 +161,30 @@ pub enum LocalCommand {
     ///   krt local run -f examples/hello-workflow.yaml --component greet=greet.wasm --set who=you
     #[command(verbatim_doc_comment)]
     Run(LocalRunArgs),
+}
+
+/// `krt mcp`.
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    /// A runtime the tools may use (repeatable). Default: bash, python and every Runtime of --runtime-file.
+    #[arg(long = "allow-runtime", value_name = "NAME")]
+    pub allow_runtime: Vec<String>,
+    /// Runtimes declared as kruntimes Runtime objects (YAML): their built-in, limits and capabilities apply, and a
+    /// tool call cannot widen them.
+    #[arg(long, value_name = "FILE")]
+    pub runtime_file: Option<PathBuf>,
+    /// The component of a runtime, as NAME=FILE.wasm (repeatable).
+    #[arg(long, value_name = "NAME=FILE.wasm")]
+    pub component: Vec<String>,
+    /// Directory of built-in runtimes (default: installed next to krt, or $KRUNTIMES_BUILTINS).
+    #[arg(long, value_name = "DIR")]
+    pub builtins: Option<PathBuf>,
+    /// Most bytes of stdout and of stderr a tool result carries; the rest is dropped and said.
+    #[arg(long, value_name = "BYTES", default_value = "64Ki")]
+    pub max_output: String,
+    /// Where compiled components are cached (default: ~/.cache/kruntimes/components).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// `krt local run`.

@@ -29,6 +29,7 @@ mod local;
 mod local_workflow;
 mod logs;
 mod manifest;
+mod mcp;
 mod output;
 mod remote;
 mod runtimes;
@@ -106,6 +107,7 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<ExitCode> {
                 None => local::run(&run, None, out),
             },
         },
+        Command::Mcp(args) => mcp::serve(&args),
         Command::Validate(v) => validate::run(&v, out),
         Command::Version(args) => remote::version(&args, out),
         Command::Completion { shell } => {

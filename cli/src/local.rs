@@ -196,7 +196,7 @@ async fn execute(
         manager,
         mut interrupts,
         _state,
-    } = Session::start(resolved, args).await?;
+    } = Session::start(resolved, SessionOptions::for_command(args)).await?;
 
     // Unique across invocations: it names the Run's artifacts in the local store.
     let uid = format!("local-{}", uuid::Uuid::new_v4());
@@ -404,7 +404,15 @@ pub(crate) struct Session {
 impl Session {
     /// Starts a session and loads `resolved`, saying on stderr (unless `--quiet`) when a component has to be
     /// compiled first and where it is kept.
-    pub(crate) async fn start(resolved: Vec<Resolved>, args: &LocalRunArgs) -> Result<Self> {
+    pub(crate) async fn start(
+        resolved: Vec<Resolved>,
+        options: SessionOptions<'_>,
+    ) -> Result<Self> {
+        let SessionOptions {
+            cache_dir: cache,
+            quiet,
+            serves_many,
+        } = options;
         // Before anything is created: a signal from here on cancels and cleans up instead of killing the process.
         let mut interrupts =
             crate::interrupt::Interrupts::listen().context("listening for signals")?;
@@ -415,15 +423,15 @@ impl Session {
             .tempdir()
             .context("creating a workspace directory")?;
         let mut config = ManagerConfig::in_dir(state.path());
-        config.cache_dir = cache_dir(args.cache_dir.as_deref());
-        if !args.quiet {
+        config.cache_dir = cache_dir(cache);
+        if !quiet {
             config.on_compile = Some(CompileObserver(Arc::new(compile_notice)));
             crate::guest_log::show_on_stderr();
         }
-        // Instances allocated on demand: reserving runtimed's pools (128 instances, their stacks and memories) cost
-        // a one-Run process more than it saves, and nothing is reused across processes.
+        // A one-Run process allocates instances on demand: reserving runtimed's pools (128 instances, their stacks
+        // and memories) costs it more than it saves. A server of many Runs (`krt mcp`) pools, as runtimed does.
         let engine = Engine::new(EngineConfig {
-            pooling: false,
+            pooling: serves_many,
             ..EngineConfig::default()
         })?;
         let manager = Manager::new(engine, config, Metrics::default())?;
@@ -433,6 +441,27 @@ impl Session {
             interrupts,
             _state: state,
         })
+    }
+}
+
+/// How a [`Session`] is set up.
+pub(crate) struct SessionOptions<'a> {
+    /// `--cache-dir`, if given.
+    pub(crate) cache_dir: Option<&'a Path>,
+    /// No notices on stderr.
+    pub(crate) quiet: bool,
+    /// The session serves many Runs (a server), not one command's.
+    pub(crate) serves_many: bool,
+}
+
+impl<'a> SessionOptions<'a> {
+    /// What `krt local run` uses.
+    pub(crate) fn for_command(args: &'a LocalRunArgs) -> Self {
+        Self {
+            cache_dir: args.cache_dir.as_deref(),
+            quiet: args.quiet,
+            serves_many: false,
+        }
     }
 }
 

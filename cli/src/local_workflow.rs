@@ -78,15 +78,7 @@ pub(crate) fn run(
         .collect();
     let components = runtimes::Components::parse(&args.component)?.assign(&names)?;
     let declared = runtimes::declared(args.runtime_file.as_deref())?;
-    let mut resolved = Vec::new();
-    for name in names {
-        resolved.extend(runtimes::resolve_declared(
-            name,
-            components.get(name).map(std::path::PathBuf::as_path),
-            args.builtins.as_deref(),
-            &declared,
-        )?);
-    }
+    let resolved = runtimes::resolve_all(&names, &components, args.builtins.as_deref(), &declared)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -96,7 +88,7 @@ pub(crate) fn run(
             manager,
             mut interrupts,
             _state,
-        } = local::Session::start(resolved, args).await?;
+        } = local::Session::start(resolved, local::SessionOptions::for_command(args)).await?;
         // Guest output goes to stdout, unless the object itself is printed there.
         let mut logs_to_stderr = std::io::stderr();
         let logs: &mut dyn Write = if args.output.is_some() {

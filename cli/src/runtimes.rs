@@ -214,6 +214,25 @@ pub(crate) fn declared(file: Option<&Path>) -> Result<Vec<Runtime>> {
     Ok(runtimes)
 }
 
+/// [`resolve_declared`] for each of `names`, with the component `--component` gave it in `components`, if any.
+pub(crate) fn resolve_all(
+    names: &BTreeSet<&str>,
+    components: &BTreeMap<String, PathBuf>,
+    builtins: Option<&Path>,
+    declared: &[Runtime],
+) -> Result<Vec<Resolved>> {
+    let mut resolved = Vec::new();
+    for name in names {
+        resolved.extend(resolve_declared(
+            name,
+            components.get(*name).map(PathBuf::as_path),
+            builtins,
+            declared,
+        )?);
+    }
+    Ok(resolved)
+}
+
 /// [`resolve`] for runtime `name` as a Runtime of `declared` describes it, if one is named so: its
 /// `component.builtin` when no `--component` is given, and its `limits` and `capabilities` on the component
 /// that runs the Run. `url` and `image` components are not fetched: they need `--component`, or a runtime of

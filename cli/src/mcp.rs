@@ -1,0 +1,533 @@
+//! `krt mcp`: kruntimes as a Model Context Protocol tool server for AI agents, over stdio, on the embedded engine.
+//!
+//! Every tool call is one Run: a fresh component instance whose only filesystem is its own new workspace, removed
+//! when the call returns (or is cancelled), so nothing persists between calls. Calls run concurrently on one
+//! engine, each bounded by its timeout. A call never widens what its runtime grants: network, mounts and limits
+//! come from the built-in runtime or from the Runtime object of `--runtime-file`, and a timeout above the
+//! runtime's maximum is refused.
+//!
+//! A call is checked by the same rules as a Run (`kruntimes_api::validation`, after it is turned into one); a bad
+//! call is an `invalid_params` error naming the tool's field and the limit, and nothing runs. A call that ran is a
+//! result whatever its exit: phase, reason, exit code, stdout and stderr (each cut at `--max-output`, with the
+//! number of bytes dropped), outputs and duration.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context as _, Result, bail};
+use kruntimes_api::v1alpha1::{EnvVar, Run, RunSpec as ApiRunSpec, RunTemplate, Source};
+use kruntimes_api::validation::validate_run;
+use kruntimes_engine::{Manager, RunId, Seed};
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::{ServerCapabilities, ServerConfig};
+use rmcp::service::RequestContext;
+use rmcp::{
+    ErrorData, Json, RoleServer, ServerHandler, ServiceExt, schemars, tool, tool_handler,
+    tool_router,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::args::McpArgs;
+use crate::local::{Session, SessionOptions};
+use crate::runtimes;
+
+/// The runtimes the tools may use when `--allow-runtime` names none (plus every Runtime of `--runtime-file`).
+const DEFAULT_RUNTIMES: [&str; 2] = ["bash", "python"];
+/// Timeout of a call that gives none. Agents' tool calls are short; a Run's own default (10 minutes) is not.
+const DEFAULT_TIMEOUT_SECONDS: i64 = 60;
+/// Most files one call may write into its workspace.
+const MAX_FILES: usize = 256;
+/// Most bytes of all files of one call together.
+const MAX_FILES_BYTES: usize = 16 << 20;
+
+/// What every call may pass besides its code.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+pub(crate) struct Inputs {
+    /// Arguments the program gets (`$1`... in bash, `sys.argv[1:]` in Python). At most 256, each at most 8 KiB.
+    #[serde(default)]
+    #[schemars(length(max = 256), inner(length(max = 8192)))]
+    pub(crate) args: Vec<String>,
+    /// Environment variables, name to value. At most 256; names starting with `KRUNTIME_` are reserved.
+    #[serde(default)]
+    pub(crate) env: BTreeMap<String, String>,
+    /// Files written into the workspace (the working directory, `/workspace`) before the program starts: relative
+    /// path to text content. At most 256 files and 16 MiB in all; paths may not contain `..` or start with
+    /// `.kruntimes`.
+    #[serde(default)]
+    pub(crate) files: BTreeMap<String, String>,
+    /// Seconds before the program is stopped and the call ends with phase `Timeout` (1 to 86400, default 60, at
+    /// most the runtime's maximum).
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 86400))]
+    pub(crate) timeout_seconds: Option<i64>,
+}
+
+/// A `run_bash` or `run_python` call.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub(crate) struct CodeCall {
+    /// The program: a bash script for `run_bash`, Python source for `run_python`. At most 256 KiB.
+    #[schemars(length(max = 262144))]
+    pub(crate) code: String,
+    #[serde(flatten)]
+    pub(crate) inputs: Inputs,
+}
+
+/// A `run` call: any runtime this server allows.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub(crate) struct RunCall {
+    /// The runtime to run on (one of those this server allows; its instructions list them).
+    pub(crate) runtime: String,
+    /// Source written to `entrypoint` in the workspace, for runtimes that run a file. At most 256 KiB.
+    #[serde(default)]
+    #[schemars(length(max = 262144))]
+    pub(crate) code: Option<String>,
+    /// Where `code` is written, relative to the workspace (default `script`).
+    #[serde(default)]
+    pub(crate) entrypoint: Option<String>,
+    #[serde(flatten)]
+    pub(crate) inputs: Inputs,
+}
+
+/// How a call's Run ended.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub(crate) struct RunResult {
+    /// `Succeeded`, `Failed`, `Timeout` or `Cancelled`.
+    pub(crate) phase: String,
+    /// Why, as a Run's `status.reason`: `Succeeded`, `ExitCode`, `Timeout`, `OutOfMemory`, `Trap`, ...
+    pub(crate) reason: String,
+    /// The program's exit code, when it exited.
+    pub(crate) exit_code: Option<i32>,
+    /// A short explanation of a failure (never stdout); may quote the end of stderr.
+    pub(crate) message: String,
+    /// What the program wrote to stdout (as UTF-8, invalid bytes replaced), up to the server's limit; a cut
+    /// stream ends with a line `[kruntimes: output truncated after N bytes; M bytes dropped]`.
+    pub(crate) stdout: String,
+    /// What the program wrote to stderr, up to the server's limit.
+    pub(crate) stderr: String,
+    /// Bytes of stdout written beyond the limit and not included (0 when nothing was cut).
+    pub(crate) stdout_dropped: u64,
+    /// Bytes of stderr written beyond the limit and not included.
+    pub(crate) stderr_dropped: u64,
+    /// `KEY=VALUE` outputs the program wrote to `$KRUNTIME_OUTPUTS` (only when it succeeded).
+    pub(crate) outputs: BTreeMap<String, String>,
+    /// Wall-clock time of the Run, in milliseconds.
+    pub(crate) duration_ms: u64,
+}
+
+/// The tool server: one engine, the runtimes it may use, and the output bound of a result.
+#[derive(Clone)]
+pub(crate) struct Tools {
+    manager: Manager,
+    runtimes: Arc<BTreeSet<String>>,
+    max_output: usize,
+    tool_router: ToolRouter<Self>,
+}
+
+#[tool_router]
+impl Tools {
+    pub(crate) fn new(manager: Manager, runtimes: BTreeSet<String>, max_output: usize) -> Self {
+        Self {
+            manager,
+            runtimes: Arc::new(runtimes),
+            max_output,
+            tool_router: Self::tool_router(),
+        }
+    }
+
+    /// Runs a bash script in a fresh sandbox whose only filesystem is its own empty workspace (its working
+    /// directory). Common tools (coreutils, sed, awk, grep, jq, ...) are available as commands.
+    #[tool]
+    async fn run_bash(
+        &self,
+        Parameters(call): Parameters<CodeCall>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<Json<RunResult>, ErrorData> {
+        let (code, entrypoint) = (Some(call.code), Some("main.sh".to_owned()));
+        self.execute("bash", code, entrypoint, call.inputs, &context)
+            .await
+    }
+
+    /// Runs a Python 3 program in a fresh sandbox whose only filesystem is its own empty workspace (its working
+    /// directory). The standard library is available; there is no network unless the server allows it.
+    #[tool]
+    async fn run_python(
+        &self,
+        Parameters(call): Parameters<CodeCall>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<Json<RunResult>, ErrorData> {
+        let (code, entrypoint) = (Some(call.code), Some("main.py".to_owned()));
+        self.execute("python", code, entrypoint, call.inputs, &context)
+            .await
+    }
+
+    /// Runs a program on any runtime this server allows (custom runtimes included), in a fresh sandbox whose
+    /// only filesystem is its own empty workspace.
+    #[tool]
+    async fn run(
+        &self,
+        Parameters(call): Parameters<RunCall>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<Json<RunResult>, ErrorData> {
+        let RunCall {
+            runtime,
+            code,
+            entrypoint,
+            inputs,
+        } = call;
+        self.execute(&runtime, code, entrypoint, inputs, &context)
+            .await
+    }
+}
+
+#[tool_handler(router = self.tool_router)]
+impl ServerHandler for Tools {
+    fn get_info(&self) -> ServerConfig {
+        let runtimes = self.runtimes.iter().cloned().collect::<Vec<_>>().join(", ");
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build()).with_instructions(format!(
+            "kruntimes runs code in WebAssembly sandboxes: every call is a fresh instance whose only filesystem \
+             is its own new workspace, removed when the call returns. Runtimes allowed here: {runtimes}."
+        ))
+    }
+}
+
+impl Tools {
+    /// One call: checked as a Run, executed, its result collected, its workspace removed.
+    async fn execute(
+        &self,
+        runtime: &str,
+        code: Option<String>,
+        entrypoint: Option<String>,
+        inputs: Inputs,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<Json<RunResult>, ErrorData> {
+        if !self.runtimes.contains(runtime) {
+            return Err(invalid(format!(
+                "runtime: {runtime:?} is not allowed here (allowed: {})",
+                self.runtimes.iter().cloned().collect::<Vec<_>>().join(", ")
+            )));
+        }
+        let seed = files_seed(inputs.files)?;
+        let run = call_run(
+            runtime,
+            code,
+            entrypoint,
+            inputs.args,
+            inputs.env,
+            inputs.timeout_seconds,
+        );
+        if let Err(errors) = validate_run(&run) {
+            return Err(invalid(tool_fields(&errors.to_string())));
+        }
+        let uid = format!("mcp-{}", uuid::Uuid::new_v4());
+        let mut spec = kruntimes_engine::api::run_spec(&run, &uid, 1)
+            .map_err(|e| invalid(tool_fields(&e.to_string())))?;
+        spec.stdout_bytes = Some(self.max_output);
+        spec.stderr_bytes = Some(self.max_output);
+        spec.seed = seed;
+        let started = Instant::now();
+        let mut handle = self.manager.execute(spec).map_err(|e| match e {
+            kruntimes_engine::Error::Policy(policy) => invalid(tool_fields(&policy.to_string())),
+            other => ErrorData::internal_error(crate::error_chain(&other), None),
+        })?;
+        // Whatever ends this future (the call returns, or the client cancels it and the future is dropped), the
+        // Run is stopped and its workspace removed.
+        let _forget = Forget {
+            manager: self.manager.clone(),
+            id: handle.id().clone(),
+        };
+        // A client's `notifications/cancelled` cancels the Run at once; it then ends `Cancelled`.
+        let outcome = tokio::select! {
+            outcome = handle.wait() => outcome,
+            () = context.ct.cancelled() => {
+                let _ = self.manager.cancel(handle.id());
+                handle.wait().await
+            }
+        };
+        let (stdout, stderr) = (handle.stdout(), handle.stderr());
+        Ok(Json(RunResult {
+            phase: outcome.phase.as_str().to_owned(),
+            reason: kruntimes_engine::api::api_reason(outcome.reason).to_owned(),
+            exit_code: outcome.exit_code,
+            message: outcome.message.clone(),
+            stdout: String::from_utf8_lossy(&stdout.contents()).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr.contents()).into_owned(),
+            stdout_dropped: stdout.dropped(),
+            stderr_dropped: stderr.dropped(),
+            outputs: outcome.outputs.clone(),
+            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        }))
+    }
+}
+
+/// Cancels a call's Run (a no-op once it ended) and forgets it, removing its workspace, when dropped.
+struct Forget {
+    manager: Manager,
+    id: RunId,
+}
+
+impl Drop for Forget {
+    fn drop(&mut self) {
+        let (manager, id) = (self.manager.clone(), self.id.clone());
+        tokio::spawn(async move {
+            let _ = manager.cancel_and_wait(&id).await;
+            let _ = manager.forget(&id).await;
+        });
+    }
+}
+
+/// The Run a call describes: what `krt local run` would build from the same flags.
+fn call_run(
+    runtime: &str,
+    code: Option<String>,
+    entrypoint: Option<String>,
+    args: Vec<String>,
+    env: BTreeMap<String, String>,
+    timeout_seconds: Option<i64>,
+) -> Run {
+    let mut run = Run::new(
+        "mcp-call",
+        ApiRunSpec {
+            template: RunTemplate {
+                runtime: runtime.to_owned(),
+                args,
+                env: env
+                    .into_iter()
+                    .map(|(name, value)| EnvVar {
+                        name,
+                        value: Some(value),
+                        ..EnvVar::default()
+                    })
+                    .collect(),
+                entrypoint: code.as_ref().and(entrypoint),
+                source: code.map(|inline| Source {
+                    inline: Some(inline),
+                    ..Source::default()
+                }),
+                timeout_seconds: Some(timeout_seconds.unwrap_or(DEFAULT_TIMEOUT_SECONDS)),
+                ..RunTemplate::default()
+            },
+            ..ApiRunSpec::default()
+        },
+    );
+    run.metadata.namespace = Some("mcp".to_owned());
+    run
+}
+
+/// A Run's field names in a message, as the tool's fields.
+fn tool_fields(message: &str) -> String {
+    [
+        ("spec.template.", "spec."),
+        ("spec.source.inline", "code"),
+        ("spec.timeoutSeconds", "timeout_seconds"),
+        ("spec.entrypoint", "entrypoint"),
+        ("spec.args", "args"),
+        ("spec.env", "env"),
+        ("spec.runtime", "runtime"),
+        ("timeoutSeconds", "timeout_seconds"),
+    ]
+    .iter()
+    .fold(message.to_owned(), |text, (from, to)| {
+        text.replace(from, to)
+    })
+}
+
+/// The workspace filler for a call's `files`, checked first: relative paths inside the workspace, bounded.
+fn files_seed(files: BTreeMap<String, String>) -> Result<Option<Seed>, ErrorData> {
+    if files.is_empty() {
+        return Ok(None);
+    }
+    if files.len() > MAX_FILES {
+        return Err(invalid(format!(
+            "files: {} files, more than the limit of {MAX_FILES}",
+            files.len()
+        )));
+    }
+    let total: usize = files
+        .iter()
+        .map(|(path, text)| path.len() + text.len())
+        .sum();
+    if total > MAX_FILES_BYTES {
+        return Err(invalid(format!(
+            "files: {total} bytes in all, more than the limit of {MAX_FILES_BYTES}"
+        )));
+    }
+    for path in files.keys() {
+        kruntimes_engine::layout::validate_entrypoint(path)
+            .map_err(|problem| invalid(format!("files[{path:?}]: the path {problem}")))?;
+    }
+    Ok(Some(Seed(Arc::new(move |dir: &cap_std::fs::Dir| {
+        for (path, text) in &files {
+            let path = std::path::Path::new(path);
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                dir.create_dir_all(parent)?;
+            }
+            dir.write(path, text.as_bytes()).map_err(|e| {
+                io::Error::new(e.kind(), format!("files[{:?}]: {e}", path.display()))
+            })?;
+        }
+        Ok(())
+    }))))
+}
+
+fn invalid(message: String) -> ErrorData {
+    ErrorData::invalid_params(message, None)
+}
+
+/// `krt mcp`: loads the allowed runtimes, then serves the tools on stdin/stdout until the client closes them or a
+/// signal arrives.
+pub(crate) fn serve(args: &McpArgs) -> Result<ExitCode> {
+    let max_output = kruntimes_api::quantity::parse_whole(&args.max_output)
+        .ok()
+        .and_then(|bytes| usize::try_from(bytes).ok())
+        .with_context(|| {
+            format!(
+                "--max-output {:?}: expected bytes, e.g. 65536, 64Ki or 1Mi",
+                args.max_output
+            )
+        })?;
+    let declared = runtimes::declared(args.runtime_file.as_deref())?;
+    let allowed: BTreeSet<String> = if args.allow_runtime.is_empty() {
+        DEFAULT_RUNTIMES
+            .iter()
+            .map(|name| (*name).to_owned())
+            .chain(declared.iter().map(kube::ResourceExt::name_any))
+            .collect()
+    } else {
+        args.allow_runtime.iter().cloned().collect()
+    };
+    if allowed.is_empty() {
+        bail!("no runtime is allowed: give --allow-runtime NAME");
+    }
+    let names: BTreeSet<&str> = allowed.iter().map(String::as_str).collect();
+    let components = runtimes::Components::parse(&args.component)?.assign(&names)?;
+    let resolved = runtimes::resolve_all(&names, &components, args.builtins.as_deref(), &declared)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let code = runtime.block_on(async {
+        let Session {
+            manager,
+            mut interrupts,
+            _state,
+        } = Session::start(
+            resolved,
+            SessionOptions {
+                cache_dir: args.cache_dir.as_deref(),
+                quiet: false,
+                serves_many: true,
+            },
+        )
+        .await?;
+        let service = Tools::new(manager, allowed, max_output)
+            .serve(rmcp::transport::stdio())
+            .await
+            .context("starting the MCP session on stdin/stdout")?;
+        tokio::select! {
+            ended = service.waiting() => {
+                ended.context("serving MCP on stdin/stdout")?;
+            }
+            signal = interrupts.recv() => eprintln!("krt mcp: {signal}: stopping"),
+        }
+        anyhow::Ok(ExitCode::SUCCESS)
+    });
+    runtime.shutdown_background();
+    code
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A call's limits are the Run API's: the tool schema says what `RunTemplate`'s schema says.
+    #[test]
+    fn tool_limits_are_the_run_apis() {
+        let tool = serde_json::to_value(schemars::schema_for!(CodeCall)).unwrap();
+        let api = serde_json::to_value(schemars::schema_for!(RunTemplate)).unwrap();
+        let api_props = &api["properties"];
+        let tool_props = &tool["properties"];
+        assert_eq!(
+            tool_props["args"]["maxItems"],
+            api_props["args"]["maxItems"]
+        );
+        assert_eq!(
+            tool_props["args"]["items"]["maxLength"],
+            api_props["args"]["items"]["maxLength"]
+        );
+        assert_eq!(
+            tool_props["timeout_seconds"]["minimum"],
+            api_props["timeoutSeconds"]["minimum"]
+        );
+        assert_eq!(
+            tool_props["timeout_seconds"]["maximum"],
+            api_props["timeoutSeconds"]["maximum"]
+        );
+        assert_eq!(
+            tool_props["code"]["maxLength"],
+            serde_json::json!(kruntimes_api::limits::INLINE_SOURCE_MAX_BYTES)
+        );
+    }
+
+    /// A call becomes the Run `krt local run` would build, with the call's timeout or the tool default.
+    #[test]
+    fn a_call_is_a_valid_run() {
+        let run = call_run(
+            "python",
+            Some("print(1)".into()),
+            Some("main.py".into()),
+            vec!["a".into()],
+            BTreeMap::from([("X".to_owned(), "1".to_owned())]),
+            None,
+        );
+        validate_run(&run).unwrap();
+        let t = &run.spec.template;
+        assert_eq!(t.entrypoint.as_deref(), Some("main.py"));
+        assert_eq!(t.timeout_seconds, Some(DEFAULT_TIMEOUT_SECONDS));
+        assert_eq!(t.env[0].name, "X");
+    }
+
+    /// Bad calls are refused naming the tool's field, and nothing is built to run.
+    #[test]
+    fn bad_calls_name_the_tool_field() {
+        let long = call_run(
+            "bash",
+            Some("x".into()),
+            None,
+            vec![],
+            BTreeMap::new(),
+            Some(0),
+        );
+        let errors = tool_fields(&validate_run(&long).unwrap_err().to_string());
+        assert!(errors.contains("timeout_seconds"), "{errors}");
+        let reserved = call_run(
+            "bash",
+            Some("x".into()),
+            None,
+            vec![],
+            BTreeMap::from([("KRUNTIME_X".to_owned(), "1".to_owned())]),
+            None,
+        );
+        let errors = tool_fields(&validate_run(&reserved).unwrap_err().to_string());
+        assert!(errors.starts_with("env"), "{errors}");
+        for bad in ["../x", "/etc/passwd", ".kruntimes/outputs"] {
+            let err = files_seed(BTreeMap::from([(bad.to_owned(), String::new())]))
+                .err()
+                .unwrap();
+            assert!(err.message.starts_with("files["), "{}", err.message);
+        }
+        let many = (0..=MAX_FILES)
+            .map(|i| (format!("f{i}"), String::new()))
+            .collect();
+        assert!(
+            files_seed(many)
+                .err()
+                .unwrap()
+                .message
+                .contains("limit of 256")
+        );
+    }
+}

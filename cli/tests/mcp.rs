@@ -1,0 +1,48 @@
+//! `krt mcp` driven by an independent client: the official Python MCP SDK (`mcp` in `.venv`) spawns the real
+//! `krt` binary over stdio and checks the tools (`tests/mcp/client.py`): listing with the Run API's limits,
+//! results, files, outputs, bounded output, isolation between calls, refusals naming the field, a hostile call
+//! timing out while another returns, concurrent calls, an abandoned call cancelled with its workspace removed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+mod common;
+
+use std::path::PathBuf;
+
+#[test]
+fn the_python_mcp_sdk_drives_the_tools_over_stdio() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let python = root.join(".venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run `cargo xtask test` (or create .venv from tools/requirements.txt)",
+        python.display()
+    );
+    let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("krt-cache");
+    let tmp = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let output = std::process::Command::new(python)
+        .arg(root.join("cli/tests/mcp/client.py"))
+        .arg(env!("CARGO_BIN_EXE_krt"))
+        .arg(common::builtins())
+        .arg(&cache)
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    let stdout = common::text(&output.stdout);
+    let stderr = common::text(&output.stderr);
+    assert!(
+        output.status.success(),
+        "tests/mcp/client.py failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
+        output.status
+    );
+    for check in [
+        "ok: run_bash returns exit code",
+        "ok: every call starts from an empty workspace",
+        "ok: a spinning call times out",
+        "ok: 8 concurrent calls",
+        "ok: an abandoned call is cancelled",
+    ] {
+        assert!(stdout.contains(check), "{check:?} missing:\n{stdout}");
+    }
+    eprintln!("{stdout}");
+}
