@@ -316,10 +316,10 @@ async fn store_for(
     };
     let secrets = Api::<Secret>::namespaced(cluster.client.clone(), &cluster.namespace);
     let store = Store::open(&config, &cluster.namespace, None, async |name| {
-        secrets
-            .get_opt(name)
-            .await
-            .map_err(|e| cluster.explain("the store's Secret", e).to_string())
+        secrets.get_opt(name).await.map_err(|e| match e {
+            kube::Error::Api(status) => format!("{} ({})", status.message, status.code),
+            other => cluster.explain("reading it", other).to_string(),
+        })
     })
     .await?;
     Ok((store, artifact))

@@ -20,7 +20,7 @@ use std::time::Instant;
 use anyhow::{Context as _, Result, bail};
 use kruntimes_api::v1alpha1::{EnvVar, Run, RunSpec as ApiRunSpec, RunTemplate, Source};
 use kruntimes_api::validation::validate_run;
-use kruntimes_engine::{Manager, RunId, Seed};
+use kruntimes_engine::{Manager, RunId, RuntimeLimits, Seed};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::{ServerCapabilities, ServerConfig};
@@ -41,8 +41,11 @@ const DEFAULT_RUNTIMES: [&str; 2] = ["bash", "python"];
 const DEFAULT_TIMEOUT_SECONDS: i64 = 60;
 /// Most files one call may write into its workspace.
 const MAX_FILES: usize = 256;
-/// Most bytes of all files of one call together.
-const MAX_FILES_BYTES: usize = 16 << 20;
+/// Most bytes of all files of one call together. The engine writes them while it admits the Run, so they are kept
+/// small enough not to delay other calls' admission noticeably.
+const MAX_FILES_BYTES: usize = 4 << 20;
+/// Most bytes of a stream a result may carry (`--max-output`): the engine's own ceiling.
+const MAX_OUTPUT_CEILING: u64 = 16 << 20;
 
 /// What every call may pass besides its code.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -55,12 +58,12 @@ pub(crate) struct Inputs {
     #[serde(default)]
     pub(crate) env: BTreeMap<String, String>,
     /// Files written into the workspace (the working directory, `/workspace`) before the program starts: relative
-    /// path to text content. At most 256 files and 16 MiB in all; paths may not contain `..` or start with
-    /// `.kruntimes`.
+    /// path to text content. At most 256 files and 4 MiB in all; paths may not contain `..` or start with
+    /// `.kruntimes`, and may not be the program's own file.
     #[serde(default)]
     pub(crate) files: BTreeMap<String, String>,
-    /// Seconds before the program is stopped and the call ends with phase `Timeout` (1 to 86400, default 60, at
-    /// most the runtime's maximum).
+    /// Seconds before the program is stopped and the call ends with phase `Timeout` (1 to 86400, at most the
+    /// runtime's maximum; default 60, or the runtime's maximum when lower).
     #[serde(default)]
     #[schemars(range(min = 1, max = 86400))]
     pub(crate) timeout_seconds: Option<i64>,
@@ -85,7 +88,8 @@ pub(crate) struct RunCall {
     #[serde(default)]
     #[schemars(length(max = 262144))]
     pub(crate) code: Option<String>,
-    /// Where `code` is written, relative to the workspace (default `script`).
+    /// The file the runtime runs, relative to the workspace: where `code` is written (default `script`), or one of
+    /// `files` when there is no `code`.
     #[serde(default)]
     pub(crate) entrypoint: Option<String>,
     #[serde(flatten)]
@@ -122,14 +126,19 @@ pub(crate) struct RunResult {
 #[derive(Clone)]
 pub(crate) struct Tools {
     manager: Manager,
-    runtimes: Arc<BTreeSet<String>>,
+    /// The runtimes calls may use, with their limits.
+    runtimes: Arc<BTreeMap<String, RuntimeLimits>>,
     max_output: usize,
     tool_router: ToolRouter<Self>,
 }
 
 #[tool_router]
 impl Tools {
-    pub(crate) fn new(manager: Manager, runtimes: BTreeSet<String>, max_output: usize) -> Self {
+    pub(crate) fn new(
+        manager: Manager,
+        runtimes: BTreeMap<String, RuntimeLimits>,
+        max_output: usize,
+    ) -> Self {
         Self {
             manager,
             runtimes: Arc::new(runtimes),
@@ -138,8 +147,8 @@ impl Tools {
         }
     }
 
-    /// Runs a bash script in a fresh sandbox whose only filesystem is its own empty workspace (its working
-    /// directory). Common tools (coreutils, sed, awk, grep, jq, ...) are available as commands.
+    /// Runs a bash script in a fresh sandbox whose only writable filesystem is its own new workspace (its
+    /// working directory). Common tools (coreutils, sed, awk, grep, jq, ...) are available as commands.
     #[tool]
     async fn run_bash(
         &self,
@@ -151,8 +160,8 @@ impl Tools {
             .await
     }
 
-    /// Runs a Python 3 program in a fresh sandbox whose only filesystem is its own empty workspace (its working
-    /// directory). The standard library is available; there is no network unless the server allows it.
+    /// Runs a Python 3 program in a fresh sandbox whose only writable filesystem is its own new workspace (its
+    /// working directory). The standard library is available; there is no network unless the server allows it.
     #[tool]
     async fn run_python(
         &self,
@@ -165,7 +174,7 @@ impl Tools {
     }
 
     /// Runs a program on any runtime this server allows (custom runtimes included), in a fresh sandbox whose
-    /// only filesystem is its own empty workspace.
+    /// only writable filesystem is its own new workspace.
     #[tool]
     async fn run(
         &self,
@@ -186,10 +195,11 @@ impl Tools {
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for Tools {
     fn get_info(&self) -> ServerConfig {
-        let runtimes = self.runtimes.iter().cloned().collect::<Vec<_>>().join(", ");
+        let runtimes = self.runtimes.keys().cloned().collect::<Vec<_>>().join(", ");
         ServerConfig::new(ServerCapabilities::builder().enable_tools().build()).with_instructions(format!(
-            "kruntimes runs code in WebAssembly sandboxes: every call is a fresh instance whose only filesystem \
-             is its own new workspace, removed when the call returns. Runtimes allowed here: {runtimes}."
+            "kruntimes runs code in WebAssembly sandboxes: every call is a fresh instance whose only writable \
+             filesystem is its own new workspace (holding the code and the files the call gives), removed after \
+             the call. Runtimes allowed here: {runtimes}."
         ))
     }
 }
@@ -204,20 +214,34 @@ impl Tools {
         inputs: Inputs,
         context: &RequestContext<RoleServer>,
     ) -> Result<Json<RunResult>, ErrorData> {
-        if !self.runtimes.contains(runtime) {
+        let Some(limits) = self.runtimes.get(runtime) else {
             return Err(invalid(format!(
                 "runtime: {runtime:?} is not allowed here (allowed: {})",
-                self.runtimes.iter().cloned().collect::<Vec<_>>().join(", ")
+                self.runtimes.keys().cloned().collect::<Vec<_>>().join(", ")
             )));
-        }
-        let seed = files_seed(inputs.files)?;
+        };
+        // The tool's default timeout, unless the runtime allows less.
+        let timeout = inputs.timeout_seconds.unwrap_or_else(|| {
+            limits
+                .max_timeout
+                .and_then(|max| i64::try_from(max.as_secs()).ok())
+                .map_or(DEFAULT_TIMEOUT_SECONDS, |max| {
+                    max.clamp(1, DEFAULT_TIMEOUT_SECONDS)
+                })
+        });
+        let program = code.as_ref().map(|_| {
+            entrypoint
+                .clone()
+                .unwrap_or_else(|| kruntimes_api::consts::DEFAULT_ENTRYPOINT.to_owned())
+        });
+        let seed = files_seed(inputs.files, program.as_deref())?;
         let run = call_run(
             runtime,
             code,
             entrypoint,
             inputs.args,
             inputs.env,
-            inputs.timeout_seconds,
+            Some(timeout),
         );
         if let Err(errors) = validate_run(&run) {
             return Err(invalid(tool_fields(&errors.to_string())));
@@ -225,19 +249,26 @@ impl Tools {
         let uid = format!("mcp-{}", uuid::Uuid::new_v4());
         let mut spec = kruntimes_engine::api::run_spec(&run, &uid, 1)
             .map_err(|e| invalid(tool_fields(&e.to_string())))?;
-        spec.stdout_bytes = Some(self.max_output);
-        spec.stderr_bytes = Some(self.max_output);
+        // At most what the runtime retains: a call cannot ask for more.
+        let output = limits
+            .output_bytes
+            .map_or(self.max_output, |runtime| runtime.min(self.max_output));
+        spec.stdout_bytes = Some(output);
+        spec.stderr_bytes = Some(output);
         spec.seed = seed;
         let started = Instant::now();
         let mut handle = self.manager.execute(spec).map_err(|e| match e {
             kruntimes_engine::Error::Policy(policy) => invalid(tool_fields(&policy.to_string())),
+            kruntimes_engine::Error::AtCapacity { limit } => ErrorData::internal_error(
+                format!("busy: {limit} calls are running already, the most this server runs at once; retry later"),
+                None,
+            ),
             other => ErrorData::internal_error(crate::error_chain(&other), None),
         })?;
-        // Whatever ends this future (the call returns, or the client cancels it and the future is dropped), the
-        // Run is stopped and its workspace removed.
-        let _forget = Forget {
+        // If this future is dropped before the Run ends, the guard cancels it and removes its workspace.
+        let mut forget = Forget {
             manager: self.manager.clone(),
-            id: handle.id().clone(),
+            id: Some(handle.id().clone()),
         };
         // A client's `notifications/cancelled` cancels the Run at once; it then ends `Cancelled`.
         let outcome = tokio::select! {
@@ -248,7 +279,7 @@ impl Tools {
             }
         };
         let (stdout, stderr) = (handle.stdout(), handle.stderr());
-        Ok(Json(RunResult {
+        let result = RunResult {
             phase: outcome.phase.as_str().to_owned(),
             reason: kruntimes_engine::api::api_reason(outcome.reason).to_owned(),
             exit_code: outcome.exit_code,
@@ -259,23 +290,42 @@ impl Tools {
             stderr_dropped: stderr.dropped(),
             outputs: outcome.outputs.clone(),
             duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-        }))
+        };
+        forget.now().await;
+        Ok(Json(result))
     }
 }
 
-/// Cancels a call's Run (a no-op once it ended) and forgets it, removing its workspace, when dropped.
+/// Forgets a call's Run, removing its workspace: before the result is returned, or, when the call's future is
+/// dropped first, by cancelling the Run at once and forgetting it on a task once it has stopped.
 struct Forget {
     manager: Manager,
-    id: RunId,
+    id: Option<RunId>,
+}
+
+impl Forget {
+    /// Forgets the ended Run now.
+    async fn now(&mut self) {
+        if let Some(id) = self.id.take() {
+            let _ = self.manager.forget(&id).await;
+        }
+    }
 }
 
 impl Drop for Forget {
     fn drop(&mut self) {
-        let (manager, id) = (self.manager.clone(), self.id.clone());
-        tokio::spawn(async move {
-            let _ = manager.cancel_and_wait(&id).await;
-            let _ = manager.forget(&id).await;
-        });
+        let Some(id) = self.id.take() else {
+            return;
+        };
+        let _ = self.manager.cancel(&id);
+        // Without a runtime (the process is ending) the workspaces' directory goes with the session.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let manager = self.manager.clone();
+            runtime.spawn(async move {
+                let _ = manager.cancel_and_wait(&id).await;
+                let _ = manager.forget(&id).await;
+            });
+        }
     }
 }
 
@@ -302,7 +352,7 @@ fn call_run(
                         ..EnvVar::default()
                     })
                     .collect(),
-                entrypoint: code.as_ref().and(entrypoint),
+                entrypoint,
                 source: code.map(|inline| Source {
                     inline: Some(inline),
                     ..Source::default()
@@ -336,7 +386,10 @@ fn tool_fields(message: &str) -> String {
 }
 
 /// The workspace filler for a call's `files`, checked first: relative paths inside the workspace, bounded.
-fn files_seed(files: BTreeMap<String, String>) -> Result<Option<Seed>, ErrorData> {
+fn files_seed(
+    files: BTreeMap<String, String>,
+    program: Option<&str>,
+) -> Result<Option<Seed>, ErrorData> {
     if files.is_empty() {
         return Ok(None);
     }
@@ -358,6 +411,22 @@ fn files_seed(files: BTreeMap<String, String>) -> Result<Option<Seed>, ErrorData
     for path in files.keys() {
         kruntimes_engine::layout::validate_entrypoint(path)
             .map_err(|problem| invalid(format!("files[{path:?}]: the path {problem}")))?;
+        if Some(path.as_str()) == program {
+            return Err(invalid(format!(
+                "files[{path:?}]: the program's own file is written from code"
+            )));
+        }
+        // A file where another file needs a directory: `a` and `a/b`.
+        let mut parent = std::path::Path::new(path).parent();
+        while let Some(dir) = parent.filter(|d| !d.as_os_str().is_empty()) {
+            if dir.to_str().is_some_and(|dir| files.contains_key(dir)) {
+                return Err(invalid(format!(
+                    "files[{path:?}]: {:?} is a file too",
+                    dir.display().to_string()
+                )));
+            }
+            parent = dir.parent();
+        }
     }
     Ok(Some(Seed(Arc::new(move |dir: &cap_std::fs::Dir| {
         for (path, text) in &files {
@@ -382,10 +451,11 @@ fn invalid(message: String) -> ErrorData {
 pub(crate) fn serve(args: &McpArgs) -> Result<ExitCode> {
     let max_output = kruntimes_api::quantity::parse_whole(&args.max_output)
         .ok()
+        .filter(|bytes| (1..=MAX_OUTPUT_CEILING).contains(bytes))
         .and_then(|bytes| usize::try_from(bytes).ok())
         .with_context(|| {
             format!(
-                "--max-output {:?}: expected bytes, e.g. 65536, 64Ki or 1Mi",
+                "--max-output {:?}: expected bytes from 1 to 16Mi, e.g. 65536, 64Ki or 1Mi",
                 args.max_output
             )
         })?;
@@ -405,6 +475,12 @@ pub(crate) fn serve(args: &McpArgs) -> Result<ExitCode> {
     let names: BTreeSet<&str> = allowed.iter().map(String::as_str).collect();
     let components = runtimes::Components::parse(&args.component)?.assign(&names)?;
     let resolved = runtimes::resolve_all(&names, &components, args.builtins.as_deref(), &declared)?;
+    // Each allowed runtime's limits, as registered (a Runtime of --runtime-file gives its own).
+    let limits: BTreeMap<String, RuntimeLimits> = resolved
+        .iter()
+        .filter(|r| allowed.contains(&r.name))
+        .map(|r| (r.name.clone(), r.policy.limits.clone()))
+        .collect();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -423,7 +499,14 @@ pub(crate) fn serve(args: &McpArgs) -> Result<ExitCode> {
             },
         )
         .await?;
-        let service = Tools::new(manager, allowed, max_output)
+        let mut tools = Tools::new(manager, limits, max_output);
+        // Tools for runtimes that are not allowed are not offered.
+        for (tool, runtime) in [("run_bash", "bash"), ("run_python", "python")] {
+            if !allowed.contains(runtime) {
+                tools.tool_router.remove_route(tool);
+            }
+        }
+        let service = tools
             .serve(rmcp::transport::stdio())
             .await
             .context("starting the MCP session on stdin/stdout")?;
@@ -514,7 +597,7 @@ mod tests {
         let errors = tool_fields(&validate_run(&reserved).unwrap_err().to_string());
         assert!(errors.starts_with("env"), "{errors}");
         for bad in ["../x", "/etc/passwd", ".kruntimes/outputs"] {
-            let err = files_seed(BTreeMap::from([(bad.to_owned(), String::new())]))
+            let err = files_seed(BTreeMap::from([(bad.to_owned(), String::new())]), None)
                 .err()
                 .unwrap();
             assert!(err.message.starts_with("files["), "{}", err.message);
@@ -523,11 +606,24 @@ mod tests {
             .map(|i| (format!("f{i}"), String::new()))
             .collect();
         assert!(
-            files_seed(many)
+            files_seed(many, None)
                 .err()
                 .unwrap()
                 .message
                 .contains("limit of 256")
+        );
+        let own = BTreeMap::from([("main.py".to_owned(), String::new())]);
+        assert!(files_seed(own.clone(), Some("main.py")).is_err());
+        assert!(files_seed(own, None).unwrap().is_some());
+        let nested = BTreeMap::from([
+            ("a".to_owned(), String::new()),
+            ("a/b/c".to_owned(), String::new()),
+        ]);
+        let err = files_seed(nested, None).err().unwrap();
+        assert!(
+            err.message.contains("\"a\" is a file too"),
+            "{}",
+            err.message
         );
     }
 }

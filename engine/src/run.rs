@@ -295,8 +295,9 @@ impl Verdict {
     }
 }
 
-/// Decides how a Run ended. A denied memory growth turns any failure but the deadline into `OutOfMemory`,
-/// whatever the guest made of it (Rust aborts, CPython may exit 1); failure messages quote the end of stderr.
+/// Decides how a Run ended. A denied memory growth turns a non-zero exit, a trap or a host error into
+/// `OutOfMemory`, whatever the guest made of it (Rust aborts, CPython may exit 1); the deadline, cancellation and
+/// a failed instantiation keep their own reason. Failure messages of a guest that ran quote the end of stderr.
 pub(crate) fn classify(end: End, facts: &Facts<'_>) -> Verdict {
     let failed = |reason, exit_code, message: String| {
         Verdict::new(
@@ -573,7 +574,7 @@ mod tests {
         );
     }
 
-    /// Failure messages quote the end of stderr; success and host-side failures do not.
+    /// Failure messages quote the end of stderr; success and a failed instantiation do not.
     #[test]
     fn failures_quote_stderr() {
         let noisy = facts(false, "Traceback\nValueError: boom\n");

@@ -93,12 +93,17 @@ async def main(krt, builtins, cache_home, tmpdir):
             generic = result_of(await session.call_tool(
                 "run", {"runtime": "python", "code": "print(6 * 7)", "entrypoint": "calc.py"}))
             assert generic["stdout"] == "42\n", generic
-            print("ok: run takes any allowed runtime")
+            from_files = result_of(await session.call_tool(
+                "run", {"runtime": "python", "entrypoint": "app/calc.py",
+                        "files": {"app/calc.py": "import helper\nprint(helper.X)\n", "app/helper.py": "X = 7\n"}}))
+            assert from_files["stdout"] == "7\n", from_files
+            print("ok: run takes any allowed runtime, with code or with a file of files as its entrypoint")
 
             await refused(session, "run_bash", {"code": "true", "timeout_seconds": 0}, ["timeout_seconds"])
             await refused(session, "run_bash", {"code": "true", "env": {"KRUNTIME_X": "1"}}, ["env"])
             await refused(session, "run_bash", {"code": "true", "files": {"../escape": "x"}}, ["files"])
             await refused(session, "run", {"runtime": "ruby", "code": "puts 1"}, ["ruby", "not allowed"])
+            await refused(session, "run_bash", {"code": "true", "files": {"main.sh": "x"}}, ["files", "main.sh"])
 
             # A hostile call spins until its timeout while another call runs and returns at once.
             start = time.monotonic()
