@@ -88,19 +88,32 @@ impl Kubernetes {
         kubernetes_version(&text).with_context(|| file.display().to_string())
     }
 
+    /// Where [`Kubernetes::build`] puts the control-plane binary.
+    pub(crate) fn binary(self, root: &Path) -> PathBuf {
+        target_dir(root).join(format!("kcluster{}", self.suffix()))
+    }
+
     /// Builds the control-plane binary, `target/kcluster` or `target/kcluster-v1.34` (seconds when the Go build
     /// cache is warm).
     pub(crate) fn build(self, root: &Path) -> Result<PathBuf> {
+        self.build_with(root, &[])
+    }
+
+    /// [`Kubernetes::build`] with more environment for `go` (e.g. where its caches go).
+    pub(crate) fn build_with(self, root: &Path, env: &[(&str, &Path)]) -> Result<PathBuf> {
         if Command::new("go").arg("version").output().is_err() {
             bail!(
                 "`go` is not on PATH: the loopback control plane is built from Go modules (Go >= 1.26)"
             );
         }
-        let out = target_dir(root).join(format!("kcluster{}", self.suffix()));
+        let out = self.binary(root);
         let module = root.join(MODULE_DIR);
         let version = self.version(root)?;
         let mut go = Command::new("go");
         go.arg("build");
+        for (name, value) in env {
+            go.env(name, value);
+        }
         if self != Self::Pinned {
             // The same sources against another dependency set; without `-mod=mod` the build only reads the
             // modfile, so a missing pin fails instead of being resolved anew.
@@ -166,6 +179,9 @@ pub(crate) struct Up {
     pub(crate) kubernetes: Kubernetes,
     /// Also the node stand-in and both charts.
     pub(crate) with_kruntimes: bool,
+    /// The control-plane binary and the workspace's test build are there already (the suite built them and may
+    /// have removed the build caches since): build nothing, use them.
+    pub(crate) built: bool,
 }
 
 /// Starts the control plane (and, with `--with-kruntimes`, kruntimes on it) and leaves it running. Returns its
@@ -184,12 +200,16 @@ pub(crate) fn up(root: &Path, options: Up) -> Result<Vec<Child>> {
     for sub in ["pids", "logs", "pki"] {
         std::fs::create_dir_all(dir.join(sub))?;
     }
-    let kcluster = kubernetes.build(root)?;
+    let kcluster = if options.built {
+        kubernetes.binary(root)
+    } else {
+        kubernetes.build(root)?
+    };
     let started = Instant::now();
     let mut children = Vec::new();
     let result = start_control_plane(&kcluster, &dir, &mut children).and_then(|()| {
         if options.with_kruntimes {
-            start_kruntimes(root, &dir, &mut children)
+            start_kruntimes(root, &dir, options.built, &mut children)
         } else {
             Ok(())
         }
@@ -321,17 +341,19 @@ fn start_control_plane(kcluster: &Path, dir: &Path, children: &mut Vec<Child>) -
 }
 
 /// The node stand-in, then both charts through the Helm SDK (`e2e/cluster/install.py`).
-fn start_kruntimes(root: &Path, dir: &Path, children: &mut Vec<Child>) -> Result<()> {
+fn start_kruntimes(root: &Path, dir: &Path, built: bool, children: &mut Vec<Child>) -> Result<()> {
     // The binaries of the workspace test build: `cargo test --workspace --no-run` builds them into target/debug, and
     // building them with other feature sets would compile much of the tree a second time.
-    let mut build = Command::new("cargo");
-    build
-        .args(["test", "--workspace", "--locked", "--no-run"])
-        .current_dir(root);
-    if std::env::var_os("CARGO_INCREMENTAL").is_none() {
-        build.env("CARGO_INCREMENTAL", "0");
+    if !built {
+        let mut build = Command::new("cargo");
+        build
+            .args(["test", "--workspace", "--locked", "--no-run"])
+            .current_dir(root);
+        if std::env::var_os("CARGO_INCREMENTAL").is_none() {
+            build.env("CARGO_INCREMENTAL", "0");
+        }
+        run_command(&mut build)?;
     }
-    run_command(&mut build)?;
     let bin = target_dir(root).join("debug");
     for name in [
         "runtimed",
@@ -428,13 +450,14 @@ pub(crate) struct Running {
 }
 
 impl Running {
-    /// `up --with-kruntimes`, stopped again on drop whatever happens in between.
-    pub(crate) fn start(root: &Path) -> Result<Self> {
+    /// `up --with-kruntimes`, stopped again on drop whatever happens in between. `built`: as [`Up::built`].
+    pub(crate) fn start(root: &Path, built: bool) -> Result<Self> {
         Self::up(
             root,
             Up {
                 kubernetes: Kubernetes::Pinned,
                 with_kruntimes: true,
+                built,
             },
         )
     }
@@ -446,6 +469,7 @@ impl Running {
             Up {
                 kubernetes,
                 with_kruntimes: false,
+                built: false,
             },
         )
     }

@@ -204,6 +204,7 @@ fn main() -> ExitCode {
                 let up = cluster::Up {
                     kubernetes: kubernetes.get(),
                     with_kruntimes,
+                    built: false,
                 };
                 cluster::up(&root, up).map(drop)
             }
