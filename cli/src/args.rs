@@ -95,9 +95,10 @@ pub enum Command {
     Local(LocalArgs),
     /// Serve code execution to AI agents as a Model Context Protocol (MCP) tool server, over stdio.
     ///
-    /// Tools: run_bash and run_python (code, args, env, files, timeout) and run (any allowed runtime).
-    /// Each call is a fresh sandboxed instance on the embedded engine with its own empty workspace;
-    /// nothing persists between calls. Register it in an MCP client as the command `krt mcp`.
+    /// Tools: run_bash and run_python (code, args, env, files, timeout, session), run (any allowed
+    /// runtime) and end_session. Each call is a fresh sandboxed instance on the embedded engine with
+    /// its own new workspace; only a call naming a session finds the files its session's earlier
+    /// calls left. Register it in an MCP client as the command `krt mcp`.
     ///
     /// Examples:
     ///   krt mcp
@@ -185,6 +186,23 @@ pub struct McpArgs {
     /// Where compiled components are cached (default: ~/.cache/kruntimes/components).
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
+    /// A session no call has used for this long is removed with its files (30s, 5m, 1h, or seconds).
+    #[arg(long, value_name = "DURATION", default_value = "30m")]
+    pub session_ttl: String,
+    /// Most bytes of files one session may keep; the call that leaves more ends its session.
+    #[arg(long, value_name = "BYTES", default_value = "64Mi")]
+    pub session_max_bytes: String,
+    /// Serve MCP over streamable HTTP at http://ADDR/mcp instead of stdio (e.g. 127.0.0.1:8931); every request
+    /// must carry the bearer token of --token-file or $KRT_MCP_TOKEN.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
+    /// File whose first line is the bearer token HTTP clients must send (at least 16 bytes); default
+    /// $KRT_MCP_TOKEN.
+    #[arg(long, value_name = "FILE", requires = "listen")]
+    pub token_file: Option<PathBuf>,
+    /// Most sessions open at once; a call opening one more is refused until one ends.
+    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_sessions: u16,
 }
 
 /// `krt local run`.

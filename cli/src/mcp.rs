@@ -10,6 +10,12 @@
 //! call is an `invalid_params` error naming the tool's field and the limit, and nothing runs. A call that ran is a
 //! result whatever its exit: phase, reason, exit code, stdout and stderr (each cut at `--max-output`, with the
 //! number of bytes dropped), outputs and duration.
+//!
+//! A call may name a `session`: its files then persist between the calls of that session (each call still a fresh
+//! instance), until `end_session`, the TTL or the size limit ends it ([`sessions`]).
+
+mod http;
+mod sessions;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
@@ -34,6 +40,7 @@ use serde::{Deserialize, Serialize};
 use crate::args::McpArgs;
 use crate::local::{Session, SessionOptions};
 use crate::runtimes;
+use sessions::{Kept, Sessions};
 
 /// The runtimes the tools may use when `--allow-runtime` names none (plus every Runtime of `--runtime-file`).
 const DEFAULT_RUNTIMES: [&str; 2] = ["bash", "python"];
@@ -67,6 +74,17 @@ pub(crate) struct Inputs {
     #[serde(default)]
     #[schemars(range(min = 1, max = 86400))]
     pub(crate) timeout_seconds: Option<i64>,
+    /// A session to run in: the files the calls of a session leave in their workspace are there for its next
+    /// call (the program's own file excepted); each call is still a fresh instance, and calls of one session run
+    /// one after another. Any name (1 to 64 letters, digits, `-`, `_`, `.`) opens a session on first use; it is
+    /// removed by `end_session`, after the server's idle TTL, or when its files exceed the server's size limit.
+    /// Without it, the call starts from an empty workspace that is removed afterwards.
+    #[serde(default)]
+    #[schemars(
+        length(min = 1, max = 64),
+        regex(pattern = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    )]
+    pub(crate) session: Option<String>,
 }
 
 /// A `run_bash` or `run_python` call.
@@ -120,6 +138,25 @@ pub(crate) struct RunResult {
     pub(crate) outputs: BTreeMap<String, String>,
     /// Wall-clock time of the Run, in milliseconds.
     pub(crate) duration_ms: u64,
+    /// The session the call ran in, and what it keeps now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) session: Option<Kept>,
+}
+
+/// An `end_session` call.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub(crate) struct EndSession {
+    /// The session to end; its files are removed.
+    pub(crate) session: String,
+}
+
+/// What `end_session` did.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub(crate) struct Ended {
+    /// True when the session existed and was ended; false when there was no open session of that name.
+    pub(crate) ended: bool,
+    /// The sessions still open.
+    pub(crate) open: Vec<String>,
 }
 
 /// The tool server: one engine, the runtimes it may use, and the output bound of a result.
@@ -129,6 +166,8 @@ pub(crate) struct Tools {
     /// The runtimes calls may use, with their limits.
     runtimes: Arc<BTreeMap<String, RuntimeLimits>>,
     max_output: usize,
+    /// The sessions calls may name.
+    sessions: Arc<Sessions>,
     tool_router: ToolRouter<Self>,
 }
 
@@ -138,11 +177,13 @@ impl Tools {
         manager: Manager,
         runtimes: BTreeMap<String, RuntimeLimits>,
         max_output: usize,
+        sessions: Arc<Sessions>,
     ) -> Self {
         Self {
             manager,
             runtimes: Arc::new(runtimes),
             max_output,
+            sessions,
             tool_router: Self::tool_router(),
         }
     }
@@ -190,6 +231,24 @@ impl Tools {
         self.execute(&runtime, code, entrypoint, inputs, &context)
             .await
     }
+
+    /// Ends a session: waits for its running call, if any, then removes its files. Calls naming it later start
+    /// a new, empty session.
+    #[tool]
+    async fn end_session(
+        &self,
+        Parameters(call): Parameters<EndSession>,
+    ) -> Result<Json<Ended>, ErrorData> {
+        let ended = self
+            .sessions
+            .end(&call.session)
+            .await
+            .map_err(|e| invalid(e.to_string()))?;
+        Ok(Json(Ended {
+            ended,
+            open: self.sessions.names(),
+        }))
+    }
 }
 
 #[tool_handler(router = self.tool_router)]
@@ -199,7 +258,8 @@ impl ServerHandler for Tools {
         ServerConfig::new(ServerCapabilities::builder().enable_tools().build()).with_instructions(format!(
             "kruntimes runs code in WebAssembly sandboxes: every call is a fresh instance whose only writable \
              filesystem is its own new workspace (holding the code and the files the call gives), removed after \
-             the call. Runtimes allowed here: {runtimes}."
+             the call, unless the call names a `session`, whose files persist between its calls until `end_session`. \
+             Runtimes allowed here: {runtimes}."
         ))
     }
 }
@@ -234,7 +294,27 @@ impl Tools {
                 .clone()
                 .unwrap_or_else(|| kruntimes_api::consts::DEFAULT_ENTRYPOINT.to_owned())
         });
-        let seed = files_seed(inputs.files, program.as_deref())?;
+        let files = files_seed(inputs.files, program.as_deref())?;
+        let lease = match &inputs.session {
+            Some(name) => Some(
+                self.sessions
+                    .lease(name)
+                    .await
+                    .map_err(|e| invalid(e.to_string()))?,
+            ),
+            None => None,
+        };
+        // A session's files first, then the call's (which win over kept ones of the same path).
+        let seed = match (&lease, files) {
+            (None, files) => files,
+            (Some(lease), files) => {
+                let restore = lease.restore();
+                Some(Seed(Arc::new(move |dir: &cap_std::fs::Dir| {
+                    restore(dir)?;
+                    files.as_ref().map_or(Ok(()), |files| (files.0)(dir))
+                })))
+            }
+        };
         let run = call_run(
             runtime,
             code,
@@ -290,7 +370,16 @@ impl Tools {
             stderr_dropped: stderr.dropped(),
             outputs: outcome.outputs.clone(),
             duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            session: None,
         };
+        let mut result = result;
+        if let Some(lease) = lease {
+            let kept = match self.manager.workspace_path(handle.id()) {
+                Ok(workspace) => self.sessions.save(lease, workspace, program).await,
+                Err(e) => self.sessions.fail(lease, &e.to_string()).await,
+            };
+            result.session = Some(kept);
+        }
         forget.now().await;
         Ok(Json(result))
     }
@@ -481,11 +570,38 @@ pub(crate) fn serve(args: &McpArgs) -> Result<ExitCode> {
         .filter(|r| allowed.contains(&r.name))
         .map(|r| (r.name.clone(), r.policy.limits.clone()))
         .collect();
+    let session_limits = sessions::Limits {
+        ttl: crate::command_line::parse_duration("--session-ttl", &args.session_ttl)?,
+        max_bytes: kruntimes_api::quantity::parse_whole(&args.session_max_bytes)
+            .ok()
+            .filter(|bytes| *bytes > 0)
+            .with_context(|| {
+                format!(
+                    "--session-max-bytes {:?}: expected a positive number of bytes, e.g. 64Mi",
+                    args.session_max_bytes
+                )
+            })?,
+        max_sessions: usize::from(args.max_sessions),
+    };
+    let token = match args.listen {
+        Some(_) => http::token(args.token_file.as_deref())?,
+        None => String::new(),
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
     let code = runtime.block_on(async {
+        // Bound before the runtimes load, so that a taken port fails at once.
+        let listener = match args.listen {
+            Some(addr) => Some((
+                tokio::net::TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("--listen {addr}"))?,
+                token,
+            )),
+            None => None,
+        };
         let Session {
             manager,
             mut interrupts,
@@ -499,12 +615,27 @@ pub(crate) fn serve(args: &McpArgs) -> Result<ExitCode> {
             },
         )
         .await?;
-        let mut tools = Tools::new(manager, limits, max_output);
+        let sessions = Sessions::start(_state.path().join("sessions"), session_limits)
+            .context("creating the sessions' directory")?;
+        let mut tools = Tools::new(manager, limits, max_output, sessions);
         // Tools for runtimes that are not allowed are not offered.
         for (tool, runtime) in [("run_bash", "bash"), ("run_python", "python")] {
             if !allowed.contains(runtime) {
                 tools.tool_router.remove_route(tool);
             }
+        }
+        if let Some((listener, token)) = listener {
+            let stop = tokio_util::sync::CancellationToken::new();
+            let server = http::serve(tools, listener, token, stop.clone());
+            tokio::pin!(server);
+            tokio::select! {
+                served = &mut server => served?,
+                signal = interrupts.recv() => {
+                    eprintln!("krt mcp: {signal}: stopping");
+                    stop.cancel();
+                }
+            }
+            return anyhow::Ok(ExitCode::SUCCESS);
         }
         let service = tools
             .serve(rmcp::transport::stdio())

@@ -1,7 +1,8 @@
-//! `krt mcp` driven by an independent client: the official Python MCP SDK (`mcp` in `.venv`) spawns the real
-//! `krt` binary over stdio and checks the tools (`tests/mcp/client.py`): listing with the Run API's limits,
-//! results, files, outputs, bounded output, isolation between calls, refusals naming the field, a hostile call
-//! timing out while another returns, concurrent calls, an abandoned call cancelled with its workspace removed.
+//! `krt mcp` driven by an independent client: the official Python MCP SDK (`mcp` in `.venv`) runs the real `krt`
+//! binary over stdio and over streamable HTTP and checks the tools on both (`tests/mcp/client.py`): listing with
+//! the Run API's limits, results, files, outputs, bounded output, isolation between calls, refusals naming the
+//! field, a hostile call timing out while another returns, concurrent calls, an abandoned call cancelled with its
+//! workspace removed, sessions (persistence, isolation, size limit, `end_session`, TTL), the bearer token.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
@@ -35,12 +36,25 @@ fn the_python_mcp_sdk_drives_the_tools_over_stdio() {
         "tests/mcp/client.py failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
         output.status
     );
+    for transport in ["stdio", "http"] {
+        for check in [
+            "run_bash returns exit code",
+            "every call starts from an empty workspace",
+            "a spinning call times out",
+            "8 concurrent calls",
+            "an abandoned call is cancelled",
+            "a session's files persist between its calls",
+            "no other session and no stateless call can read a session's files",
+            "a session over its size limit is ended",
+        ] {
+            let line = format!("ok [{transport}]: {check}");
+            assert!(stdout.contains(&line), "{line:?} missing:\n{stdout}");
+        }
+    }
     for check in [
-        "ok: run_bash returns exit code",
-        "ok: every call starts from an empty workspace",
-        "ok: a spinning call times out",
-        "ok: 8 concurrent calls",
-        "ok: an abandoned call is cancelled",
+        "ok [stdio]: an idle session expires after its TTL",
+        "ok [http]: requests without the bearer token are refused (401)",
+        "ok [http]: SIGTERM stops the HTTP server; nothing is left",
     ] {
         assert!(stdout.contains(check), "{check:?} missing:\n{stdout}");
     }

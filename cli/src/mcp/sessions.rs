@@ -1,0 +1,514 @@
+//! Sessions of `krt mcp`: named workspaces that keep their files between the calls of one conversation.
+//!
+//! A call that names a session still runs in a fresh instance with a fresh workspace. Before the program starts,
+//! the session's files are hard-linked into that workspace (no data is copied; the program's own file, written
+//! from the call's code, wins over a kept one). When the Run has ended, what the workspace then holds (but the
+//! engine's `.kruntimes` directory and the program's own file) becomes the session's new state, moved, not
+//! copied. Calls of one session run one after another; calls of different sessions run concurrently.
+//!
+//! A session is known by the name the client gives it, on this server (one `krt mcp` process): a call sees the
+//! files of the session it names and of no other, and a call naming none sees only its own new workspace. Each
+//! session has a directory of its own, named by a counter (never by the client's name), outside every workspace.
+//! A session idle longer than the TTL is removed; one whose files grow beyond the size limit is ended by the call
+//! that grew it, and that call's result says so; everything is removed when the server stops.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::time::{Duration, Instant};
+
+use cap_std::ambient_authority;
+use cap_std::fs::Dir;
+
+/// Longest session name.
+pub(crate) const MAX_NAME_BYTES: usize = 64;
+
+/// What bounds the sessions of a server.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// A session idle this long is removed.
+    pub(crate) ttl: Duration,
+    /// Most bytes of files a session may keep.
+    pub(crate) max_bytes: u64,
+    /// Most sessions open at once.
+    pub(crate) max_sessions: usize,
+}
+
+/// The sessions of one server.
+pub(crate) struct Sessions {
+    /// The sessions' directory; each session has a subdirectory named by a counter, never by its name.
+    root: PathBuf,
+    limits: Limits,
+    table: Mutex<Table>,
+}
+
+#[derive(Default)]
+struct Table {
+    open: BTreeMap<String, Arc<Entry>>,
+    /// The next session's directory name.
+    next: u64,
+}
+
+struct Entry {
+    dir: PathBuf,
+    /// Held by the call running in the session.
+    busy: Arc<tokio::sync::Mutex<()>>,
+    last_used: Mutex<Instant>,
+}
+
+/// A session a call is running in: held until the call has saved the workspace (or given up).
+pub(crate) struct Lease {
+    name: String,
+    entry: Arc<Entry>,
+    _busy: tokio::sync::OwnedMutexGuard<()>,
+}
+
+/// What became of a session's files after a call.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, rmcp::schemars::JsonSchema)]
+pub(crate) struct Kept {
+    /// The session's name.
+    pub(crate) name: String,
+    /// Whether the session goes on (false: it was ended, `note` says why).
+    pub(crate) open: bool,
+    /// Bytes of files the session keeps.
+    pub(crate) bytes: u64,
+    /// Why the session was ended, when it was.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub(crate) note: String,
+}
+
+/// Why a call cannot use the session it names.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub(crate) enum SessionError {
+    #[error(
+        "session: {0:?} is not a session name: 1 to {MAX_NAME_BYTES} letters, digits, '-', '_' or '.', \
+         starting with a letter or digit"
+    )]
+    BadName(String),
+    #[error(
+        "session: {open} sessions are open, the most this server keeps; end one with end_session or wait for \
+         one to expire"
+    )]
+    TooMany { open: usize },
+    #[error("session {name:?}: {message}")]
+    Io { name: String, message: String },
+}
+
+impl Sessions {
+    /// Sessions under `root` (created), with a task that removes expired ones while the table lives.
+    pub(crate) fn start(root: PathBuf, limits: Limits) -> io::Result<Arc<Self>> {
+        std::fs::create_dir_all(&root)?;
+        let sessions = Arc::new(Self {
+            root,
+            limits,
+            table: Mutex::new(Table::default()),
+        });
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(expire(Arc::downgrade(&sessions)));
+        }
+        Ok(sessions)
+    }
+
+    /// The session `name`, opened if it is not: waits while another call of it runs, then holds it.
+    pub(crate) async fn lease(&self, name: &str) -> Result<Lease, SessionError> {
+        check_name(name)?;
+        loop {
+            let entry = self.open(name)?;
+            let guard = Arc::clone(&entry.busy).lock_owned().await;
+            // Ended (by end_session or the TTL) while this call waited: it opens the session anew.
+            if self
+                .table()
+                .open
+                .get(name)
+                .is_some_and(|current| Arc::ptr_eq(current, &entry))
+            {
+                *lock(&entry.last_used) = Instant::now();
+                return Ok(Lease {
+                    name: name.to_owned(),
+                    entry,
+                    _busy: guard,
+                });
+            }
+        }
+    }
+
+    /// The table's entry of `name`, created with its directory if there is none.
+    fn open(&self, name: &str) -> Result<Arc<Entry>, SessionError> {
+        let mut table = self.table();
+        if let Some(entry) = table.open.get(name) {
+            return Ok(Arc::clone(entry));
+        }
+        if table.open.len() >= self.limits.max_sessions {
+            return Err(SessionError::TooMany {
+                open: table.open.len(),
+            });
+        }
+        let dir = self.root.join(table.next.to_string());
+        table.next += 1;
+        std::fs::create_dir(&dir).map_err(|e| SessionError::Io {
+            name: name.to_owned(),
+            message: format!("creating its directory: {e}"),
+        })?;
+        let entry = Arc::new(Entry {
+            dir,
+            busy: Arc::new(tokio::sync::Mutex::new(())),
+            last_used: Mutex::new(Instant::now()),
+        });
+        table.open.insert(name.to_owned(), Arc::clone(&entry));
+        Ok(entry)
+    }
+
+    /// Ends the session `name` (after the call running in it, if any): its files are removed. False when there
+    /// was no such session.
+    pub(crate) async fn end(&self, name: &str) -> Result<bool, SessionError> {
+        check_name(name)?;
+        let Some(entry) = self.table().open.remove(name) else {
+            return Ok(false);
+        };
+        let _busy = Arc::clone(&entry.busy).lock_owned().await;
+        remove_dir(entry.dir.clone()).await;
+        Ok(true)
+    }
+
+    /// Names of the open sessions.
+    pub(crate) fn names(&self) -> Vec<String> {
+        self.table().open.keys().cloned().collect()
+    }
+
+    /// After a call in `lease`: the ended Run's workspace becomes the session's state, or the session is ended when
+    /// the workspace holds more than the limit. `program` (the file written from the call's code) is not kept.
+    pub(crate) async fn save(
+        &self,
+        lease: Lease,
+        workspace: PathBuf,
+        program: Option<String>,
+    ) -> Kept {
+        let max_bytes = self.limits.max_bytes;
+        let dir = lease.entry.dir.clone();
+        let saved = tokio::task::spawn_blocking(move || {
+            replace_with(&dir, &workspace, program.as_deref(), max_bytes)
+        })
+        .await
+        .unwrap_or_else(|e| Err(io::Error::other(e.to_string())));
+        *lock(&lease.entry.last_used) = Instant::now();
+        let ended = |note: String| {
+            self.forget(&lease.name, &lease.entry);
+            Kept {
+                name: lease.name.clone(),
+                open: false,
+                bytes: 0,
+                note,
+            }
+        };
+        let kept = match saved {
+            Ok(Saved::Kept { bytes }) => Kept {
+                name: lease.name.clone(),
+                open: true,
+                bytes,
+                note: String::new(),
+            },
+            Ok(Saved::TooLarge { bytes }) => ended(format!(
+                "the session was ended and its files removed: the workspace held {bytes} bytes, more than the \
+                 limit of {max_bytes}"
+            )),
+            Err(e) => ended(format!(
+                "the session was ended and its files removed: keeping them failed: {e}"
+            )),
+        };
+        if !kept.open {
+            remove_dir(lease.entry.dir.clone()).await;
+        }
+        kept
+    }
+
+    /// After a call in `lease` whose workspace cannot be read: the session is ended, saying why.
+    pub(crate) async fn fail(&self, lease: Lease, why: &str) -> Kept {
+        self.forget(&lease.name, &lease.entry);
+        remove_dir(lease.entry.dir.clone()).await;
+        Kept {
+            name: lease.name,
+            open: false,
+            bytes: 0,
+            note: format!("the session was ended and its files removed: {why}"),
+        }
+    }
+
+    /// Removes `name` from the table if it is still `entry`.
+    fn forget(&self, name: &str, entry: &Arc<Entry>) {
+        let mut table = self.table();
+        if table.open.get(name).is_some_and(|e| Arc::ptr_eq(e, entry)) {
+            table.open.remove(name);
+        }
+    }
+
+    fn table(&self) -> MutexGuard<'_, Table> {
+        lock(&self.table)
+    }
+}
+
+impl Lease {
+    /// The session's files as a workspace filler: hard links into the new workspace, directories recreated; an
+    /// entry already there (the program's own file) is left as it is.
+    pub(crate) fn restore(&self) -> impl Fn(&Dir) -> io::Result<()> + Send + Sync + 'static {
+        let dir = self.entry.dir.clone();
+        move |workspace: &Dir| {
+            let kept = Dir::open_ambient_dir(&dir, ambient_authority())?;
+            link_tree(&kept, workspace)
+        }
+    }
+}
+
+impl Drop for Sessions {
+    fn drop(&mut self) {
+        // The server is stopping: nothing of its sessions stays behind.
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+fn check_name(name: &str) -> Result<(), SessionError> {
+    let ok = !name.is_empty()
+        && name.len() <= MAX_NAME_BYTES
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(SessionError::BadName(name.to_owned()))
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Every critical section is a single assignment or map operation.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Every minute, removes the sessions idle longer than the TTL and not in use; stops when the table is gone.
+async fn expire(sessions: Weak<Sessions>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60).min(
+        sessions.upgrade().map_or(Duration::from_secs(60), |s| {
+            s.limits.ttl.max(Duration::from_secs(1))
+        }),
+    ));
+    loop {
+        tick.tick().await;
+        let Some(sessions) = sessions.upgrade() else {
+            return;
+        };
+        let expired: Vec<(String, Arc<Entry>)> = {
+            let mut table = sessions.table();
+            let names: Vec<String> = table
+                .open
+                .iter()
+                .filter(|(_, e)| {
+                    e.busy.try_lock().is_ok() && lock(&e.last_used).elapsed() >= sessions.limits.ttl
+                })
+                .map(|(name, _)| name.clone())
+                .collect();
+            names
+                .into_iter()
+                .filter_map(|name| table.open.remove(&name).map(|e| (name, e)))
+                .collect()
+        };
+        for (_, entry) in expired {
+            remove_dir(entry.dir.clone()).await;
+        }
+    }
+}
+
+async fn remove_dir(dir: PathBuf) {
+    let _ = tokio::task::spawn_blocking(move || std::fs::remove_dir_all(dir)).await;
+}
+
+/// Hard-links every file of `from` into `to`, recreating directories; entries `to` has already are skipped.
+fn link_tree(from: &Dir, to: &Dir) -> io::Result<()> {
+    for entry in from.entries()? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            match to.create_dir(&name) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(e),
+            }
+            let (from, to) = (from.open_dir(&name)?, to.open_dir(&name)?);
+            link_tree(&from, &to)?;
+        } else {
+            match from.hard_link(&name, to, &name) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(())
+}
+
+enum Saved {
+    Kept { bytes: u64 },
+    TooLarge { bytes: u64 },
+}
+
+/// Makes `dir` hold what `workspace` holds (moved), but the engine's directory and `program`.
+fn replace_with(
+    dir: &Path,
+    workspace: &Path,
+    program: Option<&str>,
+    max_bytes: u64,
+) -> io::Result<Saved> {
+    if let Some(program) = program {
+        match std::fs::remove_file(workspace.join(program)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let mut bytes = 0;
+    for entry in std::fs::read_dir(workspace)? {
+        let entry = entry?;
+        if entry.file_name() != kruntimes_engine::layout::KRUNTIMES_DIR {
+            bytes += size(&entry.path())?;
+        }
+    }
+    std::fs::remove_dir_all(dir)?;
+    std::fs::create_dir(dir)?;
+    if bytes > max_bytes {
+        return Ok(Saved::TooLarge { bytes });
+    }
+    for entry in std::fs::read_dir(workspace)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        if name != kruntimes_engine::layout::KRUNTIMES_DIR {
+            std::fs::rename(entry.path(), dir.join(&name))?;
+        }
+    }
+    Ok(Saved::Kept { bytes })
+}
+
+/// Bytes of the files under `path` (symbolic links not followed).
+fn size(path: &Path) -> io::Result<u64> {
+    let metadata = std::fs::symlink_metadata(path)?;
+    if !metadata.is_dir() {
+        return Ok(metadata.len());
+    }
+    let mut total = 0;
+    for entry in std::fs::read_dir(path)? {
+        total += size(&entry?.path())?;
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(max_bytes: u64, max_sessions: usize) -> Limits {
+        Limits {
+            ttl: Duration::from_secs(3600),
+            max_bytes,
+            max_sessions,
+        }
+    }
+
+    #[test]
+    fn names_are_plain_words() {
+        for good in ["a", "agent-1", "conv_2.b", &"x".repeat(MAX_NAME_BYTES)] {
+            assert_eq!(check_name(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "",
+            "../x",
+            ".hidden",
+            "a/b",
+            "a b",
+            &"x".repeat(MAX_NAME_BYTES + 1),
+        ] {
+            assert!(
+                check_name(bad)
+                    .unwrap_err()
+                    .to_string()
+                    .starts_with("session: "),
+                "{bad}"
+            );
+        }
+    }
+
+    /// A call's workspace becomes the session's state: files moved, the engine's directory and the program's own
+    /// file left out; the next workspace gets them as links, and its own program file is not replaced.
+    #[tokio::test]
+    async fn a_workspace_is_kept_and_restored() {
+        let tmp = tempfile::tempdir().unwrap();
+        let sessions = Sessions::start(tmp.path().join("sessions"), limits(1024, 4)).unwrap();
+        let workspace = tmp.path().join("ws1");
+        std::fs::create_dir_all(workspace.join("d")).unwrap();
+        std::fs::create_dir_all(workspace.join(".kruntimes")).unwrap();
+        std::fs::write(workspace.join("d/kept.txt"), "12345").unwrap();
+        std::fs::write(workspace.join("main.py"), "print(1)").unwrap();
+        std::fs::write(workspace.join(".kruntimes/outputs"), "a=1").unwrap();
+
+        let lease = sessions.lease("s").await.unwrap();
+        let kept = sessions
+            .save(lease, workspace.clone(), Some("main.py".into()))
+            .await;
+        assert_eq!(
+            kept,
+            Kept {
+                name: "s".into(),
+                open: true,
+                bytes: 5,
+                note: String::new()
+            }
+        );
+
+        let next = tmp.path().join("ws2");
+        std::fs::create_dir(&next).unwrap();
+        std::fs::write(next.join("main.py"), "new").unwrap();
+        let lease = sessions.lease("s").await.unwrap();
+        let dir = Dir::open_ambient_dir(&next, ambient_authority()).unwrap();
+        lease.restore()(&dir).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(next.join("d/kept.txt")).unwrap(),
+            "12345"
+        );
+        assert_eq!(
+            std::fs::read_to_string(next.join("main.py")).unwrap(),
+            "new"
+        );
+        assert!(!next.join(".kruntimes").exists());
+        assert_eq!(sessions.names(), ["s"]);
+    }
+
+    /// A workspace over the limit ends its session; a full table refuses a new session; ending frees a place.
+    #[tokio::test]
+    async fn limits_end_and_refuse_sessions() {
+        let tmp = tempfile::tempdir().unwrap();
+        let sessions = Sessions::start(tmp.path().join("sessions"), limits(4, 1)).unwrap();
+        let workspace = tmp.path().join("ws");
+        std::fs::create_dir(&workspace).unwrap();
+        std::fs::write(workspace.join("big"), "12345").unwrap();
+        let lease = sessions.lease("s").await.unwrap();
+        assert_eq!(
+            sessions.lease("t").await.err(),
+            Some(SessionError::TooMany { open: 1 })
+        );
+        let kept = sessions.save(lease, workspace, None).await;
+        assert!(!kept.open, "{kept:?}");
+        assert!(
+            kept.note.contains("5 bytes, more than the limit of 4"),
+            "{kept:?}"
+        );
+        assert!(sessions.names().is_empty());
+        let lease = sessions.lease("t").await.unwrap();
+        drop(lease);
+        assert!(sessions.end("t").await.unwrap());
+        assert!(!sessions.end("t").await.unwrap());
+        drop(sessions);
+        assert!(
+            !tmp.path().join("sessions").exists(),
+            "a stopped server leaves no sessions behind"
+        );
+    }
+}
