@@ -131,16 +131,25 @@ pub(crate) struct RunResult {
     /// What the program wrote to stderr, up to the server's limit.
     pub(crate) stderr: String,
     /// Bytes of stdout written beyond the limit and not included (0 when nothing was cut).
+    #[schemars(schema_with = "count")]
     pub(crate) stdout_dropped: u64,
     /// Bytes of stderr written beyond the limit and not included.
+    #[schemars(schema_with = "count")]
     pub(crate) stderr_dropped: u64,
     /// `KEY=VALUE` outputs the program wrote to `$KRUNTIME_OUTPUTS` (only when it succeeded).
     pub(crate) outputs: BTreeMap<String, String>,
     /// Wall-clock time of the Run, in milliseconds.
+    #[schemars(schema_with = "count")]
     pub(crate) duration_ms: u64,
     /// The session the call ran in, and what it keeps now.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) session: Option<Kept>,
+}
+
+/// The schema of a count: a whole number from 0. (schemars says `"format": "uint64"`, which JSON Schema does not
+/// define and the TypeScript SDK's validator warns about on every call.)
+pub(crate) fn count(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": "integer", "minimum": 0})
 }
 
 /// An `end_session` call.

@@ -180,16 +180,10 @@ fn build_js_example(root: &Path) -> Result<()> {
         eprintln!("js-wordcount example runtime: up to date");
         return Ok(());
     }
-    check_node()?;
-    let lock = files_digest(root, &[dir.join("package-lock.json")])?;
-    let installed = dir.join("node_modules/.kruntimes-lock");
-    if std::fs::read_to_string(&installed).ok().as_deref() == Some(lock.as_str()) {
-        eprintln!("js-wordcount: node_modules matches package-lock.json");
-    } else {
-        run(&dir, "npm", &["ci", "--no-audit", "--no-fund"])?;
-        std::fs::write(&installed, &lock)
-            .with_context(|| format!("writing {}", installed.display()))?;
-    }
+    crate::setup::check_node(
+        "the JavaScript example runtime (runtimes/examples/js-wordcount) is built with componentize-js",
+    )?;
+    crate::setup::ensure_npm_packages(&dir)?;
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let component = absolute(&out.join("component.wasm"));
     let mut args = vec!["-o", component.as_str()];
@@ -201,35 +195,6 @@ fn build_js_example(root: &Path) -> Result<()> {
         &args,
     )?;
     write_stamp(&out, &inputs)
-}
-
-/// Fails with what to install unless Node.js 20 or newer and npm can be started.
-fn check_node() -> Result<()> {
-    const INSTALL: &str = "the JavaScript example runtime (runtimes/examples/js-wordcount) is built with \
-                           componentize-js: install Node.js >= 20 and npm (e.g. `apt-get install nodejs npm`)";
-    let version = |program: &str| {
-        std::process::Command::new(program)
-            .arg("--version")
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-    };
-    let Some(node) = version("node") else {
-        anyhow::bail!("`node` was not found on PATH: {INSTALL}");
-    };
-    let major = node
-        .trim_start_matches('v')
-        .split('.')
-        .next()
-        .and_then(|m| m.parse::<u32>().ok());
-    if major.is_none_or(|m| m < 20) {
-        anyhow::bail!("`node --version` says {node}: {INSTALL}");
-    }
-    if version("npm").is_none() {
-        anyhow::bail!("`npm` was not found on PATH: {INSTALL}");
-    }
-    Ok(())
 }
 
 /// A digest of `files` (their paths relative to `root` and their contents). Only decides whether to

@@ -102,6 +102,53 @@ pub(crate) fn ensure_venv(root: &Path) -> Result<PathBuf> {
     Ok(venv)
 }
 
+/// Where `npm ci` installs the official TypeScript MCP SDK for `cli/tests/mcp/client.mjs`.
+pub(crate) const MCP_TS_DIR: &str = "cli/tests/mcp";
+
+/// Fails with what to install unless Node.js 20 or newer and npm can be started; `needed_for` says what needs them.
+pub(crate) fn check_node(needed_for: &str) -> Result<()> {
+    let install =
+        format!("{needed_for}: install Node.js >= 20 and npm (e.g. `apt-get install nodejs npm`)");
+    let version = |program: &str| {
+        Command::new(program)
+            .arg("--version")
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    };
+    let Some(node) = version("node") else {
+        bail!("`node` was not found on PATH: {install}");
+    };
+    let major = node
+        .trim_start_matches('v')
+        .split('.')
+        .next()
+        .and_then(|m| m.parse::<u32>().ok());
+    if major.is_none_or(|m| m < 20) {
+        bail!("`node --version` says {node}: {install}");
+    }
+    if version("npm").is_none() {
+        bail!("`npm` was not found on PATH: {install}");
+    }
+    Ok(())
+}
+
+/// Installs the npm packages `dir/package-lock.json` pins (`npm ci`), skipped while `node_modules` holds exactly
+/// them.
+pub(crate) fn ensure_npm_packages(dir: &Path) -> Result<()> {
+    let lock_file = dir.join("package-lock.json");
+    let lock =
+        std::fs::read(&lock_file).with_context(|| format!("reading {}", lock_file.display()))?;
+    let stamp = dir.join("node_modules/.kruntimes-lock");
+    if std::fs::read(&stamp).ok().as_deref() == Some(lock.as_slice()) {
+        eprintln!("{}: node_modules matches package-lock.json", dir.display());
+        return Ok(());
+    }
+    run(dir, "npm", &["ci", "--no-audit", "--no-fund"])?;
+    std::fs::write(&stamp, &lock).with_context(|| format!("writing {}", stamp.display()))
+}
+
 /// Installs cargo-deny when it is missing.
 pub(crate) fn ensure_cargo_deny(root: &Path) -> Result<()> {
     let present = Command::new("cargo")

@@ -33,6 +33,13 @@ pub(crate) fn test(root: &Path) -> Result<()> {
             Box::new(|| setup::ensure_venv(root).map(|_| ())),
         ),
         (
+            "setup: MCP TypeScript SDK (npm)",
+            Box::new(|| {
+                setup::check_node("the MCP tests drive `krt mcp` with the TypeScript SDK")?;
+                setup::ensure_npm_packages(&root.join(setup::MCP_TS_DIR))
+            }),
+        ),
+        (
             "fmt",
             Box::new(|| run(root, "cargo", &["fmt", "--all", "--check"])),
         ),

@@ -72,6 +72,7 @@ pub(crate) struct Kept {
     /// Whether the session goes on (false: it was ended, `note` says why).
     pub(crate) open: bool,
     /// Bytes of files the session keeps.
+    #[schemars(schema_with = "super::count")]
     pub(crate) bytes: u64,
     /// Why the session was ended, when it was.
     #[serde(skip_serializing_if = "String::is_empty")]
