@@ -97,7 +97,20 @@ pub(crate) fn run(
             &mut *out
         };
         let store = crate::artifacts::LocalStore::from_flag(args.artifacts_dir.as_deref());
-        let done = drive(&manager, workflow, &store, logs, &mut interrupts).await?;
+        let interrupted = async {
+            interrupts.recv().await;
+        };
+        let done = drive(
+            &manager,
+            workflow,
+            &store,
+            StepLogs {
+                stdout: logs,
+                stderr: std::io::stderr(),
+            },
+            interrupted,
+        )
+        .await?;
         local::leave_for_exit(manager);
         report(&done, args, out)
     });
@@ -115,15 +128,23 @@ struct Ended {
     finished: jiff::Timestamp,
 }
 
+/// Where the steps' output goes as each step ends, every line prefixed with `[step-id]`.
+pub(crate) struct StepLogs<O, E> {
+    pub(crate) stdout: O,
+    pub(crate) stderr: E,
+}
+
 /// Reconciles `workflow` against `manager` until it is terminal and no Run is active; returns it
-/// with its final status. Step output is written to `logs` as each step ends.
+/// with its final status. Step output is written to `logs` as each step ends. When `cancel` completes, the
+/// Workflow is cancelled (`cancelRequested`) and driven to its end as the controller would.
 pub(crate) async fn drive(
     manager: &Manager,
     mut workflow: Workflow,
     store: &crate::artifacts::LocalStore,
-    logs: &mut dyn Write,
-    interrupts: &mut crate::interrupt::Interrupts,
+    mut logs: StepLogs<impl Write, impl Write>,
+    cancel: impl std::future::Future<Output = ()>,
 ) -> Result<Workflow> {
+    tokio::pin!(cancel);
     let namespace = workflow
         .metadata
         .namespace
@@ -242,13 +263,13 @@ pub(crate) async fn drive(
                 }
             }
             _ = tokio::time::sleep(deadline.unwrap_or_default()), if deadline.is_some() => {}
-            _ = interrupts.recv(), if !interrupted => {
+            () = &mut cancel, if !interrupted => {
                 interrupted = true;
                 workflow.spec.cancel_requested = Some(true);
             }
         }
         for e in ended {
-            print_logs(logs, &steps[e.index], &e.handle)?;
+            print_logs(&mut logs, &steps[e.index], &e.handle)?;
             let mut status = status::from_outcome(&e.outcome, e.started, e.finished);
             let identity = kruntimes_artifacts::RunIdentity {
                 namespace: namespace.clone(),
@@ -281,17 +302,21 @@ fn ended_without_start(phase: RunPhase, reason: &str, message: &str) -> RunStatu
 }
 
 /// Writes a step's stdout and stderr, each line prefixed with `[step]`; stderr goes to our stderr.
-fn print_logs(logs: &mut dyn Write, step: &str, handle: &RunHandle) -> Result<()> {
-    let stdout = handle.stdout().contents();
-    for line in String::from_utf8_lossy(&stdout).lines() {
-        writeln!(logs, "[{step}] {line}")?;
+fn print_logs(
+    logs: &mut StepLogs<impl Write, impl Write>,
+    step: &str,
+    handle: &RunHandle,
+) -> Result<()> {
+    write_prefixed(&mut logs.stdout, step, &handle.stdout().contents())?;
+    write_prefixed(&mut logs.stderr, step, &handle.stderr().contents())
+}
+
+/// `bytes`, every line prefixed with `[step] `.
+fn write_prefixed(to: &mut impl Write, step: &str, bytes: &[u8]) -> Result<()> {
+    for line in String::from_utf8_lossy(bytes).lines() {
+        writeln!(to, "[{step}] {line}")?;
     }
-    logs.flush()?;
-    let stderr = handle.stderr().contents();
-    let mut err = std::io::stderr();
-    for line in String::from_utf8_lossy(&stderr).lines() {
-        writeln!(err, "[{step}] {line}")?;
-    }
+    to.flush()?;
     Ok(())
 }
 

@@ -16,6 +16,7 @@
 
 mod http;
 mod sessions;
+mod workflow;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
@@ -41,6 +42,7 @@ use crate::args::McpArgs;
 use crate::local::{Session, SessionOptions};
 use crate::runtimes;
 use sessions::{Kept, Sessions};
+use workflow::{WorkflowCall, WorkflowResult};
 
 /// The runtimes the tools may use when `--allow-runtime` names none (plus every Runtime of `--runtime-file`).
 const DEFAULT_RUNTIMES: [&str; 2] = ["bash", "python"];
@@ -177,6 +179,8 @@ pub(crate) struct Tools {
     max_output: usize,
     /// The sessions calls may name.
     sessions: Arc<Sessions>,
+    /// Where Workflow steps' artifacts go (removed with the server's state).
+    artifacts_dir: Arc<std::path::Path>,
     tool_router: ToolRouter<Self>,
 }
 
@@ -187,12 +191,14 @@ impl Tools {
         runtimes: BTreeMap<String, RuntimeLimits>,
         max_output: usize,
         sessions: Arc<Sessions>,
+        artifacts_dir: &std::path::Path,
     ) -> Self {
         Self {
             manager,
             runtimes: Arc::new(runtimes),
             max_output,
             sessions,
+            artifacts_dir: artifacts_dir.into(),
             tool_router: Self::tool_router(),
         }
     }
@@ -241,6 +247,18 @@ impl Tools {
             .await
     }
 
+    /// Runs a Workflow: steps (each a Run on an allowed runtime) that start when the steps they `need` have
+    /// succeeded, independent ones at once, each a fresh sandbox with its own new workspace; a step's outputs feed
+    /// later steps' arguments. Returns the Workflow's phase, each step's phase and outputs, and the steps' output.
+    #[tool]
+    async fn run_workflow(
+        &self,
+        Parameters(call): Parameters<WorkflowCall>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<Json<WorkflowResult>, ErrorData> {
+        self.workflow(call.spec, context.ct.clone()).await.map(Json)
+    }
+
     /// Ends a session: waits for its running call, if any, then removes its files. Calls naming it later start
     /// a new, empty session.
     #[tool]
@@ -286,18 +304,12 @@ impl Tools {
         let Some(limits) = self.runtimes.get(runtime) else {
             return Err(invalid(format!(
                 "runtime: {runtime:?} is not allowed here (allowed: {})",
-                self.runtimes.keys().cloned().collect::<Vec<_>>().join(", ")
+                self.allowed()
             )));
         };
-        // The tool's default timeout, unless the runtime allows less.
-        let timeout = inputs.timeout_seconds.unwrap_or_else(|| {
-            limits
-                .max_timeout
-                .and_then(|max| i64::try_from(max.as_secs()).ok())
-                .map_or(DEFAULT_TIMEOUT_SECONDS, |max| {
-                    max.clamp(1, DEFAULT_TIMEOUT_SECONDS)
-                })
-        });
+        let timeout = inputs
+            .timeout_seconds
+            .unwrap_or_else(|| default_timeout(limits));
         let program = code.as_ref().map(|_| {
             entrypoint
                 .clone()
@@ -392,6 +404,23 @@ impl Tools {
         forget.now().await;
         Ok(Json(result))
     }
+}
+
+impl Tools {
+    /// The allowed runtimes, for messages.
+    fn allowed(&self) -> String {
+        self.runtimes.keys().cloned().collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// The timeout of a call (or Workflow step) that gives none: the tools' default, unless the runtime allows less.
+fn default_timeout(limits: &RuntimeLimits) -> i64 {
+    limits
+        .max_timeout
+        .and_then(|max| i64::try_from(max.as_secs()).ok())
+        .map_or(DEFAULT_TIMEOUT_SECONDS, |max| {
+            max.clamp(1, DEFAULT_TIMEOUT_SECONDS)
+        })
 }
 
 /// Forgets a call's Run, removing its workspace: before the result is returned, or, when the call's future is
@@ -626,7 +655,13 @@ pub(crate) fn serve(args: &McpArgs) -> Result<ExitCode> {
         .await?;
         let sessions = Sessions::start(_state.path().join("sessions"), session_limits)
             .context("creating the sessions' directory")?;
-        let mut tools = Tools::new(manager, limits, max_output, sessions);
+        let mut tools = Tools::new(
+            manager,
+            limits,
+            max_output,
+            sessions,
+            &_state.path().join("artifacts"),
+        );
         // Tools for runtimes that are not allowed are not offered.
         for (tool, runtime) in [("run_bash", "bash"), ("run_python", "python")] {
             if !allowed.contains(runtime) {

@@ -50,6 +50,7 @@ fn the_typescript_mcp_sdk_drives_the_tools_over_stdio_and_http() {
             "a spinning call times out",
             "8 concurrent calls",
             "sessions keep files between their calls",
+            "run_workflow passes a step's outputs to the next",
             "an abandoned call is cancelled",
         ] {
             let line = format!("ok [{transport}]: {check}");
@@ -96,6 +97,7 @@ fn the_python_mcp_sdk_drives_the_tools_over_stdio_and_http() {
             "a session's files persist between its calls",
             "no other session and no stateless call can read a session's files",
             "a session over its size limit is ended",
+            "run_workflow runs steps in order of needs",
         ] {
             let line = format!("ok [{transport}]: {check}");
             assert!(stdout.contains(&line), "{line:?} missing:\n{stdout}");

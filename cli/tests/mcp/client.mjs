@@ -108,6 +108,21 @@ async function checks(client) {
   assert.equal((await bash("ls", { session: "ts-a" })).stdout, "main.sh\n");
   say("sessions keep files between their calls, apart from each other, until end_session");
 
+  const flow = resultOf(
+    await call("run_workflow", {
+      spec: {
+        steps: [
+          { id: "one", runtime: "bash", source: { inline: 'echo "n=20" > $KRUNTIME_OUTPUTS' } },
+          { id: "two", needs: ["one"], runtime: "python", entrypoint: "two.py", args: ["${{ steps.one.outputs.n }}"],
+            source: { inline: "import sys\nprint(int(sys.argv[1]) + 1)\n" } },
+        ],
+      },
+    }),
+  );
+  assert.equal(flow.phase, "Succeeded", JSON.stringify(flow));
+  assert.equal(flow.stdout, "[two] 21\n");
+  say("run_workflow passes a step's outputs to the next");
+
   const abandon = new AbortController();
   const slow = call("run_python", { code: "import time\ntime.sleep(30)\n", timeout_seconds: 60 }, {
     signal: abandon.signal,

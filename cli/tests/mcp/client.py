@@ -168,6 +168,30 @@ async def checks(session, tmpdir):
     assert from_files["stdout"] == "7\n", from_files
     say("run takes any allowed runtime, with code or with a file of files as its entrypoint")
 
+    flow = result_of(await session.call_tool("run_workflow", {"spec": {"steps": [
+        {"id": "make", "runtime": "python", "entrypoint": "make.py",
+         "source": {"inline": "import os\nprint('made')\nopen(os.environ['KRUNTIME_OUTPUTS'], 'w').write('n=21\\n')\n"}},
+        {"id": "double", "needs": ["make"], "runtime": "bash", "args": ["${{ steps.make.outputs.n }}"],
+         "source": {"inline": "echo $(( $1 * 2 )); echo \"n=$(( $1 * 2 ))\" > $KRUNTIME_OUTPUTS"}},
+        {"id": "broken", "runtime": "bash", "source": {"inline": "echo bad >&2; exit 4"}},
+        {"id": "after", "needs": ["broken"], "runtime": "bash", "source": {"inline": "echo never"}},
+    ], "outputs": [{"name": "answer", "value": "${{ steps.double.outputs.n }}"}]}}))
+    steps = {step["id"]: step for step in flow["steps"]}
+    assert flow["phase"] == "Failed", flow
+    assert steps["make"]["phase"] == "Succeeded" and steps["make"]["outputs"] == {"n": "21"}, flow
+    assert steps["double"]["phase"] == "Succeeded" and steps["double"]["outputs"] == {"n": "42"}, flow
+    assert steps["broken"]["phase"] == "Failed" and steps["broken"]["reason"] == "ExitCode", flow
+    assert steps["after"]["phase"] == "Skipped", flow
+    assert "[make] made\n" in flow["stdout"] and "[double] 42\n" in flow["stdout"], flow
+    assert flow["stderr"] == "[broken] bad\n", flow
+    assert "never" not in flow["stdout"], flow
+    say("run_workflow runs steps in order of needs, passes outputs on, skips what a failure blocks")
+    await refused(session, "run_workflow", {"spec": {"steps": [{"id": "x", "runtime": "ruby"}]}},
+                  ["spec.steps[0].runtime", "not allowed"])
+    await refused(session, "run_workflow", {"spec": {"steps": [
+        {"id": "a", "needs": ["b"], "runtime": "bash", "source": {"inline": "true"}},
+        {"id": "b", "needs": ["a"], "runtime": "bash", "source": {"inline": "true"}}]}}, ["invalid", "cycle"])
+
     await refused(session, "run_bash", {"code": "true", "timeout_seconds": 0}, ["timeout_seconds"])
     await refused(session, "run_bash", {"code": "true", "env": {"KRUNTIME_X": "1"}}, ["env"])
     await refused(session, "run_bash", {"code": "true", "files": {"../escape": "x"}}, ["files"])

@@ -1,0 +1,208 @@
+//! `run_workflow`: a Workflow's steps on the embedded engine, driven as `krt local run -f workflow.yaml` drives them
+//! ([`crate::local_workflow::drive`], the controller's own reconcile): steps start when the steps they need have
+//! succeeded, as many at once as the engine runs, each a fresh instance in a fresh workspace.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::time::Instant;
+
+use kruntimes_api::v1alpha1::{Workflow, WorkflowSpec};
+use rmcp::{ErrorData, schemars};
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+use super::{Tools, count, invalid};
+use crate::local_workflow::{StepLogs, drive};
+
+/// A `run_workflow` call.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub(crate) struct WorkflowCall {
+    /// The Workflow, as the `spec` of a kruntimes Workflow manifest: `steps` (each an `id`, the `needs` it waits
+    /// for, and beside them a Run's spec fields: `runtime`, `source: {inline: CODE}`, `entrypoint`, `args`, `env`,
+    /// `timeoutSeconds`...; arguments may read `${{ steps.ID.outputs.KEY }}` and `${{ inputs.NAME }}`), and
+    /// optional `inputs`, `arguments`, `outputs` and `timeoutSeconds`. A step without `timeoutSeconds` gets the
+    /// tools' default (60 s, or its runtime's maximum when lower).
+    pub(crate) spec: WorkflowSpec,
+}
+
+/// How a Workflow ended.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub(crate) struct WorkflowResult {
+    /// `Succeeded`, `Failed` (a step failed, or the Workflow's `timeoutSeconds` passed) or `Cancelled`.
+    pub(crate) phase: String,
+    /// Why, when it did not succeed.
+    pub(crate) message: String,
+    /// Each step, in the order of the spec.
+    pub(crate) steps: Vec<StepResult>,
+    /// The Workflow's outputs, as its `outputs` map them from the steps'.
+    pub(crate) outputs: BTreeMap<String, String>,
+    /// Every step's stdout as it ended, each line prefixed with `[step-id] `, up to the server's limit; a cut
+    /// ends with a line `[kruntimes: output truncated after N bytes; M bytes dropped]`.
+    pub(crate) stdout: String,
+    /// Every step's stderr, the same way.
+    pub(crate) stderr: String,
+    /// Bytes of stdout beyond the limit, not included.
+    #[schemars(schema_with = "count")]
+    pub(crate) stdout_dropped: u64,
+    /// Bytes of stderr beyond the limit, not included.
+    #[schemars(schema_with = "count")]
+    pub(crate) stderr_dropped: u64,
+    /// Wall-clock time of the Workflow, in milliseconds.
+    #[schemars(schema_with = "count")]
+    pub(crate) duration_ms: u64,
+}
+
+/// How one step ended.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub(crate) struct StepResult {
+    /// The step's `id`.
+    pub(crate) id: String,
+    /// `Succeeded`, `Failed`, `Cancelled`, or `Skipped` (a step it needs did not succeed).
+    pub(crate) phase: String,
+    /// Why, as its Run's `status.reason` (`ExitCode`, `Timeout`, `DependencyFailed`...).
+    pub(crate) reason: String,
+    /// A short explanation of a failure.
+    pub(crate) message: String,
+    /// The `KEY=VALUE` outputs the step wrote to `$KRUNTIME_OUTPUTS`.
+    pub(crate) outputs: BTreeMap<String, String>,
+}
+
+/// Keeps the first `limit` bytes written and counts the rest.
+struct Bounded {
+    kept: Vec<u8>,
+    limit: usize,
+    dropped: u64,
+}
+
+impl Bounded {
+    fn new(limit: usize) -> Self {
+        Self {
+            kept: Vec::new(),
+            limit,
+            dropped: 0,
+        }
+    }
+
+    /// The text kept, with the truncation line when bytes were dropped, and how many were.
+    fn finish(self) -> (String, u64) {
+        let mut text = String::from_utf8_lossy(&self.kept).into_owned();
+        if self.dropped > 0 {
+            text.push_str(&kruntimes_engine::output::truncation_marker(
+                self.limit,
+                self.dropped,
+            ));
+        }
+        (text, self.dropped)
+    }
+}
+
+impl Write for Bounded {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        let room = self.limit.saturating_sub(self.kept.len()).min(bytes.len());
+        self.kept.extend_from_slice(&bytes[..room]);
+        self.dropped += (bytes.len() - room) as u64;
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Tools {
+    /// One `run_workflow` call: checked, driven to its end on a task of its own (an abandoned call cancels the
+    /// Workflow, whose Runs are then cancelled and removed as the driver ends them), reported.
+    pub(crate) async fn workflow(
+        &self,
+        spec: WorkflowSpec,
+        cancelled: CancellationToken,
+    ) -> Result<WorkflowResult, ErrorData> {
+        let mut workflow = Workflow::new("mcp-workflow", spec);
+        workflow.metadata.namespace = Some("mcp".to_owned());
+        for (i, step) in workflow.spec.steps.iter_mut().enumerate() {
+            let Some(limits) = self.runtimes.get(&step.run.runtime) else {
+                return Err(invalid(format!(
+                    "spec.steps[{i}].runtime: {:?} is not allowed here (allowed: {})",
+                    step.run.runtime,
+                    self.allowed()
+                )));
+            };
+            step.run
+                .timeout_seconds
+                .get_or_insert_with(|| super::default_timeout(limits));
+        }
+        if let Err(errors) = kruntimes_workflow::validate(&workflow) {
+            return Err(invalid(format!("the Workflow is invalid: {errors}")));
+        }
+        let started = Instant::now();
+        let (manager, store, max_output) = (
+            self.manager.clone(),
+            crate::artifacts::LocalStore::from_flag(Some(&self.artifacts_dir)),
+            self.max_output,
+        );
+        // Dropping this call's future (the client went away) cancels the Workflow; the task drives it to its end.
+        let stop = CancellationToken::new();
+        let _cancel_when_dropped = stop.clone().drop_guard();
+        let driven = tokio::spawn(async move {
+            let (mut stdout, mut stderr) = (Bounded::new(max_output), Bounded::new(max_output));
+            let cancel = async move {
+                tokio::select! {
+                    () = stop.cancelled() => {}
+                    () = cancelled.cancelled() => {}
+                }
+            };
+            let logs = StepLogs {
+                stdout: &mut stdout,
+                stderr: &mut stderr,
+            };
+            let done = drive(&manager, workflow, &store, logs, cancel).await;
+            done.map(|workflow| (workflow, stdout.finish(), stderr.finish()))
+        })
+        .await
+        .map_err(|e| ErrorData::internal_error(format!("the Workflow's task failed: {e}"), None))?
+        .map_err(|e| ErrorData::internal_error(format!("{e:#}"), None))?;
+        let (workflow, (stdout, stdout_dropped), (stderr, stderr_dropped)) = driven;
+        let status = workflow.status.unwrap_or_default();
+        Ok(WorkflowResult {
+            phase: format!("{:?}", status.phase),
+            message: status.message.unwrap_or_default(),
+            steps: status
+                .steps
+                .into_iter()
+                .map(|step| StepResult {
+                    id: step.id,
+                    phase: format!("{:?}", step.phase),
+                    reason: step.reason.unwrap_or_default(),
+                    message: step.message.unwrap_or_default(),
+                    outputs: step.outputs,
+                })
+                .collect(),
+            outputs: status.outputs,
+            stdout,
+            stderr,
+            stdout_dropped,
+            stderr_dropped,
+            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_output_keeps_the_start_and_says_the_cut() {
+        let mut out = Bounded::new(5);
+        out.write_all(b"[a] 123\n").unwrap();
+        out.write_all(b"[b] 4\n").unwrap();
+        let (text, dropped) = out.finish();
+        assert_eq!(dropped, 9);
+        assert_eq!(
+            text,
+            "[a] 1\n[kruntimes: output truncated after 5 bytes; 9 bytes dropped]\n"
+        );
+        let (whole, none) = Bounded::new(64).finish();
+        assert_eq!((whole.as_str(), none), ("", 0));
+    }
+}
