@@ -96,9 +96,10 @@ pub enum Command {
     /// Serve code execution to AI agents as a Model Context Protocol (MCP) tool server, over stdio.
     ///
     /// Tools: run_bash and run_python (code, args, env, files, timeout, session), run (any allowed
-    /// runtime) and end_session. Each call is a fresh sandboxed instance on the embedded engine with
-    /// its own new workspace; only a call naming a session finds the files its session's earlier
-    /// calls left. Register it in an MCP client as the command `krt mcp`.
+    /// runtime), run_workflow (a Workflow's steps) and end_session. Each call is a fresh sandboxed
+    /// instance on the embedded engine with its own new workspace; only a call naming a session finds
+    /// the files its session's earlier calls left. Register it in an MCP client as the command
+    /// `krt mcp`, or serve it over HTTP with --listen.
     ///
     /// Examples:
     ///   krt mcp
