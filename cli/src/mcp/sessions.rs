@@ -361,11 +361,10 @@ fn replace_with(
     max_bytes: u64,
 ) -> io::Result<Saved> {
     if let Some(program) = program {
-        match std::fs::remove_file(workspace.join(program)) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e),
-        }
+        // Through the workspace's capability, not a host path: the guest may have made a directory on the way a
+        // symbolic link, and the host must never follow one out of the workspace.
+        // When it cannot be removed (gone, a directory now, behind a link out), it is kept like any other file.
+        let _ = Dir::open_ambient_dir(workspace, ambient_authority())?.remove_file(program);
     }
     let mut bytes = 0;
     for entry in std::fs::read_dir(workspace)? {
@@ -480,6 +479,29 @@ mod tests {
         );
         assert!(!next.join(".kruntimes").exists());
         assert_eq!(sessions.names(), ["s"]);
+    }
+
+    /// The program's file is removed through the workspace's capability: a guest that made a directory on its path
+    /// a link to a host directory does not make the host delete a file there.
+    #[tokio::test]
+    async fn saving_never_follows_a_link_out_of_the_workspace() {
+        let tmp = tempfile::tempdir().unwrap();
+        let outside = tmp.path().join("outside");
+        std::fs::create_dir(&outside).unwrap();
+        std::fs::write(outside.join("app.py"), "host file").unwrap();
+        let workspace = tmp.path().join("ws");
+        std::fs::create_dir(&workspace).unwrap();
+        std::os::unix::fs::symlink(&outside, workspace.join("src")).unwrap();
+        let sessions = Sessions::start(tmp.path().join("sessions"), limits(1 << 20, 4)).unwrap();
+        let lease = sessions.lease("s").await.unwrap();
+        let kept = sessions
+            .save(lease, workspace, Some("src/app.py".into()))
+            .await;
+        assert!(kept.open, "{kept:?}");
+        assert_eq!(
+            std::fs::read_to_string(outside.join("app.py")).unwrap(),
+            "host file"
+        );
     }
 
     /// A workspace over the limit ends its session; a full table refuses a new session; ending frees a place.
