@@ -201,6 +201,9 @@ pub struct McpArgs {
     /// $KRT_MCP_TOKEN.
     #[arg(long, value_name = "FILE", requires = "listen")]
     pub token_file: Option<PathBuf>,
+    /// Most bytes of artifacts the server keeps for resources/read; beyond it the oldest are removed.
+    #[arg(long, value_name = "BYTES", default_value = "256Mi")]
+    pub max_artifact_bytes: String,
     /// Most sessions open at once; a call opening one more is refused until one ends.
     #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..))]
     pub max_sessions: u16,

@@ -73,7 +73,7 @@ impl LocalStore {
 }
 
 /// Harvests the artifacts of the terminal execution `id` (before it is forgotten), stores them in `store`, and
-/// records them in `status`.
+/// records them in `status`, with the cluster's limits.
 pub(crate) async fn collect(
     manager: &Manager,
     id: &RunId,
@@ -81,10 +81,22 @@ pub(crate) async fn collect(
     store: &LocalStore,
     status: &mut RunStatus,
 ) -> Result<()> {
+    collect_within(manager, id, run, store, status, &Limits::default()).await
+}
+
+/// [`collect`] within `limits`.
+pub(crate) async fn collect_within(
+    manager: &Manager,
+    id: &RunId,
+    run: &RunIdentity,
+    store: &LocalStore,
+    status: &mut RunStatus,
+    limits: &Limits,
+) -> Result<()> {
     let workspace = manager.workspace_path(id)?;
     let relative = Path::new(kruntimes_engine::workspace::KRUNTIMES_DIR)
         .join(kruntimes_engine::workspace::ARTIFACTS_DIR);
-    let result = match kruntimes_artifacts::harvest(&workspace, &relative, &Limits::default()) {
+    let result = match kruntimes_artifacts::harvest(&workspace, &relative, limits) {
         Ok(harvested) if harvested.is_empty() => Ok(Vec::new()),
         Ok(harvested) => match store.open() {
             Ok(store) => store.upload(run, &harvested).await,

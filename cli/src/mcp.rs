@@ -14,6 +14,7 @@
 //! A call may name a `session`: its files then persist between the calls of that session (each call still a fresh
 //! instance), until `end_session`, the TTL or the size limit ends it ([`sessions`]).
 
+mod artifacts;
 mod http;
 mod sessions;
 mod workflow;
@@ -30,7 +31,10 @@ use kruntimes_api::validation::validate_run;
 use kruntimes_engine::{Manager, RunId, RuntimeLimits, Seed};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::Parameters;
-use rmcp::model::{ServerCapabilities, ServerConfig};
+use rmcp::model::{
+    ListResourcesResult, PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse,
+    ReadResourceResult, ServerCapabilities, ServerConfig,
+};
 use rmcp::service::RequestContext;
 use rmcp::{
     ErrorData, Json, RoleServer, ServerHandler, ServiceExt, schemars, tool, tool_handler,
@@ -41,6 +45,8 @@ use serde::{Deserialize, Serialize};
 use crate::args::McpArgs;
 use crate::local::{Session, SessionOptions};
 use crate::runtimes;
+use artifacts::Artifacts;
+use kruntimes_api::v1alpha1::run::ArtifactRef;
 use sessions::{Kept, Sessions};
 use workflow::{WorkflowCall, WorkflowResult};
 
@@ -140,6 +146,9 @@ pub(crate) struct RunResult {
     pub(crate) stderr_dropped: u64,
     /// `KEY=VALUE` outputs the program wrote to `$KRUNTIME_OUTPUTS` (only when it succeeded).
     pub(crate) outputs: BTreeMap<String, String>,
+    /// The files the program left in `$KRUNTIME_ARTIFACTS_DIR`, stored: each `uri` can be read with
+    /// `resources/read` (until the server's artifact store is full and removes its oldest).
+    pub(crate) artifacts: Vec<ArtifactRef>,
     /// Wall-clock time of the Run, in milliseconds.
     #[schemars(schema_with = "count")]
     pub(crate) duration_ms: u64,
@@ -179,8 +188,8 @@ pub(crate) struct Tools {
     max_output: usize,
     /// The sessions calls may name.
     sessions: Arc<Sessions>,
-    /// Where Workflow steps' artifacts go (removed with the server's state).
-    artifacts_dir: Arc<std::path::Path>,
+    /// The calls' artifacts, readable as resources.
+    artifacts: Arc<Artifacts>,
     tool_router: ToolRouter<Self>,
 }
 
@@ -191,14 +200,14 @@ impl Tools {
         runtimes: BTreeMap<String, RuntimeLimits>,
         max_output: usize,
         sessions: Arc<Sessions>,
-        artifacts_dir: &std::path::Path,
+        artifacts: Arc<Artifacts>,
     ) -> Self {
         Self {
             manager,
             runtimes: Arc::new(runtimes),
             max_output,
             sessions,
-            artifacts_dir: artifacts_dir.into(),
+            artifacts,
             tool_router: Self::tool_router(),
         }
     }
@@ -282,12 +291,38 @@ impl Tools {
 impl ServerHandler for Tools {
     fn get_info(&self) -> ServerConfig {
         let runtimes = self.runtimes.keys().cloned().collect::<Vec<_>>().join(", ");
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build()).with_instructions(format!(
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_resources()
+                .build(),
+        )
+        .with_instructions(format!(
             "kruntimes runs code in WebAssembly sandboxes: every call is a fresh instance whose only writable \
              filesystem is its own new workspace (holding the code and the files the call gives), removed after \
              the call, unless the call names a `session`, whose files persist between its calls until `end_session`. \
+             Files a program writes into $KRUNTIME_ARTIFACTS_DIR are returned as artifacts, readable as resources. \
              Runtimes allowed here: {runtimes}."
         ))
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        Ok(ListResourcesResult::with_all_items(
+            self.artifacts.resources(),
+        ))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        let contents = self.artifacts.read(&request.uri).await?;
+        Ok(ReadResourceResult::new(vec![contents]).into())
     }
 }
 
@@ -357,7 +392,7 @@ impl Tools {
         spec.stdout_bytes = Some(output);
         spec.stderr_bytes = Some(output);
         spec.seed = seed;
-        let started = Instant::now();
+        let (started, started_at) = (Instant::now(), jiff::Timestamp::now());
         let mut handle = self.manager.execute(spec).map_err(|e| match e {
             kruntimes_engine::Error::Policy(policy) => invalid(tool_fields(&policy.to_string())),
             kruntimes_engine::Error::AtCapacity { limit } => ErrorData::internal_error(
@@ -379,21 +414,40 @@ impl Tools {
                 handle.wait().await
             }
         };
+        // As a Run's status, with the artifacts stored (an artifact that cannot be fails a Run that succeeded).
+        let mut status = crate::status::from_outcome(&outcome, started_at, jiff::Timestamp::now());
+        let identity = kruntimes_artifacts::RunIdentity {
+            namespace: "mcp".to_owned(),
+            name: "mcp-call".to_owned(),
+            uid,
+            attempt: 1,
+        };
+        crate::artifacts::collect_within(
+            &self.manager,
+            handle.id(),
+            &identity,
+            self.artifacts.store(),
+            &mut status,
+            &self.artifacts.limits(),
+        )
+        .await
+        .map_err(|e| ErrorData::internal_error(format!("{e:#}"), None))?;
+        self.artifacts.add(&status.artifact_refs);
         let (stdout, stderr) = (handle.stdout(), handle.stderr());
-        let result = RunResult {
-            phase: outcome.phase.as_str().to_owned(),
-            reason: kruntimes_engine::api::api_reason(outcome.reason).to_owned(),
-            exit_code: outcome.exit_code,
-            message: outcome.message.clone(),
+        let mut result = RunResult {
+            phase: status.phase.as_str().to_owned(),
+            reason: status.reason.unwrap_or_default(),
+            exit_code: status.exit_code,
+            message: status.message.unwrap_or_default(),
             stdout: String::from_utf8_lossy(&stdout.contents()).into_owned(),
             stderr: String::from_utf8_lossy(&stderr.contents()).into_owned(),
             stdout_dropped: stdout.dropped(),
             stderr_dropped: stderr.dropped(),
-            outputs: outcome.outputs.clone(),
+            outputs: status.outputs,
+            artifacts: status.artifact_refs,
             duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             session: None,
         };
-        let mut result = result;
         if let Some(lease) = lease {
             let kept = match self.manager.workspace_path(handle.id()) {
                 Ok(workspace) => self.sessions.save(lease, workspace, program).await,
@@ -625,6 +679,15 @@ pub(crate) fn serve(args: &McpArgs) -> Result<ExitCode> {
         Some(_) => http::token(args.token_file.as_deref())?,
         None => String::new(),
     };
+    let max_artifact_bytes = kruntimes_api::quantity::parse_whole(&args.max_artifact_bytes)
+        .ok()
+        .filter(|bytes| *bytes > 0)
+        .with_context(|| {
+            format!(
+                "--max-artifact-bytes {:?}: expected a positive number of bytes, e.g. 256Mi",
+                args.max_artifact_bytes
+            )
+        })?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -655,13 +718,11 @@ pub(crate) fn serve(args: &McpArgs) -> Result<ExitCode> {
         .await?;
         let sessions = Sessions::start(_state.path().join("sessions"), session_limits)
             .context("creating the sessions' directory")?;
-        let mut tools = Tools::new(
-            manager,
-            limits,
-            max_output,
-            sessions,
+        let artifacts = Arc::new(Artifacts::new(
             &_state.path().join("artifacts"),
-        );
+            max_artifact_bytes,
+        ));
+        let mut tools = Tools::new(manager, limits, max_output, sessions, artifacts);
         // Tools for runtimes that are not allowed are not offered.
         for (tool, runtime) in [("run_bash", "bash"), ("run_python", "python")] {
             if !allowed.contains(runtime) {

@@ -51,6 +51,7 @@ fn the_typescript_mcp_sdk_drives_the_tools_over_stdio_and_http() {
             "8 concurrent calls",
             "sessions keep files between their calls",
             "run_workflow passes a step's outputs to the next",
+            "artifacts are listed and read as resources",
             "an abandoned call is cancelled",
         ] {
             let line = format!("ok [{transport}]: {check}");
@@ -98,6 +99,7 @@ fn the_python_mcp_sdk_drives_the_tools_over_stdio_and_http() {
             "no other session and no stateless call can read a session's files",
             "a session over its size limit is ended",
             "run_workflow runs steps in order of needs",
+            "artifacts come back with the result and as resources",
         ] {
             let line = format!("ok [{transport}]: {check}");
             assert!(stdout.contains(&line), "{line:?} missing:\n{stdout}");

@@ -135,15 +135,21 @@ impl Tools {
             return Err(invalid(format!("the Workflow is invalid: {errors}")));
         }
         let started = Instant::now();
+        // Steps' artifacts are not offered as resources yet: they go to a store of this call's, removed after it.
+        let scratch = tempfile::tempdir_in(self.artifacts.dir()).map_err(|e| {
+            ErrorData::internal_error(format!("a directory for the steps' artifacts: {e}"), None)
+        })?;
         let (manager, store, max_output) = (
             self.manager.clone(),
-            crate::artifacts::LocalStore::from_flag(Some(&self.artifacts_dir)),
+            crate::artifacts::LocalStore::Shared(scratch.path().to_path_buf()),
             self.max_output,
         );
         // Dropping this call's future (the client went away) cancels the Workflow; the task drives it to its end.
         let stop = CancellationToken::new();
         let _cancel_when_dropped = stop.clone().drop_guard();
         let driven = tokio::spawn(async move {
+            // Removed when the Workflow has ended, not when an abandoned call's future goes.
+            let _scratch = scratch;
             let (mut stdout, mut stderr) = (Bounded::new(max_output), Bounded::new(max_output));
             let cancel = async move {
                 tokio::select! {

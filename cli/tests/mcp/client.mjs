@@ -108,6 +108,15 @@ async function checks(client) {
   assert.equal((await bash("ls", { session: "ts-a" })).stdout, "main.sh\n");
   say("sessions keep files between their calls, apart from each other, until end_session");
 
+  const made = await bash('echo "from ts" > "$KRUNTIME_ARTIFACTS_DIR/note.txt"');
+  assert.deepEqual(made.artifacts.map((a) => a.name), ["note.txt"]);
+  const { contents } = await client.readResource({ uri: made.artifacts[0].uri });
+  assert.equal(contents[0].text, "from ts\n");
+  const { resources } = await client.listResources();
+  assert.ok(resources.some((r) => r.uri === made.artifacts[0].uri));
+  await assert.rejects(client.readResource({ uri: "file:///etc/passwd" }), /not an artifact this server keeps/);
+  say("artifacts are listed and read as resources");
+
   const flow = resultOf(
     await call("run_workflow", {
       spec: {

@@ -5,6 +5,7 @@ exits non-zero on the first failure. Run by cli/tests/mcp.rs.
 """
 
 import asyncio
+import base64
 import glob
 import json
 import os
@@ -167,6 +168,29 @@ async def checks(session, tmpdir):
                 "files": {"app/calc.py": "import helper\nprint(helper.X)\n", "app/helper.py": "X = 7\n"}}))
     assert from_files["stdout"] == "7\n", from_files
     say("run takes any allowed runtime, with code or with a file of files as its entrypoint")
+
+    made = result_of(await session.call_tool("run_python", {"code": (
+        "import os\n"
+        "d = os.environ['KRUNTIME_ARTIFACTS_DIR']\n"
+        "open(os.path.join(d, 'report.txt'), 'w').write('report line\\n')\n"
+        "open(os.path.join(d, 'data.bin'), 'wb').write(bytes([0, 1, 255]))\n")}))
+    assert made["phase"] == "Succeeded", made
+    stored = {a["name"]: a for a in made["artifacts"]}
+    assert set(stored) == {"report.txt", "data.bin"}, made
+    assert stored["report.txt"]["sizeBytes"] == 12 and len(stored["report.txt"]["sha256"]) == 64, made
+    listed = {r.uri for r in (await session.list_resources()).resources}
+    assert {a["uri"] for a in stored.values()} <= listed, (listed, stored)
+    text = (await session.read_resource(stored["report.txt"]["uri"])).contents[0]
+    assert text.text == "report line\n" and text.mime_type == "text/plain", text
+    blob = (await session.read_resource(stored["data.bin"]["uri"])).contents[0]
+    assert base64.b64decode(blob.blob) == bytes([0, 1, 255]), blob
+    try:
+        await session.read_resource("file:///etc/passwd")
+    except MCPError as err:
+        assert "not an artifact this server keeps" in str(err), err
+    else:
+        raise AssertionError("a file the server did not store was read")
+    say("artifacts come back with the result and as resources (text and binary); nothing else can be read")
 
     flow = result_of(await session.call_tool("run_workflow", {"spec": {"steps": [
         {"id": "make", "runtime": "python", "entrypoint": "make.py",
