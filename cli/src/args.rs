@@ -93,7 +93,7 @@ pub enum Command {
     Workflow(WorkflowArgs),
     /// Run on this machine with the embedded engine; no cluster needed.
     Local(LocalArgs),
-    /// Serve code execution to AI agents as a Model Context Protocol (MCP) tool server, over stdio.
+    /// Serve code execution to AI agents as a Model Context Protocol (MCP) tool server, over stdio or HTTP.
     ///
     /// Tools: run_bash and run_python (code, args, env, files, timeout, session), run (any allowed
     /// runtime), run_workflow (a Workflow's steps) and end_session. Each call is a fresh sandboxed
@@ -204,6 +204,14 @@ pub struct McpArgs {
     /// Most bytes of artifacts the server keeps for resources/read; beyond it the oldest are removed.
     #[arg(long, value_name = "BYTES", default_value = "256Mi")]
     pub max_artifact_bytes: String,
+    /// Run the calls as Runs on a kruntimes cluster (the current kubeconfig context and namespace, or
+    /// --kubeconfig, --context, -n) instead of the embedded engine; the allowed runtimes are the
+    /// namespace's Runtimes (or those of --allow-runtime).
+    #[arg(long, conflicts_with_all = ["runtime_file", "component", "builtins", "cache_dir"])]
+    pub cluster: bool,
+    /// Cluster and namespace, with --cluster.
+    #[command(flatten)]
+    pub cluster_args: crate::cluster::ClusterArgs,
     /// Most sessions open at once; a call opening one more is refused until one ends.
     #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..))]
     pub max_sessions: u16,

@@ -47,12 +47,13 @@ pub(crate) enum Streams {
     Stderr,
 }
 
-/// Prints `run`'s output: stdout to `out`, stderr to standard error. Returns how the stream ended.
+/// Prints `run`'s output: stdout to `out`, stderr to `err`. Returns how the stream ended.
 pub(crate) async fn print(
     cluster: &Cluster,
     run: &Run,
     options: &Options,
-    out: &mut dyn Write,
+    out: &mut (impl Write + ?Sized),
+    err: &mut (impl Write + ?Sized),
 ) -> Result<LogsEnd> {
     let name = run.name_any();
     let status = run.status.clone().unwrap_or_default();
@@ -77,7 +78,7 @@ pub(crate) async fn print(
         run_uid: uid,
         attempt,
     };
-    let mut printer = Printer::new(out, options.tail_lines);
+    let mut printer = Printer::new(out, err, options.tail_lines);
     if options.follow && options.tail_lines.is_some() {
         // The last lines of what is retained now, then everything after it, live.
         read(&mut client, &id, options, false, &mut printer).await?;
@@ -95,7 +96,7 @@ async fn read(
     id: &ExecutionId,
     options: &Options,
     follow: bool,
-    printer: &mut Printer<'_>,
+    printer: &mut Printer<'_, impl Write + ?Sized, impl Write + ?Sized>,
 ) -> Result<LogsEnd> {
     let streams = match options.streams {
         Streams::Both => LogSelector::Both,
@@ -150,18 +151,20 @@ async fn read(
 
 /// Writes chunks once each (by offset, so a second read of the same output prints only what is new), or keeps
 /// the last lines for `--tail`.
-struct Printer<'a> {
-    out: &'a mut dyn Write,
+struct Printer<'a, O: Write + ?Sized, E: Write + ?Sized> {
+    out: &'a mut O,
+    err: &'a mut E,
     /// Bytes of stdout and stderr already printed (or held for the tail).
     seen: [u64; 2],
     /// With `--tail N`: the retained output so far, per stream, and N.
     tail: Option<(usize, [Vec<u8>; 2])>,
 }
 
-impl<'a> Printer<'a> {
-    fn new(out: &'a mut dyn Write, tail: Option<usize>) -> Self {
+impl<'a, O: Write + ?Sized, E: Write + ?Sized> Printer<'a, O, E> {
+    fn new(out: &'a mut O, err: &'a mut E, tail: Option<usize>) -> Self {
         Self {
             out,
+            err,
             seen: [0, 0],
             tail: tail.map(|n| (n, [Vec::new(), Vec::new()])),
         }
@@ -188,9 +191,8 @@ impl<'a> Printer<'a> {
             self.out.write_all(data)?;
             self.out.flush()?;
         } else {
-            let mut err = std::io::stderr().lock();
-            err.write_all(data)?;
-            err.flush()?;
+            self.err.write_all(data)?;
+            self.err.flush()?;
         }
         Ok(())
     }
@@ -293,8 +295,8 @@ mod tests {
     /// Chunks are printed once by offset: a second read that starts over prints only what is new.
     #[test]
     fn a_second_read_prints_only_new_bytes() {
-        let mut out = Vec::new();
-        let mut p = Printer::new(&mut out, None);
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let mut p = Printer::new(&mut out, &mut err, None);
         p.chunk(LogStream::Stdout, 0, b"hello ").unwrap();
         p.chunk(LogStream::Stdout, 0, b"hello wor").unwrap();
         p.chunk(LogStream::Stdout, 9, b"ld\n").unwrap();

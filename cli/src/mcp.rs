@@ -15,6 +15,7 @@
 //! instance), until `end_session`, the TTL or the size limit ends it ([`sessions`]).
 
 mod artifacts;
+mod cluster;
 mod http;
 mod sessions;
 mod workflow;
@@ -179,10 +180,20 @@ pub(crate) struct Ended {
     pub(crate) open: Vec<String>,
 }
 
+/// Where the calls run.
+#[derive(Clone)]
+pub(crate) enum Backend {
+    /// The embedded engine (the default).
+    Local(Manager),
+    /// Runs on a kruntimes cluster (`--cluster`).
+    Cluster(Arc<cluster::Remote>),
+}
+
 /// The tool server: one engine, the runtimes it may use, and the output bound of a result.
 #[derive(Clone)]
 pub(crate) struct Tools {
-    manager: Manager,
+    /// Where calls run.
+    backend: Backend,
     /// The runtimes calls may use, with their limits.
     runtimes: Arc<BTreeMap<String, RuntimeLimits>>,
     max_output: usize,
@@ -196,14 +207,14 @@ pub(crate) struct Tools {
 #[tool_router]
 impl Tools {
     pub(crate) fn new(
-        manager: Manager,
+        backend: Backend,
         runtimes: BTreeMap<String, RuntimeLimits>,
         max_output: usize,
         sessions: Arc<Sessions>,
         artifacts: Arc<Artifacts>,
     ) -> Self {
         Self {
-            manager,
+            backend,
             runtimes: Arc::new(runtimes),
             max_output,
             sessions,
@@ -350,6 +361,38 @@ impl Tools {
                 .clone()
                 .unwrap_or_else(|| kruntimes_api::consts::DEFAULT_ENTRYPOINT.to_owned())
         });
+        let manager = match &self.backend {
+            Backend::Local(manager) => manager,
+            Backend::Cluster(remote) => {
+                let refuse = |field: &str| {
+                    invalid(format!(
+                        "{field}: not available with --cluster (a Run's inputs are its code, args and env)"
+                    ))
+                };
+                if !inputs.files.is_empty() {
+                    return Err(refuse("files"));
+                }
+                if inputs.session.is_some() {
+                    return Err(refuse("session"));
+                }
+                let run = call_run(
+                    runtime,
+                    code,
+                    entrypoint,
+                    inputs.args,
+                    inputs.env,
+                    Some(timeout),
+                );
+                if let Err(errors) = validate_run(&run) {
+                    return Err(invalid(tool_fields(&errors.to_string())));
+                }
+                let timeout = std::time::Duration::from_secs(timeout.unsigned_abs());
+                return remote
+                    .execute(run, timeout, self.max_output, &context.ct)
+                    .await
+                    .map(Json);
+            }
+        };
         let files = files_seed(inputs.files, program.as_deref())?;
         let lease = match &inputs.session {
             Some(name) => Some(
@@ -393,7 +436,7 @@ impl Tools {
         spec.stderr_bytes = Some(output);
         spec.seed = seed;
         let (started, started_at) = (Instant::now(), jiff::Timestamp::now());
-        let mut handle = self.manager.execute(spec).map_err(|e| match e {
+        let mut handle = manager.execute(spec).map_err(|e| match e {
             kruntimes_engine::Error::Policy(policy) => invalid(tool_fields(&policy.to_string())),
             kruntimes_engine::Error::AtCapacity { limit } => ErrorData::internal_error(
                 format!("busy: {limit} calls are running already, the most this server runs at once; retry later"),
@@ -403,14 +446,14 @@ impl Tools {
         })?;
         // If this future is dropped before the Run ends, the guard cancels it and removes its workspace.
         let mut forget = Forget {
-            manager: self.manager.clone(),
+            manager: manager.clone(),
             id: Some(handle.id().clone()),
         };
         // A client's `notifications/cancelled` cancels the Run at once; it then ends `Cancelled`.
         let outcome = tokio::select! {
             outcome = handle.wait() => outcome,
             () = context.ct.cancelled() => {
-                let _ = self.manager.cancel(handle.id());
+                let _ = manager.cancel(handle.id());
                 handle.wait().await
             }
         };
@@ -423,7 +466,7 @@ impl Tools {
             attempt: 1,
         };
         crate::artifacts::collect_within(
-            &self.manager,
+            manager,
             handle.id(),
             &identity,
             self.artifacts.store(),
@@ -449,7 +492,7 @@ impl Tools {
             session: None,
         };
         if let Some(lease) = lease {
-            let kept = match self.manager.workspace_path(handle.id()) {
+            let kept = match manager.workspace_path(handle.id()) {
                 Ok(workspace) => self.sessions.save(lease, workspace, program).await,
                 Err(e) => self.sessions.fail(lease, &e.to_string()).await,
             };
@@ -627,8 +670,8 @@ fn invalid(message: String) -> ErrorData {
     ErrorData::invalid_params(message, None)
 }
 
-/// `krt mcp`: loads the allowed runtimes, then serves the tools on stdin/stdout until the client closes them or a
-/// signal arrives.
+/// `krt mcp`: loads the allowed runtimes (or, with `--cluster`, finds them on the cluster), then serves the tools on
+/// stdin/stdout, or over HTTP with `--listen`, until the client goes or a signal arrives.
 pub(crate) fn serve(args: &McpArgs) -> Result<ExitCode> {
     let max_output = kruntimes_api::quantity::parse_whole(&args.max_output)
         .ok()
@@ -640,54 +683,29 @@ pub(crate) fn serve(args: &McpArgs) -> Result<ExitCode> {
                 args.max_output
             )
         })?;
-    let declared = runtimes::declared(args.runtime_file.as_deref())?;
-    let allowed: BTreeSet<String> = if args.allow_runtime.is_empty() {
-        DEFAULT_RUNTIMES
-            .iter()
-            .map(|name| (*name).to_owned())
-            .chain(declared.iter().map(kube::ResourceExt::name_any))
-            .collect()
-    } else {
-        args.allow_runtime.iter().cloned().collect()
-    };
-    if allowed.is_empty() {
-        bail!("no runtime is allowed: give --allow-runtime NAME");
-    }
-    let names: BTreeSet<&str> = allowed.iter().map(String::as_str).collect();
-    let components = runtimes::Components::parse(&args.component)?.assign(&names)?;
-    let resolved = runtimes::resolve_all(&names, &components, args.builtins.as_deref(), &declared)?;
-    // Each allowed runtime's limits, as registered (a Runtime of --runtime-file gives its own).
-    let limits: BTreeMap<String, RuntimeLimits> = resolved
-        .iter()
-        .filter(|r| allowed.contains(&r.name))
-        .map(|r| (r.name.clone(), r.policy.limits.clone()))
-        .collect();
     let session_limits = sessions::Limits {
         ttl: crate::command_line::parse_duration("--session-ttl", &args.session_ttl)?,
-        max_bytes: kruntimes_api::quantity::parse_whole(&args.session_max_bytes)
-            .ok()
-            .filter(|bytes| *bytes > 0)
-            .with_context(|| {
-                format!(
-                    "--session-max-bytes {:?}: expected a positive number of bytes, e.g. 64Mi",
-                    args.session_max_bytes
-                )
-            })?,
+        max_bytes: positive_bytes("--session-max-bytes", &args.session_max_bytes)?,
         max_sessions: usize::from(args.max_sessions),
     };
+    let max_artifact_bytes = positive_bytes("--max-artifact-bytes", &args.max_artifact_bytes)?;
     let token = match args.listen {
         Some(_) => http::token(args.token_file.as_deref())?,
         None => String::new(),
     };
-    let max_artifact_bytes = kruntimes_api::quantity::parse_whole(&args.max_artifact_bytes)
-        .ok()
-        .filter(|bytes| *bytes > 0)
-        .with_context(|| {
-            format!(
-                "--max-artifact-bytes {:?}: expected a positive number of bytes, e.g. 256Mi",
-                args.max_artifact_bytes
-            )
-        })?;
+    let cluster_flags = args.cluster_args.kubeconfig.is_some()
+        || args.cluster_args.context.is_some()
+        || args.cluster_args.namespace.is_some();
+    if cluster_flags && !args.cluster {
+        bail!(
+            "--kubeconfig, --context and --namespace choose the cluster of --cluster: give --cluster too"
+        );
+    }
+    let local = if args.cluster {
+        None
+    } else {
+        Some(local_runtimes(args)?)
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -703,29 +721,60 @@ pub(crate) fn serve(args: &McpArgs) -> Result<ExitCode> {
             )),
             None => None,
         };
-        let Session {
-            manager,
-            mut interrupts,
-            _state,
-        } = Session::start(
-            resolved,
-            SessionOptions {
-                cache_dir: args.cache_dir.as_deref(),
-                quiet: false,
-                serves_many: true,
-            },
-        )
-        .await?;
-        let sessions = Sessions::start(_state.path().join("sessions"), session_limits)
+        let (backend, limits, mut interrupts, state) = match local {
+            Some((resolved, limits)) => {
+                let Session {
+                    manager,
+                    interrupts,
+                    _state,
+                } = Session::start(
+                    resolved,
+                    SessionOptions {
+                        cache_dir: args.cache_dir.as_deref(),
+                        quiet: false,
+                        serves_many: true,
+                    },
+                )
+                .await?;
+                (Backend::Local(manager), limits, interrupts, _state)
+            }
+            None => {
+                let interrupts = crate::interrupt::Interrupts::listen()
+                    .context("listening for SIGINT, SIGTERM and SIGHUP")?;
+                let (remote, present) = cluster::Remote::connect(&args.cluster_args).await?;
+                let allowed = cluster::allowed(&args.allow_runtime, &present, remote.namespace())?;
+                eprintln!(
+                    "krt mcp: calls run as Runs in namespace {:?}; runtimes: {}",
+                    remote.namespace(),
+                    allowed.join(", ")
+                );
+                // The cluster applies each Runtime's limits; the tools only default the timeout.
+                let limits = allowed
+                    .into_iter()
+                    .map(|name| (name, RuntimeLimits::default()))
+                    .collect();
+                let state = tempfile::Builder::new()
+                    .prefix("krt-mcp-")
+                    .tempdir()
+                    .context("creating a state directory")?;
+                (
+                    Backend::Cluster(Arc::new(remote)),
+                    limits,
+                    interrupts,
+                    state,
+                )
+            }
+        };
+        let sessions = Sessions::start(state.path().join("sessions"), session_limits)
             .context("creating the sessions' directory")?;
         let artifacts = Arc::new(Artifacts::new(
-            &_state.path().join("artifacts"),
+            &state.path().join("artifacts"),
             max_artifact_bytes,
         ));
-        let mut tools = Tools::new(manager, limits, max_output, sessions, artifacts);
+        let mut tools = Tools::new(backend, limits, max_output, sessions, artifacts);
         // Tools for runtimes that are not allowed are not offered.
         for (tool, runtime) in [("run_bash", "bash"), ("run_python", "python")] {
-            if !allowed.contains(runtime) {
+            if !tools.runtimes.contains_key(runtime) {
                 tools.tool_router.remove_route(tool);
             }
         }
@@ -752,10 +801,48 @@ pub(crate) fn serve(args: &McpArgs) -> Result<ExitCode> {
             }
             signal = interrupts.recv() => eprintln!("krt mcp: {signal}: stopping"),
         }
+        drop(state);
         anyhow::Ok(ExitCode::SUCCESS)
     });
     runtime.shutdown_background();
     code
+}
+
+/// The runtimes the embedded engine serves: resolved (built-in, `--component`, `--runtime-file`), with their limits.
+fn local_runtimes(
+    args: &McpArgs,
+) -> Result<(Vec<runtimes::Resolved>, BTreeMap<String, RuntimeLimits>)> {
+    let declared = runtimes::declared(args.runtime_file.as_deref())?;
+    let allowed: BTreeSet<String> = if args.allow_runtime.is_empty() {
+        DEFAULT_RUNTIMES
+            .iter()
+            .map(|name| (*name).to_owned())
+            .chain(declared.iter().map(kube::ResourceExt::name_any))
+            .collect()
+    } else {
+        args.allow_runtime.iter().cloned().collect()
+    };
+    if allowed.is_empty() {
+        bail!("no runtime is allowed: give --allow-runtime NAME");
+    }
+    let names: BTreeSet<&str> = allowed.iter().map(String::as_str).collect();
+    let components = runtimes::Components::parse(&args.component)?.assign(&names)?;
+    let resolved = runtimes::resolve_all(&names, &components, args.builtins.as_deref(), &declared)?;
+    // Each allowed runtime's limits, as registered (a Runtime of --runtime-file gives its own).
+    let limits = resolved
+        .iter()
+        .filter(|r| allowed.contains(&r.name))
+        .map(|r| (r.name.clone(), r.policy.limits.clone()))
+        .collect();
+    Ok((resolved, limits))
+}
+
+/// A positive quantity of bytes (`64Mi`, `1048576`) for `flag`.
+fn positive_bytes(flag: &str, text: &str) -> Result<u64> {
+    kruntimes_api::quantity::parse_whole(text)
+        .ok()
+        .filter(|bytes| *bytes > 0)
+        .with_context(|| format!("{flag} {text:?}: expected a positive number of bytes, e.g. 64Mi"))
 }
 
 #[cfg(test)]

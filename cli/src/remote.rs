@@ -198,7 +198,7 @@ async fn run_follow(
         follow: true,
         ..logs::Options::default()
     };
-    if let Err(e) = logs::print(cluster, &run, &options, out).await {
+    if let Err(e) = logs::print(cluster, &run, &options, out, &mut std::io::stderr()).await {
         eprintln!("warning: no output: {e:#}");
     }
     let Some(done) = follow(cluster, api, name, timeout, run_line, |r: &Run| {
@@ -232,7 +232,7 @@ pub(crate) fn logs(args: &LogsArgs, out: &mut dyn Write) -> Result<ExitCode> {
     block_on(async {
         let cluster = Cluster::connect(&args.cluster).await?;
         let run: Run = cluster.get(&args.run).await?;
-        logs::print(&cluster, &run, &options, out).await?;
+        logs::print(&cluster, &run, &options, out, &mut std::io::stderr()).await?;
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -150,3 +150,166 @@ async fn krt_runs_follows_and_cancels_runs_on_a_real_cluster() {
     );
     temp.delete().await.unwrap();
 }
+
+/// `krt mcp --cluster` as an agent's tool server on the real cluster: a call is a Run in the namespace, created,
+/// watched to its end and deleted; results carry phase, exit code and outputs from the Run's status; what only the
+/// embedded engine can do is refused by field; the process ends when its client closes stdin.
+#[tokio::test]
+#[ignore = "needs cluster: set KRUNTIMES_E2E_KUBECONFIG and run with --ignored"]
+async fn krt_mcp_serves_tool_calls_as_runs_on_a_real_cluster() {
+    use kruntimes_api::v1alpha1::Run;
+    use kube::api::{Api, ListParams};
+    use serde_json::json;
+    use tokio::io::{AsyncBufReadExt as _, BufReader};
+
+    let client = client().await.unwrap();
+    let temp = TempNamespace::create(&client).await.unwrap();
+    let ns = &temp.name.clone();
+    scenarios::create_bash_runtime(&client, ns, "bash", 1, 4, Duration::from_secs(300))
+        .await
+        .unwrap();
+
+    let mut server = tokio::process::Command::new(krt_path())
+        .args(["mcp", "--cluster", "-n", ns])
+        .env("KUBECONFIG", std::env::var_os(KUBECONFIG_ENV).unwrap())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut mcp = McpClient {
+        stdin: server.stdin.take().unwrap(),
+        stdout: BufReader::new(server.stdout.take().unwrap()).lines(),
+        next_id: 0,
+    };
+    let init = mcp
+        .request(
+            "initialize",
+            json!({"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "e2e", "version": "0"}}),
+        )
+        .await;
+    assert!(init.get("result").is_some(), "{init}");
+    mcp.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+        .await;
+    let tools = mcp.request("tools/list", json!({})).await;
+    let names: Vec<&str> = tools["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"run_bash") && names.contains(&"run"),
+        "{names:?}"
+    );
+    assert!(
+        !names.contains(&"run_python"),
+        "the namespace has no python Runtime: {names:?}"
+    );
+
+    let call = |code: &str| json!({"name": "run_bash", "arguments": {"code": code, "timeout_seconds": 60}});
+    let ok = mcp
+        .request(
+            "tools/call",
+            call(r#"echo "n=$((6 * 7))" >> "$KRUNTIME_OUTPUTS"; echo hi"#),
+        )
+        .await;
+    let result = &ok["result"]["structuredContent"];
+    assert_eq!(result["phase"], "Succeeded", "{ok}");
+    assert_eq!(result["exit_code"], 0, "{ok}");
+    assert_eq!(result["outputs"], json!({"n": "42"}), "{ok}");
+    // The output comes from runtimed through a port-forward of the Run's pod, which the loopback cluster's node
+    // stand-in cannot serve (ADR 0010): then the result says so instead of returning nothing silently.
+    let stdout_read = result["stdout"] == "hi\n";
+    let said = result["message"]
+        .as_str()
+        .unwrap()
+        .contains("output not available");
+    assert!(stdout_read || said, "{ok}");
+
+    let failed = mcp
+        .request("tools/call", call("echo bad >&2; exit 3"))
+        .await;
+    let result = &failed["result"]["structuredContent"];
+    assert_eq!(
+        (&result["phase"], &result["reason"], &result["exit_code"]),
+        (&json!("Failed"), &json!("ExitCode"), &json!(3)),
+        "{failed}"
+    );
+
+    let refused = mcp
+        .request(
+            "tools/call",
+            json!({"name": "run_bash", "arguments": {"code": "true", "files": {"a": "b"}}}),
+        )
+        .await;
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("files: not available with --cluster"),
+        "{refused}"
+    );
+
+    // Every call's Run is deleted once it has answered.
+    let runs: Api<Run> = Api::namespaced(client.clone(), ns);
+    let label = ListParams::default().labels("app.kubernetes.io/created-by=krt-mcp");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let left = runs.list(&label).await.unwrap().items.len();
+        if left == 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{left} Runs of krt mcp are left"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
+    drop(mcp);
+    let status = tokio::time::timeout(Duration::from_secs(30), server.wait())
+        .await
+        .expect("krt mcp ends when its client closes stdin")
+        .unwrap();
+    assert!(status.success(), "{status}");
+}
+
+/// A Model Context Protocol client over a child's stdin and stdout: newline-delimited JSON-RPC.
+struct McpClient {
+    stdin: tokio::process::ChildStdin,
+    stdout: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+    next_id: u64,
+}
+
+impl McpClient {
+    async fn send(&mut self, message: &serde_json::Value) {
+        use tokio::io::AsyncWriteExt;
+        self.stdin
+            .write_all(format!("{message}\n").as_bytes())
+            .await
+            .unwrap();
+    }
+
+    /// Sends a request and waits (up to 5 minutes) for its answer, skipping notifications.
+    async fn request(&mut self, method: &str, params: serde_json::Value) -> serde_json::Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(
+            &serde_json::json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}),
+        )
+        .await;
+        loop {
+            let line = tokio::time::timeout(Duration::from_secs(300), self.stdout.next_line())
+                .await
+                .expect("an answer within 5 minutes")
+                .unwrap()
+                .expect("krt mcp closed its stdout");
+            let answer: serde_json::Value = serde_json::from_str(&line).unwrap();
+            if answer["id"] == serde_json::json!(id) {
+                return answer;
+            }
+        }
+    }
+}

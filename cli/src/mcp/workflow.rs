@@ -68,14 +68,14 @@ pub(crate) struct StepResult {
 }
 
 /// Keeps the first `limit` bytes written and counts the rest.
-struct Bounded {
+pub(super) struct Bounded {
     kept: Vec<u8>,
     limit: usize,
     dropped: u64,
 }
 
 impl Bounded {
-    fn new(limit: usize) -> Self {
+    pub(super) fn new(limit: usize) -> Self {
         Self {
             kept: Vec::new(),
             limit,
@@ -84,7 +84,7 @@ impl Bounded {
     }
 
     /// The text kept, with the truncation line when bytes were dropped, and how many were.
-    fn finish(self) -> (String, u64) {
+    pub(super) fn finish(self) -> (String, u64) {
         let mut text = String::from_utf8_lossy(&self.kept).into_owned();
         if self.dropped > 0 {
             text.push_str(&kruntimes_engine::output::truncation_marker(
@@ -117,6 +117,12 @@ impl Tools {
         spec: WorkflowSpec,
         cancelled: CancellationToken,
     ) -> Result<WorkflowResult, ErrorData> {
+        let super::Backend::Local(manager) = &self.backend else {
+            return Err(invalid(
+                "run_workflow: not available with --cluster yet; create the Workflow with `krt workflow run`"
+                    .to_owned(),
+            ));
+        };
         let mut workflow = Workflow::new("mcp-workflow", spec);
         workflow.metadata.namespace = Some("mcp".to_owned());
         for (i, step) in workflow.spec.steps.iter_mut().enumerate() {
@@ -140,7 +146,7 @@ impl Tools {
             ErrorData::internal_error(format!("a directory for the steps' artifacts: {e}"), None)
         })?;
         let (manager, store, max_output) = (
-            self.manager.clone(),
+            manager.clone(),
             crate::artifacts::LocalStore::Shared(scratch.path().to_path_buf()),
             self.max_output,
         );
