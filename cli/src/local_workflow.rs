@@ -154,7 +154,12 @@ pub(crate) async fn drive(
     // The child Runs, as the engine observes them, and beside each its step and active execution.
     let mut runs: Vec<Run> = Vec::new();
     let mut steps: Vec<String> = Vec::new();
-    let mut handles: Vec<Option<RunHandle>> = Vec::new();
+    // The steps' active executions; dropped before they are forgotten (an error, an abandoned driver), they are
+    // cancelled and forgotten, so no Run outlives the drive.
+    let mut handles = Active {
+        manager: manager.clone(),
+        handles: Vec::new(),
+    };
     let mut queued: VecDeque<usize> = VecDeque::new();
     let mut running: JoinSet<Ended> = JoinSet::new();
     let mut interrupted = false;
@@ -173,7 +178,7 @@ pub(crate) async fn drive(
                 continue;
             };
             runs[i].spec.cancel_requested = Some(true);
-            match &handles[i] {
+            match &handles.handles[i] {
                 Some(handle) => manager.cancel(handle.id())?,
                 None if !runs[i].phase().is_terminal() => {
                     // Never started: a pending Run that is cancelled ends without starting.
@@ -197,16 +202,27 @@ pub(crate) async fn drive(
             }
             runs.push(create.to_run(Some(&namespace)));
             steps.push(create.step.clone());
-            handles.push(None);
+            handles.handles.push(None);
             queued.push_back(runs.len() - 1);
         }
+        // Whether the engine is full with other work (calls of the same `krt mcp`): the queued steps wait.
+        let mut engine_full = false;
         while running.len() < capacity
             && let Some(i) = queued.pop_front()
         {
             let name = runs[i].metadata.name.clone().unwrap_or_default();
             let started = jiff::Timestamp::now();
-            let handle = local::to_run_spec(&runs[i], &name)
-                .and_then(|spec| manager.execute(spec).map_err(anyhow::Error::from));
+            let handle = match local::to_run_spec(&runs[i], &name) {
+                Ok(spec) => match manager.execute(spec) {
+                    Err(kruntimes_engine::Error::AtCapacity { .. }) => {
+                        queued.push_front(i);
+                        engine_full = true;
+                        break;
+                    }
+                    other => other.map_err(anyhow::Error::from),
+                },
+                Err(e) => Err(e),
+            };
             match handle {
                 Ok(handle) => {
                     runs[i].status = Some(RunStatus {
@@ -215,7 +231,7 @@ pub(crate) async fn drive(
                         start_time: Some(Time(started)),
                         ..RunStatus::default()
                     });
-                    handles[i] = Some(handle.clone());
+                    handles.handles[i] = Some(handle.clone());
                     let mut handle = handle;
                     running.spawn(async move {
                         let outcome = handle.wait().await;
@@ -246,7 +262,7 @@ pub(crate) async fn drive(
         if plan.is_done() && running.is_empty() {
             return Ok(workflow);
         }
-        if running.is_empty() && plan.requeue_after.is_none() {
+        if running.is_empty() && plan.requeue_after.is_none() && !engine_full {
             bail!(
                 "internal error: the Workflow waits, but no Run is active: {:?}",
                 workflow.status.as_ref().and_then(|s| s.message.clone())
@@ -263,6 +279,7 @@ pub(crate) async fn drive(
                 }
             }
             _ = tokio::time::sleep(deadline.unwrap_or_default()), if deadline.is_some() => {}
+            _ = tokio::time::sleep(ENGINE_FULL_RETRY), if engine_full => {}
             () = &mut cancel, if !interrupted => {
                 interrupted = true;
                 workflow.spec.cancel_requested = Some(true);
@@ -283,8 +300,38 @@ pub(crate) async fn drive(
             crate::artifacts::collect(manager, e.handle.id(), &identity, &step_store, &mut status)
                 .await?;
             manager.forget(e.handle.id()).await?;
-            handles[e.index] = None;
+            handles.handles[e.index] = None;
             runs[e.index].status = Some(status);
+        }
+    }
+}
+
+/// How soon a step the full engine refused is tried again (when none of the Workflow's own Runs ends first).
+const ENGINE_FULL_RETRY: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// The executions a drive started and has not forgotten yet.
+struct Active {
+    manager: Manager,
+    handles: Vec<Option<RunHandle>>,
+}
+
+impl Drop for Active {
+    fn drop(&mut self) {
+        let left: Vec<_> = self.handles.iter_mut().filter_map(Option::take).collect();
+        if left.is_empty() {
+            return;
+        }
+        for handle in &left {
+            let _ = self.manager.cancel(handle.id());
+        }
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let manager = self.manager.clone();
+            runtime.spawn(async move {
+                for handle in left {
+                    let _ = manager.cancel_and_wait(handle.id()).await;
+                    let _ = manager.forget(handle.id()).await;
+                }
+            });
         }
     }
 }

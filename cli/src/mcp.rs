@@ -394,26 +394,6 @@ impl Tools {
             }
         };
         let files = files_seed(inputs.files, program.as_deref())?;
-        let lease = match &inputs.session {
-            Some(name) => Some(
-                self.sessions
-                    .lease(name)
-                    .await
-                    .map_err(|e| invalid(e.to_string()))?,
-            ),
-            None => None,
-        };
-        // A session's files first, then the call's (which win over kept ones of the same path).
-        let seed = match (&lease, files) {
-            (None, files) => files,
-            (Some(lease), files) => {
-                let restore = lease.restore();
-                Some(Seed(Arc::new(move |dir: &cap_std::fs::Dir| {
-                    restore(dir)?;
-                    files.as_ref().map_or(Ok(()), |files| (files.0)(dir))
-                })))
-            }
-        };
         let run = call_run(
             runtime,
             code,
@@ -434,7 +414,28 @@ impl Tools {
             .map_or(self.max_output, |runtime| runtime.min(self.max_output));
         spec.stdout_bytes = Some(output);
         spec.stderr_bytes = Some(output);
-        spec.seed = seed;
+        // The session last, once the call is known to be valid: a refused call opens none. Waiting for the
+        // session's running call ends when the client cancels.
+        let lease = match &inputs.session {
+            Some(name) => Some(tokio::select! {
+                lease = self.sessions.lease(name) => lease.map_err(|e| invalid(e.to_string()))?,
+                () = context.ct.cancelled() => {
+                    return Err(ErrorData::internal_error("cancelled while waiting for the session's running call", None));
+                }
+            }),
+            None => None,
+        };
+        // A session's files first, then the call's (which win over kept ones of the same path).
+        spec.seed = match (&lease, files) {
+            (None, files) => files,
+            (Some(lease), files) => {
+                let restore = lease.restore();
+                Some(Seed(Arc::new(move |dir: &cap_std::fs::Dir| {
+                    restore(dir)?;
+                    files.as_ref().map_or(Ok(()), |files| (files.0)(dir))
+                })))
+            }
+        };
         let (started, started_at) = (Instant::now(), jiff::Timestamp::now());
         let mut handle = manager.execute(spec).map_err(|e| match e {
             kruntimes_engine::Error::Policy(policy) => invalid(tool_fields(&policy.to_string())),
@@ -492,9 +493,14 @@ impl Tools {
             session: None,
         };
         if let Some(lease) = lease {
-            let kept = match manager.workspace_path(handle.id()) {
-                Ok(workspace) => self.sessions.save(lease, workspace, program).await,
-                Err(e) => self.sessions.fail(lease, &e.to_string()).await,
+            let kept = if context.ct.is_cancelled() {
+                // What a cancelled call left half-done is not kept.
+                self.sessions.unchanged(lease).await
+            } else {
+                match manager.workspace_path(handle.id()) {
+                    Ok(workspace) => self.sessions.save(lease, workspace, program).await,
+                    Err(e) => self.sessions.fail(lease, &e.to_string()).await,
+                }
             };
             result.session = Some(kept);
         }

@@ -366,7 +366,7 @@ fn build_control_plane_in_scratch(root: &Path) -> Result<Option<String>> {
         .max_by_key(|(free, _)| *free);
     let Some((free, dir)) = best.filter(|(free, _)| *free >= GO_BUILD_BYTES) else {
         let why = format!(
-            "the Go build of the control plane needs about {} GiB for its caches, and neither {} nor /dev/shm has it              free ({}): the real-cluster tests did not run",
+            "the Go build of the control plane needs about {} GiB for its caches, and neither {} nor /dev/shm has it free ({}): the real-cluster tests did not run",
             GO_BUILD_BYTES >> 30,
             target.display(),
             candidates
@@ -391,14 +391,24 @@ fn build_control_plane_in_scratch(root: &Path) -> Result<Option<String>> {
         scratch.display(),
         free as f64 / f64::from(1 << 30)
     );
-    let (cache, modules) = (scratch.join("cache"), scratch.join("mod"));
+    let (cache, modules, work) = (
+        scratch.join("cache"),
+        scratch.join("mod"),
+        scratch.join("tmp"),
+    );
+    std::fs::create_dir_all(&work)?;
+    // Module files are read-only otherwise, and the directory could not simply be removed.
+    let flags = match std::env::var("GOFLAGS") {
+        Ok(flags) if !flags.trim().is_empty() => format!("{flags} -modcacherw"),
+        _ => "-modcacherw".to_owned(),
+    };
     let built = cluster::Kubernetes::Pinned.build_with(
         root,
         &[
             ("GOCACHE", &cache),
             ("GOMODCACHE", &modules),
-            // Module files are read-only otherwise, and the directory could not simply be removed.
-            ("GOFLAGS", Path::new("-modcacherw")),
+            ("GOTMPDIR", &work),
+            ("GOFLAGS", Path::new(&flags)),
         ],
     );
     let removed = remove_all(&scratch);
@@ -430,7 +440,7 @@ struct TestExecutable {
 
 /// CI only, after `cargo test`: the real-cluster step needs the workspace's binaries and its own test executables,
 /// not the ~3 GB of libraries and other tests that built them, while the Go build of the control plane needs
-/// about 2 GB more. Removes everything of `target/debug` but those, and returns the test executables, which the
+/// about 4.4 GB more. Removes everything of `target/debug` but those, and returns the test executables, which the
 /// real-cluster step then runs directly (a `cargo test` would rebuild what was removed).
 fn keep_only_real_cluster_tests(root: &Path) -> Result<Vec<TestExecutable>> {
     let mut args = vec![
@@ -467,6 +477,22 @@ fn keep_only_real_cluster_tests(root: &Path) -> Result<Vec<TestExecutable>> {
     let before = free_disk(root);
     for sub in ["build", ".fingerprint", "incremental", "examples"] {
         remove_all(&debug.join(sub))?;
+    }
+    // Libraries cargo also links into target/debug itself (`libkrt.rlib`...) and dependency files: the copy in
+    // deps/ is not freed while they remain.
+    for entry in std::fs::read_dir(&debug)? {
+        let path = entry?.path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if path.is_file()
+            && [".rlib", ".rmeta", ".d", ".so"]
+                .iter()
+                .any(|end| name.ends_with(end))
+        {
+            remove_all(&path)?;
+        }
     }
     // The binaries in target/debug are hard links to files in deps/: removing those leaves the binaries.
     for entry in std::fs::read_dir(debug.join("deps"))? {

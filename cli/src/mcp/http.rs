@@ -1,10 +1,12 @@
 //! `krt mcp --listen ADDR`: the same tools over MCP's streamable HTTP transport, at `http://ADDR/mcp`.
 //!
 //! Every request must carry `Authorization: Bearer TOKEN` with the server's token (from `--token-file` or
-//! `KRT_MCP_TOKEN`); any other request is answered 401 before it reaches MCP. The `Host` header must name the
-//! listening address or a loopback name (rmcp's protection against DNS rebinding), and a request body is at most
-//! [`MAX_REQUEST_BYTES`]. The tools are the stdio server's: one engine, one table of sessions, whatever the number
-//! of clients.
+//! `KRT_MCP_TOKEN`); any other request is answered 401 before it reaches MCP. Listening on loopback, the `Host`
+//! header must be a loopback name (rmcp's protection against DNS rebinding); listening on any other address (a
+//! pod's `0.0.0.0`), clients name the server as they please and the token alone guards it. A request body is at
+//! most [`MAX_REQUEST_BYTES`], a request's headers must arrive within [`HEADER_TIMEOUT`], and at most
+//! [`MAX_CONNECTIONS`] connections are served at once (more wait to be accepted). The tools are the stdio
+//! server's: one engine, one table of sessions, whatever the number of clients.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -13,7 +15,9 @@ use anyhow::{Context as _, Result, bail};
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full, combinators::BoxBody};
 use hyper::body::Incoming;
-use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, WWW_AUTHENTICATE};
+use hyper::header::{
+    AUTHORIZATION, CONNECTION, CONTENT_TYPE, HeaderMap, HeaderValue, WWW_AUTHENTICATE,
+};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
@@ -29,6 +33,10 @@ pub(crate) const PATH: &str = "/mcp";
 pub(crate) const MIN_TOKEN_BYTES: usize = 16;
 /// Largest request body: a call's code (256 KiB) and files (4 MiB) as JSON, with room for escaping.
 pub(crate) const MAX_REQUEST_BYTES: usize = 12 << 20;
+/// Time a client has to send a request's headers: an idle connection does not hold a place for ever.
+pub(crate) const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// Most connections served at once.
+pub(crate) const MAX_CONNECTIONS: usize = 256;
 
 type Body = BoxBody<Bytes, Infallible>;
 
@@ -43,7 +51,10 @@ pub(crate) fn token(file: Option<&std::path::Path>) -> Result<String> {
             .unwrap_or_default()
             .trim()
             .to_owned(),
-        None => std::env::var("KRT_MCP_TOKEN").unwrap_or_default(),
+        None => std::env::var("KRT_MCP_TOKEN")
+            .unwrap_or_default()
+            .trim()
+            .to_owned(),
     };
     if token.is_empty() {
         bail!(
@@ -72,8 +83,7 @@ pub(crate) async fn serve(
     config.cancellation_token = stop.child_token();
     config.max_request_body_bytes = MAX_REQUEST_BYTES;
     if !addr.ip().is_loopback() {
-        config.allowed_hosts.push(addr.ip().to_string());
-        config.allowed_hosts.push(addr.to_string());
+        config = config.disable_allowed_hosts();
     }
     let mcp = StreamableHttpService::new(
         move || Ok(tools.clone()),
@@ -82,9 +92,22 @@ pub(crate) async fn serve(
     );
     let token: Arc<[u8]> = token.into_bytes().into();
     eprintln!("krt mcp: serving MCP at http://{addr}{PATH} (bearer token required)");
+    let places = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     loop {
-        let (stream, _) = tokio::select! {
-            accepted = listener.accept() => accepted.context("accepting a connection")?,
+        let place = tokio::select! {
+            place = Arc::clone(&places).acquire_owned() => place.context("the connection limit")?,
+            () = stop.cancelled() => return Ok(()),
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of descriptors, a connection reset before it was accepted: the server goes on.
+                    eprintln!("krt mcp: accepting a connection: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
             () = stop.cancelled() => return Ok(()),
         };
         let (mcp, token) = (mcp.clone(), Arc::clone(&token));
@@ -94,7 +117,10 @@ pub(crate) async fn serve(
         });
         let stop = stop.clone();
         tokio::spawn(async move {
+            let _place = place;
             let connection = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
                 .serve_connection(TokioIo::new(stream), service);
             tokio::select! {
                 _ = connection => {}
@@ -125,6 +151,9 @@ async fn route(
             WWW_AUTHENTICATE,
             HeaderValue::from_static("Bearer realm=\"krt mcp\""),
         );
+        response
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
         return response;
     }
     match tower::Service::call(mcp, request).await {
@@ -135,9 +164,12 @@ async fn route(
 
 /// Whether `headers` carry `Authorization: Bearer <token>`, compared in time independent of where they differ.
 fn authorized(headers: &HeaderMap, token: &[u8]) -> bool {
+    // The scheme is case-insensitive (RFC 9110); the token is not.
     let Some(given) = headers
         .get(AUTHORIZATION)
-        .and_then(|value| value.as_bytes().strip_prefix(b"Bearer "))
+        .map(HeaderValue::as_bytes)
+        .filter(|value| value.len() > 7 && value[..7].eq_ignore_ascii_case(b"bearer "))
+        .map(|value| &value[7..])
     else {
         return false;
     };
@@ -172,11 +204,12 @@ mod tests {
             authorized(&headers, token)
         };
         assert!(with("Bearer 0123456789abcdef"));
+        assert!(with("bearer 0123456789abcdef"));
         for wrong in [
             "Bearer 0123456789abcdeF",
             "Bearer 0123456789abcde",
             "Bearer 0123456789abcdef0",
-            "bearer 0123456789abcdef",
+            "Bearer  0123456789abcdef",
             "Basic 0123456789abcdef",
             "0123456789abcdef",
         ] {

@@ -187,40 +187,80 @@ impl Sessions {
     ) -> Kept {
         let max_bytes = self.limits.max_bytes;
         let dir = lease.entry.dir.clone();
-        let saved = tokio::task::spawn_blocking(move || {
-            replace_with(&dir, &workspace, program.as_deref(), max_bytes)
+        // The lease goes with the work: even if this call's future is dropped meanwhile, no other call of the
+        // session starts before the files are in place.
+        let (lease, saved) = match tokio::task::spawn_blocking(move || {
+            let saved = replace_with(&dir, &workspace, program.as_deref(), max_bytes);
+            (lease, saved)
         })
         .await
-        .unwrap_or_else(|e| Err(io::Error::other(e.to_string())));
-        *lock(&lease.entry.last_used) = Instant::now();
-        let ended = |note: String| {
-            self.forget(&lease.name, &lease.entry);
-            Kept {
-                name: lease.name.clone(),
-                open: false,
-                bytes: 0,
-                note,
+        {
+            Ok(done) => done,
+            Err(e) => {
+                // The task panicked: the session's directory is in an unknown state.
+                return Kept {
+                    name: String::new(),
+                    open: false,
+                    bytes: 0,
+                    note: format!("keeping the session's files failed: {e}"),
+                };
             }
         };
-        let kept = match saved {
-            Ok(Saved::Kept { bytes }) => Kept {
-                name: lease.name.clone(),
-                open: true,
-                bytes,
-                note: String::new(),
-            },
-            Ok(Saved::TooLarge { bytes }) => ended(format!(
-                "the session was ended and its files removed: the workspace held {bytes} bytes, more than the \
-                 limit of {max_bytes}"
-            )),
-            Err(e) => ended(format!(
-                "the session was ended and its files removed: keeping them failed: {e}"
-            )),
+        *lock(&lease.entry.last_used) = Instant::now();
+        let note = match saved {
+            Ok(Saved::Kept { bytes }) if self.is_current(&lease) => {
+                return Kept {
+                    name: lease.name.clone(),
+                    open: true,
+                    bytes,
+                    note: String::new(),
+                };
+            }
+            Ok(Saved::Kept { .. }) => {
+                "end_session ended the session while this call ran".to_owned()
+            }
+            Ok(Saved::TooLarge(why)) => {
+                format!("the session was ended and its files removed: {why}")
+            }
+            Err(e) => {
+                format!("the session was ended and its files removed: keeping them failed: {e}")
+            }
         };
-        if !kept.open {
-            remove_dir(lease.entry.dir.clone()).await;
+        self.forget(&lease.name, &lease.entry);
+        remove_dir(lease.entry.dir.clone()).await;
+        Kept {
+            name: lease.name.clone(),
+            open: false,
+            bytes: 0,
+            note,
         }
-        kept
+    }
+
+    /// After a call in `lease` that was cancelled: its workspace is not kept; the session goes on with its files of
+    /// before the call (but for files the program changed in place: they are shared).
+    pub(crate) async fn unchanged(&self, lease: Lease) -> Kept {
+        let dir = lease.entry.dir.clone();
+        let bytes = tokio::task::spawn_blocking(move || measure(&dir, 0).map(|m| m.bytes))
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or(0);
+        *lock(&lease.entry.last_used) = Instant::now();
+        Kept {
+            name: lease.name.clone(),
+            open: self.is_current(&lease),
+            bytes,
+            note: "the call was cancelled: the session keeps its files of before the call"
+                .to_owned(),
+        }
+    }
+
+    /// Whether `lease` is still the table's entry of its session (end_session or the TTL may have ended it).
+    fn is_current(&self, lease: &Lease) -> bool {
+        self.table()
+            .open
+            .get(&lease.name)
+            .is_some_and(|entry| Arc::ptr_eq(entry, &lease.entry))
     }
 
     /// After a call in `lease` whose workspace cannot be read: the session is ended, saying why.
@@ -332,7 +372,12 @@ fn link_tree(from: &Dir, to: &Dir) -> io::Result<()> {
         if kind.is_dir() {
             match to.create_dir(&name) {
                 Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                // The call's own file (its program) where the session kept a directory: the call's wins.
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    if !to.symlink_metadata(&name)?.is_dir() {
+                        continue;
+                    }
+                }
                 Err(e) => return Err(e),
             }
             let (from, to) = (from.open_dir(&name)?, to.open_dir(&name)?);
@@ -349,9 +394,17 @@ fn link_tree(from: &Dir, to: &Dir) -> io::Result<()> {
 }
 
 enum Saved {
-    Kept { bytes: u64 },
-    TooLarge { bytes: u64 },
+    Kept {
+        bytes: u64,
+    },
+    /// Why the workspace is more than a session keeps.
+    TooLarge(String),
 }
+
+/// Most files and directories a session keeps: restoring them runs while the engine admits the next call.
+pub(crate) const MAX_ENTRIES: u64 = 10_000;
+/// Deepest directory nesting a session keeps.
+pub(crate) const MAX_DEPTH: usize = 64;
 
 /// Makes `dir` hold what `workspace` holds (moved), but the engine's directory and `program`.
 fn replace_with(
@@ -366,17 +419,34 @@ fn replace_with(
         // When it cannot be removed (gone, a directory now, behind a link out), it is kept like any other file.
         let _ = Dir::open_ambient_dir(workspace, ambient_authority())?.remove_file(program);
     }
-    let mut bytes = 0;
+    let mut total = Measure::default();
     for entry in std::fs::read_dir(workspace)? {
         let entry = entry?;
         if entry.file_name() != kruntimes_engine::layout::KRUNTIMES_DIR {
-            bytes += size(&entry.path())?;
+            let part = measure(&entry.path(), 1)?;
+            total.bytes += part.bytes;
+            total.entries += part.entries;
+            total.depth = total.depth.max(part.depth);
         }
     }
     std::fs::remove_dir_all(dir)?;
     std::fs::create_dir(dir)?;
-    if bytes > max_bytes {
-        return Ok(Saved::TooLarge { bytes });
+    if total.bytes > max_bytes {
+        return Ok(Saved::TooLarge(format!(
+            "the workspace held {} bytes, more than the limit of {max_bytes}",
+            total.bytes
+        )));
+    }
+    if total.entries > MAX_ENTRIES {
+        return Ok(Saved::TooLarge(format!(
+            "the workspace held {} files and directories, more than the limit of {MAX_ENTRIES}",
+            total.entries
+        )));
+    }
+    if total.depth > MAX_DEPTH {
+        return Ok(Saved::TooLarge(format!(
+            "the workspace nests directories more than {MAX_DEPTH} deep"
+        )));
     }
     for entry in std::fs::read_dir(workspace)? {
         let entry = entry?;
@@ -385,18 +455,33 @@ fn replace_with(
             std::fs::rename(entry.path(), dir.join(&name))?;
         }
     }
-    Ok(Saved::Kept { bytes })
+    Ok(Saved::Kept { bytes: total.bytes })
 }
 
-/// Bytes of the files under `path` (symbolic links not followed).
-fn size(path: &Path) -> io::Result<u64> {
+/// Bytes of files, entries and nesting depth under a path.
+#[derive(Default)]
+struct Measure {
+    bytes: u64,
+    entries: u64,
+    depth: usize,
+}
+
+/// Measures `path` (symbolic links counted, never followed), `depth` levels below the workspace. Stops going
+/// deeper past [`MAX_DEPTH`]: the answer is then already "too deep".
+fn measure(path: &Path, depth: usize) -> io::Result<Measure> {
     let metadata = std::fs::symlink_metadata(path)?;
-    if !metadata.is_dir() {
-        return Ok(metadata.len());
-    }
-    let mut total = 0;
-    for entry in std::fs::read_dir(path)? {
-        total += size(&entry?.path())?;
+    let mut total = Measure {
+        bytes: if metadata.is_dir() { 0 } else { metadata.len() },
+        entries: 1,
+        depth,
+    };
+    if metadata.is_dir() && depth <= MAX_DEPTH {
+        for entry in std::fs::read_dir(path)? {
+            let part = measure(&entry?.path(), depth + 1)?;
+            total.bytes += part.bytes;
+            total.entries += part.entries;
+            total.depth = total.depth.max(part.depth);
+        }
     }
     Ok(total)
 }
@@ -501,6 +586,43 @@ mod tests {
         assert_eq!(
             std::fs::read_to_string(outside.join("app.py")).unwrap(),
             "host file"
+        );
+    }
+
+    /// A directory kept where the next call writes its program file is left out of that call's workspace; a
+    /// workspace with more entries than a session keeps ends it.
+    #[tokio::test]
+    async fn odd_workspaces_neither_break_nor_bloat_a_session() {
+        let tmp = tempfile::tempdir().unwrap();
+        let sessions = Sessions::start(tmp.path().join("sessions"), limits(1 << 20, 4)).unwrap();
+        let workspace = tmp.path().join("ws");
+        std::fs::create_dir_all(workspace.join("main.sh")).unwrap();
+        std::fs::write(workspace.join("main.sh/inside"), "x").unwrap();
+        let lease = sessions.lease("s").await.unwrap();
+        assert!(sessions.save(lease, workspace, None).await.open);
+        let next = tmp.path().join("next");
+        std::fs::create_dir(&next).unwrap();
+        std::fs::write(next.join("main.sh"), "echo new").unwrap();
+        let lease = sessions.lease("s").await.unwrap();
+        lease.restore()(&Dir::open_ambient_dir(&next, ambient_authority()).unwrap()).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(next.join("main.sh")).unwrap(),
+            "echo new"
+        );
+        drop(lease);
+
+        let crowded = tmp.path().join("crowded");
+        std::fs::create_dir(&crowded).unwrap();
+        for i in 0..=MAX_ENTRIES {
+            std::fs::write(crowded.join(i.to_string()), "").unwrap();
+        }
+        let lease = sessions.lease("s").await.unwrap();
+        let kept = sessions.save(lease, crowded, None).await;
+        assert!(!kept.open, "{kept:?}");
+        assert!(
+            kept.note
+                .contains("files and directories, more than the limit of 10000"),
+            "{kept:?}"
         );
     }
 
