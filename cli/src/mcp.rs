@@ -308,13 +308,21 @@ impl ServerHandler for Tools {
                 .enable_resources()
                 .build(),
         )
-        .with_instructions(format!(
-            "kruntimes runs code in WebAssembly sandboxes: every call is a fresh instance whose only writable \
-             filesystem is its own new workspace (holding the code and the files the call gives), removed after \
-             the call, unless the call names a `session`, whose files persist between its calls until `end_session`. \
-             Files a program writes into $KRUNTIME_ARTIFACTS_DIR are returned as artifacts, readable as resources. \
-             Runtimes allowed here: {runtimes}."
-        ))
+        .with_instructions(match &self.backend {
+            Backend::Local(_) => format!(
+                "kruntimes runs code in WebAssembly sandboxes: every call is a fresh instance whose only writable \
+                 filesystem is its own new workspace (holding the code and the files the call gives), removed after \
+                 the call, unless the call names a `session`, whose files persist between its calls until \
+                 `end_session`. Files a program writes into $KRUNTIME_ARTIFACTS_DIR are returned as artifacts, \
+                 readable as resources. Runtimes allowed here: {runtimes}."
+            ),
+            Backend::Cluster(remote) => format!(
+                "kruntimes runs each call as a Run on a Kubernetes cluster (namespace {:?}): a fresh WebAssembly \
+                 instance in a warm pod, with its own new workspace, under its Runtime's limits and grants. Calls \
+                 take code, args and env (no files, no sessions). Runtimes allowed here: {runtimes}.",
+                remote.namespace()
+            ),
+        })
     }
 
     async fn list_resources(
