@@ -17,6 +17,7 @@
 mod artifacts;
 mod cluster;
 mod http;
+mod output;
 mod sessions;
 mod workflow;
 
@@ -134,17 +135,9 @@ pub(crate) struct RunResult {
     pub(crate) exit_code: Option<i32>,
     /// A short explanation of a failure (never stdout); may quote the end of stderr.
     pub(crate) message: String,
-    /// What the program wrote to stdout (as UTF-8, invalid bytes replaced), up to the server's limit; a cut
-    /// stream ends with a line `[kruntimes: output truncated after N bytes; M bytes dropped]`.
-    pub(crate) stdout: String,
-    /// What the program wrote to stderr, up to the server's limit.
-    pub(crate) stderr: String,
-    /// Bytes of stdout written beyond the limit and not included (0 when nothing was cut).
-    #[schemars(schema_with = "count")]
-    pub(crate) stdout_dropped: u64,
-    /// Bytes of stderr written beyond the limit and not included.
-    #[schemars(schema_with = "count")]
-    pub(crate) stderr_dropped: u64,
+    /// What the program wrote.
+    #[serde(flatten)]
+    pub(crate) output: output::Output,
     /// `KEY=VALUE` outputs the program wrote to `$KRUNTIME_OUTPUTS` (only when it succeeded).
     pub(crate) outputs: BTreeMap<String, String>,
     /// The files the program left in `$KRUNTIME_ARTIFACTS_DIR`, stored: each `uri` can be read with
@@ -383,17 +376,7 @@ impl Tools {
                 if inputs.session.is_some() {
                     return Err(refuse("session"));
                 }
-                let run = call_run(
-                    runtime,
-                    code,
-                    entrypoint,
-                    inputs.args,
-                    inputs.env,
-                    Some(timeout),
-                );
-                if let Err(errors) = validate_run(&run) {
-                    return Err(invalid(tool_fields(&errors.to_string())));
-                }
+                let run = checked_run(runtime, code, entrypoint, inputs.args, inputs.env, timeout)?;
                 let timeout = std::time::Duration::from_secs(timeout.unsigned_abs());
                 return remote
                     .execute(run, timeout, self.max_output, &context.ct)
@@ -402,17 +385,7 @@ impl Tools {
             }
         };
         let files = files_seed(inputs.files, program.as_deref())?;
-        let run = call_run(
-            runtime,
-            code,
-            entrypoint,
-            inputs.args,
-            inputs.env,
-            Some(timeout),
-        );
-        if let Err(errors) = validate_run(&run) {
-            return Err(invalid(tool_fields(&errors.to_string())));
-        }
+        let run = checked_run(runtime, code, entrypoint, inputs.args, inputs.env, timeout)?;
         let uid = format!("mcp-{}", uuid::Uuid::new_v4());
         let mut spec = kruntimes_engine::api::run_spec(&run, &uid, 1)
             .map_err(|e| invalid(tool_fields(&e.to_string())))?;
@@ -491,10 +464,12 @@ impl Tools {
             reason: status.reason.unwrap_or_default(),
             exit_code: status.exit_code,
             message: status.message.unwrap_or_default(),
-            stdout: String::from_utf8_lossy(&stdout.contents()).into_owned(),
-            stderr: String::from_utf8_lossy(&stderr.contents()).into_owned(),
-            stdout_dropped: stdout.dropped(),
-            stderr_dropped: stderr.dropped(),
+            output: output::Output {
+                stdout: String::from_utf8_lossy(&stdout.contents()).into_owned(),
+                stderr: String::from_utf8_lossy(&stderr.contents()).into_owned(),
+                stdout_dropped: stdout.dropped(),
+                stderr_dropped: stderr.dropped(),
+            },
             outputs: status.outputs,
             artifacts: status.artifact_refs,
             duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
@@ -603,6 +578,20 @@ fn call_run(
     );
     run.metadata.namespace = Some("mcp".to_owned());
     run
+}
+
+/// [`call_run`], checked by the Run API's validation; a refusal names the tool's fields.
+fn checked_run(
+    runtime: &str,
+    code: Option<String>,
+    entrypoint: Option<String>,
+    args: Vec<String>,
+    env: BTreeMap<String, String>,
+    timeout_seconds: i64,
+) -> Result<Run, ErrorData> {
+    let run = call_run(runtime, code, entrypoint, args, env, Some(timeout_seconds));
+    validate_run(&run).map_err(|errors| invalid(tool_fields(&errors.to_string())))?;
+    Ok(run)
 }
 
 /// A Run's field names in a message, as the tool's fields.

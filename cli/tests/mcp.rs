@@ -21,24 +21,9 @@ fn the_typescript_mcp_sdk_drives_the_tools_over_stdio_and_http() {
         "the TypeScript MCP SDK is missing: run `cargo xtask test` (or `npm ci` in {})",
         dir.display()
     );
-    let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("krt-cache");
-    let tmp = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
-    let output = std::process::Command::new("node")
-        .arg(dir.join("client.mjs"))
-        .arg(env!("CARGO_BIN_EXE_krt"))
-        .arg(common::builtins())
-        .arg(&cache)
-        .arg(tmp.path())
-        .current_dir(&dir)
-        .output()
-        .unwrap();
-    let stdout = common::text(&output.stdout);
-    let stderr = common::text(&output.stderr);
-    assert!(
-        output.status.success(),
-        "tests/mcp/client.mjs failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
-        output.status
-    );
+    let mut node = std::process::Command::new("node");
+    node.arg(dir.join("client.mjs")).current_dir(&dir);
+    let (stdout, stderr) = drive(node);
     assert!(
         !stderr.contains("unknown format"),
         "the SDK's schema validator warned:\n{stderr}"
@@ -71,23 +56,9 @@ fn the_python_mcp_sdk_drives_the_tools_over_stdio_and_http() {
         "{} is missing: run `cargo xtask test` (or create .venv from tools/requirements.txt)",
         python.display()
     );
-    let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("krt-cache");
-    let tmp = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
-    let output = std::process::Command::new(python)
-        .arg(root.join("cli/tests/mcp/client.py"))
-        .arg(env!("CARGO_BIN_EXE_krt"))
-        .arg(common::builtins())
-        .arg(&cache)
-        .arg(tmp.path())
-        .output()
-        .unwrap();
-    let stdout = common::text(&output.stdout);
-    let stderr = common::text(&output.stderr);
-    assert!(
-        output.status.success(),
-        "tests/mcp/client.py failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
-        output.status
-    );
+    let mut client = std::process::Command::new(python);
+    client.arg(root.join("cli/tests/mcp/client.py"));
+    let (stdout, _) = drive(client);
     for transport in ["stdio", "http"] {
         for check in [
             "run_bash returns exit code",
@@ -113,4 +84,27 @@ fn the_python_mcp_sdk_drives_the_tools_over_stdio_and_http() {
         assert!(stdout.contains(check), "{check:?} missing:\n{stdout}");
     }
     eprintln!("{stdout}");
+}
+
+/// Runs a client script with its arguments `KRT BUILTINS CACHE_HOME TMPDIR`; asserts it succeeded and returns its
+/// stdout and stderr.
+fn drive(mut client: std::process::Command) -> (String, String) {
+    let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("krt-cache");
+    let tmp = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let output = client
+        .arg(env!("CARGO_BIN_EXE_krt"))
+        .arg(common::builtins())
+        .arg(&cache)
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    let stdout = common::text(&output.stdout);
+    let stderr = common::text(&output.stderr);
+    assert!(
+        output.status.success(),
+        "{:?} failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
+        client.get_args().next(),
+        output.status
+    );
+    (stdout, stderr)
 }

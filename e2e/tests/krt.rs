@@ -73,12 +73,8 @@ fn succeeded(out: &Output) -> String {
 #[tokio::test]
 #[ignore = "needs cluster: set KRUNTIMES_E2E_KUBECONFIG and run with --ignored"]
 async fn krt_runs_follows_and_cancels_runs_on_a_real_cluster() {
-    let client = client().await.unwrap();
-    let temp = TempNamespace::create(&client).await.unwrap();
+    let (client, temp) = namespace_with_bash().await;
     let ns = &temp.name.clone();
-    scenarios::create_bash_runtime(&client, ns, "bash", 1, 4, Duration::from_secs(300))
-        .await
-        .unwrap();
 
     let script = r#"echo "greeting=$(echo hi there)" >> "$KRUNTIME_OUTPUTS"; echo to-stdout"#;
     let out = krt(
@@ -162,12 +158,8 @@ async fn krt_mcp_serves_tool_calls_as_runs_on_a_real_cluster() {
     use serde_json::json;
     use tokio::io::{AsyncBufReadExt as _, BufReader};
 
-    let client = client().await.unwrap();
-    let temp = TempNamespace::create(&client).await.unwrap();
+    let (client, temp) = namespace_with_bash().await;
     let ns = &temp.name.clone();
-    scenarios::create_bash_runtime(&client, ns, "bash", 1, 4, Duration::from_secs(300))
-        .await
-        .unwrap();
 
     let mut server = tokio::process::Command::new(krt_path())
         .args(["mcp", "--cluster", "-n", ns])
@@ -312,4 +304,14 @@ impl McpClient {
             }
         }
     }
+}
+
+/// A client of the test cluster, and a temporary namespace with a ready bash Runtime named `bash`.
+async fn namespace_with_bash() -> (kube::Client, TempNamespace) {
+    let client = client().await.unwrap();
+    let temp = TempNamespace::create(&client).await.unwrap();
+    scenarios::create_bash_runtime(&client, &temp.name, "bash", 1, 4, Duration::from_secs(300))
+        .await
+        .unwrap();
+    (client, temp)
 }

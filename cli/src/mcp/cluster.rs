@@ -21,7 +21,7 @@ use rmcp::ErrorData;
 use tokio_util::sync::CancellationToken;
 
 use super::RunResult;
-use super::workflow::Bounded;
+use super::output::{Bounded, Output};
 use crate::cluster::{Cluster, ClusterArgs};
 use crate::logs;
 
@@ -122,17 +122,12 @@ impl Remote {
                 .trim()
                 .to_owned();
         }
-        let ((stdout, stdout_dropped), (stderr, stderr_dropped)) =
-            (stdout.finish(), stderr.finish());
         Ok(RunResult {
             phase: status.phase.as_str().to_owned(),
             reason: status.reason.unwrap_or_default(),
             exit_code: status.exit_code,
             message,
-            stdout,
-            stderr,
-            stdout_dropped,
-            stderr_dropped,
+            output: Output::of(stdout, stderr),
             outputs: status.outputs,
             artifacts: status.artifact_refs,
             duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),

@@ -3,7 +3,6 @@
 //! succeeded, as many at once as the engine runs, each a fresh instance in a fresh workspace.
 
 use std::collections::BTreeMap;
-use std::io::{self, Write};
 use std::time::Instant;
 
 use kruntimes_api::v1alpha1::{Workflow, WorkflowSpec};
@@ -11,6 +10,7 @@ use rmcp::{ErrorData, schemars};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
+use super::output::{Bounded, Output};
 use super::{Tools, count, invalid};
 use crate::local_workflow::{StepLogs, drive};
 
@@ -36,17 +36,9 @@ pub(crate) struct WorkflowResult {
     pub(crate) steps: Vec<StepResult>,
     /// The Workflow's outputs, as its `outputs` map them from the steps'.
     pub(crate) outputs: BTreeMap<String, String>,
-    /// Every step's stdout as it ended, each line prefixed with `[step-id] `, up to the server's limit; a cut
-    /// ends with a line `[kruntimes: output truncated after N bytes; M bytes dropped]`.
-    pub(crate) stdout: String,
-    /// Every step's stderr, the same way.
-    pub(crate) stderr: String,
-    /// Bytes of stdout beyond the limit, not included.
-    #[schemars(schema_with = "count")]
-    pub(crate) stdout_dropped: u64,
-    /// Bytes of stderr beyond the limit, not included.
-    #[schemars(schema_with = "count")]
-    pub(crate) stderr_dropped: u64,
+    /// Every step's output as it ended, each line prefixed with `[step-id] `.
+    #[serde(flatten)]
+    pub(crate) output: Output,
     /// Wall-clock time of the Workflow, in milliseconds.
     #[schemars(schema_with = "count")]
     pub(crate) duration_ms: u64,
@@ -65,48 +57,6 @@ pub(crate) struct StepResult {
     pub(crate) message: String,
     /// The `KEY=VALUE` outputs the step wrote to `$KRUNTIME_OUTPUTS`.
     pub(crate) outputs: BTreeMap<String, String>,
-}
-
-/// Keeps the first `limit` bytes written and counts the rest.
-pub(super) struct Bounded {
-    kept: Vec<u8>,
-    limit: usize,
-    dropped: u64,
-}
-
-impl Bounded {
-    pub(super) fn new(limit: usize) -> Self {
-        Self {
-            kept: Vec::new(),
-            limit,
-            dropped: 0,
-        }
-    }
-
-    /// The text kept, with the truncation line when bytes were dropped, and how many were.
-    pub(super) fn finish(self) -> (String, u64) {
-        let mut text = String::from_utf8_lossy(&self.kept).into_owned();
-        if self.dropped > 0 {
-            text.push_str(&kruntimes_engine::output::truncation_marker(
-                self.limit,
-                self.dropped,
-            ));
-        }
-        (text, self.dropped)
-    }
-}
-
-impl Write for Bounded {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        let room = self.limit.saturating_sub(self.kept.len()).min(bytes.len());
-        self.kept.extend_from_slice(&bytes[..room]);
-        self.dropped += (bytes.len() - room) as u64;
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
 }
 
 impl Tools {
@@ -168,12 +118,12 @@ impl Tools {
                 stderr: &mut stderr,
             };
             let done = drive(&manager, workflow, &store, logs, cancel).await;
-            done.map(|workflow| (workflow, stdout.finish(), stderr.finish()))
+            done.map(|workflow| (workflow, Output::of(stdout, stderr)))
         })
         .await
         .map_err(|e| ErrorData::internal_error(format!("the Workflow's task failed: {e}"), None))?
         .map_err(|e| ErrorData::internal_error(format!("{e:#}"), None))?;
-        let (workflow, (stdout, stdout_dropped), (stderr, stderr_dropped)) = driven;
+        let (workflow, output) = driven;
         let status = workflow.status.unwrap_or_default();
         Ok(WorkflowResult {
             phase: format!("{:?}", status.phase),
@@ -190,31 +140,8 @@ impl Tools {
                 })
                 .collect(),
             outputs: status.outputs,
-            stdout,
-            stderr,
-            stdout_dropped,
-            stderr_dropped,
+            output,
             duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bounded_output_keeps_the_start_and_says_the_cut() {
-        let mut out = Bounded::new(5);
-        out.write_all(b"[a] 123\n").unwrap();
-        out.write_all(b"[b] 4\n").unwrap();
-        let (text, dropped) = out.finish();
-        assert_eq!(dropped, 9);
-        assert_eq!(
-            text,
-            "[a] 1\n[kruntimes: output truncated after 5 bytes; 9 bytes dropped]\n"
-        );
-        let (whole, none) = Bounded::new(64).finish();
-        assert_eq!((whole.as_str(), none), ("", 0));
     }
 }
