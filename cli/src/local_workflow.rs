@@ -359,7 +359,7 @@ fn print_logs(
 }
 
 /// `bytes`, every line prefixed with `[step] `.
-fn write_prefixed(to: &mut impl Write, step: &str, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_prefixed(to: &mut impl Write, step: &str, bytes: &[u8]) -> Result<()> {
     for line in String::from_utf8_lossy(bytes).lines() {
         writeln!(to, "[{step}] {line}")?;
     }

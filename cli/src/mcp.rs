@@ -312,7 +312,8 @@ impl ServerHandler for Tools {
             Backend::Cluster(remote) => format!(
                 "kruntimes runs each call as a Run on a Kubernetes cluster (namespace {:?}): a fresh WebAssembly \
                  instance in a warm pod, with its own new workspace, under its Runtime's limits and grants. Calls \
-                 take code, args and env (no files, no sessions). Runtimes allowed here: {runtimes}.",
+                 take code, args and env (no files, no sessions); a Workflow's steps run as Runs there too. \
+                 Runtimes allowed here: {runtimes}.",
                 remote.namespace()
             ),
         })
@@ -774,6 +775,10 @@ pub(crate) fn serve(args: &McpArgs) -> Result<ExitCode> {
             &state.path().join("artifacts"),
             max_artifact_bytes,
         ));
+        let remote = match &backend {
+            Backend::Cluster(remote) => Some(Arc::clone(remote)),
+            Backend::Local(_) => None,
+        };
         let mut tools = Tools::new(backend, limits, max_output, sessions, artifacts);
         // Tools for runtimes that are not allowed are not offered.
         for (tool, runtime) in [("run_bash", "bash"), ("run_python", "python")] {
@@ -792,6 +797,9 @@ pub(crate) fn serve(args: &McpArgs) -> Result<ExitCode> {
                     stop.cancel();
                 }
             }
+            if let Some(remote) = remote {
+                remote.finish(CLEAN_UP_WITHIN).await;
+            }
             return anyhow::Ok(ExitCode::SUCCESS);
         }
         let service = tools
@@ -804,12 +812,18 @@ pub(crate) fn serve(args: &McpArgs) -> Result<ExitCode> {
             }
             signal = interrupts.recv() => eprintln!("krt mcp: {signal}: stopping"),
         }
+        if let Some(remote) = remote {
+            remote.finish(CLEAN_UP_WITHIN).await;
+        }
         drop(state);
         anyhow::Ok(ExitCode::SUCCESS)
     });
     runtime.shutdown_background();
     code
 }
+
+/// How long a stopping server waits for the Runs and Workflows of its calls in flight to be deleted (`--cluster`).
+const CLEAN_UP_WITHIN: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// The runtimes the embedded engine serves: resolved (built-in, `--component`, `--runtime-file`), with their limits.
 fn local_runtimes(

@@ -153,7 +153,8 @@ async fn krt_runs_follows_and_cancels_runs_on_a_real_cluster() {
 #[tokio::test]
 #[ignore = "needs cluster: set KRUNTIMES_E2E_KUBECONFIG and run with --ignored"]
 async fn krt_mcp_serves_tool_calls_as_runs_on_a_real_cluster() {
-    use kruntimes_api::v1alpha1::Run;
+    use kruntimes_api::v1alpha1::{Run, Workflow};
+    use kube::ResourceExt;
     use kube::api::{Api, ListParams};
     use serde_json::json;
     use tokio::io::{AsyncBufReadExt as _, BufReader};
@@ -244,28 +245,97 @@ async fn krt_mcp_serves_tool_calls_as_runs_on_a_real_cluster() {
         "{refused}"
     );
 
-    // Every call's Run is deleted once it has answered.
+    // A Workflow: the controller runs its steps as Runs; one step's output feeds the next one's argument.
+    let workflow = mcp
+        .request(
+            "tools/call",
+            json!({"name": "run_workflow", "arguments": {"spec": {"steps": [
+                {"id": "make", "runtime": "bash", "source": {"inline": "echo \"n=21\" >> \"$KRUNTIME_OUTPUTS\""}},
+                {"id": "double", "needs": ["make"], "runtime": "bash", "args": ["${{ steps.make.outputs.n }}"],
+                 "source": {"inline": "echo \"n=$(( $1 * 2 ))\" >> \"$KRUNTIME_OUTPUTS\""}},
+            ]}}}),
+        )
+        .await;
+    let result = &workflow["result"]["structuredContent"];
+    assert_eq!(result["phase"], "Succeeded", "{workflow}");
+    let steps = result["steps"].as_array().unwrap();
+    assert_eq!(
+        steps
+            .iter()
+            .map(|s| (&s["id"], &s["phase"]))
+            .collect::<Vec<_>>(),
+        [
+            (&json!("make"), &json!("Succeeded")),
+            (&json!("double"), &json!("Succeeded"))
+        ],
+        "{workflow}"
+    );
+    assert_eq!(steps[1]["outputs"], json!({"n": "42"}), "{workflow}");
+
+    // Every call's Run and Workflow is deleted once it has answered, the Workflow's step Runs with it (they carry
+    // no label of ours: the namespace is this test's own, so none may be left at all).
     let runs: Api<Run> = Api::namespaced(client.clone(), ns);
+    let workflows: Api<Workflow> = Api::namespaced(client.clone(), ns);
     let label = ListParams::default().labels("app.kubernetes.io/created-by=krt-mcp");
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
-        let left = runs.list(&label).await.unwrap().items.len();
+        let left = runs.list(&ListParams::default()).await.unwrap().items.len()
+            + workflows.list(&label).await.unwrap().items.len();
         if left == 0 {
             break;
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "{left} Runs of krt mcp are left"
+            "{left} Runs or Workflows of krt mcp are left"
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 
-    drop(mcp);
+    // A server told to stop (SIGTERM) deletes the Run of a call still in flight before it exits.
+    let in_flight = call("sleep 55");
+    mcp.send(
+        &json!({"jsonrpc": "2.0", "id": "in-flight", "method": "tools/call", "params": in_flight}),
+    )
+    .await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while runs.list(&label).await.unwrap().items.is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the call's Run was not created"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let pid = server.id().unwrap().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
     let status = tokio::time::timeout(Duration::from_secs(30), server.wait())
         .await
-        .expect("krt mcp ends when its client closes stdin")
+        .expect("krt mcp ends on SIGTERM")
         .unwrap();
     assert!(status.success(), "{status}");
+    // Deleted, not only asked to be: a Run's finalizer may hold it a moment while its execution stops.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let left = runs.list(&label).await.unwrap().items;
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            left.iter()
+                .all(|run| run.metadata.deletion_timestamp.is_some()),
+            "a Run of the stopped server was not deleted: {:?}",
+            left.iter().map(ResourceExt::name_any).collect::<Vec<_>>()
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the in-flight call's Run is still there"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    drop(mcp);
 }
 
 /// A Model Context Protocol client over a child's stdin and stdout: newline-delimited JSON-RPC.

@@ -1,11 +1,13 @@
 //! `run_workflow`: a Workflow's steps on the embedded engine, driven as `krt local run -f workflow.yaml` drives them
 //! ([`crate::local_workflow::drive`], the controller's own reconcile): steps start when the steps they need have
-//! succeeded, as many at once as the engine runs, each a fresh instance in a fresh workspace.
+//! succeeded, as many at once as the engine runs, each a fresh instance in a fresh workspace. With `--cluster` the
+//! Workflow is created on the cluster and its controller runs it ([`super::cluster::Remote::workflow`]).
 
 use std::collections::BTreeMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use kruntimes_api::v1alpha1::{Workflow, WorkflowSpec};
+use kruntimes_engine::Manager;
 use rmcp::{ErrorData, schemars};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
@@ -60,19 +62,13 @@ pub(crate) struct StepResult {
 }
 
 impl Tools {
-    /// One `run_workflow` call: checked, driven to its end on a task of its own (an abandoned call cancels the
-    /// Workflow, whose Runs are then cancelled and removed as the driver ends them), reported.
+    /// One `run_workflow` call: checked, run to its end on the embedded engine or as a Workflow on the cluster
+    /// (an abandoned call cancels the Workflow, and its Runs go with it), reported.
     pub(crate) async fn workflow(
         &self,
         spec: WorkflowSpec,
         cancelled: CancellationToken,
     ) -> Result<WorkflowResult, ErrorData> {
-        let super::Backend::Local(manager) = &self.backend else {
-            return Err(invalid(
-                "run_workflow: not available with --cluster yet; create the Workflow with `krt workflow run`"
-                    .to_owned(),
-            ));
-        };
         let mut workflow = Workflow::new("mcp-workflow", spec);
         workflow.metadata.namespace = Some("mcp".to_owned());
         for (i, step) in workflow.spec.steps.iter_mut().enumerate() {
@@ -91,6 +87,45 @@ impl Tools {
             return Err(invalid(format!("the Workflow is invalid: {errors}")));
         }
         let started = Instant::now();
+        let (workflow, output) = match &self.backend {
+            super::Backend::Local(manager) => {
+                self.drive_locally(manager, workflow, cancelled).await?
+            }
+            super::Backend::Cluster(remote) => {
+                let timeout = Duration::from_secs(deadline(&workflow.spec));
+                remote
+                    .workflow(workflow, timeout, self.max_output, &cancelled)
+                    .await?
+            }
+        };
+        let status = workflow.status.unwrap_or_default();
+        Ok(WorkflowResult {
+            phase: format!("{:?}", status.phase),
+            message: status.message.unwrap_or_default(),
+            steps: status
+                .steps
+                .into_iter()
+                .map(|step| StepResult {
+                    id: step.id,
+                    phase: format!("{:?}", step.phase),
+                    reason: step.reason.unwrap_or_default(),
+                    message: step.message.unwrap_or_default(),
+                    outputs: step.outputs,
+                })
+                .collect(),
+            outputs: status.outputs,
+            output,
+            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        })
+    }
+
+    /// Drives `workflow` on the embedded engine, on a task of its own.
+    async fn drive_locally(
+        &self,
+        manager: &Manager,
+        workflow: Workflow,
+        cancelled: CancellationToken,
+    ) -> Result<(Workflow, Output), ErrorData> {
         // Steps' artifacts are not offered as resources yet: they go to a store of this call's, removed after it.
         let scratch = tempfile::tempdir_in(self.artifacts.dir()).map_err(|e| {
             ErrorData::internal_error(format!("a directory for the steps' artifacts: {e}"), None)
@@ -123,25 +158,17 @@ impl Tools {
         .await
         .map_err(|e| ErrorData::internal_error(format!("the Workflow's task failed: {e}"), None))?
         .map_err(|e| ErrorData::internal_error(format!("{e:#}"), None))?;
-        let (workflow, output) = driven;
-        let status = workflow.status.unwrap_or_default();
-        Ok(WorkflowResult {
-            phase: format!("{:?}", status.phase),
-            message: status.message.unwrap_or_default(),
-            steps: status
-                .steps
-                .into_iter()
-                .map(|step| StepResult {
-                    id: step.id,
-                    phase: format!("{:?}", step.phase),
-                    reason: step.reason.unwrap_or_default(),
-                    message: step.message.unwrap_or_default(),
-                    outputs: step.outputs,
-                })
-                .collect(),
-            outputs: status.outputs,
-            output,
-            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-        })
+        Ok(driven)
     }
+}
+
+/// The most a Workflow can take: its own `timeoutSeconds`, or else its steps' one after another.
+fn deadline(spec: &WorkflowSpec) -> u64 {
+    let seconds = spec.timeout_seconds.unwrap_or_else(|| {
+        spec.steps
+            .iter()
+            .map(|step| step.run.timeout_seconds.unwrap_or(0))
+            .sum()
+    });
+    seconds.max(0).unsigned_abs()
 }
