@@ -71,13 +71,20 @@ pub(crate) struct Inputs {
     #[serde(default)]
     #[schemars(length(max = 256), inner(length(max = 8192)))]
     pub(crate) args: Vec<String>,
-    /// Environment variables, name to value. At most 256; names starting with `KRUNTIME_` are reserved.
+    /// Environment variables, name to value. At most 256, names of at most 256 bytes and values of at most 8 KiB;
+    /// names starting with `KRUNTIME_` are reserved.
     #[serde(default)]
+    #[schemars(extend(
+        "maxProperties" = 256,
+        "propertyNames" = {"maxLength": 256, "not": {"pattern": "^KRUNTIME_"}},
+        "additionalProperties" = {"type": "string", "maxLength": 8192}
+    ))]
     pub(crate) env: BTreeMap<String, String>,
     /// Files written into the workspace (the working directory, `/workspace`) before the program starts: relative
     /// path to text content. At most 256 files and 4 MiB in all; paths may not contain `..` or start with
     /// `.kruntimes`, and may not be the program's own file.
     #[serde(default)]
+    #[schemars(extend("maxProperties" = 256))]
     pub(crate) files: BTreeMap<String, String>,
     /// Seconds before the program is stopped and the call ends with phase `Timeout` (1 to 86400, at most the
     /// runtime's maximum; default 60, or the runtime's maximum when lower).
@@ -892,6 +899,28 @@ mod tests {
         assert_eq!(
             tool_props["code"]["maxLength"],
             serde_json::json!(kruntimes_api::limits::INLINE_SOURCE_MAX_BYTES)
+        );
+        // The API's env is a list of {name, value}; the tool's a map: the same limits, written by hand, checked here.
+        let env = &tool_props["env"];
+        assert_eq!(
+            (
+                &env["maxProperties"],
+                &env["propertyNames"]["maxLength"],
+                &env["additionalProperties"]["maxLength"],
+            ),
+            (
+                &serde_json::json!(kruntimes_api::limits::ENV_MAX_ITEMS),
+                &serde_json::json!(kruntimes_api::limits::ENV_NAME_MAX_BYTES),
+                &serde_json::json!(kruntimes_api::limits::ENV_VALUE_MAX_BYTES),
+            )
+        );
+        assert_eq!(
+            env["propertyNames"]["not"]["pattern"],
+            format!("^{}", kruntimes_api::limits::RESERVED_ENV_PREFIX)
+        );
+        assert_eq!(
+            tool_props["files"]["maxProperties"],
+            serde_json::json!(MAX_FILES)
         );
     }
 
