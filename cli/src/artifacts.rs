@@ -170,13 +170,7 @@ pub(crate) fn download(args: &ArtifactDownloadArgs, out: &mut dyn Write) -> Resu
             Some(path) => path.clone(),
             None => PathBuf::from(artifact.uri.rsplit('/').next().unwrap_or(&artifact.name)),
         };
-        let (source, artifact) =
-            source_for(&cluster, &run, artifact, args.address.as_deref()).await?;
-        let fetched = match source {
-            Source::Store(store) => kruntimes_artifacts::download(&store, &artifact, &dest).await,
-            Source::Runtimed(channel) => through_runtimed(channel, &artifact, &dest).await?,
-        };
-        fetched.map_err(|e| anyhow::anyhow!("{}", crate::error_chain(&e)))?;
+        let artifact = fetch(&cluster, &run, artifact, args.address.as_deref(), &dest).await?;
         writeln!(
             out,
             "{} ({} bytes, sha256 verified) -> {}",
@@ -186,6 +180,24 @@ pub(crate) fn download(args: &ArtifactDownloadArgs, out: &mut dyn Write) -> Resu
         )?;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Downloads `artifact` of `run` to `dest`, its SHA-256 verified, from wherever it is (see [`source_for`]);
+/// returns the reference as read (a `file://` one this machine has is read where it is).
+pub(crate) async fn fetch(
+    cluster: &Cluster,
+    run: &Run,
+    artifact: ArtifactRef,
+    address: Option<&str>,
+    dest: &Path,
+) -> Result<ArtifactRef> {
+    let (source, artifact) = source_for(cluster, run, artifact, address).await?;
+    let fetched = match source {
+        Source::Store(store) => kruntimes_artifacts::download(&store, &artifact, dest).await,
+        Source::Runtimed(channel) => through_runtimed(channel, &artifact, dest).await?,
+    };
+    fetched.map_err(|e| anyhow::anyhow!("{}", crate::error_chain(&e)))?;
+    Ok(artifact)
 }
 
 async fn get_run(cluster: &Cluster, name: &str) -> Result<Run> {

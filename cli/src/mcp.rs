@@ -387,7 +387,7 @@ impl Tools {
                 let run = checked_run(runtime, code, entrypoint, inputs.args, inputs.env, timeout)?;
                 let timeout = std::time::Duration::from_secs(timeout.unsigned_abs());
                 return remote
-                    .execute(run, timeout, self.max_output, &context.ct)
+                    .execute(run, timeout, self.max_output, &self.artifacts, &context.ct)
                     .await
                     .map(Json);
             }

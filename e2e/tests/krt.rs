@@ -21,6 +21,9 @@ use std::time::Duration;
 
 use kruntimes_e2e::{KUBECONFIG_ENV, TempNamespace, client, scenarios};
 
+#[path = "../../artifacts/tests/all/moto.rs"]
+mod moto;
+
 /// The `krt` of this build, beside this test's executable (`target/debug/deps/krt-<hash>` → `target/debug/krt`).
 fn krt_path() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
@@ -157,34 +160,11 @@ async fn krt_mcp_serves_tool_calls_as_runs_on_a_real_cluster() {
     use kube::ResourceExt;
     use kube::api::{Api, ListParams};
     use serde_json::json;
-    use tokio::io::{AsyncBufReadExt as _, BufReader};
 
     let (client, temp) = namespace_with_bash().await;
     let ns = &temp.name.clone();
 
-    let mut server = tokio::process::Command::new(krt_path())
-        .args(["mcp", "--cluster", "-n", ns])
-        .env("KUBECONFIG", std::env::var_os(KUBECONFIG_ENV).unwrap())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut mcp = McpClient {
-        stdin: server.stdin.take().unwrap(),
-        stdout: BufReader::new(server.stdout.take().unwrap()).lines(),
-        next_id: 0,
-    };
-    let init = mcp
-        .request(
-            "initialize",
-            json!({"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "e2e", "version": "0"}}),
-        )
-        .await;
-    assert!(init.get("result").is_some(), "{init}");
-    mcp.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
-        .await;
+    let (mut server, mut mcp) = McpClient::start(ns).await;
     let tools = mcp.request("tools/list", json!({})).await;
     let names: Vec<&str> = tools["result"]["tools"]
         .as_array()
@@ -338,6 +318,60 @@ async fn krt_mcp_serves_tool_calls_as_runs_on_a_real_cluster() {
     drop(mcp);
 }
 
+/// `krt mcp --cluster` returns a Run's artifacts as resources: the Runtime stores them in a real S3-compatible
+/// server (moto); the call copies them, verified, before its Run (and with it the stored objects) is deleted, and
+/// `resources/read` returns the copy.
+#[tokio::test]
+#[ignore = "needs cluster: set KRUNTIMES_E2E_KUBECONFIG and run with --ignored"]
+async fn krt_mcp_returns_a_runs_artifacts_as_resources() {
+    use kruntimes_api::v1alpha1::Runtime;
+    use kube::api::{Api, PostParams};
+    use serde_json::json;
+
+    let client = client().await.unwrap();
+    let temp = TempNamespace::create(&client).await.unwrap();
+    let ns = &temp.name.clone();
+    let moto = moto::Moto::start().await;
+    moto.create_bucket(scenarios::S3_BUCKET).await;
+    scenarios::create_s3_secret(&client, ns).await.unwrap();
+    let mut runtime = scenarios::bash_runtime("bash", 1, 4).unwrap();
+    runtime.spec.artifact_store = Some(scenarios::moto_s3_store(&moto.endpoint));
+    Api::<Runtime>::namespaced(client.clone(), ns)
+        .create(&PostParams::default(), &runtime)
+        .await
+        .unwrap();
+    scenarios::wait_runtime_ready(&client, ns, "bash", 1, Duration::from_secs(300))
+        .await
+        .unwrap();
+
+    let (_server, mut mcp) = McpClient::start(ns).await;
+    let code = r#"echo '{"ok": true}' > "$KRUNTIME_ARTIFACTS_DIR/result.json""#;
+    let called = mcp
+        .request(
+            "tools/call",
+            json!({"name": "run_bash", "arguments": {"code": code, "timeout_seconds": 60}}),
+        )
+        .await;
+    let result = &called["result"]["structuredContent"];
+    assert_eq!(result["phase"], "Succeeded", "{called}");
+    let artifacts = result["artifacts"].as_array().unwrap();
+    assert_eq!(artifacts.len(), 1, "{called}");
+    let uri = artifacts[0]["uri"].as_str().unwrap();
+    assert!(
+        uri.starts_with("file://"),
+        "a copy of the server's: {called}"
+    );
+    assert_eq!(artifacts[0]["name"], "result.json", "{called}");
+
+    let listed = mcp.request("resources/list", json!({})).await;
+    assert_eq!(listed["result"]["resources"][0]["uri"], uri, "{listed}");
+    let read = mcp.request("resources/read", json!({"uri": uri})).await;
+    assert_eq!(
+        read["result"]["contents"][0]["text"], "{\"ok\": true}\n",
+        "{read}"
+    );
+}
+
 /// A Model Context Protocol client over a child's stdin and stdout: newline-delimited JSON-RPC.
 struct McpClient {
     stdin: tokio::process::ChildStdin,
@@ -346,6 +380,36 @@ struct McpClient {
 }
 
 impl McpClient {
+    /// `krt mcp --cluster -n ns` with the test cluster's kubeconfig, initialized.
+    async fn start(ns: &str) -> (tokio::process::Child, Self) {
+        use tokio::io::AsyncBufReadExt as _;
+        let mut server = tokio::process::Command::new(krt_path())
+            .args(["mcp", "--cluster", "-n", ns])
+            .env("KUBECONFIG", std::env::var_os(KUBECONFIG_ENV).unwrap())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut mcp = Self {
+            stdin: server.stdin.take().unwrap(),
+            stdout: tokio::io::BufReader::new(server.stdout.take().unwrap()).lines(),
+            next_id: 0,
+        };
+        let init = mcp
+            .request(
+                "initialize",
+                serde_json::json!({"protocolVersion": "2025-06-18", "capabilities": {},
+                                   "clientInfo": {"name": "e2e", "version": "0"}}),
+            )
+            .await;
+        assert!(init.get("result").is_some(), "{init}");
+        mcp.send(&serde_json::json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+            .await;
+        (server, mcp)
+    }
+
     async fn send(&mut self, message: &serde_json::Value) {
         use tokio::io::AsyncWriteExt;
         self.stdin

@@ -3,7 +3,8 @@
 //!
 //! A call becomes the Run `krt run` would create (`generateName: mcp-`, labelled
 //! `app.kubernetes.io/created-by: krt-mcp`), checked by the same validation first; the server waits for it by watch,
-//! reads its output from runtimed the way `krt logs` does (a port-forward to its pod), and deletes it before
+//! reads its output from runtimed the way `krt logs` does (a port-forward to its pod), copies its artifacts into
+//! the server's store the way `krt artifact download` reads them (they go with the Run), and deletes it before
 //! answering. A call the client abandons, or one that has not ended by its timeout plus [`QUEUE_GRACE`], has its
 //! Run cancelled and deleted. The Runtime's grants and limits apply as for any Run: the cluster admits, schedules
 //! and runs it. What only the embedded engine can do is refused by name: `files` and `session` (a Run's inputs are
@@ -13,8 +14,10 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use anyhow::Context as _;
 use anyhow::Result;
 use k8s_openapi::NamespaceResourceScope;
+use kruntimes_api::v1alpha1::run::ArtifactRef;
 use kruntimes_api::v1alpha1::{Run, Runtime, Workflow};
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::{Resource, ResourceExt};
@@ -30,6 +33,7 @@ use std::io::Write;
 use tokio_util::sync::CancellationToken;
 
 use super::RunResult;
+use super::artifacts::Artifacts;
 use super::output::{Bounded, Output};
 use crate::cluster::{Cluster, ClusterArgs};
 use crate::local_workflow::write_prefixed;
@@ -115,6 +119,7 @@ impl Remote {
         run: Run,
         timeout: Duration,
         max_output: usize,
+        artifacts: &Artifacts,
         cancelled: &CancellationToken,
     ) -> Result<RunResult, ErrorData> {
         let started = Instant::now();
@@ -138,6 +143,15 @@ impl Remote {
             // The Run's phase, exit code and outputs are in its status; only the output is missing.
             message = join(&message, &format!("(output not available: {e:#})"));
         }
+        // Deleting the Run deletes its artifacts from the store: what the call returns is a copy of the server's.
+        let mut copies = Vec::new();
+        for artifact in status.artifact_refs {
+            match self.copy(&done, artifact, artifacts).await {
+                Ok(copy) => copies.push(copy),
+                Err(e) => message = join(&message, &format!("({e:#})")),
+            }
+        }
+        artifacts.add(&copies);
         Ok(RunResult {
             phase: status.phase.as_str().to_owned(),
             reason: status.reason.unwrap_or_default(),
@@ -145,9 +159,38 @@ impl Remote {
             message,
             output: Output::of(stdout, stderr),
             outputs: status.outputs,
-            artifacts: status.artifact_refs,
+            artifacts: copies,
             duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             session: None,
+        })
+    }
+
+    /// Copies `artifact` of `run` into the server's store (as `krt artifact download` reads it, SHA-256 verified)
+    /// and returns the copy's reference, readable as a resource.
+    async fn copy(
+        &self,
+        run: &Run,
+        artifact: ArtifactRef,
+        artifacts: &Artifacts,
+    ) -> anyhow::Result<ArtifactRef> {
+        let most = artifacts.limits().max_artifact_bytes;
+        let name = artifact.name.clone();
+        anyhow::ensure!(
+            u64::try_from(artifact.size_bytes).unwrap_or(u64::MAX) <= most,
+            "artifact {name}: {} bytes, more than the {most} this server keeps; it was deleted with its Run",
+            artifact.size_bytes
+        );
+        let file = artifact.uri.rsplit('/').next().unwrap_or(&name).to_owned();
+        let dir = artifacts.dir().join(run.uid().unwrap_or_default());
+        std::fs::create_dir_all(&dir)?;
+        let dest = dir.join(file);
+        let read = crate::artifacts::fetch(&self.cluster, run, artifact, None, &dest)
+            .await
+            .with_context(|| format!("artifact {name} not copied before its Run was deleted"))?;
+        let dest = std::fs::canonicalize(&dest)?;
+        Ok(ArtifactRef {
+            uri: format!("file://{}", dest.display()),
+            ..read
         })
     }
 
