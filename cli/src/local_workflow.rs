@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use kruntimes_api::consts::reasons;
+use kruntimes_api::v1alpha1::run::ArtifactRef;
 use kruntimes_api::v1alpha1::{
     Run, RunPhase, RunStatus, Time, Workflow, WorkflowPhase, WorkflowStatus,
 };
@@ -100,10 +101,11 @@ pub(crate) fn run(
         let interrupted = async {
             interrupts.recv().await;
         };
-        let done = drive(
+        let (done, _) = drive(
             &manager,
             workflow,
             &store,
+            &kruntimes_artifacts::Limits::default(),
             StepLogs {
                 stdout: logs,
                 stderr: std::io::stderr(),
@@ -135,15 +137,16 @@ pub(crate) struct StepLogs<O, E> {
 }
 
 /// Reconciles `workflow` against `manager` until it is terminal and no Run is active; returns it
-/// with its final status. Step output is written to `logs` as each step ends. When `cancel` completes, the
+/// with its final status, and the artifacts each step's Run left, by step id. Step output is written to `logs` as each step ends. When `cancel` completes, the
 /// Workflow is cancelled (`cancelRequested`) and driven to its end as the controller would.
 pub(crate) async fn drive(
     manager: &Manager,
     mut workflow: Workflow,
     store: &crate::artifacts::LocalStore,
+    limits: &kruntimes_artifacts::Limits,
     mut logs: StepLogs<impl Write, impl Write>,
     cancel: impl std::future::Future<Output = ()>,
-) -> Result<Workflow> {
+) -> Result<(Workflow, BTreeMap<String, Vec<ArtifactRef>>)> {
     tokio::pin!(cancel);
     let namespace = workflow
         .metadata
@@ -260,7 +263,13 @@ pub(crate) async fn drive(
             continue;
         }
         if plan.is_done() && running.is_empty() {
-            return Ok(workflow);
+            let artifacts = steps
+                .into_iter()
+                .zip(runs)
+                .map(|(step, run)| (step, run.status.unwrap_or_default().artifact_refs))
+                .filter(|(_, refs)| !refs.is_empty())
+                .collect();
+            return Ok((workflow, artifacts));
         }
         if running.is_empty() && plan.requeue_after.is_none() && !engine_full {
             bail!(
@@ -297,8 +306,15 @@ pub(crate) async fn drive(
                 attempt: 1,
             };
             let step_store = store.for_step(&steps[e.index]);
-            crate::artifacts::collect(manager, e.handle.id(), &identity, &step_store, &mut status)
-                .await?;
+            crate::artifacts::collect_within(
+                manager,
+                e.handle.id(),
+                &identity,
+                &step_store,
+                &mut status,
+                limits,
+            )
+            .await?;
             manager.forget(e.handle.id()).await?;
             handles.handles[e.index] = None;
             runs[e.index].status = Some(status);

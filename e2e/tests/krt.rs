@@ -318,9 +318,9 @@ async fn krt_mcp_serves_tool_calls_as_runs_on_a_real_cluster() {
     drop(mcp);
 }
 
-/// `krt mcp --cluster` returns a Run's artifacts as resources: the Runtime stores them in a real S3-compatible
-/// server (moto); the call copies them, verified, before its Run (and with it the stored objects) is deleted, and
-/// `resources/read` returns the copy.
+/// `krt mcp --cluster` returns a Run's and a Workflow step's artifacts as resources: the Runtime stores them in a
+/// real S3-compatible server (moto); the call copies them, verified, before its Run (and with it the stored
+/// objects) is deleted, and `resources/read` returns the copy.
 #[tokio::test]
 #[ignore = "needs cluster: set KRUNTIMES_E2E_KUBECONFIG and run with --ignored"]
 async fn krt_mcp_returns_a_runs_artifacts_as_resources() {
@@ -370,6 +370,22 @@ async fn krt_mcp_returns_a_runs_artifacts_as_resources() {
         read["result"]["contents"][0]["text"], "{\"ok\": true}\n",
         "{read}"
     );
+
+    // A Workflow step's artifacts too, from its Run, before the Workflow and its Runs are deleted.
+    let flow = mcp
+        .request(
+            "tools/call",
+            json!({"name": "run_workflow", "arguments": {"spec": {"steps": [
+                {"id": "write", "runtime": "bash",
+                 "source": {"inline": "echo step > \"$KRUNTIME_ARTIFACTS_DIR/step.txt\""}},
+            ]}}}),
+        )
+        .await;
+    let step = &flow["result"]["structuredContent"]["steps"][0];
+    assert_eq!(step["phase"], "Succeeded", "{flow}");
+    let uri = step["artifacts"][0]["uri"].as_str().unwrap();
+    let read = mcp.request("resources/read", json!({"uri": uri})).await;
+    assert_eq!(read["result"]["contents"][0]["text"], "step\n", "{read}");
 }
 
 /// A Model Context Protocol client over a child's stdin and stdout: newline-delimited JSON-RPC.

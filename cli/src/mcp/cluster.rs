@@ -35,6 +35,7 @@ use tokio_util::sync::CancellationToken;
 use super::RunResult;
 use super::artifacts::Artifacts;
 use super::output::{Bounded, Output};
+use super::workflow::Driven;
 use crate::cluster::{Cluster, ClusterArgs};
 use crate::local_workflow::write_prefixed;
 use crate::logs;
@@ -203,8 +204,9 @@ impl Remote {
         workflow: Workflow,
         timeout: Duration,
         max_output: usize,
+        artifacts: &Artifacts,
         cancelled: &CancellationToken,
-    ) -> Result<(Workflow, Output), ErrorData> {
+    ) -> Result<Driven, ErrorData> {
         let (done, _remove) = self
             .run_to_end(workflow, timeout, cancelled, |w: &Workflow| {
                 w.status.as_ref().is_some_and(|s| s.phase.is_terminal())
@@ -213,31 +215,50 @@ impl Remote {
         let (mut stdout, mut stderr) = (Bounded::new(max_output), Bounded::new(max_output));
         let runs: Api<Run> = Api::namespaced(self.cluster.client.clone(), &self.cluster.namespace);
         let steps = done.status.as_ref().map_or(&[][..], |s| &s.steps[..]);
+        let mut stored = BTreeMap::new();
         for step in steps {
             let Some(name) = &step.run_name else {
                 continue; // skipped: it never had a Run
             };
             let (mut out, mut err) = (Vec::new(), Vec::new());
-            let read = match runs.get(name).await {
-                Ok(run) => logs::print(
-                    &self.cluster,
-                    &run,
-                    &logs::Options::default(),
-                    &mut out,
-                    &mut err,
-                )
-                .await
-                .map(drop),
-                Err(e) => Err(self.cluster.explain(&format!("get Run {name}"), e)),
+            let run = match runs.get(name).await {
+                Ok(run) => run,
+                Err(e) => {
+                    let e = self.cluster.explain(&format!("get Run {name}"), e);
+                    writeln!(err, "(output and artifacts not available: {e:#})")
+                        .unwrap_or_default();
+                    write_prefixed(&mut stderr, &step.id, &err).map_err(|e| failed(&e))?;
+                    continue;
+                }
             };
+            let read = logs::print(
+                &self.cluster,
+                &run,
+                &logs::Options::default(),
+                &mut out,
+                &mut err,
+            )
+            .await;
             if let Err(e) = read {
                 writeln!(err, "(output not available: {e:#})").unwrap_or_default();
+            }
+            let refs = run.status.clone().unwrap_or_default().artifact_refs;
+            let mut copies = Vec::new();
+            for artifact in refs {
+                match self.copy(&run, artifact, artifacts).await {
+                    Ok(copy) => copies.push(copy),
+                    Err(e) => writeln!(err, "({e:#})").unwrap_or_default(),
+                }
+            }
+            artifacts.add(&copies);
+            if !copies.is_empty() {
+                stored.insert(step.id.clone(), copies);
             }
             write_prefixed(&mut stdout, &step.id, &out)
                 .and_then(|()| write_prefixed(&mut stderr, &step.id, &err))
                 .map_err(|e| failed(&e))?;
         }
-        Ok((done, Output::of(stdout, stderr)))
+        Ok((done, Output::of(stdout, stderr), stored))
     }
 
     /// Creates `object` in the namespace under a generated `mcp-` name and waits by watch until `ended` says so,

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use kruntimes_api::v1alpha1::run::ArtifactRef;
 use kruntimes_api::v1alpha1::{Workflow, WorkflowSpec};
 use kruntimes_engine::Manager;
 use rmcp::{ErrorData, schemars};
@@ -59,6 +60,8 @@ pub(crate) struct StepResult {
     pub(crate) message: String,
     /// The `KEY=VALUE` outputs the step wrote to `$KRUNTIME_OUTPUTS`.
     pub(crate) outputs: BTreeMap<String, String>,
+    /// The files the step left in `$KRUNTIME_ARTIFACTS_DIR`, readable as resources by their `uri`.
+    pub(crate) artifacts: Vec<ArtifactRef>,
 }
 
 impl Tools {
@@ -87,14 +90,20 @@ impl Tools {
             return Err(invalid(format!("the Workflow is invalid: {errors}")));
         }
         let started = Instant::now();
-        let (workflow, output) = match &self.backend {
+        let (workflow, output, mut artifacts) = match &self.backend {
             super::Backend::Local(manager) => {
                 self.drive_locally(manager, workflow, cancelled).await?
             }
             super::Backend::Cluster(remote) => {
                 let timeout = Duration::from_secs(deadline(&workflow.spec));
                 remote
-                    .workflow(workflow, timeout, self.max_output, &cancelled)
+                    .workflow(
+                        workflow,
+                        timeout,
+                        self.max_output,
+                        &self.artifacts,
+                        &cancelled,
+                    )
                     .await?
             }
         };
@@ -106,6 +115,7 @@ impl Tools {
                 .steps
                 .into_iter()
                 .map(|step| StepResult {
+                    artifacts: artifacts.remove(&step.id).unwrap_or_default(),
                     id: step.id,
                     phase: format!("{:?}", step.phase),
                     reason: step.reason.unwrap_or_default(),
@@ -119,28 +129,24 @@ impl Tools {
         })
     }
 
-    /// Drives `workflow` on the embedded engine, on a task of its own.
+    /// Drives `workflow` on the embedded engine, on a task of its own. The steps' artifacts go to the server's
+    /// store, as a Run's do.
     async fn drive_locally(
         &self,
         manager: &Manager,
         workflow: Workflow,
         cancelled: CancellationToken,
-    ) -> Result<(Workflow, Output), ErrorData> {
-        // Steps' artifacts are not offered as resources yet: they go to a store of this call's, removed after it.
-        let scratch = tempfile::tempdir_in(self.artifacts.dir()).map_err(|e| {
-            ErrorData::internal_error(format!("a directory for the steps' artifacts: {e}"), None)
-        })?;
-        let (manager, store, max_output) = (
+    ) -> Result<Driven, ErrorData> {
+        let (manager, store, limits, max_output) = (
             manager.clone(),
-            crate::artifacts::LocalStore::Shared(scratch.path().to_path_buf()),
+            self.artifacts.store().clone(),
+            self.artifacts.limits(),
             self.max_output,
         );
         // Dropping this call's future (the client went away) cancels the Workflow; the task drives it to its end.
         let stop = CancellationToken::new();
         let _cancel_when_dropped = stop.clone().drop_guard();
         let driven = tokio::spawn(async move {
-            // Removed when the Workflow has ended, not when an abandoned call's future goes.
-            let _scratch = scratch;
             let (mut stdout, mut stderr) = (Bounded::new(max_output), Bounded::new(max_output));
             let cancel = async move {
                 tokio::select! {
@@ -152,15 +158,21 @@ impl Tools {
                 stdout: &mut stdout,
                 stderr: &mut stderr,
             };
-            let done = drive(&manager, workflow, &store, logs, cancel).await;
-            done.map(|workflow| (workflow, Output::of(stdout, stderr)))
+            let done = drive(&manager, workflow, &store, &limits, logs, cancel).await;
+            done.map(|(workflow, artifacts)| (workflow, Output::of(stdout, stderr), artifacts))
         })
         .await
         .map_err(|e| ErrorData::internal_error(format!("the Workflow's task failed: {e}"), None))?
         .map_err(|e| ErrorData::internal_error(format!("{e:#}"), None))?;
+        for stored in driven.2.values() {
+            self.artifacts.add(stored);
+        }
         Ok(driven)
     }
 }
+
+/// A Workflow that has ended, its steps' output, and the artifacts of each step (by id) readable as resources.
+pub(crate) type Driven = (Workflow, Output, BTreeMap<String, Vec<ArtifactRef>>);
 
 /// The most a Workflow can take: its own `timeoutSeconds`, or else its steps' one after another.
 fn deadline(spec: &WorkflowSpec) -> u64 {

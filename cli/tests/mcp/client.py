@@ -196,7 +196,8 @@ async def checks(session, tmpdir):
         {"id": "make", "runtime": "python", "entrypoint": "make.py",
          "source": {"inline": "import os\nprint('made')\nopen(os.environ['KRUNTIME_OUTPUTS'], 'w').write('n=21\\n')\n"}},
         {"id": "double", "needs": ["make"], "runtime": "bash", "args": ["${{ steps.make.outputs.n }}"],
-         "source": {"inline": "echo $(( $1 * 2 )); echo \"n=$(( $1 * 2 ))\" > $KRUNTIME_OUTPUTS"}},
+         "source": {"inline": "echo $(( $1 * 2 )); echo \"n=$(( $1 * 2 ))\" > $KRUNTIME_OUTPUTS; "
+                              "echo $(( $1 * 2 )) > $KRUNTIME_ARTIFACTS_DIR/answer.txt"}},
         {"id": "broken", "runtime": "bash", "source": {"inline": "echo bad >&2; exit 4"}},
         {"id": "after", "needs": ["broken"], "runtime": "bash", "source": {"inline": "echo never"}},
     ], "outputs": [{"name": "answer", "value": "${{ steps.double.outputs.n }}"}]}}))
@@ -209,6 +210,11 @@ async def checks(session, tmpdir):
     assert "[make] made\n" in flow["stdout"] and "[double] 42\n" in flow["stdout"], flow
     assert flow["stderr"] == "[broken] bad\n", flow
     assert "never" not in flow["stdout"], flow
+    assert steps["make"]["artifacts"] == [], flow
+    [answer] = steps["double"]["artifacts"]
+    assert answer["name"] == "answer.txt" and answer["sizeBytes"] == 3, flow
+    read = await session.read_resource(answer["uri"])
+    assert read.contents[0].text == "42\n", read
     say("run_workflow runs steps in order of needs, passes outputs on, skips what a failure blocks")
     await refused(session, "run_workflow", {"spec": {"steps": [{"id": "x", "runtime": "ruby"}]}},
                   ["spec.steps[0].runtime", "not allowed"])
