@@ -396,7 +396,7 @@ impl Tools {
         let run = checked_run(runtime, code, entrypoint, inputs.args, inputs.env, timeout)?;
         let uid = format!("mcp-{}", uuid::Uuid::new_v4());
         let mut spec = kruntimes_engine::api::run_spec(&run, &uid, 1)
-            .map_err(|e| invalid(tool_fields(&e.to_string())))?;
+            .map_err(|e| invalid(field_errors([(e.field.as_str(), e.message.as_str())])))?;
         // At most what the runtime retains: a call cannot ask for more.
         let output = limits
             .output_bytes
@@ -427,7 +427,9 @@ impl Tools {
         };
         let (started, started_at) = (Instant::now(), jiff::Timestamp::now());
         let mut handle = manager.execute(spec).map_err(|e| match e {
-            kruntimes_engine::Error::Policy(policy) => invalid(tool_fields(&policy.to_string())),
+            kruntimes_engine::Error::Policy(policy) => {
+                invalid(format!("refused by the {runtime} runtime's limits: {policy}"))
+            }
             kruntimes_engine::Error::AtCapacity { limit } => ErrorData::internal_error(
                 format!("busy: {limit} calls are running already, the most this server runs at once; retry later"),
                 None,
@@ -598,26 +600,41 @@ fn checked_run(
     timeout_seconds: i64,
 ) -> Result<Run, ErrorData> {
     let run = call_run(runtime, code, entrypoint, args, env, Some(timeout_seconds));
-    validate_run(&run).map_err(|errors| invalid(tool_fields(&errors.to_string())))?;
+    validate_run(&run).map_err(|errors| {
+        invalid(field_errors(
+            errors
+                .iter()
+                .map(|e| (e.field.as_str(), e.message.as_str())),
+        ))
+    })?;
     Ok(run)
 }
 
-/// A Run's field names in a message, as the tool's fields.
-fn tool_fields(message: &str) -> String {
-    [
-        ("spec.template.", "spec."),
-        ("spec.source.inline", "code"),
-        ("spec.timeoutSeconds", "timeout_seconds"),
-        ("spec.entrypoint", "entrypoint"),
-        ("spec.args", "args"),
-        ("spec.env", "env"),
-        ("spec.runtime", "runtime"),
+/// A Run's field path as the tool names it: `spec.template.env[2].name` is `env[2].name`, `spec.source.inline`
+/// is `code`.
+fn tool_field(field: &str) -> String {
+    let field = field
+        .strip_prefix("spec.template.")
+        .or_else(|| field.strip_prefix("spec."))
+        .unwrap_or(field);
+    for (api, tool) in [
+        ("source.inline", "code"),
         ("timeoutSeconds", "timeout_seconds"),
-    ]
-    .iter()
-    .fold(message.to_owned(), |text, (from, to)| {
-        text.replace(from, to)
-    })
+    ] {
+        if let Some(rest) = field.strip_prefix(api) {
+            return format!("{tool}{rest}");
+        }
+    }
+    field.to_owned()
+}
+
+/// Errors of a Run's fields, each named as the tool names it.
+fn field_errors<'a>(errors: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    errors
+        .into_iter()
+        .map(|(field, message)| format!("{}: {message}", tool_field(field)))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The workspace filler for a call's `files`, checked first: relative paths inside the workspace, bounded.
@@ -945,16 +962,10 @@ mod tests {
     /// Bad calls are refused naming the tool's field, and nothing is built to run.
     #[test]
     fn bad_calls_name_the_tool_field() {
-        let long = call_run(
-            "bash",
-            Some("x".into()),
-            None,
-            vec![],
-            BTreeMap::new(),
-            Some(0),
-        );
-        let errors = tool_fields(&validate_run(&long).unwrap_err().to_string());
-        assert!(errors.contains("timeout_seconds"), "{errors}");
+        let errors = checked_run("bash", Some("x".into()), None, vec![], BTreeMap::new(), 0)
+            .unwrap_err()
+            .message;
+        assert!(errors.starts_with("timeout_seconds: "), "{errors}");
         let reserved = call_run(
             "bash",
             Some("x".into()),
@@ -963,8 +974,16 @@ mod tests {
             BTreeMap::from([("KRUNTIME_X".to_owned(), "1".to_owned())]),
             None,
         );
-        let errors = tool_fields(&validate_run(&reserved).unwrap_err().to_string());
-        assert!(errors.starts_with("env"), "{errors}");
+        let errors = field_errors(
+            validate_run(&reserved)
+                .unwrap_err()
+                .iter()
+                .map(|e| (e.field.as_str(), e.message.as_str())),
+        );
+        assert!(errors.starts_with("env[0].name: "), "{errors}");
+        assert_eq!(tool_field("spec.template.source.inline"), "code");
+        assert_eq!(tool_field("spec.source.inline"), "code");
+        assert_eq!(tool_field("spec.template.args[3]"), "args[3]");
         for bad in ["../x", "/etc/passwd", ".kruntimes/outputs"] {
             let err = files_seed(BTreeMap::from([(bad.to_owned(), String::new())]), None)
                 .err()
