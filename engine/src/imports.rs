@@ -212,8 +212,7 @@ fn bounded_list(mut list: Vec<String>, max: usize, max_bytes: usize) -> Vec<Stri
     }
     for entry in &mut list {
         if entry.len() > max_bytes {
-            entry.truncate(entry.floor_char_boundary(max_bytes - '…'.len_utf8()));
-            entry.push('…');
+            *entry = kruntimes_api::lifecycle::bounded_to(entry, max_bytes);
         }
     }
     list
@@ -256,7 +255,7 @@ mod tests {
         assert_eq!(cut[255], "… and 45 more");
         let cut = bounded_list(vec!["é".repeat(600)], 16, 1024);
         assert!(
-            cut[0].len() <= 1024 && cut[0].ends_with('…'),
+            cut[0].len() <= 1024 && cut[0].ends_with("..."),
             "{}",
             cut[0].len()
         );

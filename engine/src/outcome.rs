@@ -179,13 +179,12 @@ impl Outcome {
     }
 }
 
-/// Truncates `message` to [`MAX_MESSAGE_BYTES`] at a character boundary.
-pub(crate) fn bounded_message(mut message: String) -> String {
-    if message.len() > MAX_MESSAGE_BYTES {
-        message.truncate(message.floor_char_boundary(MAX_MESSAGE_BYTES - "…".len()));
-        message.push('…');
+/// `message` cut to [`MAX_MESSAGE_BYTES`] at a character boundary, ending in `...` when cut.
+pub(crate) fn bounded_message(message: String) -> String {
+    if message.len() <= MAX_MESSAGE_BYTES {
+        return message;
     }
-    message
+    kruntimes_api::lifecycle::bounded_to(&message, MAX_MESSAGE_BYTES)
 }
 
 #[cfg(test)]
@@ -198,7 +197,7 @@ mod tests {
         let long = "é".repeat(2000);
         let cut = bounded_message(long);
         assert!(cut.len() <= MAX_MESSAGE_BYTES);
-        assert!(cut.ends_with('…'));
+        assert!(cut.ends_with("..."));
         assert_eq!(bounded_message("short".into()), "short");
     }
 

@@ -184,12 +184,12 @@ fn parse_reference(inner: &str) -> Result<Reference, String> {
     Err(SUPPORTED.to_owned())
 }
 
-/// `s` cut to [`QUOTE_MAX_BYTES`] on a character boundary, with `...` when cut.
+/// `s` cut to [`QUOTE_MAX_BYTES`] on a character boundary, with `...` after it when cut.
 fn quote(s: &str) -> String {
     if s.len() <= QUOTE_MAX_BYTES {
         return s.to_owned();
     }
-    format!("{}...", &s[..s.floor_char_boundary(QUOTE_MAX_BYTES)])
+    kruntimes_api::lifecycle::bounded_to(s, QUOTE_MAX_BYTES + "...".len())
 }
 
 #[cfg(test)]
