@@ -3,8 +3,8 @@
 //! (`runtimes/bash/corpus/expected/`, recorded by `runtimes/bash/corpus/run-native.py --record`).
 //!
 //! The comparison rules are in `runtimes/bash/corpus/README.md`: stdout and the exit code must be identical;
-//! stderr is compared after [`normalise_stderr`] (program-name prefixes only, never message text), the same
-//! function as `normalise_stderr` in `run-native.py`.
+//! stderr is compared after [`differential::normalise_stderr`] (program-name prefixes only, never message text),
+//! the same function as `normalise_stderr` in `run-native.py`.
 //!
 //! The test prints a table of every script, a short diff of each failure, and asserts that
 //! * at least [`MIN_PASS_RATE`] of the corpus passes (whole-corpus runs only), and
@@ -21,8 +21,9 @@ use std::time::Duration;
 
 use futures::stream::{self, StreamExt};
 
+use crate::differential::{self, Expected, compare};
 use crate::guests::BASH;
-use crate::harness::{Finished, Host};
+use crate::harness::Host;
 
 /// The lowest acceptable fraction of passing scripts (raise it as the shell improves).
 const MIN_PASS_RATE: f64 = 0.95;
@@ -35,9 +36,6 @@ const RUN_TIMEOUT: Duration = Duration::from_secs(40);
 
 /// Selects a subset of the corpus by substring of the file name.
 const FILTER_ENV: &str = "KRUNTIMES_CORPUS_FILTER";
-
-/// Lines of context shown around the first difference of a failing stream.
-const DIFF_CONTEXT: usize = 3;
 
 fn corpus_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtimes/bash/corpus")
@@ -68,13 +66,6 @@ fn corpus_scripts(dir: &Path) -> Vec<String> {
     names
 }
 
-/// What native bash produced for one script.
-struct Expected {
-    stdout: Vec<u8>,
-    stderr: String,
-    code: i32,
-}
-
 fn expected(dir: &Path, script: &str) -> Expected {
     let stem = script.strip_suffix(".sh").unwrap();
     let base = dir.join("expected").join(stem);
@@ -100,86 +91,11 @@ fn expected(dir: &Path, script: &str) -> Expected {
 
 /// `known-differences.txt`: `NNN-name.sh: one-line explanation` per line; blank lines and `#` comments ignored.
 fn known_differences(dir: &Path) -> BTreeMap<String, String> {
-    let path = dir.join("known-differences.txt");
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
-    let mut known = BTreeMap::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let (name, why) = line.split_once(':').unwrap_or_else(|| {
-            panic!(
-                "{}:{}: expected `NNN-name.sh: explanation`, got {line:?}",
-                path.display(),
-                i + 1
-            )
-        });
-        let (name, why) = (name.trim(), why.trim());
-        assert!(
-            is_corpus_script(name) && !why.is_empty(),
-            "{}:{}: expected `NNN-name.sh: explanation`, got {line:?}",
-            path.display(),
-            i + 1
-        );
-        assert!(
-            known.insert(name.to_owned(), why.to_owned()).is_none(),
-            "{}: {name} is listed twice",
-            path.display()
-        );
-    }
-    known
-}
-
-/// The comparison form of stderr (applied to the expected and the actual stderr alike), as in `run-native.py`.
-///
-/// On every line, a leading program-name prefix `<dir>/<name>: ` loses its directory, and the shell's own names
-/// (`main.sh`, `bash`, `sh`, with or without a directory) become `bash`:
-/// `main.sh: line 3: x: unbound variable` → `bash: line 3: x: unbound variable`,
-/// `/usr/bin/grep: f: No such file or directory` → `grep: f: No such file or directory`.
-/// The prefix is the text before the line's first `:`, which must be followed by a space, contain no whitespace,
-/// and (after the last `/`, when it starts with `/`) be a non-empty name of `[A-Za-z0-9_.+-[]]`. Nothing after
-/// the first `: ` changes.
-fn normalise_stderr(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for line in text.split_inclusive('\n') {
-        out.push_str(&normalise_line(line));
-    }
-    out
-}
-
-fn normalise_line(line: &str) -> String {
-    let Some(colon) = line.find(':') else {
-        return line.to_owned();
-    };
-    if !line[colon + 1..].starts_with(' ') {
-        return line.to_owned();
-    }
-    let prefix = &line[..colon];
-    if prefix.chars().any(char::is_whitespace) {
-        return line.to_owned();
-    }
-    let name = if prefix.starts_with('/') {
-        match prefix.rfind('/') {
-            // A directory needs a closing `/` after the opening one: `/name` alone is not a prefix.
-            Some(0) | None => return line.to_owned(),
-            Some(slash) => &prefix[slash + 1..],
-        }
-    } else {
-        prefix
-    };
-    let name_ok = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_.+-[]".contains(c));
-    if !name_ok {
-        return line.to_owned();
-    }
-    let name = match name {
-        "main.sh" | "bash" | "sh" => "bash",
-        other => other,
-    };
-    format!("{name}{}", &line[colon..])
+    differential::known_differences(
+        &dir.join("known-differences.txt"),
+        "NNN-name.sh",
+        is_corpus_script,
+    )
 }
 
 /// One script's comparison.
@@ -194,63 +110,6 @@ impl Verdict {
     fn passed(&self) -> bool {
         self.problems.is_empty()
     }
-}
-
-/// A short report of the first difference between two texts, with a few lines of context.
-fn short_diff(what: &str, expected: &str, actual: &str) -> String {
-    let exp: Vec<&str> = expected.split_inclusive('\n').collect();
-    let act: Vec<&str> = actual.split_inclusive('\n').collect();
-    let first = exp
-        .iter()
-        .zip(&act)
-        .position(|(e, a)| e != a)
-        .unwrap_or(exp.len().min(act.len()));
-    let mut out = format!(
-        "{what} differs from line {} ({} expected lines, {} actual):\n",
-        first + 1,
-        exp.len(),
-        act.len()
-    );
-    let from = first.saturating_sub(DIFF_CONTEXT);
-    for line in &exp[from..first.min(exp.len())] {
-        let _ = writeln!(out, "        {}", line.trim_end_matches('\n'));
-    }
-    for line in exp.iter().skip(first).take(DIFF_CONTEXT) {
-        let _ = writeln!(out, "      - {line:?}");
-    }
-    for line in act.iter().skip(first).take(DIFF_CONTEXT) {
-        let _ = writeln!(out, "      + {line:?}");
-    }
-    out
-}
-
-fn compare(expected: &Expected, run: &Finished) -> Vec<String> {
-    let mut problems = Vec::new();
-    match run.outcome.exit_code {
-        Some(code) if code == expected.code => {}
-        Some(code) => problems.push(format!("exit code {code}, expected {}\n", expected.code)),
-        None => problems.push(format!(
-            "no exit code ({}: {}), expected {}\n",
-            run.result(),
-            run.outcome.message,
-            expected.code
-        )),
-    }
-    if run.stdout_bytes != expected.stdout {
-        problems.push(short_diff(
-            "stdout",
-            &String::from_utf8_lossy(&expected.stdout),
-            &run.stdout,
-        ));
-    }
-    let (want, got) = (
-        normalise_stderr(&expected.stderr),
-        normalise_stderr(&run.stderr),
-    );
-    if want != got {
-        problems.push(short_diff("stderr (normalised)", &want, &got));
-    }
-    problems
 }
 
 async fn run_script(host: &Host, dir: &Path, script: String) -> Verdict {
@@ -371,46 +230,4 @@ async fn corpus_matches_native_bash() {
             MIN_PASS_RATE * 100.0
         );
     }
-}
-
-/// The stderr normalisation rewrites program-name prefixes only.
-#[test]
-fn stderr_normalisation_touches_prefixes_only() {
-    let cases = [
-        (
-            "main.sh: line 3: b: unbound variable\n",
-            "bash: line 3: b: unbound variable\n",
-        ),
-        ("/workspace/main.sh: line 3: x\n", "bash: line 3: x\n"),
-        (
-            "bash: line 9: no match: *.h\n",
-            "bash: line 9: no match: *.h\n",
-        ),
-        (
-            "main.sh: eval: line 3: syntax error\n",
-            "bash: eval: line 3: syntax error\n",
-        ),
-        (
-            "/usr/bin/grep: f: No such file or directory\n",
-            "grep: f: No such file or directory\n",
-        ),
-        ("grep: f: gone\n", "grep: f: gone\n"),
-        ("error: status 1\n", "error: status 1\n"),
-        ("plain line\n", "plain line\n"),
-        ("two words: not a prefix\n", "two words: not a prefix\n"),
-        (
-            "/abs: not a directory prefix\n",
-            "/abs: not a directory prefix\n",
-        ),
-        ("key:value\n", "key:value\n"),
-        ("+ echo 'a: b'\n", "+ echo 'a: b'\n"),
-        ("no newline at end: x", "no newline at end: x"),
-    ];
-    for (input, want) in cases {
-        assert_eq!(normalise_stderr(input), want, "{input:?}");
-    }
-    assert_eq!(
-        normalise_stderr("main.sh: a\nok\n/bin/sed: b\n"),
-        "bash: a\nok\nsed: b\n"
-    );
 }

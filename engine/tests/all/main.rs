@@ -19,9 +19,11 @@ mod guests;
 mod harness;
 
 mod bash;
+mod bash_conformance;
 mod bash_corpus;
 mod capabilities;
 mod concurrency;
+mod differential;
 mod hostile;
 mod lifecycle;
 mod limits;
