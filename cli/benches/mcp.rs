@@ -19,6 +19,9 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
+
+#[path = "../../engine/benches/common/rows.rs"]
+mod rows;
 use serde_json::{Value, json};
 
 #[derive(Parser)]
@@ -208,7 +211,9 @@ fn local_run(
 }
 
 fn main() {
-    let args = Args::parse();
+    let mut args = Args::parse();
+    args.calls = rows::scaled(args.calls);
+    args.processes = rows::scaled(args.processes);
     let builtins = builtins();
     let cache = tempfile::tempdir().expect("a cache directory");
     let started = Instant::now();
@@ -240,6 +245,17 @@ fn main() {
         let p95 = percentile(&times, 95);
         let rate = args.calls as f64 / times.iter().map(Duration::as_secs_f64).sum::<f64>();
         let baseline = local_run(&builtins, cache.path(), runtime, &run, args.processes);
+        rows::record(&rows::Row {
+            what: &format!("`krt mcp` over stdio: `{tool}` {arguments} round trip"),
+            n: times.len(),
+            ours: format!("p50 {}, p95 {}", rows::millis(p50), rows::millis(p95)),
+            baseline: Some(format!(
+                "`krt local run -q` process p50 {}",
+                rows::millis(baseline)
+            )),
+            target: target.map(|_| "p50 ≤ 5 ms"),
+            met: target.map(|limit| ms(p50) <= limit),
+        });
         let (target_text, met) = match target {
             Some(limit) => (
                 format!("p50 ≤ {limit} ms"),

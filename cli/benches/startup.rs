@@ -21,6 +21,9 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 
+#[path = "../../engine/benches/common/rows.rs"]
+mod rows;
+
 #[derive(Parser)]
 struct Args {
     /// Runs of each command per row.
@@ -144,7 +147,8 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn main() {
-    let args = Args::parse();
+    let mut args = Args::parse();
+    args.samples = rows::scaled(args.samples);
     let builtins = builtins();
     let cache = tempfile::tempdir().expect("a cache directory");
     let mut rows = Vec::new();
@@ -208,6 +212,18 @@ fn main() {
          |---|---:|---:|---:|---:|---|---|"
     );
     for row in rows {
+        rows::record(&rows::Row {
+            what: &row.what,
+            n: if row.native.is_some() {
+                args.samples
+            } else {
+                1
+            },
+            ours: format!("{} ({:.1} MiB peak)", rows::millis(row.krt), row.peak_mib),
+            baseline: row.native.map(rows::millis),
+            target: Some(row.target),
+            met: Some(row.met),
+        });
         let (native, ratio) = match row.native {
             Some(n) => (
                 format!("{:.1}", ms(n)),

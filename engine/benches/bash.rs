@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 
+use common::rows::{self, Row as TableRow, millis, scaled};
 use common::{ms, proc_status_kib};
 use kruntimes_engine::{
     Builtin, Engine, EngineConfig, HostConfig, Manager, ManagerConfig, Metrics, RunId, RunSpec,
@@ -134,6 +135,26 @@ impl Bench {
     }
 }
 
+/// Runs/s of `echo hi` Runs with `concurrency` in flight, `total` in all.
+async fn throughput(manager: &Manager, concurrency: usize, total: usize) -> f64 {
+    let started = Instant::now();
+    let mut workers = tokio::task::JoinSet::new();
+    for worker in 0..concurrency {
+        let manager = manager.clone();
+        workers.spawn(async move {
+            for i in (worker..total).step_by(concurrency) {
+                let mut spec = RunSpec::new(RunId::new(format!("tp-{i}"), 1).expect("uid"), "bash");
+                spec.args = vec!["echo hi".to_owned()];
+                let mut handle = manager.execute(spec).expect("execute");
+                handle.wait().await;
+                manager.forget(handle.id()).await.expect("forget");
+            }
+        });
+    }
+    workers.join_all().await;
+    total as f64 / started.elapsed().as_secs_f64()
+}
+
 /// `/usr/bin/bash -c`/script with the GNU tools, in a fresh directory each time.
 fn native(label: &str, script: &str, n: usize, work: &Path) -> Option<(Row, String)> {
     let mut lat = Vec::new();
@@ -204,19 +225,61 @@ async fn bench() {
             .await
             .expect("register");
     }
-    let mut bench = Bench { manager, next: 0 };
+    let mut bench = Bench {
+        manager: manager.clone(),
+        next: 0,
+    };
     let mut pairs = Vec::new();
-    let echo = bench.rows("echo hi", &["echo hi"], None, ECHO_RUNS).await;
-    let pipe = bench.rows(PIPELINE, &[PIPELINE], None, PIPELINE_RUNS).await;
-    let ci = bench
-        .rows("25-line CI script", &[], Some(CI_SCRIPT), CI_RUNS)
+    let echo = bench
+        .rows("echo hi", &["echo hi"], None, scaled(ECHO_RUNS))
         .await;
-    pairs.push((echo, native("echo hi", "echo hi", 200, work.path())));
-    pairs.push((pipe, native(PIPELINE, PIPELINE, PIPELINE_RUNS, work.path())));
+    let pipe = bench
+        .rows(PIPELINE, &[PIPELINE], None, scaled(PIPELINE_RUNS))
+        .await;
+    let ci = bench
+        .rows("25-line CI script", &[], Some(CI_SCRIPT), scaled(CI_RUNS))
+        .await;
+    let per_sec = throughput(&manager, 8, scaled(2_000)).await;
+    pairs.push((echo, native("echo hi", "echo hi", scaled(200), work.path())));
+    pairs.push((
+        pipe,
+        native(PIPELINE, PIPELINE, scaled(PIPELINE_RUNS), work.path()),
+    ));
     pairs.push((
         ci,
-        native("25-line CI script", CI_SCRIPT, CI_RUNS, work.path()),
+        native("25-line CI script", CI_SCRIPT, scaled(CI_RUNS), work.path()),
     ));
+    println!("[wasm bash] echo hi, 8 at once: {per_sec:.0} Runs/s");
+    let ((echo, _), native_echo) = &pairs[0];
+    let native_p50 = native_echo.as_ref().map(|(n, _)| n.p50);
+    rows::record(&TableRow {
+        what: "runtimed: bash `echo hi` Run",
+        n: echo.n,
+        ours: format!("p50 {}, p95 {}", millis(echo.p50), millis(echo.p95)),
+        baseline: native_p50.map(|p50| format!("`bash -c 'echo hi'` p50 {}", millis(p50))),
+        target: Some("p50 ≤ 0.2 ms"),
+        met: Some(echo.p50 <= Duration::from_micros(200)),
+    });
+    rows::record(&TableRow {
+        what: "runtimed: bash `echo hi` Runs, 8 at once on 2 cores",
+        n: scaled(2_000),
+        ours: format!("{per_sec:.0} Runs/s"),
+        baseline: native_p50
+            .map(|p50| format!("`bash -c` spawns: {:.0}/s", 1.0 / p50.as_secs_f64())),
+        target: Some("≥ 5,000 Runs/s"),
+        met: Some(per_sec >= 5_000.0),
+    });
+    let ((ci, _), native_ci) = &pairs[2];
+    rows::record(&TableRow {
+        what: "runtimed: 25-line CI script (sed, grep, awk, sort, jq...)",
+        n: ci.n,
+        ours: format!("p50 {}, p95 {}", millis(ci.p50), millis(ci.p95)),
+        baseline: native_ci
+            .as_ref()
+            .map(|(n, _)| format!("native bash + GNU tools p50 {}", millis(n.p50))),
+        target: None,
+        met: None,
+    });
 
     let version = Command::new("/usr/bin/bash")
         .arg("--version")

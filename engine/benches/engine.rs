@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 
+use common::rows::{self, Row, millis, scaled};
 use common::{ms, proc_status_kib};
 use kruntimes_engine::{
     Engine, EngineConfig, HostConfig, Manager, ManagerConfig, Metrics, RunId, RunSpec,
@@ -236,27 +237,32 @@ async fn bench() {
 
     let mut rows = Vec::new();
     for concurrency in [1, 2, 4, 8] {
-        let total = if concurrency == 1 {
+        let total = scaled(if concurrency == 1 {
             SEQUENTIAL_RUNS
         } else {
             CONCURRENT_RUNS
-        };
+        });
         let tag = format!("c{concurrency}");
         let (runs, forgets) = hello_concurrent(&manager, concurrency, total, &tag).await;
         rows.push(runs);
         rows.push(forgets);
     }
-    let (mut runs, mut forgets) = hello_concurrent(&disk_manager, 1, 500, "disk").await;
+    let (mut runs, mut forgets) = hello_concurrent(&disk_manager, 1, scaled(500), "disk").await;
     runs.name = "wasm hello, sequential, ext4 disk".to_owned();
     forgets.name = "  then forget, ext4 disk".to_owned();
     rows.extend([runs, forgets]);
-    rows.push(shell_spawning_hello(&manager, 500).await);
-    rows.extend(native("native bash -c true", "bash", &["-c", "true"], 300));
+    rows.push(shell_spawning_hello(&manager, scaled(500)).await);
+    rows.extend(native(
+        "native bash -c true",
+        "bash",
+        &["-c", "true"],
+        scaled(300),
+    ));
     rows.extend(native(
         "native /usr/bin/python3 -c pass",
         "/usr/bin/python3",
         &["-c", "pass"],
-        100,
+        scaled(100),
     ));
     rows.extend(native(
         "native python3 -c pass (PATH)",
@@ -380,6 +386,51 @@ async fn bench() {
         ms(overshoot[overshoot.len() - 1])
     );
     println!("epoch ticker CPU: {ticker_cpu}");
+
+    let find = |name: &str| rows.iter().find(|r| r.name.starts_with(name));
+    let bash_true = find("native bash -c true");
+    for (what, name) in [
+        ("engine: `hello` Run, sequential", "wasm hello, sequential"),
+        (
+            "engine: `hello` Runs, 8 at once",
+            "wasm hello, concurrency 8",
+        ),
+    ] {
+        let Some(row) = find(name) else { continue };
+        rows::record(&Row {
+            what,
+            n: row.n,
+            ours: format!(
+                "p50 {}, p95 {}, {:.0} Runs/s",
+                millis(row.p50),
+                millis(row.p95),
+                row.per_sec.unwrap_or_default()
+            ),
+            baseline: bash_true.map(|b| format!("`bash -c true` p50 {}", millis(b.p50))),
+            target: None,
+            met: None,
+        });
+    }
+    rows::record(&Row {
+        what: "engine: deadline overshoot of a guest spinning in wasm (100 ms deadline)",
+        n: overshoot.len(),
+        ours: format!(
+            "p50 {}, max {}",
+            millis(overshoot[overshoot.len() / 2]),
+            millis(overshoot[overshoot.len() - 1])
+        ),
+        baseline: None,
+        target: None,
+        met: None,
+    });
+    rows::record(&Row {
+        what: "engine: memory per live sleeping `hello` instance",
+        n: LIVE_INSTANCES,
+        ours: format!("{per_instance_kib:.0} KiB"),
+        baseline: None,
+        target: None,
+        met: None,
+    });
 }
 
 fn main() {

@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 
+use common::rows::{self, Row as TableRow, millis, scaled};
 use common::{ms, proc_status_kib};
 use kruntimes_engine::{
     Builtin, Engine, EngineConfig, HostConfig, Manager, ManagerConfig, Metrics, RunId, RunSpec,
@@ -65,6 +66,8 @@ struct Row {
     p50: Duration,
     p95: Duration,
     extra: String,
+    /// The row's number behind `extra`: Runs/s, in-script ms, or Runs per GiB.
+    value: Option<f64>,
 }
 
 fn row(name: impl Into<String>, mut samples: Vec<Duration>, extra: String) -> Row {
@@ -76,6 +79,7 @@ fn row(name: impl Into<String>, mut samples: Vec<Duration>, extra: String) -> Ro
         p50: at(0.50),
         p95: at(0.95),
         extra,
+        value: None,
     }
 }
 
@@ -185,18 +189,21 @@ async fn variant(engine: &Engine, name: &str, dir: &Path, work: &Path) -> Vec<Ro
     let mut rows = Vec::new();
     let (mut lat, mut inst) = (Vec::new(), Vec::new());
     let started = Instant::now();
-    for _ in 0..HELLO_RUNS {
+    for _ in 0..scaled(HELLO_RUNS) {
         let (l, i, out) = b.run(&hi, None).await;
         assert_eq!(out, "hi\n");
         lat.push(l);
         inst.push(i);
     }
-    let per_sec = HELLO_RUNS as f64 / started.elapsed().as_secs_f64();
-    rows.push(row(
-        format!("[{name}] print(\"hi\"), sequential"),
-        lat,
-        format!("{per_sec:.0} Runs/s"),
-    ));
+    let per_sec = lat.len() as f64 / started.elapsed().as_secs_f64();
+    rows.push(Row {
+        value: Some(per_sec),
+        ..row(
+            format!("[{name}] print(\"hi\"), sequential"),
+            lat,
+            format!("{per_sec:.0} Runs/s"),
+        )
+    });
     rows.push(row(format!("[{name}]   instantiate"), inst, String::new()));
 
     // Throughput with two Runs in flight per core.
@@ -210,7 +217,7 @@ async fn variant(engine: &Engine, name: &str, dir: &Path, work: &Path) -> Vec<Ro
                 manager,
                 next: 1_000_000 * (w + 1),
             };
-            for _ in 0..HELLO_RUNS / 4 {
+            for _ in 0..scaled(HELLO_RUNS) / 4 {
                 samples.push(inner.run(&hi, None).await.0);
             }
             samples
@@ -221,19 +228,26 @@ async fn variant(engine: &Engine, name: &str, dir: &Path, work: &Path) -> Vec<Ro
         lat.extend(t.await.expect("task"));
     }
     let per_sec = lat.len() as f64 / started.elapsed().as_secs_f64();
-    rows.push(row(
-        format!("[{name}] print(\"hi\"), concurrency 4"),
-        lat,
-        format!("{per_sec:.0} Runs/s"),
-    ));
+    rows.push(Row {
+        value: Some(per_sec),
+        ..row(
+            format!("[{name}] print(\"hi\"), concurrency 4"),
+            lat,
+            format!("{per_sec:.0} Runs/s"),
+        )
+    });
 
     let scripts = if std::env::var_os("KRUNTIMES_PYTHON_BENCH_HELLO_ONLY").is_some() {
         Vec::new()
     } else {
         vec![
-            ("json script", JSON_SCRIPT, JSON_RUNS),
-            ("CPU-bound script", CPU_SCRIPT, CPU_RUNS),
-            ("import email+http+minidom", IMPORT_SCRIPT, JSON_RUNS),
+            ("json script", JSON_SCRIPT, scaled(JSON_RUNS)),
+            ("CPU-bound script", CPU_SCRIPT, scaled(CPU_RUNS)),
+            (
+                "import email+http+minidom",
+                IMPORT_SCRIPT,
+                scaled(JSON_RUNS),
+            ),
         ]
     };
     for (label, script, n) in scripts {
@@ -243,11 +257,15 @@ async fn variant(engine: &Engine, name: &str, dir: &Path, work: &Path) -> Vec<Ro
             lat.push(l);
             work.push(out.trim().parse::<f64>().expect("work ms"));
         }
-        rows.push(row(
-            format!("[{name}] {label}"),
-            lat,
-            format!("in-script {:.1} ms", median(work)),
-        ));
+        let work = median(work);
+        rows.push(Row {
+            value: Some(work),
+            ..row(
+                format!("[{name}] {label}"),
+                lat,
+                format!("in-script {work:.1} ms"),
+            )
+        });
     }
 
     // Resident memory per live (sleeping) Run.
@@ -274,15 +292,14 @@ async fn variant(engine: &Engine, name: &str, dir: &Path, work: &Path) -> Vec<Ro
         b.manager.forget(h.id()).await.expect("forget");
     }
     let per_run_kib = rss_live.saturating_sub(rss_before) as f64 / LIVE_SLEEPERS as f64;
+    let per_gib = (1024.0 * 1024.0) / per_run_kib.max(1.0);
     rows.push(Row {
         name: format!("[{name}] RSS per sleeping Run"),
         n: LIVE_SLEEPERS,
         p50: Duration::ZERO,
         p95: Duration::ZERO,
-        extra: format!(
-            "{per_run_kib:.0} KiB -> {:.0} Runs/GiB",
-            (1024.0 * 1024.0) / per_run_kib.max(1.0)
-        ),
+        extra: format!("{per_run_kib:.0} KiB -> {per_gib:.0} Runs/GiB"),
+        value: Some(per_gib),
     });
     println!(
         "[{name}] component {:.1} MB, stdlib mount {:.1} MB, compile+load {}",
@@ -315,12 +332,12 @@ fn native(label: &str, args: &[&str], n: usize) -> Option<Row> {
             }
         }
     }
-    let extra = if work.is_empty() {
-        String::new()
-    } else {
-        format!("in-script {:.1} ms", median(work))
-    };
-    Some(row(format!("[native python3] {label}"), lat, extra))
+    let work = (!work.is_empty()).then(|| median(work));
+    let extra = work.map_or_else(String::new, |work| format!("in-script {work:.1} ms"));
+    Some(Row {
+        value: work,
+        ..row(format!("[native python3] {label}"), lat, extra)
+    })
 }
 
 async fn bench() {
@@ -359,9 +376,22 @@ async fn bench() {
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_default();
-    rows.extend(native("-c 'print(\"hi\")'", &["-c", "print(\"hi\")"], 100));
-    rows.extend(native("json script", &["-c", JSON_SCRIPT], JSON_RUNS));
-    rows.extend(native("CPU-bound script", &["-c", CPU_SCRIPT], CPU_RUNS));
+    rows.extend(native(
+        "-c 'print(\"hi\")'",
+        &["-c", "print(\"hi\")"],
+        scaled(100),
+    ));
+    rows.extend(native(
+        "json script",
+        &["-c", JSON_SCRIPT],
+        scaled(JSON_RUNS),
+    ));
+    rows.extend(native(
+        "CPU-bound script",
+        &["-c", CPU_SCRIPT],
+        scaled(CPU_RUNS),
+    ));
+    record(&rows);
 
     println!();
     println!(
@@ -385,6 +415,62 @@ async fn bench() {
     }
     println!();
     println!("VmHWM {} MiB", proc_status_kib("VmHWM:") / 1024);
+}
+
+/// The shipped runtime's rows that have a target, for `cargo xtask bench`.
+fn record(rows: &[Row]) {
+    let find = |name: &str| rows.iter().find(|r| r.name == name);
+    let native_hi = find("[native python3] -c 'print(\"hi\")'");
+    if let Some(hi) = find("[shipped] print(\"hi\"), sequential") {
+        rows::record(&TableRow {
+            what: "runtimed: Python `print(\"hi\")` Run",
+            n: hi.n,
+            ours: format!("p50 {}, p95 {}", millis(hi.p50), millis(hi.p95)),
+            baseline: native_hi.map(|n| format!("`python3 -c` p50 {}", millis(n.p50))),
+            target: Some("p50 ≤ 1 ms"),
+            met: Some(hi.p50 <= Duration::from_millis(1)),
+        });
+    }
+    if let Some(four) = find("[shipped] print(\"hi\"), concurrency 4") {
+        let per_sec = four.value.unwrap_or_default();
+        rows::record(&TableRow {
+            what: "runtimed: Python `print(\"hi\")` Runs, 4 at once on 2 cores",
+            n: four.n,
+            ours: format!("{per_sec:.0} Runs/s"),
+            baseline: native_hi
+                .map(|n| format!("`python3 -c` spawns: {:.0}/s", 1.0 / n.p50.as_secs_f64())),
+            target: Some("≥ 1,000 Runs/s"),
+            met: Some(per_sec >= 1_000.0),
+        });
+    }
+    if let Some(memory) = find("[shipped] RSS per sleeping Run") {
+        let per_gib = memory.value.unwrap_or_default();
+        rows::record(&TableRow {
+            what: "runtimed: sleeping Python Runs per GiB",
+            n: memory.n,
+            ours: format!("{per_gib:.0} Runs/GiB"),
+            baseline: None,
+            target: Some("≥ 200"),
+            met: Some(per_gib >= 200.0),
+        });
+    }
+    let cpu = (
+        find("[shipped] CPU-bound script"),
+        find("[native python3] CPU-bound script"),
+    );
+    if let (Some(ours), Some(native)) = cpu
+        && let (Some(ours_ms), Some(native_ms)) = (ours.value, native.value)
+    {
+        let ratio = ours_ms / native_ms;
+        rows::record(&TableRow {
+            what: "runtimed: CPU-bound Python (fib + loop), in-script time",
+            n: ours.n,
+            ours: format!("{ours_ms:.1} ms ({ratio:.1}× native)"),
+            baseline: Some(format!("CPython {native_ms:.1} ms")),
+            target: Some("≤ 2.5× native"),
+            met: Some(ratio <= 2.5),
+        });
+    }
 }
 
 fn main() {

@@ -7,6 +7,7 @@
 //! - `cargo xtask build-guests`: build the wasm guests in `runtimes/` and the built-in runtimes.
 //! - `cargo xtask build-bash`: rebuild only the bash runtime from the tools already built.
 //! - `cargo xtask python-runtime`: build a custom Python runtime with bundled packages.
+//! - `cargo xtask bench [--quick] [--write]`: every performance row with a target, in one table.
 //! - `cargo xtask cluster up|down|env`: a real Kubernetes control plane on loopback (etcd, kube-apiserver,
 //!   kube-controller-manager, kube-scheduler), optionally with kruntimes installed by its Helm charts;
 //!   `--kubernetes v1.34` for the older minor of the compatibility check.
@@ -19,6 +20,7 @@
 const BUILTINS_DIR: &str = "runtimes/target/builtins";
 
 mod bash;
+mod bench;
 mod cluster;
 mod codegen;
 mod compat;
@@ -105,6 +107,16 @@ enum Command {
         /// Targets to run (default: all): manifests, network_rule, workflow_expr, outputs, spawn_request,
         /// grpc_request.
         targets: Vec<String>,
+    },
+    /// Run the performance benchmarks (engine, bash, python, krt start-up, MCP) and print every row that has a
+    /// target as one Markdown table, beside its native baseline measured in the same run.
+    Bench {
+        /// A fifth of the samples: a few minutes in all once built.
+        #[arg(long)]
+        quick: bool,
+        /// Put the table into docs/benchmarks.md (between its markers).
+        #[arg(long)]
+        write: bool,
     },
     /// Soak runtimed: mixed Runs (bash, Python; failing, timing out, cancelled, with outputs, artifacts, files and
     /// pipelines) through one runtimed, sampling its memory, fds, threads, tokio tasks, workspaces and cache after
@@ -211,6 +223,7 @@ fn main() -> ExitCode {
             ClusterAction::Down { kubernetes } => cluster::down(&root, kubernetes.get()),
             ClusterAction::Env { kubernetes } => cluster::env(&root, kubernetes.get()),
         },
+        Command::Bench { quick, write } => bench::run(&root, quick, write),
         Command::Soak {
             runs,
             round,

@@ -1,5 +1,7 @@
 //! Helpers shared by the host benchmarks.
 
+pub(crate) mod rows;
+
 use std::time::Duration;
 
 /// A duration in milliseconds with three decimals.
