@@ -43,7 +43,9 @@ mod process;
 mod shebang;
 mod shift;
 mod signals;
+mod strftime;
 mod timeout;
+mod umask;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -198,8 +200,10 @@ fn parse_run_args(
 const MAX_FUNCTION_DEPTH: usize = 400;
 
 async fn run(options: Options, program: Program) -> Result<u8, brush_core::Error> {
+    printf::record_start_time();
     let mut builtins = default_builtins::<errors::Extensions>(BuiltinSet::BashMode);
     builtins.insert("printf".to_owned(), printf::registration());
+    builtins.insert("umask".to_owned(), umask::registration());
     builtins.insert("exec".to_owned(), exec::registration());
     builtins.insert("shift".to_owned(), shift::registration());
     builtins.insert("kill".to_owned(), kill::registration());
