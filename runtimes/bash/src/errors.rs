@@ -38,23 +38,29 @@ impl extensions::ErrorFormatter for BashErrors {
 pub(crate) static COMMAND_STRING: std::sync::atomic::AtomicBool =
     std::sync::atomic::AtomicBool::new(false);
 
+/// What bash puts before a message of its own about a command: `NAME: ` for a command string, `NAME: line N: `
+/// in a script.
+pub(crate) fn shell_prefix(shell: &Shell<impl extensions::ShellExtensions>) -> String {
+    let name = shell
+        .current_shell_name()
+        .map_or_else(|| "bash".to_owned(), |n| n.into_owned());
+    if COMMAND_STRING.load(std::sync::atomic::Ordering::Relaxed) {
+        return format!("{name}: ");
+    }
+    let line = shell
+        .env()
+        .get_str("LINENO", shell)
+        .map_or_else(|| "1".to_owned(), |l| l.into_owned());
+    format!("{name}: line {line}: ")
+}
+
 /// What bash puts before a builtin's own message: `bash: kill: ` for a command string, `NAME: line N: kill: `
 /// in a script.
 pub(crate) fn builtin_prefix(
     shell: &Shell<impl extensions::ShellExtensions>,
     builtin: &str,
 ) -> String {
-    let name = shell
-        .current_shell_name()
-        .map_or_else(|| "bash".to_owned(), |n| n.into_owned());
-    if COMMAND_STRING.load(std::sync::atomic::Ordering::Relaxed) {
-        return format!("{name}: {builtin}: ");
-    }
-    let line = shell
-        .env()
-        .get_str("LINENO", shell)
-        .map_or_else(|| "1".to_owned(), |l| l.into_owned());
-    format!("{name}: line {line}: {builtin}: ")
+    format!("{}{builtin}: ", shell_prefix(shell))
 }
 
 /// The message of an error, worded as bash words it where the two differ.
@@ -88,7 +94,7 @@ pub(crate) fn message(kind: &ErrorKind) -> String {
 
 /// `No such file or directory (os error 44)` → `No such file or directory` (WASI's errno numbers mean nothing
 /// to users, and bash prints none).
-fn strip_os_error(message: &str) -> &str {
+pub(crate) fn strip_os_error(message: &str) -> &str {
     match message.rfind(" (os error ") {
         Some(at) if message.ends_with(')') => &message[..at],
         _ => message,

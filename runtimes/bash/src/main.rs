@@ -30,9 +30,14 @@ mod bindings {
     });
 }
 
+mod cd;
+mod dot;
 mod errors;
 mod exec;
+mod exit;
+mod export;
 mod kill;
+mod options;
 // Pipes and processes over the host's WASI streams and spawn: wasm only (the rest also builds natively, for
 // unit tests).
 #[cfg(target_family = "wasm")]
@@ -207,6 +212,13 @@ async fn run(options: Options, program: Program) -> Result<u8, brush_core::Error
     builtins.insert("exec".to_owned(), exec::registration());
     builtins.insert("shift".to_owned(), shift::registration());
     builtins.insert("kill".to_owned(), kill::registration());
+    builtins.insert("cd".to_owned(), cd::registration());
+    builtins.insert("exit".to_owned(), exit::registration());
+    builtins.insert(".".to_owned(), dot::registration(true));
+    builtins.insert("source".to_owned(), dot::registration(false));
+    if let Some(brush_export) = builtins.remove("export") {
+        builtins.insert("export".to_owned(), export::registration(brush_export));
+    }
     #[cfg(target_family = "wasm")]
     builtins.insert("timeout".to_owned(), timeout::registration());
     let (name, positional) = match &program {
@@ -221,6 +233,20 @@ async fn run(options: Options, program: Program) -> Result<u8, brush_core::Error
         .unwrap_or_else(|| PathBuf::from("/workspace"));
     // So that std's relative paths (brush opens some with them) resolve against it, not `/`.
     let _ = std::env::set_current_dir(&working_dir);
+    // bash reports a script it cannot open as the shell, before running anything: 127 when it is missing, 126
+    // when it is a directory.
+    if let Program::Script { path, .. } = &program {
+        let problem = match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => Some(("Is a directory".to_owned(), 126)),
+            Ok(_) => None,
+            Err(e) => Some((errors::strip_os_error(&e.to_string()).to_owned(), 127)),
+        };
+        if let Some((problem, code)) = problem {
+            eprintln!("bash: {path}: {problem}");
+            return Ok(code);
+        }
+    }
+
     let command_string_mode = matches!(program, Program::Command { .. });
     errors::COMMAND_STRING.store(command_string_mode, std::sync::atomic::Ordering::Relaxed);
     let mut shell = Shell::builder_with_extensions::<errors::Extensions>()

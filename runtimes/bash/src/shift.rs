@@ -1,5 +1,6 @@
-//! The `shift` builtin with bash's statuses (brush's returns 2 when shifting past the end; bash returns 1 and
-//! leaves the parameters unchanged, 2 only for a bad count).
+//! The `shift` builtin with bash's statuses and messages (brush's returns 2 when shifting past the end; bash
+//! returns 1 and leaves the parameters unchanged). A count that is not a number (`numeric argument required`) or
+//! is negative (`shift count out of range`) fails with 1 as well.
 
 use std::io::Write as _;
 
@@ -26,14 +27,24 @@ impl builtins::Command for Shift {
         &self,
         context: brush_core::ExecutionContext<'_, SE>,
     ) -> Result<ExecutionResult, Self::Error> {
-        let n = match self.n.as_deref().map(str::parse::<usize>) {
+        let prefix = crate::errors::builtin_prefix(context.shell, "shift");
+        let word = self.n.as_deref().filter(|w| *w != "--");
+        let n = match word.map(crate::exit::legal_number) {
             None => 1,
-            Some(Ok(n)) => n,
-            Some(Err(_)) => {
-                let arg = self.n.as_deref().unwrap_or_default();
-                writeln!(context.stderr(), "shift: {arg}: numeric argument required")?;
-                return Ok(ExecutionResult::new(2));
+            Some(Some(n)) => n,
+            Some(None) => {
+                let word = word.unwrap_or_default();
+                writeln!(
+                    context.stderr(),
+                    "{prefix}{word}: numeric argument required"
+                )?;
+                return Ok(ExecutionResult::general_error());
             }
+        };
+        let Ok(n) = usize::try_from(n) else {
+            let word = word.unwrap_or_default();
+            writeln!(context.stderr(), "{prefix}{word}: shift count out of range")?;
+            return Ok(ExecutionResult::general_error());
         };
         let args = context.shell.current_shell_args_mut();
         if n > args.len() {

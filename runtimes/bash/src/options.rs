@@ -1,0 +1,59 @@
+//! bash's option scanning for builtins whose options take no argument (its `internal_getopt`): leading words
+//! of `-` and letters are options, `--` ends them, `-` alone is an operand.
+
+/// The option letters given (in order, repeats kept) and the operands after them, or the first option that is
+/// not one of `letters` (as `-z`, the way bash names it in `invalid option`).
+pub(crate) fn scan<'a>(
+    args: &'a [String],
+    letters: &str,
+) -> Result<(Vec<char>, &'a [String]), String> {
+    let mut given = Vec::new();
+    let mut i = 0;
+    while let Some(arg) = args.get(i) {
+        if arg == "--" {
+            i += 1;
+            break;
+        }
+        let Some(word) = arg.strip_prefix('-').filter(|w| !w.is_empty()) else {
+            break;
+        };
+        for letter in word.chars() {
+            if !letters.contains(letter) {
+                return Err(format!("-{letter}"));
+            }
+            given.push(letter);
+        }
+        i += 1;
+    }
+    Ok((given, &args[i..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn options_end_at_the_first_operand_or_double_dash() {
+        let args = words("-LP -e dir -P");
+        let (given, operands) = scan(&args, "LPe").unwrap();
+        assert_eq!(given, ['L', 'P', 'e']);
+        assert_eq!(operands, ["dir", "-P"]);
+
+        let args = words("-- -P");
+        let (given, operands) = scan(&args, "LP").unwrap();
+        assert!(given.is_empty());
+        assert_eq!(operands, ["-P"]);
+
+        let args = words("- x");
+        assert_eq!(scan(&args, "L").unwrap().1, ["-", "x"]);
+    }
+
+    #[test]
+    fn an_unknown_letter_is_named_as_bash_names_it() {
+        assert_eq!(scan(&words("-Lz dir"), "LP"), Err("-z".to_owned()));
+    }
+}
