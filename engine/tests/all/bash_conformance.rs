@@ -18,6 +18,10 @@
 //! `printf` or `6.7-arrays/assoc-`); the known-differences check is then limited to them and the rate is not
 //! asserted. `KRUNTIMES_CONFORMANCE_DUMP=path.json` also writes every case's actual stdout, stderr and exit
 //! code there (for triage).
+//!
+//! The runner ([`run_suite`]) is shared with the tool conformance suite ([`crate::tool_conformance`],
+//! `runtimes/bash/conformance/tools`): one [`Suite`] each, differing in directory, section-name rule and
+//! minimum pass rate.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -32,6 +36,57 @@ use crate::harness::Host;
 
 /// The lowest acceptable fraction of identical cases (raise it as the shell improves).
 const MIN_PASS_RATE: f64 = 0.77;
+
+/// The bash suite: sections of the bash manual.
+const BASH_SUITE: Suite = Suite {
+    title: "bash conformance",
+    dir: "bash/conformance",
+    flag: "",
+    section_label: "section",
+    is_section: is_manual_section,
+    section_rule: "`<number>-<slug>.bash` (e.g. `4.2-printf.bash`)",
+    min_pass_rate: MIN_PASS_RATE,
+};
+
+/// One conformance suite: a directory of `cases/`, `expected/` and `known-differences.txt`, run by [`run_suite`].
+pub(crate) struct Suite {
+    /// Its name in the summary line.
+    pub(crate) title: &'static str,
+    /// Its directory under `runtimes/`.
+    pub(crate) dir: &'static str,
+    /// `record.py`'s option selecting it (in messages), e.g. ` --suite tools`.
+    pub(crate) flag: &'static str,
+    /// The first column of the table (`section`, `tool`).
+    pub(crate) section_label: &'static str,
+    /// Which section (file stem of `cases/*.bash`) names are valid.
+    pub(crate) is_section: fn(&str) -> bool,
+    /// How a section file is named (in the message for a bad one).
+    pub(crate) section_rule: &'static str,
+    /// The lowest acceptable fraction of identical cases (whole-suite runs).
+    pub(crate) min_pass_rate: f64,
+}
+
+impl Suite {
+    fn path(&self) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../runtimes")
+            .join(self.dir)
+    }
+
+    /// `section/case`.
+    fn is_case_key(&self, key: &str) -> bool {
+        key.split_once('/')
+            .is_some_and(|(section, case)| (self.is_section)(section) && is_case_name(case))
+    }
+
+    /// The command that records `what`.
+    fn record_hint(&self, what: &str) -> String {
+        format!(
+            "runtimes/bash/conformance/record.py{} --record {what}",
+            self.flag
+        )
+    }
+}
 
 /// How many cases run at once.
 const CONCURRENCY: usize = 3;
@@ -49,12 +104,8 @@ const UNSTABLE: &str = "unstable:";
 /// Writes every case's actual result to this JSON file.
 const DUMP_ENV: &str = "KRUNTIMES_CONFORMANCE_DUMP";
 
-fn conformance_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtimes/bash/conformance")
-}
-
 /// `<number>-<slug>`: a section number of digits and dots, a dash, lowercase letters, digits and dashes.
-fn is_section(name: &str) -> bool {
+fn is_manual_section(name: &str) -> bool {
     let Some((number, slug)) = name.split_once('-') else {
         return false;
     };
@@ -64,7 +115,7 @@ fn is_section(name: &str) -> bool {
 }
 
 /// Lowercase letters and digits in dash-separated groups.
-fn is_case_name(name: &str) -> bool {
+pub(crate) fn is_case_name(name: &str) -> bool {
     !name.is_empty()
         && name.split('-').all(|part| {
             !part.is_empty()
@@ -72,12 +123,6 @@ fn is_case_name(name: &str) -> bool {
                     .bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         })
-}
-
-/// `section/case`.
-fn is_case_key(key: &str) -> bool {
-    key.split_once('/')
-        .is_some_and(|(section, case)| is_section(section) && is_case_name(case))
 }
 
 /// One case: its section, name and script.
@@ -134,7 +179,7 @@ fn parse_section(dir: &Path, section: &str) -> Vec<Case> {
 }
 
 /// Every section, sorted by name.
-fn sections(dir: &Path) -> Vec<String> {
+fn sections(suite: &Suite, dir: &Path) -> Vec<String> {
     let cases = dir.join("cases");
     let mut names: Vec<String> = std::fs::read_dir(&cases)
         .unwrap_or_else(|err| panic!("reading {}: {err}", cases.display()))
@@ -142,8 +187,10 @@ fn sections(dir: &Path) -> Vec<String> {
             let name = e.unwrap().file_name().to_string_lossy().into_owned();
             let section = name.strip_suffix(".bash")?;
             assert!(
-                is_section(section),
-                "cases/{name}: a section file is named `<number>-<slug>.bash` (e.g. `4.2-printf.bash`)"
+                (suite.is_section)(section),
+                "{}/cases/{name}: a section file is named {}",
+                suite.dir,
+                suite.section_rule
             );
             Some(section.to_owned())
         })
@@ -153,12 +200,13 @@ fn sections(dir: &Path) -> Vec<String> {
 }
 
 /// `expected/<section>.json`: `{case: {"stdout": .., "stderr": .., "code": N}}`.
-fn expected(dir: &Path, section: &str) -> BTreeMap<String, Expected> {
+fn expected(suite: &Suite, dir: &Path, section: &str) -> BTreeMap<String, Expected> {
     let path = dir.join("expected").join(format!("{section}.json"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|err| {
         panic!(
-            "{} ({err}): record it with runtimes/bash/conformance/record.py --record {section}",
-            path.display()
+            "{} ({err}): record it with {}",
+            path.display(),
+            suite.record_hint(section)
         )
     });
     let json: serde_json::Value =
@@ -228,18 +276,25 @@ async fn run_case(host: &Host, case: Case, want: Expected) -> Verdict {
 /// listed (with a reason) in `known-differences.txt`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn conformance_matches_native_bash() {
+    run_suite(&BASH_SUITE).await;
+}
+
+/// Runs every case of `suite` (or those matching [`FILTER_ENV`]) in the wasm bash runtime, prints the table and
+/// the failures, and asserts that its `known-differences.txt` is exactly the failing cases and (whole-suite
+/// runs) that at least `suite.min_pass_rate` of the cases are identical.
+pub(crate) async fn run_suite(suite: &Suite) {
     let started = Instant::now();
-    let dir = conformance_dir();
+    let dir = suite.path();
     let filter = std::env::var(FILTER_ENV).ok().filter(|f| !f.is_empty());
     let mut all = Vec::new();
-    for section in sections(&dir) {
-        let mut want = expected(&dir, &section);
+    for section in sections(suite, &dir) {
+        let mut want = expected(suite, &dir, &section);
         for case in parse_section(&dir, &section) {
             let expected = want.remove(&case.name).unwrap_or_else(|| {
                 panic!(
-                    "{} is not recorded: run runtimes/bash/conformance/record.py --record {}",
+                    "{} is not recorded: run {}",
                     case.key(),
-                    case.key()
+                    suite.record_hint(&case.key())
                 )
             });
             all.push((case, expected));
@@ -254,7 +309,7 @@ async fn conformance_matches_native_bash() {
     let known = differential::known_differences(
         &dir.join("known-differences.txt"),
         "section/case",
-        is_case_key,
+        |key| suite.is_case_key(key),
     );
     for key in known.keys() {
         assert!(
@@ -313,7 +368,7 @@ async fn conformance_matches_native_bash() {
     let _ = writeln!(
         report,
         "\n| {:<40} | {:>5} | {:>9} | {:>6} |",
-        "section", "cases", "identical", "%"
+        suite.section_label, "cases", "identical", "%"
     );
     let _ = writeln!(report, "|{:-<42}|{:->7}|{:->11}|{:->8}|", "", ":", ":", ":");
     for (section, (cases, passed)) in &table {
@@ -334,7 +389,8 @@ async fn conformance_matches_native_bash() {
     );
     let _ = writeln!(
         report,
-        "\nbash conformance: {passed}/{} identical ({:.1}%) in {:.0?}",
+        "\n{}: {passed}/{} identical ({:.1}%) in {:.0?}",
+        suite.title,
         verdicts.len(),
         rate * 100.0,
         started.elapsed()
@@ -358,19 +414,21 @@ async fn conformance_matches_native_bash() {
         .collect();
     assert!(
         unlisted.is_empty(),
-        "cases fail but are not in runtimes/bash/conformance/known-differences.txt \
-         (fix the shell, or list them as `section/case: reason`): {unlisted:?}"
+        "cases fail but are not in runtimes/{}/known-differences.txt \
+         (fix the runtime, or list them as `section/case: reason`): {unlisted:?}",
+        suite.dir
     );
     assert!(
         stale.is_empty(),
-        "cases listed in runtimes/bash/conformance/known-differences.txt now pass (remove them): {stale:?}"
+        "cases listed in runtimes/{}/known-differences.txt now pass (remove them): {stale:?}",
+        suite.dir
     );
     if filter.is_none() {
         assert!(
-            rate >= MIN_PASS_RATE,
-            "identical rate {:.1}% is below MIN_PASS_RATE {:.1}%",
+            rate >= suite.min_pass_rate,
+            "identical rate {:.1}% is below the minimum pass rate {:.1}%",
             rate * 100.0,
-            MIN_PASS_RATE * 100.0
+            suite.min_pass_rate * 100.0
         );
     }
 }
@@ -378,11 +436,11 @@ async fn conformance_matches_native_bash() {
 /// Section and case names are what `record.py` accepts.
 #[test]
 fn conformance_names() {
-    assert!(is_section("3.5.3-parameter-expansion"));
-    assert!(is_section("4.2-printf"));
-    assert!(!is_section("parameter-expansion"));
-    assert!(!is_section("3.5-Bad"));
-    assert!(is_case_key("6.7-arrays/assoc-keys-2"));
-    assert!(!is_case_key("6.7-arrays/assoc--keys"));
-    assert!(!is_case_key("6.7-arrays"));
+    assert!(is_manual_section("3.5.3-parameter-expansion"));
+    assert!(is_manual_section("4.2-printf"));
+    assert!(!is_manual_section("parameter-expansion"));
+    assert!(!is_manual_section("3.5-Bad"));
+    assert!(BASH_SUITE.is_case_key("6.7-arrays/assoc-keys-2"));
+    assert!(!BASH_SUITE.is_case_key("6.7-arrays/assoc--keys"));
+    assert!(!BASH_SUITE.is_case_key("6.7-arrays"));
 }

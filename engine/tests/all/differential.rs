@@ -1,6 +1,7 @@
 //! What the two differential bash suites share: the bash corpus ([`crate::bash_corpus`], one script per case)
-//! and the conformance suite ([`crate::bash_conformance`], many small cases per bash-manual section). Both
-//! compare a wasm bash Run with what GNU bash produced natively, by the rules in
+//! and the conformance suites ([`crate::bash_conformance`], many small cases per bash-manual section, and
+//! [`crate::tool_conformance`], many per tool, on the same runner). They compare a wasm bash Run with what GNU
+//! bash (and the GNU tools) produced natively, by the rules in
 //! `runtimes/bash/corpus/README.md`: stdout byte for byte, the exit code, and stderr after [`normalise_stderr`]
 //! (program-name prefixes only, never message text).
 

@@ -30,3 +30,4 @@ mod limits;
 mod outputs;
 mod python;
 mod spawn;
+mod tool_conformance;

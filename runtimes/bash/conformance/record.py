@@ -1,11 +1,17 @@
 #!/usr/bin/env python3
-"""Records and checks the expected results of the bash conformance suite with native GNU bash.
+"""Records and checks the expected results of the bash conformance suites with native GNU bash and tools.
 
 Usage (from anywhere):
     record.py                              # run every case, print a one-line summary per section
     record.py --record [FILTERS...]        # (re)write expected/<section>.json
     record.py --check-deterministic [...]  # run each case twice, fail if any output differs
     record.py --compare [FILTERS...]       # compare a fresh native run against expected/ (normalised)
+    record.py --suite tools ...            # the same for the tool suite in tools/ (default: --suite bash)
+
+Two suites share this script: `bash` (this directory; sections `<number>-<slug>`, e.g. `4.2-printf`) and
+`tools` (`tools/`; one section per tool, named after it, e.g. `awk`, `sed`). The tools suite runs `awk` as
+GNU awk: a temporary directory holding `awk -> /usr/bin/gawk` is put in front of PATH for its cases only
+(Debian's /usr/bin/awk is mawk, and is left alone). Everything else is the same for both suites.
 
 FILTERS are substrings of `<section>/<case>` (e.g. `3.5.3` or `printf/q-`); none means every case.
 `--record` with a filter rewrites only the matching cases and keeps the others of the same JSON file
@@ -33,6 +39,8 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# Set by select_suite(): the suite's directory, its cases/ and expected/.
+SUITE_DIR = HERE
 CASES = os.path.join(HERE, "cases")
 EXPECTED = os.path.join(HERE, "expected")
 
@@ -42,6 +50,14 @@ _spec.loader.exec_module(run_native)
 normalise_stderr = run_native.normalise_stderr
 
 SECTION_FILE = re.compile(r"^([0-9][0-9.]*-[a-z0-9]+(?:-[a-z0-9]+)*)\.bash$")
+SECTION_RULE = "a section file is named <number>-<slug>.bash (e.g. 4.2-printf.bash)"
+# The tools suite: directory, section-file pattern and its rule, programs run instead of PATH's.
+TOOLS_DIR = os.path.join(HERE, "tools")
+TOOL_FILE = re.compile(r"^([a-z0-9]+)\.bash$")
+TOOL_RULE = "a section file is named <tool>.bash (e.g. awk.bash)"
+TOOL_SHIMS = {"awk": "/usr/bin/gawk"}
+# PATH entries put in front of /usr/bin:/bin for every case (the tools suite's shim directory).
+PATH_PREFIX = None
 HEADER = re.compile(r"^#### (.*)$")
 CASE_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -50,7 +66,7 @@ def sections():
     names = [n for n in os.listdir(CASES) if n.endswith(".bash")]
     bad = [n for n in names if not SECTION_FILE.match(n)]
     if bad:
-        sys.exit(f"cases/{bad[0]}: a section file is named <number>-<slug>.bash (e.g. 4.2-printf.bash)")
+        sys.exit(f"cases/{bad[0]}: {SECTION_RULE}")
     return sorted(n[: -len(".bash")] for n in names)
 
 
@@ -90,7 +106,7 @@ def run_case(script):
         with open(path, "w", encoding="utf-8") as f:
             f.write(script)
         # run_one copies os.path.join(CORPUS, name) to main.sh; an absolute name is used as is.
-        return run_native.run_one(path)
+        return run_native.run_one(path, path_prefix=PATH_PREFIX)
     finally:
         shutil.rmtree(d, ignore_errors=True)
 
@@ -104,9 +120,25 @@ def load_expected(section):
         return {}
 
 
+def select_suite(suite, shim_dir):
+    """Points the module at the tools suite (the bash suite is the default); makes its PATH shims in shim_dir."""
+    global SUITE_DIR, CASES, EXPECTED, SECTION_FILE, SECTION_RULE, PATH_PREFIX
+    if suite == "bash":
+        return
+    SUITE_DIR, SECTION_FILE, SECTION_RULE = TOOLS_DIR, TOOL_FILE, TOOL_RULE
+    CASES = os.path.join(SUITE_DIR, "cases")
+    EXPECTED = os.path.join(SUITE_DIR, "expected")
+    for name, target in TOOL_SHIMS.items():
+        if not os.path.exists(target):
+            sys.exit(f"{target} is missing: the tools suite runs `{name}` as {target} (apt-get install gawk)")
+        os.symlink(target, os.path.join(shim_dir, name))
+    PATH_PREFIX = shim_dir
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("filters", nargs="*")
+    ap.add_argument("--suite", choices=("bash", "tools"), default="bash")
     mode = ap.add_mutually_exclusive_group()
     mode.add_argument("--record", action="store_true")
     mode.add_argument("--check-deterministic", action="store_true")
@@ -114,7 +146,12 @@ def main():
     ap.add_argument("-q", "--quiet", action="store_true", help="no per-case stderr lines")
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 2)
     args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="conformance-shims-") as shim_dir:
+        select_suite(args.suite, shim_dir)
+        run(args)
 
+
+def run(args):
     selected = {}
     for section in sections():
         for case, script in parse_section(section):

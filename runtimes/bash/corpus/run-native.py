@@ -64,12 +64,15 @@ def scripts(filters):
     return names
 
 
-def run_one(name):
-    """Returns (stdout, stderr, code) with the temporary directory replaced by /workspace."""
+def run_one(name, path_prefix=None):
+    """Returns (stdout, stderr, code) with the temporary directory replaced by /workspace.
+
+    path_prefix, when given, is put in front of PATH (the conformance tools suite's shims)."""
     tmp = tempfile.mkdtemp(prefix="corpus-")
     try:
         shutil.copyfile(os.path.join(CORPUS, name), os.path.join(tmp, "main.sh"))
-        env = {"PATH": "/usr/bin:/bin", "HOME": tmp, "PWD": tmp, "LC_ALL": "C"}
+        path = "/usr/bin:/bin" if path_prefix is None else f"{path_prefix}:/usr/bin:/bin"
+        env = {"PATH": path, "HOME": tmp, "PWD": tmp, "LC_ALL": "C"}
         try:
             p = subprocess.run(
                 [BASH, "main.sh"],
