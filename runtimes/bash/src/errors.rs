@@ -86,6 +86,7 @@ pub(crate) fn message(kind: &ErrorKind) -> String {
             format!("{name}: {}", strip_os_error(&err.to_string()))
         }
         ErrorKind::NoMatch(pattern) => format!("no match: {pattern}"),
+        ErrorKind::BadFileDescriptor(fd) => format!("{fd}: Bad file descriptor"),
         // `${v:?word}`: the (patched) message already reads `v: word`, as bash prints it.
         ErrorKind::CheckedExpansionError(message) => message.clone(),
         other => other.to_string(),
