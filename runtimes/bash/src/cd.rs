@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use brush_core::{ExecutionResult, builtins};
 use clap::Parser;
 
-use crate::errors::{builtin_prefix, strip_os_error};
+use crate::errors::{builtin_prefix, invalid_option, shell_prefix, strip_os_error};
 
 /// Change the shell working directory.
 #[derive(Parser)]
@@ -27,8 +27,6 @@ pub(crate) struct Cd {
 pub(crate) fn registration<SE: brush_core::ShellExtensions>() -> builtins::Registration<SE> {
     builtins::builtin::<Cd, SE>()
 }
-
-const USAGE: &str = "cd: usage: cd [-L|[-P [-e]] [-@]] [dir]";
 
 /// Where `cd` goes and whether it prints the new directory.
 #[derive(Debug, PartialEq, Eq)]
@@ -108,10 +106,8 @@ impl builtins::Command for Cd {
         let (flags, operands) = match crate::options::scan(&self.args, "LPe") {
             Ok(scanned) => scanned,
             Err(option) => {
-                writeln!(
-                    context.stderr(),
-                    "{prefix}{option}: invalid option\n{USAGE}"
-                )?;
+                let message = invalid_option("cd", &option);
+                writeln!(context.stderr(), "{}{message}", shell_prefix(context.shell))?;
                 return Ok(ExecutionResult::new(2));
             }
         };

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use brush_core::{ErrorKind, ExecutionResult, builtins};
 use clap::Parser;
 
-use crate::errors::{builtin_prefix, shell_prefix, strip_os_error};
+use crate::errors::{builtin_prefix, invalid_option, shell_prefix, strip_os_error};
 
 /// Run the commands of a file in the current shell.
 #[derive(Parser)]
@@ -60,11 +60,8 @@ impl builtins::Command for Dot {
         let (_, operands) = match crate::options::scan(&self.args, "") {
             Ok(scanned) => scanned,
             Err(option) => {
-                let prefix = builtin_prefix(context.shell, &name);
-                writeln!(
-                    context.stderr(),
-                    "{prefix}{option}: invalid option\n{name}: usage: {name} filename [arguments]"
-                )?;
+                let message = invalid_option(&name, &option);
+                writeln!(context.stderr(), "{}{message}", shell_prefix(context.shell))?;
                 return Ok(ExecutionResult::new(2));
             }
         };

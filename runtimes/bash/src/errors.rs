@@ -63,6 +63,15 @@ pub(crate) fn builtin_prefix(
     format!("{}{builtin}: ", shell_prefix(shell))
 }
 
+/// bash's complaint about an option `builtin` does not have, with its usage line:
+/// `pwd: -z: invalid option` and `pwd: usage: pwd [-LP]` (without the prefix and final newline).
+pub(crate) fn invalid_option(builtin: &str, option: &str) -> String {
+    match crate::usage::usage(builtin) {
+        Some(usage) => format!("{builtin}: {option}: invalid option\n{builtin}: usage: {usage}"),
+        None => format!("{builtin}: {option}: invalid option"),
+    }
+}
+
 /// The message of an error, worded as bash words it where the two differ.
 pub(crate) fn message(kind: &ErrorKind) -> String {
     match kind {
@@ -87,6 +96,7 @@ pub(crate) fn message(kind: &ErrorKind) -> String {
         }
         ErrorKind::NoMatch(pattern) => format!("no match: {pattern}"),
         ErrorKind::BadFileDescriptor(fd) => format!("{fd}: Bad file descriptor"),
+        ErrorKind::InvalidBuiltinOption(builtin, option) => invalid_option(builtin, option),
         // `${v:?word}`: the (patched) message already reads `v: word`, as bash prints it.
         ErrorKind::CheckedExpansionError(message) => message.clone(),
         other => other.to_string(),

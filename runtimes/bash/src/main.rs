@@ -45,12 +45,14 @@ mod io;
 mod printf;
 #[cfg(target_family = "wasm")]
 mod process;
+mod return_;
 mod shebang;
 mod shift;
 mod signals;
 mod strftime;
 mod timeout;
 mod umask;
+mod usage;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -214,6 +216,7 @@ async fn run(options: Options, program: Program) -> Result<u8, brush_core::Error
     builtins.insert("kill".to_owned(), kill::registration());
     builtins.insert("cd".to_owned(), cd::registration());
     builtins.insert("exit".to_owned(), exit::registration());
+    builtins.insert("return".to_owned(), return_::registration());
     builtins.insert(".".to_owned(), dot::registration(true));
     builtins.insert("source".to_owned(), dot::registration(false));
     if let Some(brush_export) = builtins.remove("export") {

@@ -26,7 +26,6 @@ pub(crate) fn registration<SE: brush_core::ShellExtensions>() -> builtins::Regis
     builtins::builtin::<Umask, SE>()
 }
 
-const USAGE: &str = "umask: usage: umask [-p] [-S] [mode]";
 const INITIAL: u32 = 0o022;
 
 /// The mask of each subshell depth (index 0: the shell itself).
@@ -52,33 +51,14 @@ struct Request<'a> {
     mode: Option<&'a str>,
 }
 
-/// Parses the options; an error is the message (after `prefix`) and the status.
-fn parse<'a>(args: &'a [String], prefix: &str) -> Result<Request<'a>, (String, u8)> {
-    let mut request = Request {
-        print_command: false,
-        symbolic: false,
-        mode: None,
-    };
-    let mut i = 0;
-    while let Some(arg) = args.get(i) {
-        if arg == "--" {
-            i += 1;
-            break;
-        }
-        let Some(letters) = arg.strip_prefix('-').filter(|l| !l.is_empty()) else {
-            break;
-        };
-        for letter in letters.chars() {
-            match letter {
-                'p' => request.print_command = true,
-                'S' => request.symbolic = true,
-                other => return Err((format!("{prefix}-{other}: invalid option\n{USAGE}"), 2)),
-            }
-        }
-        i += 1;
-    }
-    request.mode = args.get(i).map(String::as_str);
-    Ok(request)
+/// Parses the options; an error is the option bash names in `invalid option`.
+fn parse(args: &[String]) -> Result<Request<'_>, String> {
+    let (given, operands) = crate::options::scan(args, "pS")?;
+    Ok(Request {
+        print_command: given.contains(&'p'),
+        symbolic: given.contains(&'S'),
+        mode: operands.first().map(String::as_str),
+    })
 }
 
 /// The new mask `mode` sets from `mask`, or the message of the error.
@@ -171,11 +151,16 @@ impl builtins::Command for Umask {
     ) -> Result<ExecutionResult, Self::Error> {
         let prefix = crate::errors::builtin_prefix(context.shell, "umask");
         let depth = context.shell.depth();
-        let request = match parse(&self.args, &prefix) {
+        let request = match parse(&self.args) {
             Ok(request) => request,
-            Err((message, status)) => {
-                writeln!(context.stderr(), "{message}")?;
-                return Ok(ExecutionResult::new(status));
+            Err(option) => {
+                let message = crate::errors::invalid_option("umask", &option);
+                writeln!(
+                    context.stderr(),
+                    "{}{message}",
+                    crate::errors::shell_prefix(context.shell)
+                )?;
+                return Ok(ExecutionResult::new(2));
             }
         };
         let mut mask = with_masks(depth, |m| *m);
@@ -249,7 +234,7 @@ mod tests {
         let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
         let a = args(&["-p"]);
         assert_eq!(
-            parse(&a, "P: "),
+            parse(&a),
             Ok(Request {
                 print_command: true,
                 symbolic: false,
@@ -258,17 +243,14 @@ mod tests {
         );
         let a = args(&["-S", "022"]);
         assert_eq!(
-            parse(&a, "P: "),
+            parse(&a),
             Ok(Request {
                 print_command: false,
                 symbolic: true,
                 mode: Some("022")
             })
         );
-        assert_eq!(
-            parse(&args(&["-x"]), "P: "),
-            Err((format!("P: -x: invalid option\n{USAGE}"), 2))
-        );
+        assert_eq!(parse(&args(&["-x"])), Err("-x".to_owned()));
     }
 
     #[test]
