@@ -3,6 +3,7 @@
 //! same run, plus RSS per live instance, deadline overshoot and the epoch ticker's CPU cost.
 //!
 //! ```text
+//! cargo xtask prepare-guests   # unpacks and patches awk-rs into runtimes/target/patched/ (once)
 //! cargo build --release --manifest-path runtimes/Cargo.toml -p test-guests --target wasm32-wasip2
 //! cargo bench -p kruntimes-engine --bench engine
 //! ```
@@ -37,8 +38,8 @@ fn guest(name: &str) -> Vec<u8> {
     ));
     std::fs::read(&path).unwrap_or_else(|err| {
         panic!(
-            "{} ({err}): build the test guests first:\n    cargo build --release --manifest-path \
-             runtimes/Cargo.toml -p test-guests --target wasm32-wasip2",
+            "{} ({err}): build the test guests first:\n    cargo xtask prepare-guests && cargo build \
+             --release --manifest-path runtimes/Cargo.toml -p test-guests --target wasm32-wasip2",
             path.display()
         )
     })

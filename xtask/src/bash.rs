@@ -2,7 +2,9 @@
 //!
 //! brush-core is not copied into the repository. [`prepare`] fetches brush-core from the registry (cargo checks
 //! its digest), unpacks it into `runtimes/bash/target/patched/` and applies `runtimes/bash/patches/*.patch`;
-//! `runtimes/bash/Cargo.toml` points `[patch.crates-io]` there. [`build`] then builds the shell and assembles
+//! `runtimes/bash/Cargo.toml` points `[patch.crates-io]` there. The `runtimes/` workspace patches awk-rs (the
+//! interpreter of the `awk` tool) the same way: [`prepare_runtimes`] unpacks it into `runtimes/target/patched/`
+//! and applies `runtimes/tools/awk/patches/awk-rs-0.2.0.patch`; it runs before any cargo command there. [`build`] then builds the shell and assembles
 //! `runtimes/target/builtins/bash/` (see `kruntimes_engine::builtins` for the layout): the shell, every tool component of
 //! `runtimes/tools/*` under `programs/`, `programs.txt`, one placeholder per program in `root/usr/bin/`, and an
 //! empty `root/dev/null`.
@@ -16,8 +18,81 @@ use anyhow::{Context, Result, bail};
 use crate::BUILTINS_DIR;
 use crate::setup::{guest_cargo, run};
 
-/// The patched crate and its version (the version `runtimes/bash/Cargo.toml` pins).
-const BRUSH_CORE: &str = "brush-core-0.5.0";
+/// A registry crate that a guest workspace patches at build time: unpacked into `<workspace>/target/patched/`,
+/// where the workspace's `[patch.crates-io]` points, with one patch file of the repository applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PatchedCrate {
+    /// `name-version`, the version the workspace pins (e.g. `brush-core-0.5.0`).
+    pub(crate) crate_version: &'static str,
+    /// The workspace directory, relative to the repository root.
+    pub(crate) workspace: &'static str,
+    /// The directory of the patch file `<crate_version>.patch`, relative to the repository root.
+    pub(crate) patches: &'static str,
+}
+
+/// brush-core, patched for the shell (`runtimes/bash/`).
+const BRUSH_CORE: PatchedCrate = PatchedCrate {
+    crate_version: "brush-core-0.5.0",
+    workspace: "runtimes/bash",
+    patches: "runtimes/bash/patches",
+};
+
+/// awk-rs, patched for the `awk` tool of the `runtimes/` workspace.
+pub(crate) const AWK_RS: PatchedCrate = PatchedCrate {
+    crate_version: "awk-rs-0.2.0",
+    workspace: "runtimes",
+    patches: "runtimes/tools/awk/patches",
+};
+
+/// The crates `runtimes/Cargo.toml` patches.
+const RUNTIMES_PATCHED: [PatchedCrate; 1] = [AWK_RS];
+
+/// Where a patched crate's files go.
+#[derive(Debug, PartialEq, Eq)]
+struct PatchPaths {
+    /// The patch file.
+    patch: PathBuf,
+    /// `<workspace>/target/patched/`.
+    patched: PathBuf,
+    /// The unpacked, patched crate.
+    dest: PathBuf,
+    /// Holds the patch's digest once it is applied.
+    stamp: PathBuf,
+    /// The throwaway package that makes cargo download the crate.
+    fetch: PathBuf,
+}
+
+impl PatchedCrate {
+    fn paths(&self, root: &Path) -> PatchPaths {
+        let patched = root.join(self.workspace).join("target/patched");
+        PatchPaths {
+            patch: root
+                .join(self.patches)
+                .join(format!("{}.patch", self.crate_version)),
+            dest: patched.join(self.crate_version),
+            stamp: patched.join(format!("{}.stamp", self.crate_version)),
+            patched,
+            fetch: root.join(self.workspace).join("target/fetch"),
+        }
+    }
+}
+
+/// The stamp written after applying a patch: a digest of the patch text.
+fn stamp_value(patch_text: &[u8]) -> String {
+    let mut hasher = DefaultHasher::new();
+    patch_text.hash(&mut hasher);
+    format!("{:016x}\n", hasher.finish())
+}
+
+/// `name-x.y.z` into `name` and `x.y.z`.
+fn split_crate_version(crate_version: &str) -> Result<(&str, &str)> {
+    crate_version
+        .rsplit_once('-')
+        .filter(|(name, version)| {
+            !name.is_empty() && version.chars().next().is_some_and(|c| c.is_ascii_digit())
+        })
+        .with_context(|| format!("{crate_version}: not name-version"))
+}
 /// The program list of a built-in runtime (`kruntimes_engine::builtins::PROGRAMS_FILE`).
 const PROGRAMS_FILE: &str = "programs.txt";
 /// Programs that are other built-in runtimes.
@@ -28,22 +103,37 @@ const RUNTIME_PROGRAMS: [(&str, &str); 4] = [
     ("python3", "python"),
 ];
 
-/// Unpacks and patches brush-core unless the patch is unchanged since the last time.
+/// Unpacks and patches brush-core for the shell's workspace unless the patch is unchanged since the last time.
 pub(crate) fn prepare(root: &Path) -> Result<()> {
-    let bash = root.join("runtimes/bash");
-    let patch = bash.join("patches").join(format!("{BRUSH_CORE}.patch"));
+    prepare_crate(root, &BRUSH_CORE)
+}
+
+/// Unpacks and patches the crates the `runtimes/` workspace patches (awk-rs): needed before any cargo command
+/// there, `cargo metadata` included (cargo resolves `[patch.crates-io]` paths first).
+pub(crate) fn prepare_runtimes(root: &Path) -> Result<()> {
+    RUNTIMES_PATCHED
+        .iter()
+        .try_for_each(|krate| prepare_crate(root, krate))
+}
+
+/// Unpacks `krate` from the registry into its workspace's `target/patched/` and applies its patch, unless the
+/// patch is unchanged since the last time (the stamp holds the patch's digest).
+fn prepare_crate(root: &Path, krate: &PatchedCrate) -> Result<()> {
+    let PatchPaths {
+        patch,
+        patched,
+        dest,
+        stamp,
+        fetch,
+    } = krate.paths(root);
+    let crate_version = krate.crate_version;
     let patch_text =
         std::fs::read(&patch).with_context(|| format!("reading {}", patch.display()))?;
-    let mut hasher = DefaultHasher::new();
-    patch_text.hash(&mut hasher);
-    let stamp_value = format!("{:016x}\n", hasher.finish());
-    let patched = bash.join("target/patched");
-    let dest = patched.join(BRUSH_CORE);
-    let stamp = patched.join(format!("{BRUSH_CORE}.stamp"));
+    let stamp_value = stamp_value(&patch_text);
     if dest.is_dir() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(&stamp_value) {
         return Ok(());
     }
-    let archive = fetch_crate(root, BRUSH_CORE)?;
+    let archive = fetch_crate(&fetch, crate_version)?;
     if dest.exists() {
         std::fs::remove_dir_all(&dest).with_context(|| format!("removing {}", dest.display()))?;
     }
@@ -55,15 +145,17 @@ pub(crate) fn prepare(root: &Path) -> Result<()> {
         &["-p1", "--quiet", "--input", &patch.to_string_lossy()],
     )?;
     std::fs::write(&stamp, stamp_value).with_context(|| format!("writing {}", stamp.display()))?;
-    eprintln!("{BRUSH_CORE}: unpacked and patched into {}", dest.display());
+    eprintln!(
+        "{crate_version}: unpacked and patched into {}",
+        dest.display()
+    );
     Ok(())
 }
 
-/// The registry archive of `crate_version` (`name-x.y.z`), downloaded by cargo into its cache when missing.
-fn fetch_crate(root: &Path, crate_version: &str) -> Result<PathBuf> {
-    let (name, version) = crate_version
-        .rsplit_once('-')
-        .context("crate-version without a version")?;
+/// The registry archive of `crate_version` (`name-x.y.z`), downloaded by cargo into its cache when missing
+/// (through a throwaway package in `fetch`).
+fn fetch_crate(fetch: &Path, crate_version: &str) -> Result<PathBuf> {
+    let (name, version) = split_crate_version(crate_version)?;
     let cargo_home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
@@ -82,7 +174,6 @@ fn fetch_crate(root: &Path, crate_version: &str) -> Result<PathBuf> {
         return Ok(found);
     }
     // A throwaway package depending on exactly that version makes cargo download (and verify) it.
-    let fetch = root.join("runtimes/bash/target/fetch");
     std::fs::create_dir_all(fetch.join("src"))?;
     std::fs::write(
         fetch.join("Cargo.toml"),
@@ -92,7 +183,7 @@ fn fetch_crate(root: &Path, crate_version: &str) -> Result<PathBuf> {
         ),
     )?;
     std::fs::write(fetch.join("src/lib.rs"), "")?;
-    guest_cargo(&fetch, &["fetch", "--quiet"])?;
+    guest_cargo(fetch, &["fetch", "--quiet"])?;
     match find() {
         Some(found) => Ok(found),
         None => bail!(
@@ -159,6 +250,7 @@ struct Tool {
 
 /// The tool crates of `runtimes/tools/*`, from `cargo metadata` (`[package.metadata.kruntimes] programs`).
 fn tools(root: &Path) -> Result<Vec<Tool>> {
+    prepare_runtimes(root)?;
     let output = std::process::Command::new("cargo")
         .env_remove("CARGO_TARGET_DIR")
         .args(["metadata", "--format-version", "1", "--no-deps", "--locked"])
@@ -277,4 +369,85 @@ fn copy(from: &Path, to: &Path) -> Result<()> {
     std::fs::copy(from, to)
         .map(|_| ())
         .with_context(|| format!("copying {} to {}", from.display(), to.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn brush_core_paths_are_the_shells() {
+        let paths = BRUSH_CORE.paths(Path::new("/repo"));
+        assert_eq!(
+            paths,
+            PatchPaths {
+                patch: "/repo/runtimes/bash/patches/brush-core-0.5.0.patch".into(),
+                patched: "/repo/runtimes/bash/target/patched".into(),
+                dest: "/repo/runtimes/bash/target/patched/brush-core-0.5.0".into(),
+                stamp: "/repo/runtimes/bash/target/patched/brush-core-0.5.0.stamp".into(),
+                fetch: "/repo/runtimes/bash/target/fetch".into(),
+            }
+        );
+    }
+
+    #[test]
+    fn awk_rs_is_patched_for_the_runtimes_workspace() {
+        let paths = AWK_RS.paths(Path::new("/repo"));
+        assert_eq!(
+            paths,
+            PatchPaths {
+                patch: "/repo/runtimes/tools/awk/patches/awk-rs-0.2.0.patch".into(),
+                patched: "/repo/runtimes/target/patched".into(),
+                dest: "/repo/runtimes/target/patched/awk-rs-0.2.0".into(),
+                stamp: "/repo/runtimes/target/patched/awk-rs-0.2.0.stamp".into(),
+                fetch: "/repo/runtimes/target/fetch".into(),
+            }
+        );
+        assert!(RUNTIMES_PATCHED.contains(&AWK_RS));
+    }
+
+    #[test]
+    fn patched_crates_match_their_manifests() {
+        // Every patched crate has its patch file and a `[patch.crates-io]` entry pointing at its directory.
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        for krate in RUNTIMES_PATCHED.iter().chain([&BRUSH_CORE]) {
+            assert!(krate.paths(root).patch.is_file(), "{krate:?}: no patch");
+            let manifest =
+                std::fs::read_to_string(root.join(krate.workspace).join("Cargo.toml")).unwrap();
+            let (name, _) = split_crate_version(krate.crate_version).unwrap();
+            let entry = format!(
+                "{name} = {{ path = \"target/patched/{}\" }}",
+                krate.crate_version
+            );
+            assert!(
+                manifest.contains(&entry),
+                "{} lacks {entry}",
+                krate.workspace
+            );
+        }
+    }
+
+    #[test]
+    fn stamp_is_a_stable_digest_of_the_patch() {
+        let stamp = stamp_value(b"--- a/x\n+++ b/x\n");
+        assert_eq!(stamp, stamp_value(b"--- a/x\n+++ b/x\n"));
+        assert_ne!(stamp, stamp_value(b"--- a/y\n+++ b/y\n"));
+        assert_eq!(stamp.len(), 17);
+        assert!(stamp.ends_with('\n'));
+    }
+
+    #[test]
+    fn crate_version_splits_at_the_last_dash() {
+        assert_eq!(
+            split_crate_version("brush-core-0.5.0").unwrap(),
+            ("brush-core", "0.5.0")
+        );
+        assert_eq!(
+            split_crate_version("awk-rs-0.2.0").unwrap(),
+            ("awk-rs", "0.2.0")
+        );
+        assert!(split_crate_version("awk").is_err());
+        assert!(split_crate_version("awk-rs").is_err());
+        assert!(split_crate_version("-0.2.0").is_err());
+    }
 }

@@ -22,6 +22,7 @@ pub(crate) enum Scope {
 /// `runtimes/target/wasm32-wasip2/release/`), then the built-in runtimes (bash with its tools, python) into
 /// [`BUILTINS_DIR`], then, for [`Scope::All`], the example runtimes into `runtimes/target/examples/`.
 pub(crate) fn build(root: &Path, scope: Scope) -> Result<()> {
+    crate::bash::prepare_runtimes(root)?;
     guest_cargo(
         &root.join("runtimes"),
         &["build", "--release", "--locked", "--workspace"],
@@ -302,6 +303,7 @@ pub(crate) fn lint(root: &Path, on_ci: bool) -> Result<()> {
     crate::bash::lint(root)?;
     crate::bash::unit_tests(root)?;
     free_caches(root, on_ci, Leftovers::NativeTests)?;
+    crate::bash::prepare_runtimes(root)?;
     let runtimes = root.join("runtimes");
     guest_cargo(&runtimes, &["fmt", "--all", "--check"])?;
     // Tool crates whose logic has unit tests, run natively (the components themselves run in the corpus).

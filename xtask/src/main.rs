@@ -6,6 +6,8 @@
 //! - `cargo xtask codegen [--check]`: regenerate (or check) CRDs, proto bindings and CLI docs.
 //! - `cargo xtask build-guests`: build the wasm guests in `runtimes/` and the built-in runtimes.
 //! - `cargo xtask build-bash`: rebuild only the bash runtime from the tools already built.
+//! - `cargo xtask prepare-guests`: unpack and patch the registry crates `runtimes/` patches (before running cargo
+//!   there directly).
 //! - `cargo xtask python-runtime`: build a custom Python runtime with bundled packages.
 //! - `cargo xtask bench [--quick] [--write]`: every performance row with a target, in one table.
 //! - `cargo xtask cluster up|down|env`: a real Kubernetes control plane on loopback (etcd, kube-apiserver,
@@ -72,6 +74,11 @@ enum Command {
     /// Rebuild only the bash runtime (the shell, then `runtimes/target/builtins/bash` from the tools already
     /// built by build-guests): the quick loop when working on the shell.
     BuildBash,
+    /// Unpack and patch the registry crates the runtimes/ workspace patches (awk-rs, into
+    /// runtimes/target/patched/), so that cargo can run in runtimes/ directly, e.g.
+    /// `cargo build --release --manifest-path runtimes/Cargo.toml -p test-guests`. Every xtask command that
+    /// runs cargo there does it first.
+    PrepareGuests,
     /// Build a custom Python runtime: the built-in one plus pure-Python packages from local wheels.
     ///
     /// Writes a built-in runtime directory (component.wasm, root/python) that runtimed's and
@@ -207,6 +214,7 @@ fn main() -> ExitCode {
             setup::ensure_wasm_target(&root).and_then(|()| guests::build(&root, scope))
         }
         Command::BuildBash => bash::build(&root),
+        Command::PrepareGuests => bash::prepare_runtimes(&root),
         Command::Cluster { action } => match action {
             ClusterAction::Up {
                 with_kruntimes,

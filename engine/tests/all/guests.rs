@@ -1,7 +1,8 @@
 //! The test guests (`runtimes/test-guests`), one constant per scenario.
 //!
-//! Built with `cargo build --release --manifest-path runtimes/Cargo.toml -p test-guests --target wasm32-wasip2`
-//! (from the repository root). A missing guest fails the test with that command. Every guest must be used by at
+//! Built with `cargo xtask prepare-guests && cargo build --release --manifest-path runtimes/Cargo.toml -p test-guests
+//! --target wasm32-wasip2` (from the repository root; `prepare-guests` unpacks the crates the `runtimes/` workspace
+//! patches, which cargo needs there). A missing guest fails the test with that command. Every guest must be used by at
 //! least one test: [`every_guest_has_a_host_test`] checks it.
 
 use std::path::PathBuf;
@@ -9,7 +10,7 @@ use std::path::PathBuf;
 use kruntimes_engine::{Builtin, RuntimePolicy};
 
 /// Command that builds the guests.
-pub(crate) const BUILD_COMMAND: &str = "cargo build --release --manifest-path runtimes/Cargo.toml -p test-guests --target wasm32-wasip2";
+pub(crate) const BUILD_COMMAND: &str = "cargo xtask prepare-guests && cargo build --release --manifest-path runtimes/Cargo.toml -p test-guests --target wasm32-wasip2";
 
 /// A test guest, by binary name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -3,6 +3,7 @@
 //! Build the guests first (from the repository root):
 //!
 //! ```text
+//! cargo xtask prepare-guests   # unpacks and patches awk-rs into runtimes/target/patched/ (once)
 //! cargo build --release --manifest-path runtimes/Cargo.toml -p test-guests --target wasm32-wasip2
 //! cargo test -p kruntimes-engine
 //! ```

@@ -1,14 +1,15 @@
-//! `awk`: a POSIX awk (with most gawk extensions) on the `awk-rs` 0.2 interpreter, as a
-//! `wasi:cli/command` component.
+//! `awk`: a POSIX awk (with some gawk extensions: `gensub`, `length(array)`, `**`, empty `FS`,
+//! `/dev/stderr`) on the `awk-rs` 0.2 interpreter, as a `wasi:cli/command` component. awk-rs is patched at
+//! build time (`patches/awk-rs-0.2.0.patch`, applied by `cargo xtask` into `runtimes/target/patched/`).
 //!
 //! Usage: `awk [-F FS] [-v VAR=VALUE]... [--] 'PROGRAM' [FILE | VAR=VALUE]...` or `awk -f PROGFILE ...`.
 //! `-f` may repeat; `-F` and `-v` values take awk string escapes (`-F '\t'`). `VAR=VALUE` operands are
 //! applied before the first record is read, wherever they appear. A file that cannot be opened is
 //! reported and skipped, and the exit status is then 2. A program of `BEGIN` actions alone reads no input.
 //!
-//! Known gaps of awk-rs: `ORS` is ignored (records end with a newline); `RS` is only a newline or `""`
-//! (paragraphs); `exit` skips the `END` actions; a plain `getline` in `BEGIN` reads nothing. Not available
-//! here: `system()`, `cmd | getline` and `print | "cmd"` (a component has no subprocesses).
+//! Known gaps: `RS` is a newline, `""` (paragraphs) or one character (gawk's regex `RS` is not supported);
+//! most other gawk extensions are missing. Not available here: `system()`, `cmd | getline` and
+//! `print | "cmd"` (a component has no subprocesses).
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};

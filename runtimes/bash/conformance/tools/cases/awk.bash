@@ -409,3 +409,74 @@ awk 'BEGIN{getline < "data"; print $2, NF}'
 #### exit-in-end
 printf 'a\n' | awk 'END{print "e"; exit 2; print "never"}'
 echo "status $?"
+
+#### exit-in-begin-runs-end
+printf 'a\nb\n' | awk 'BEGIN{print "begin"; exit 4} {print "never"} END{print "end", NR}'
+echo "status $?"
+
+#### exit-bare-in-end-keeps-status
+printf 'a\nb\n' | awk '{exit 3} END{print "end"; exit}'
+echo "status $?"
+
+#### exit-inside-loop
+awk 'BEGIN{for (i = 1; i <= 5; i++) { print i; if (i == 2) exit 1 }; print "never"}'
+echo "status $?"
+
+#### next-inside-loop
+printf 'x\ny\n' | awk '{for (i = 1; i <= 3; i++) { if (i == 2) next; print $0, i }}'
+
+#### ors-default-action
+printf 'a\nb\nc\n' | awk -v ORS='|' 'NR != 2'
+echo
+
+#### ors-and-ofs
+printf 'a b\nc d\n' | awk 'BEGIN{OFS="-"; ORS="\n\n"} {print $1, $2}'
+
+#### rs-char-trailing-newline
+printf 'a;b\nc;d\n' | awk 'BEGIN{RS=";"} {print NR ": [" $0 "]"}'
+
+#### fs-empty-split-fields
+printf 'hello\n' | awk 'BEGIN{FS=""} {for (i = NF; i > 0; i--) printf "%s", $i; print ""}'
+
+#### power-operators
+awk 'BEGIN{print 2**3**2, 2^10; x = 3; x **= 2; y = 2; y ^= 3; print x, y}'
+
+#### do-while-brace-less-newline
+awk 'BEGIN{do
+n++
+while (n < 3)
+print n}'
+
+#### array-param-nested-calls
+awk 'function add(a, k) { a[k] = k * 10 } function fill(b) { add(b, 1); add(b, 2) } BEGIN{fill(t); for (k = 1; k <= 2; k++) print k, t[k]; print length(t)}'
+
+#### array-param-local-array
+awk 'function count(s,   parts) { return helper(s, parts) } function helper(s, arr,  n) { n = split(s, arr, ","); return n ":" arr[n] } BEGIN{print count("x,y,z")}'
+
+#### array-param-split-and-delete
+awk 'function reset(a) { delete a } function load(a, s) { return split(s, a) } BEGIN{load(w, "p q r"); load(w, "s"); print length(w), w[1]; reset(w); print length(w)}'
+
+#### array-element-reference-creates
+printf 'k1 v\nk2 v\nk1 w\n' | awk '{seen[$1]} END{n = 0; for (k in seen) n++; print n; if (("k3" in seen) == 0) print "no k3"; x = seen["k3"]; print ("k3" in seen)}'
+
+#### gensub-groups-and-occurrence
+awk 'BEGIN{s = "foo boo"; print gensub(/o/, "0", 2, s); print gensub("(b)(o+)", "[\\0|\\2]", "g", s); print s}'
+
+#### gensub-on-record
+printf 'banana split\n' | awk '{print gensub(/a/, "A", "g"); print $0}'
+
+#### getline-in-begin-then-rules
+printf 'header\nr1\nr2\n' | awk 'BEGIN{getline; print "header:", $0} {print NR, $0}'
+
+#### print-to-dev-stdout
+awk 'BEGIN{print "a"; print "b" > "/dev/stdout"; printf "%s\n", "c" > "/dev/stdout"; print "d"}'
+
+#### print-to-stderr-order
+awk 'BEGIN{print "to-err" > "/dev/stderr"; printf "%s\n", "also-err" > "/dev/stderr"; print "to-out"}' 2>&1
+
+#### sprintf-too-few-args
+awk 'BEGIN{x = sprintf("%s and %s", "one"); print "never"}' 2>/dev/null
+echo "status $?"
+
+#### printf-trailing-percent
+awk 'BEGIN{printf "100%\n"; printf "%d%%\n", 50}'
