@@ -31,6 +31,7 @@ mod bindings {
 }
 
 mod cd;
+mod declare;
 mod dot;
 mod errors;
 mod exec;
@@ -52,6 +53,7 @@ mod signals;
 mod strftime;
 mod timeout;
 mod umask;
+mod unset;
 mod usage;
 
 use std::path::PathBuf;
@@ -219,6 +221,12 @@ async fn run(options: Options, program: Program) -> Result<u8, brush_core::Error
     builtins.insert("return".to_owned(), return_::registration());
     builtins.insert(".".to_owned(), dot::registration(true));
     builtins.insert("source".to_owned(), dot::registration(false));
+    builtins.insert("unset".to_owned(), unset::registration());
+    for name in ["declare", "typeset", "local"] {
+        if let Some(brush) = builtins.remove(name) {
+            builtins.insert(name.to_owned(), declare::registration(brush));
+        }
+    }
     if let Some(brush_export) = builtins.remove("export") {
         builtins.insert("export".to_owned(), export::registration(brush_export));
     }
