@@ -1,12 +1,14 @@
 //! The `kill` builtin (brush's needs Unix signals), with bash's command line, messages and statuses.
 //!
-//! `kill $$` ends the shell as the signal would end bash: status 128 + its number. Every other process ID or job
+//! `kill $$` runs the shell's trap on the signal (`trap '...' USR1`) and goes on, or ignores it for an empty
+//! action; with no trap it ends the shell as the signal would end bash: status 128 + its number. Every other process ID or job
 //! names something that has already ended: in this runtime `list &` runs to completion before the script goes on
 //! (docs/runtimes/bash.md), and a command's children have ended when it returns. So `kill $!` reports what bash
 //! reports for a job that has exited, `(PID) - No such process`, with status 1 (and `kill -0` says it is gone).
 
 use std::io::Write as _;
 
+use brush_core::traps::TrapSignal;
 use brush_core::{ExecutionControlFlow, ExecutionResult, builtins};
 use clap::Parser;
 
@@ -117,7 +119,30 @@ impl builtins::Command for Kill {
         let mut status = 0;
         for target in targets {
             if target == SHELL_PID {
-                if signal == 0 || signals::ignored_by_default(signal) {
+                if signal == 0 {
+                    continue;
+                }
+                // A trap on the signal: the shell runs it (or ignores the signal for an empty action) and goes
+                // on, as bash does after its handler returns.
+                let trap = i32::from(signal)
+                    .try_into()
+                    .ok()
+                    .map(TrapSignal::Signal)
+                    .and_then(|s| {
+                        context
+                            .shell
+                            .traps()
+                            .get_handler(s)
+                            .map(|h| (s, h.command.is_empty()))
+                    });
+                if let Some((trapped, ignored)) = trap {
+                    if !ignored {
+                        let params = context.params.clone();
+                        context.shell.invoke_trap_handler(trapped, &params).await?;
+                    }
+                    continue;
+                }
+                if signals::ignored_by_default(signal) {
                     continue;
                 }
                 // The shell itself: it ends as a process killed by the signal would.

@@ -52,6 +52,7 @@ mod shift;
 mod signals;
 mod strftime;
 mod timeout;
+mod trap;
 mod umask;
 mod unset;
 mod usage;
@@ -222,6 +223,7 @@ async fn run(options: Options, program: Program) -> Result<u8, brush_core::Error
     builtins.insert(".".to_owned(), dot::registration(true));
     builtins.insert("source".to_owned(), dot::registration(false));
     builtins.insert("unset".to_owned(), unset::registration());
+    builtins.insert("trap".to_owned(), trap::registration());
     for name in ["declare", "typeset", "local"] {
         if let Some(brush) = builtins.remove(name) {
             builtins.insert(name.to_owned(), declare::registration(brush));
