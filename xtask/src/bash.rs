@@ -37,6 +37,16 @@ const BRUSH_CORE: PatchedCrate = PatchedCrate {
     patches: "runtimes/bash/patches",
 };
 
+/// brush-builtins, patched for the shell (`runtimes/bash/`): bash's wording of builtins' errors.
+const BRUSH_BUILTINS: PatchedCrate = PatchedCrate {
+    crate_version: "brush-builtins-0.2.0",
+    workspace: "runtimes/bash",
+    patches: "runtimes/bash/patches",
+};
+
+/// The crates `runtimes/bash/Cargo.toml` patches.
+const BASH_PATCHED: [PatchedCrate; 2] = [BRUSH_CORE, BRUSH_BUILTINS];
+
 /// awk-rs, patched for the `awk` tool of the `runtimes/` workspace.
 pub(crate) const AWK_RS: PatchedCrate = PatchedCrate {
     crate_version: "awk-rs-0.2.0",
@@ -103,9 +113,12 @@ const RUNTIME_PROGRAMS: [(&str, &str); 4] = [
     ("python3", "python"),
 ];
 
-/// Unpacks and patches brush-core for the shell's workspace unless the patch is unchanged since the last time.
+/// Unpacks and patches the crates the shell's workspace patches (brush-core, brush-builtins) unless their patches
+/// are unchanged since the last time.
 pub(crate) fn prepare(root: &Path) -> Result<()> {
-    prepare_crate(root, &BRUSH_CORE)
+    BASH_PATCHED
+        .iter()
+        .try_for_each(|krate| prepare_crate(root, krate))
 }
 
 /// Unpacks and patches the crates the `runtimes/` workspace patches (awk-rs): needed before any cargo command
@@ -410,7 +423,7 @@ mod tests {
     fn patched_crates_match_their_manifests() {
         // Every patched crate has its patch file and a `[patch.crates-io]` entry pointing at its directory.
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-        for krate in RUNTIMES_PATCHED.iter().chain([&BRUSH_CORE]) {
+        for krate in RUNTIMES_PATCHED.iter().chain(&BASH_PATCHED) {
             assert!(krate.paths(root).patch.is_file(), "{krate:?}: no patch");
             let manifest =
                 std::fs::read_to_string(root.join(krate.workspace).join("Cargo.toml")).unwrap();

@@ -67,7 +67,6 @@ impl builtins::Command for Exit {
             }
             return Ok(ExecutionResult::general_error());
         }
-        #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         Ok(exiting((n & 0xff) as u8))
     }
 }

@@ -50,7 +50,6 @@ impl builtins::Command for Return {
         let code = match operands {
             [] => context.shell.last_exit_status(),
             [word] => match legal_number(word) {
-                #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                 Some(n) => (n & 0xff) as u8,
                 None => {
                     writeln!(
