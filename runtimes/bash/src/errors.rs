@@ -97,6 +97,21 @@ pub(crate) fn message(kind: &ErrorKind) -> String {
         ErrorKind::NoMatch(pattern) => format!("no match: {pattern}"),
         ErrorKind::BadFileDescriptor(fd) => format!("{fd}: Bad file descriptor"),
         ErrorKind::InvalidBuiltinOption(builtin, option) => invalid_option(builtin, option),
+        ErrorKind::BuiltinError(inner, builtin) => {
+            let inner: &(dyn std::error::Error + 'static) = inner.as_ref();
+            match inner.downcast_ref::<Error>().map(Error::kind) {
+                // `command nosuch` reports the command as the shell would, `exec nosuch` as bash's exec does.
+                Some(kind @ ErrorKind::CommandNotFound(_)) if builtin == "command" => message(kind),
+                Some(ErrorKind::CommandNotFound(name)) if builtin == "exec" => {
+                    format!("exec: {name}: not found")
+                }
+                Some(ErrorKind::BuiltinNotFound(name)) => {
+                    format!("{builtin}: {name}: not a shell builtin")
+                }
+                Some(kind) => format!("{builtin}: {}", message(kind)),
+                None => kind.to_string(),
+            }
+        }
         // `${v:?word}`: the (patched) message already reads `v: word`, as bash prints it.
         ErrorKind::CheckedExpansionError(message) => message.clone(),
         other => other.to_string(),
