@@ -32,6 +32,7 @@ mod bindings {
 
 mod cd;
 mod declare;
+mod dirstack;
 mod dot;
 mod errors;
 mod exec;
@@ -224,6 +225,9 @@ async fn run(options: Options, program: Program) -> Result<u8, brush_core::Error
     builtins.insert("source".to_owned(), dot::registration(false));
     builtins.insert("unset".to_owned(), unset::registration());
     builtins.insert("trap".to_owned(), trap::registration());
+    for name in ["dirs", "pushd", "popd"] {
+        builtins.insert(name.to_owned(), dirstack::registration());
+    }
     for name in ["declare", "typeset", "local"] {
         if let Some(brush) = builtins.remove(name) {
             builtins.insert(name.to_owned(), declare::registration(brush));
