@@ -38,6 +38,7 @@ mod errors;
 mod exec;
 mod exit;
 mod export;
+mod history;
 mod kill;
 mod options;
 // Pipes and processes over the host's WASI streams and spawn: wasm only (the rest also builds natively, for
@@ -225,6 +226,9 @@ async fn run(options: Options, program: Program) -> Result<u8, brush_core::Error
     builtins.insert("source".to_owned(), dot::registration(false));
     builtins.insert("unset".to_owned(), unset::registration());
     builtins.insert("trap".to_owned(), trap::registration());
+    for name in ["history", "fc", "logout"] {
+        builtins.insert(name.to_owned(), history::registration());
+    }
     for name in ["dirs", "pushd", "popd"] {
         builtins.insert(name.to_owned(), dirstack::registration());
     }
