@@ -2,7 +2,7 @@
 //! without a file name, and words a missing file `failed to source file: x`).
 //!
 //! `. filename [arguments]`: a name without a slash is looked up in `PATH` first (bash's `sourcepath`, on by
-//! default), as a regular file (it need not be executable), then in the current directory. A file that cannot
+//! default, `shopt -u sourcepath` turns it off), as a regular file (it need not be executable), then in the current directory. A file that cannot
 //! be read is `x: No such file or directory`, a directory `.: x: is a directory` (status 1); no name is `filename argument required` (status 2).
 
 use std::io::Write as _;
@@ -75,6 +75,8 @@ impl builtins::Command for Dot {
         };
         let shell = &*context.shell;
         let path_var = shell.env_str("PATH").map(|p| p.into_owned());
+        // `shopt -u sourcepath` turns the `PATH` search off.
+        let path_var = path_var.filter(|_| shell.options().source_builtin_searches_path);
         let path = locate(file, path_var.as_deref(), |p| {
             shell.absolute_path(p).is_file()
         });

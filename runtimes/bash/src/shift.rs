@@ -46,10 +46,14 @@ impl builtins::Command for Shift {
             writeln!(context.stderr(), "{prefix}{word}: shift count out of range")?;
             return Ok(ExecutionResult::general_error());
         };
-        let args = context.shell.current_shell_args_mut();
-        if n > args.len() {
+        if n > context.shell.current_shell_args().len() {
+            // `shopt -s shift_verbose` says so.
+            if context.shell.options().shift_verbose {
+                writeln!(context.stderr(), "{prefix}{n}: shift count out of range")?;
+            }
             return Ok(ExecutionResult::new(1));
         }
+        let args = context.shell.current_shell_args_mut();
         args.drain(..n);
         Ok(ExecutionResult::success())
     }
