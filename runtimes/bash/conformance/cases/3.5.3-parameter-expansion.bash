@@ -239,3 +239,5 @@ set -- abc def; echo "${@^^}" "${*,}"
 v=$'a\nb'; echo "${v@Q}"
 #### substring-unicode-bytes
 v=hello; echo "${v:1:1}${v: -1:1}"
+#### replace-dollar-digit-literal
+v=hello; echo "${v/l/\$1}" "${v//l/\$0x}"; r='$1'; echo "${v/l/$r}"
