@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use brush_core::{ExecutionResult, builtins};
 use clap::Parser;
 
-use crate::errors::{builtin_prefix, invalid_option, shell_prefix, strip_os_error};
+use crate::errors::{builtin_prefix, strip_os_error};
 
 /// Change the shell working directory.
 #[derive(Parser)]
@@ -103,13 +103,9 @@ impl builtins::Command for Cd {
         context: brush_core::ExecutionContext<'_, SE>,
     ) -> Result<ExecutionResult, Self::Error> {
         let prefix = builtin_prefix(context.shell, "cd");
-        let (flags, operands) = match crate::options::scan(&self.args, "LPe") {
+        let (flags, operands) = match crate::options::scan_for(&context, &self.args, "LPe") {
             Ok(scanned) => scanned,
-            Err(option) => {
-                let message = invalid_option("cd", &option);
-                writeln!(context.stderr(), "{}{message}", shell_prefix(context.shell))?;
-                return Ok(ExecutionResult::new(2));
-            }
+            Err(status) => return Ok(status),
         };
         // The last of -L and -P wins; `set -P` makes -P the default.
         let physical = flags.iter().rev().find(|f| matches!(f, 'L' | 'P')).map_or(

@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use brush_core::{ExecutionResult, builtins};
 use clap::Parser;
 
-use crate::errors::{builtin_prefix, invalid_option, shell_prefix, strip_os_error};
+use crate::errors::{builtin_prefix, strip_os_error};
 
 /// `dirs`, `pushd` or `popd`: the command name tells which.
 #[derive(Parser)]
@@ -136,13 +136,9 @@ impl builtins::Command for DirStack {
             Some(first) if first.len() > 1 && first[1..].bytes().all(|b| b.is_ascii_digit()) => {
                 (Vec::new(), &self.args[..])
             }
-            _ => match crate::options::scan(&self.args, letters) {
+            _ => match crate::options::scan_for(&context, &self.args, letters) {
                 Ok(scanned) => scanned,
-                Err(option) => {
-                    let message = invalid_option(&command, &option);
-                    writeln!(context.stderr(), "{}{message}", shell_prefix(context.shell))?;
-                    return Ok(ExecutionResult::new(2));
-                }
+                Err(status) => return Ok(status),
             },
         };
         let stack = bash_order(context.shell);

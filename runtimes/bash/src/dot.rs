@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use brush_core::{ErrorKind, ExecutionResult, builtins};
 use clap::Parser;
 
-use crate::errors::{builtin_prefix, invalid_option, shell_prefix, strip_os_error};
+use crate::errors::{builtin_prefix, shell_prefix, strip_os_error};
 
 /// Run the commands of a file in the current shell.
 #[derive(Parser)]
@@ -57,13 +57,9 @@ impl builtins::Command for Dot {
         context: brush_core::ExecutionContext<'_, SE>,
     ) -> Result<ExecutionResult, Self::Error> {
         let name = context.command_name.clone();
-        let (_, operands) = match crate::options::scan(&self.args, "") {
+        let (_, operands) = match crate::options::scan_for(&context, &self.args, "") {
             Ok(scanned) => scanned,
-            Err(option) => {
-                let message = invalid_option(&name, &option);
-                writeln!(context.stderr(), "{}{message}", shell_prefix(context.shell))?;
-                return Ok(ExecutionResult::new(2));
-            }
+            Err(status) => return Ok(status),
         };
         let Some((file, args)) = operands.split_first() else {
             let prefix = builtin_prefix(context.shell, &name);

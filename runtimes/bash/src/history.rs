@@ -13,7 +13,7 @@ use std::io::Write as _;
 use brush_core::{ExecutionResult, builtins};
 use clap::Parser;
 
-use crate::errors::{builtin_prefix, invalid_option, shell_prefix};
+use crate::errors::builtin_prefix;
 
 /// `history`, `fc` or `logout`: the command name tells which.
 #[derive(Parser)]
@@ -51,13 +51,9 @@ impl builtins::Command for History {
             writeln!(context.stderr(), "{prefix}not login shell: use `exit'")?;
             return Ok(ExecutionResult::general_error());
         }
-        let flags = match crate::options::scan(&self.args, letters(&command)) {
+        let flags = match crate::options::scan_for(&context, &self.args, letters(&command)) {
             Ok((flags, _)) => flags,
-            Err(option) => {
-                let message = invalid_option(&command, &option);
-                writeln!(context.stderr(), "{}{message}", shell_prefix(context.shell))?;
-                return Ok(ExecutionResult::new(2));
-            }
+            Err(status) => return Ok(status),
         };
         if command == "fc" && flags.contains(&'s') {
             writeln!(context.stderr(), "{prefix}no command found")?;

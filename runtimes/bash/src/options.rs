@@ -28,6 +28,22 @@ pub(crate) fn scan<'a>(
     Ok((given, &args[i..]))
 }
 
+/// [`scan`] for a builtin: an option it does not have is reported on its stderr as bash reports it
+/// (`main.sh: line 1: cd: -z: invalid option` and the usage line), and the `Err` is the status, 2.
+pub(crate) fn scan_for<'a, SE: brush_core::ShellExtensions>(
+    context: &brush_core::ExecutionContext<'_, SE>,
+    args: &'a [String],
+    letters: &str,
+) -> Result<(Vec<char>, &'a [String]), brush_core::ExecutionResult> {
+    scan(args, letters).map_err(|option| {
+        use std::io::Write as _;
+        let message = crate::errors::invalid_option(&context.command_name, &option);
+        let prefix = crate::errors::shell_prefix(context.shell);
+        let _ = writeln!(context.stderr(), "{prefix}{message}");
+        brush_core::ExecutionResult::new(2)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,7 +14,7 @@ use brush_core::traps::TrapSignal;
 use brush_core::{ExecutionResult, builtins};
 use clap::Parser;
 
-use crate::errors::{builtin_prefix, invalid_option, shell_prefix};
+use crate::errors::builtin_prefix;
 
 /// Trap signals and other events.
 #[derive(Parser)]
@@ -70,13 +70,9 @@ impl builtins::Command for Trap {
         context: brush_core::ExecutionContext<'_, SE>,
     ) -> Result<ExecutionResult, Self::Error> {
         let prefix = builtin_prefix(context.shell, "trap");
-        let (flags, operands) = match crate::options::scan(&self.args, "lp") {
+        let (flags, operands) = match crate::options::scan_for(&context, &self.args, "lp") {
             Ok(scanned) => scanned,
-            Err(option) => {
-                let message = invalid_option("trap", &option);
-                writeln!(context.stderr(), "{}{message}", shell_prefix(context.shell))?;
-                return Ok(ExecutionResult::new(2));
-            }
+            Err(status) => return Ok(status),
         };
         if flags.contains(&'l') {
             write!(context.stdout(), "{}", crate::signals::table())?;

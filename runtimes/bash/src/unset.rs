@@ -14,7 +14,7 @@ use brush_core::{ExecutionResult, ShellValue, builtins};
 use brush_parser::word::Parameter;
 use clap::Parser;
 
-use crate::errors::{builtin_prefix, invalid_option, shell_prefix};
+use crate::errors::builtin_prefix;
 
 /// Unset values and attributes of shell variables and functions.
 #[derive(Parser)]
@@ -53,13 +53,9 @@ impl builtins::Command for Unset {
         context: brush_core::ExecutionContext<'_, SE>,
     ) -> Result<ExecutionResult, Self::Error> {
         let prefix = builtin_prefix(context.shell, "unset");
-        let (flags, names) = match crate::options::scan(&self.args, "fvn") {
+        let (flags, names) = match crate::options::scan_for(&context, &self.args, "fvn") {
             Ok(scanned) => scanned,
-            Err(option) => {
-                let message = invalid_option("unset", &option);
-                writeln!(context.stderr(), "{}{message}", shell_prefix(context.shell))?;
-                return Ok(ExecutionResult::new(2));
-            }
+            Err(status) => return Ok(status),
         };
         let (functions, variables, references) = (
             flags.contains(&'f'),
