@@ -5,7 +5,8 @@
 //! change), `""` changes nothing, more than one operand is `too many arguments`. A relative `dir` that does not
 //! start with `.` or `..` is looked up in each `CDPATH` entry first (an empty entry is the current directory);
 //! a directory found through a non-empty entry is printed. `-L` (the default) resolves `..` against the logical
-//! path, `-P` against the physical one. `-@` (extended attributes) does not exist in a sandbox: an invalid option.
+//! path (checked first, then the physical one, as bash does), `-P` against the physical one where the platform
+//! resolves symbolic links (WASI's `canonicalize` does not: there `-P` acts as `-L`). `-@` (extended attributes) does not exist in a sandbox: an invalid option.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -95,6 +96,30 @@ fn plain(dir: String) -> Target {
     }
 }
 
+/// Why `path` is no directory to change to, as bash words it (`Not a directory`, `No such file or directory`).
+pub(crate) fn check_dir(path: &Path) -> Result<(), String> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err("Not a directory".to_owned()),
+        Err(e) => Err(strip_os_error(&e.to_string()).to_owned()),
+    }
+}
+
+/// `path` with `.` dropped and `..` taking off the previous component, without looking at the file system.
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 impl builtins::Command for Cd {
     type Error = brush_core::Error;
 
@@ -130,19 +155,21 @@ impl builtins::Command for Cd {
             }
         };
         let absolute = context.shell.absolute_path(&path);
-        let checked = match std::fs::metadata(&absolute) {
-            Ok(meta) if meta.is_dir() => Ok(()),
-            Ok(_) => Err("Not a directory".to_owned()),
-            Err(e) => Err(strip_os_error(&e.to_string()).to_owned()),
+        // bash checks the logical path first (`link/..` is the directory holding `link`), then the physical one.
+        let logical = lexical(&absolute);
+        let target = if physical || check_dir(&logical).is_err() {
+            absolute
+        } else {
+            logical
         };
-        if let Err(problem) = checked {
+        if let Err(problem) = check_dir(&target) {
             writeln!(context.stderr(), "{prefix}{}: {problem}", path.display())?;
             return Ok(ExecutionResult::general_error());
         }
         let destination = if physical {
-            absolute.canonicalize().unwrap_or(absolute)
+            target.canonicalize().unwrap_or(target)
         } else {
-            absolute
+            target
         };
         context.shell.set_working_dir(&destination)?;
         if print {
@@ -200,6 +227,13 @@ mod tests {
             target(&ops(&[]), vars(&[("HOME", "")]), never),
             Ok(Target::Stay)
         );
+    }
+
+    #[test]
+    fn dot_dot_is_taken_off_the_logical_path() {
+        assert_eq!(lexical(Path::new("/w/link/../d1")), Path::new("/w/d1"));
+        assert_eq!(lexical(Path::new("/w/./a/b/../../c")), Path::new("/w/c"));
+        assert_eq!(lexical(Path::new("/..")), Path::new("/"));
     }
 
     #[test]

@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use brush_core::{ExecutionResult, builtins};
 use clap::Parser;
 
-use crate::errors::{builtin_prefix, strip_os_error};
+use crate::errors::builtin_prefix;
 
 /// `dirs`, `pushd` or `popd`: the command name tells which.
 #[derive(Parser)]
@@ -54,33 +54,44 @@ fn entry_index(spec: &str, len: usize) -> Option<Result<usize, ()>> {
 
 /// What a `pushd` or `popd` does to the stack (bash's order): the new stack, whose entry 0 is the directory to
 /// change to; an error is the message (after the builtin's prefix).
-fn change(command: &str, stack: &[String], operand: Option<&str>) -> Result<Vec<String>, String> {
+/// Why `pushd` or `popd` refuses: a failure (status 1) or a usage error (status 2, with the usage line).
+#[derive(Debug, PartialEq, Eq)]
+enum Refusal {
+    Failed(String),
+    Usage(String),
+}
+
+fn failed<T>(message: impl Into<String>) -> Result<T, Refusal> {
+    Err(Refusal::Failed(message.into()))
+}
+
+fn change(command: &str, stack: &[String], operand: Option<&str>) -> Result<Vec<String>, Refusal> {
     let mut new = stack.to_vec();
     match (command, operand) {
         ("pushd", None) => {
             if new.len() < 2 {
-                return Err("no other directory".to_owned());
+                return failed("no other directory");
             }
             new.swap(0, 1);
         }
         ("pushd", Some(spec)) => match entry_index(spec, new.len()) {
             Some(Ok(i)) => new.rotate_left(i),
-            Some(Err(())) => return Err(format!("{spec}: directory stack index out of range")),
+            Some(Err(())) => return failed(format!("{spec}: directory stack index out of range")),
             None => new.insert(0, spec.to_owned()),
         },
         (_, None) => {
             if new.len() < 2 {
-                return Err("directory stack empty".to_owned());
+                return failed("directory stack empty");
             }
             new.remove(0);
         }
         (_, Some(spec)) => match entry_index(spec, new.len()) {
-            _ if new.len() < 2 => return Err("directory stack empty".to_owned()),
+            None => return Err(Refusal::Usage(format!("{spec}: invalid argument"))),
+            _ if new.len() < 2 => return failed("directory stack empty"),
             Some(Ok(i)) => {
                 new.remove(i);
             }
-            Some(Err(())) => return Err(format!("{spec}: directory stack index out of range")),
-            None => return Err(format!("{spec}: invalid argument")),
+            Some(Err(())) => return failed(format!("{spec}: directory stack index out of range")),
         },
     }
     Ok(new)
@@ -91,10 +102,10 @@ fn change_keeping_dir(
     command: &str,
     stack: &[String],
     operand: Option<&str>,
-) -> Result<Vec<String>, String> {
-    let (top, saved) = stack
-        .split_first()
-        .ok_or_else(|| "directory stack empty".to_owned())?;
+) -> Result<Vec<String>, Refusal> {
+    let Some((top, saved)) = stack.split_first() else {
+        return failed("directory stack empty");
+    };
     let mut new = match (command, operand) {
         ("pushd", Some(dir)) if entry_index(dir, stack.len()).is_none() => {
             let mut new = stack.to_vec();
@@ -103,7 +114,7 @@ fn change_keeping_dir(
         }
         ("popd", None) => {
             if saved.is_empty() {
-                return Err("directory stack empty".to_owned());
+                return failed("directory stack empty");
             }
             let mut new = stack.to_vec();
             new.remove(1);
@@ -165,7 +176,8 @@ impl builtins::Command for DirStack {
                     _ => {
                         writeln!(
                             context.stderr(),
-                            "{prefix}{spec}: directory stack index out of range"
+                            "{prefix}{}: directory stack index out of range",
+                            &spec[1..]
                         )?;
                         return Ok(ExecutionResult::general_error());
                     }
@@ -189,7 +201,23 @@ impl builtins::Command for DirStack {
             return Ok(ExecutionResult::success());
         }
         let keep_dir = flags.contains(&'n');
-        let operand = operands.first().map(String::as_str);
+        if operands.len() > 1 {
+            writeln!(context.stderr(), "{prefix}too many arguments")?;
+            return Ok(ExecutionResult::general_error());
+        }
+        // `pushd -` is `pushd "$OLDPWD"` (bash runs `cd -` for it, which prints the directory).
+        let oldpwd = context.shell.env_str("OLDPWD").map(|d| d.into_owned());
+        let operand = match operands.first().map(String::as_str) {
+            Some("-") if command == "pushd" => {
+                let Some(old) = oldpwd.as_deref() else {
+                    writeln!(context.stderr(), "{prefix}OLDPWD not set")?;
+                    return Ok(ExecutionResult::general_error());
+                };
+                writeln!(context.stdout(), "{old}")?;
+                Some(old)
+            }
+            other => other,
+        };
         let changed = if keep_dir {
             change_keeping_dir(&command, &stack, operand)
         } else {
@@ -197,19 +225,22 @@ impl builtins::Command for DirStack {
         };
         let mut new = match changed {
             Ok(new) => new,
-            Err(message) => {
+            Err(Refusal::Failed(message)) => {
                 writeln!(context.stderr(), "{prefix}{message}")?;
                 return Ok(ExecutionResult::general_error());
+            }
+            Err(Refusal::Usage(message)) => {
+                let usage = crate::usage::usage(&command).unwrap_or_default();
+                writeln!(
+                    context.stderr(),
+                    "{prefix}{message}\n{command}: usage: {usage}"
+                )?;
+                return Ok(ExecutionResult::new(2));
             }
         };
         if !keep_dir && new[0] != stack[0] {
             let target = context.shell.absolute_path(&new[0]);
-            let problem = match std::fs::metadata(&target) {
-                Ok(meta) if meta.is_dir() => None,
-                Ok(_) => Some("Not a directory".to_owned()),
-                Err(e) => Some(strip_os_error(&e.to_string()).to_owned()),
-            };
-            if let Some(problem) = problem {
+            if let Err(problem) = crate::cd::check_dir(&target) {
                 writeln!(context.stderr(), "{prefix}{}: {problem}", new[0])?;
                 return Ok(ExecutionResult::general_error());
             }
@@ -273,11 +304,11 @@ mod tests {
         );
         assert_eq!(
             change("popd", &stack(&["/h"]), None),
-            Err("directory stack empty".into())
+            Err(Refusal::Failed("directory stack empty".into()))
         );
         assert_eq!(
             change("pushd", &stack(&["/h"]), None),
-            Err("no other directory".into())
+            Err(Refusal::Failed("no other directory".into()))
         );
     }
 

@@ -1,7 +1,7 @@
 //! The `exit` builtin with bash's argument handling (brush's parses its operand with clap: `exit abc` printed a
 //! clap error, `exit 1 2` a usage message and did not exit).
 //!
-//! `exit [n]`: `n` is a decimal integer as bash's `legal_number` reads it (blanks around it, a sign), taken
+//! `exit [--] [n]`: `n` is a decimal integer as bash's `legal_number` reads it (blanks around it, a sign), taken
 //! modulo 256; none means the last status. A non-numeric `n` is `numeric argument required` and the shell exits
 //! with 2. Extra operands are `too many arguments`, status 1: bash then abandons the rest of the command line
 //! (which ends a `bash -c` string); here the shell exits with 1 in a command string and, in a script, the
@@ -49,7 +49,8 @@ impl builtins::Command for Exit {
             result.next_control_flow = ExecutionControlFlow::ExitShell;
             result
         };
-        let Some(word) = self.args.first() else {
+        let operands = crate::options::operands(&self.args);
+        let Some(word) = operands.first() else {
             return Ok(exiting(context.shell.last_exit_status()));
         };
         let prefix = builtin_prefix(context.shell, "exit");
@@ -60,7 +61,7 @@ impl builtins::Command for Exit {
             )?;
             return Ok(exiting(2));
         };
-        if self.args.len() > 1 {
+        if operands.len() > 1 {
             writeln!(context.stderr(), "{prefix}too many arguments")?;
             if COMMAND_STRING.load(std::sync::atomic::Ordering::Relaxed) {
                 return Ok(exiting(1));

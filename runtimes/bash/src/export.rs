@@ -32,8 +32,7 @@ pub(crate) fn registration(
 fn valid_operand(word: &str) -> bool {
     let name = word.split_once('=').map_or(word, |(name, _)| name);
     let name = name.strip_suffix('+').unwrap_or(name);
-    name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    brush_core::env::valid_variable_name(name)
 }
 
 fn execute(context: ExecutionContext<'_, Extensions>, args: Vec<CommandArg>) -> Outcome<'_> {

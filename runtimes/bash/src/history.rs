@@ -28,12 +28,13 @@ pub(crate) fn registration<SE: brush_core::ShellExtensions>() -> builtins::Regis
     builtins::builtin::<History, SE>()
 }
 
-/// The option letters each takes (`fc`'s `-e` and `history`'s `-d` take a value, which `scan` sees as an
-/// operand after them: harmless, nothing is used).
+/// The option letters each takes. `fc`'s `-e` and `history`'s `-d` take a value, which `scan` sees as an
+/// operand after them (nothing is listed or kept either way).
 fn letters(command: &str) -> &'static str {
     match command {
         "history" => "cdanrwps",
-        "fc" => "elnrs",
+        // `fc -l -5`: a negative number is a history offset, not an option.
+        "fc" => "elnrs0123456789",
         _ => "",
     }
 }
@@ -70,7 +71,7 @@ mod tests {
     #[test]
     fn each_command_has_bash_options() {
         assert_eq!(letters("history"), "cdanrwps");
-        assert_eq!(letters("fc"), "elnrs");
+        assert_eq!(letters("fc"), "elnrs0123456789");
         assert_eq!(letters("logout"), "");
     }
 }

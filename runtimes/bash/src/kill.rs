@@ -1,7 +1,10 @@
 //! The `kill` builtin (brush's needs Unix signals), with bash's command line, messages and statuses.
 //!
 //! `kill $$` runs the shell's trap on the signal (`trap '...' USR1`) and goes on, or ignores it for an empty
-//! action; with no trap it ends the shell as the signal would end bash: status 128 + its number. Every other process ID or job
+//! action; with no trap it ends the shell as the signal would end bash: status 128 + its number.
+//! `exit` or `return` in the trap act on the shell as in bash. Known difference: in a subshell (`( ... )`,
+//! `$( ... )`) `$$` reaches the subshell itself (its copy of the traps, or the end of only the subshell),
+//! where bash signals the script's process. Every other process ID or job
 //! names something that has already ended: in this runtime `list &` runs to completion before the script goes on
 //! (docs/runtimes/bash.md), and a command's children have ended when it returns. So `kill $!` reports what bash
 //! reports for a job that has exited, `(PID) - No such process`, with status 1 (and `kill -0` says it is gone).
@@ -72,6 +75,29 @@ fn parse(args: &[String]) -> Result<Request, (String, u8)> {
     Ok(Request::Send { signal, targets })
 }
 
+/// What a signal sent to the shell's own process does.
+#[derive(Debug, PartialEq, Eq)]
+enum Fate {
+    /// Nothing: signal 0 (the "is it running" check), an ignored signal (`trap '' SIG`), or one a process
+    /// ignores by default (`CHLD`, `URG`, `WINCH`, `CONT`).
+    Nothing,
+    /// The shell runs its trap on the signal, then goes on (unless the trap exits or returns).
+    RunTrap,
+    /// The shell ends as a process killed by the signal would: status 128 + its number.
+    End(u8),
+}
+
+/// The fate of `signal` sent to the shell, given its trap (`Some(true)` for an empty, ignoring action).
+fn fate(signal: u8, trap: Option<bool>) -> Fate {
+    match trap {
+        _ if signal == 0 => Fate::Nothing,
+        Some(true) => Fate::Nothing,
+        Some(false) => Fate::RunTrap,
+        None if signals::ignored_by_default(signal) => Fate::Nothing,
+        None => Fate::End(128 + signal),
+    }
+}
+
 impl builtins::Command for Kill {
     type Error = brush_core::Error;
 
@@ -119,11 +145,6 @@ impl builtins::Command for Kill {
         let mut status = 0;
         for target in targets {
             if target == SHELL_PID {
-                if signal == 0 {
-                    continue;
-                }
-                // A trap on the signal: the shell runs it (or ignores the signal for an empty action) and goes
-                // on, as bash does after its handler returns.
                 let trap = i32::from(signal)
                     .try_into()
                     .ok()
@@ -135,20 +156,24 @@ impl builtins::Command for Kill {
                             .get_handler(s)
                             .map(|h| (s, h.command.is_empty()))
                     });
-                if let Some((trapped, ignored)) = trap {
-                    if !ignored {
+                match fate(signal, trap.map(|(_, ignored)| ignored)) {
+                    Fate::Nothing => {}
+                    Fate::RunTrap => {
+                        let Some((trapped, _)) = trap else { continue };
                         let params = context.params.clone();
-                        context.shell.invoke_trap_handler(trapped, &params).await?;
+                        let handled = context.shell.invoke_trap_handler(trapped, &params).await?;
+                        // `exit` or `return` in the handler acts on the shell, as in bash.
+                        if handled.is_return_or_exit() {
+                            return Ok(handled);
+                        }
                     }
-                    continue;
+                    Fate::End(code) => {
+                        let mut result = ExecutionResult::new(code);
+                        result.next_control_flow = ExecutionControlFlow::ExitShell;
+                        return Ok(result);
+                    }
                 }
-                if signals::ignored_by_default(signal) {
-                    continue;
-                }
-                // The shell itself: it ends as a process killed by the signal would.
-                let mut result = ExecutionResult::new(128 + signal);
-                result.next_control_flow = ExecutionControlFlow::ExitShell;
-                return Ok(result);
+                continue;
             }
             // Jobs and children have ended (module docs): what remains is to name the target as bash does.
             let shown = if target.starts_with('%') {
@@ -206,6 +231,16 @@ mod tests {
             parse(&args(&["-l", "15"])),
             Ok(Request::List(args(&["15"])))
         );
+    }
+
+    #[test]
+    fn a_signal_to_the_shell_runs_its_trap_or_ends_it() {
+        assert_eq!(fate(0, None), Fate::Nothing);
+        assert_eq!(fate(10, Some(true)), Fate::Nothing);
+        assert_eq!(fate(10, Some(false)), Fate::RunTrap);
+        assert_eq!(fate(17, None), Fate::Nothing);
+        assert_eq!(fate(15, None), Fate::End(143));
+        assert_eq!(fate(9, None), Fate::End(137));
     }
 
     #[test]

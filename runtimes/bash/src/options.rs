@@ -28,6 +28,14 @@ pub(crate) fn scan<'a>(
     Ok((given, &args[i..]))
 }
 
+/// The operands of a builtin that takes no options (`exit`, `return`, `shift`): a leading `--` is skipped.
+pub(crate) fn operands(args: &[String]) -> &[String] {
+    match args.first().map(String::as_str) {
+        Some("--") => &args[1..],
+        _ => args,
+    }
+}
+
 /// [`scan`] for a builtin: an option it does not have is reported on its stderr as bash reports it
 /// (`main.sh: line 1: cd: -z: invalid option` and the usage line), and the `Err` is the status, 2.
 pub(crate) fn scan_for<'a, SE: brush_core::ShellExtensions>(

@@ -43,10 +43,7 @@ impl builtins::Command for Return {
             )?;
             return Ok(ExecutionResult::new(2));
         }
-        let operands = match self.args.first().map(String::as_str) {
-            Some("--") => &self.args[1..],
-            _ => &self.args[..],
-        };
+        let operands = crate::options::operands(&self.args);
         let code = match operands {
             [] => context.shell.last_exit_status(),
             [word] => match legal_number(word) {

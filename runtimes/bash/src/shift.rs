@@ -11,9 +11,9 @@ use clap::Parser;
 #[derive(Parser)]
 #[clap(disable_help_flag = true, disable_version_flag = true)]
 pub(crate) struct Shift {
-    /// How many to drop.
-    #[arg(allow_hyphen_values = true)]
-    n: Option<String>,
+    /// `[--] [n]`.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
 }
 
 pub(crate) fn registration<SE: brush_core::ShellExtensions>() -> builtins::Registration<SE> {
@@ -28,7 +28,12 @@ impl builtins::Command for Shift {
         context: brush_core::ExecutionContext<'_, SE>,
     ) -> Result<ExecutionResult, Self::Error> {
         let prefix = crate::errors::builtin_prefix(context.shell, "shift");
-        let word = self.n.as_deref().filter(|w| *w != "--");
+        let operands = crate::options::operands(&self.args);
+        if operands.len() > 1 {
+            writeln!(context.stderr(), "{prefix}too many arguments")?;
+            return Ok(ExecutionResult::general_error());
+        }
+        let word = operands.first().map(String::as_str);
         let n = match word.map(crate::exit::legal_number) {
             None => 1,
             Some(Some(n)) => n,

@@ -51,14 +51,16 @@ enum Change<'a> {
     Reset(&'a [String]),
     /// Run (or, when empty, ignore) the action on these signals.
     Set(&'a str, &'a [String]),
+    /// An action without signals (or `-` alone): bash's usage error.
+    Usage,
 }
 
 fn change<'a>(operands: &'a [String], is_signal: impl Fn(&str) -> bool) -> Change<'a> {
     match operands {
         [only] if is_signal(only) => Change::Reset(operands),
+        [_] | [] => Change::Usage,
         [first, rest @ ..] if first == "-" => Change::Reset(rest),
         [action, rest @ ..] => Change::Set(action, rest),
-        [] => Change::Reset(&[]),
     }
 }
 
@@ -125,6 +127,11 @@ impl builtins::Command for Trap {
                     }
                 }
             }
+            Change::Usage => {
+                let usage = crate::usage::usage("trap").unwrap_or_default();
+                writeln!(stderr, "trap: usage: {usage}")?;
+                return Ok(ExecutionResult::new(2));
+            }
             Change::Set(action, specs) => {
                 let source_info = context.shell.call_stack().current_pos_as_source_info();
                 for spec in specs {
@@ -161,6 +168,8 @@ mod tests {
         assert_eq!(change(&ops, is_signal), Change::Set("echo hi", &ops[1..]));
         let ops = words(&["", "USR1"]);
         assert_eq!(change(&ops, is_signal), Change::Set("", &ops[1..]));
+        assert_eq!(change(&words(&["echo hi"]), is_signal), Change::Usage);
+        assert_eq!(change(&words(&["-"]), is_signal), Change::Usage);
     }
 
     #[test]

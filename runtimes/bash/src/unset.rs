@@ -3,12 +3,14 @@
 //!
 //! `unset [-f] [-v] [-n] [name ...]`: without `-f` or `-v` a name is a variable if one is set, else a function.
 //! A name reference is unset through (its target goes), or itself with `-n`. `a[i]` unsets one element (the
-//! subscript is arithmetic for an indexed array, negative counting from the end), `a[@]` and `a[*]` every
-//! element. `-f` with `-v` is refused; a name that is not an identifier is refused with `-v` and ignored
+//! subscript is arithmetic for an indexed array, negative counting from the end; a scalar is its own element
+//! 0), `a[@]` and `a[*]` every element of an indexed array (in an associative array they are the keys `@` and
+//! `*`). A name that cannot be unset (readonly) is reported and the others are still unset; the status is 1. `-f` with `-v` is refused; a name that is not an identifier is refused with `-v` and ignored
 //! otherwise, as bash does.
 
 use std::io::Write as _;
 
+use brush_core::env::valid_variable_name;
 use brush_core::variables::{ArrayLiteral, ShellValueLiteral};
 use brush_core::{ExecutionResult, ShellValue, builtins};
 use brush_parser::word::Parameter;
@@ -27,12 +29,6 @@ pub(crate) struct Unset {
 
 pub(crate) fn registration<SE: brush_core::ShellExtensions>() -> builtins::Registration<SE> {
     builtins::builtin::<Unset, SE>().special()
-}
-
-/// A shell identifier: a letter or `_`, then letters, digits and `_`.
-pub(crate) fn is_identifier(name: &str) -> bool {
-    name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// The key a (possibly negative) index of an indexed array names: a negative one counts back from one past
@@ -75,73 +71,119 @@ impl builtins::Command for Unset {
                 context.shell.undefine_func(name);
                 continue;
             }
-            let parameter =
-                brush_parser::word::parse_parameter(name, &context.shell.parser_options());
-            let unset_a_variable = match parameter {
-                Ok(Parameter::Named(var)) if is_identifier(&var) => {
-                    let resolving = context.shell.env_mut().set_nameref_resolution(!references);
-                    let removed = context.shell.env_mut().unset(&var);
-                    context.shell.env_mut().set_nameref_resolution(resolving);
-                    removed?.is_some()
+            match unset_one(context.shell, name, variables, references) {
+                Ok(Outcome::Variable) => {}
+                Ok(Outcome::NotAVariable) if !variables && !references => {
+                    context.shell.undefine_func(name);
                 }
-                Ok(Parameter::NamedWithIndex { name: var, index }) if is_identifier(&var) => {
-                    match unset_element(context.shell, &var, &index)? {
-                        Ok(()) => true,
-                        Err(()) => {
-                            writeln!(context.stderr(), "{prefix}[{index}]: bad array subscript")?;
-                            status = 1;
-                            continue;
-                        }
-                    }
-                }
-                Ok(Parameter::NamedWithAllIndices { name: var, .. }) if is_identifier(&var) => {
-                    if let Some((_, found)) = context.shell.env_mut().get_mut(&var)
-                        && matches!(
-                            found.value(),
-                            ShellValue::IndexedArray(_) | ShellValue::AssociativeArray(_)
-                        )
-                    {
-                        found.assign(ShellValueLiteral::Array(ArrayLiteral(Vec::new())), false)?;
-                    }
-                    true
-                }
-                _ if variables => {
-                    writeln!(context.stderr(), "{prefix}`{name}': not a valid identifier")?;
+                Ok(Outcome::NotAVariable) => {}
+                Ok(Outcome::Refused(message)) => {
+                    writeln!(context.stderr(), "{prefix}{message}")?;
                     status = 1;
-                    continue;
                 }
-                _ => false,
-            };
-            if !unset_a_variable && !variables && !references {
-                context.shell.undefine_func(name);
+                // A readonly variable, a bad subscript: reported, and the other names are still unset.
+                Err(e) => {
+                    let e = brush_core::Error::from(brush_core::ErrorKind::BuiltinError(
+                        Box::new(e),
+                        "unset".to_owned(),
+                    ));
+                    let _ = context.shell.display_error(&mut context.stderr(), &e);
+                    status = 1;
+                }
             }
         }
         Ok(ExecutionResult::new(status))
     }
 }
 
-/// Unsets `var[index]`; `Err(())` for a negative index reaching before the first element.
+/// What `unset` did with one name.
+enum Outcome {
+    /// A variable (or elements of it) was unset, or there was nothing of that name to unset.
+    Variable,
+    /// The name is no variable name (it may still name a function).
+    NotAVariable,
+    /// Refused, with bash's message (after `unset: `).
+    Refused(String),
+}
+
+fn unset_one<SE: brush_core::ShellExtensions>(
+    shell: &mut brush_core::Shell<SE>,
+    name: &str,
+    only_variables: bool,
+    references: bool,
+) -> Result<Outcome, brush_core::Error> {
+    let parameter = brush_parser::word::parse_parameter(name, &shell.parser_options());
+    match parameter {
+        Ok(Parameter::Named(var)) if valid_variable_name(&var) => {
+            let resolving = shell.env_mut().set_nameref_resolution(!references);
+            let removed = shell.env_mut().unset(&var);
+            shell.env_mut().set_nameref_resolution(resolving);
+            Ok(if removed?.is_some() {
+                Outcome::Variable
+            } else {
+                Outcome::NotAVariable
+            })
+        }
+        Ok(Parameter::NamedWithIndex { name: var, index }) if valid_variable_name(&var) => {
+            unset_element(shell, &var, &index)
+        }
+        Ok(Parameter::NamedWithAllIndices {
+            name: var,
+            concatenate,
+        }) if valid_variable_name(&var) => {
+            let Some((_, found)) = shell.env_mut().get_mut(&var) else {
+                return Ok(Outcome::Variable);
+            };
+            match found.value() {
+                // Every element of an indexed array; in an associative array `@` and `*` are keys.
+                ShellValue::IndexedArray(_) => {
+                    found.assign(ShellValueLiteral::Array(ArrayLiteral(Vec::new())), false)?;
+                }
+                ShellValue::AssociativeArray(_) => {
+                    found.unset_index(if concatenate { "*" } else { "@" })?;
+                }
+                _ => return Ok(Outcome::Refused(format!("{var}: not an array variable"))),
+            }
+            Ok(Outcome::Variable)
+        }
+        _ if only_variables => Ok(Outcome::Refused(format!(
+            "`{name}': not a valid identifier"
+        ))),
+        _ => Ok(Outcome::NotAVariable),
+    }
+}
+
+/// Unsets `var[index]`: for an indexed array the subscript is arithmetic and may be negative; for a scalar
+/// only `0` names it.
 fn unset_element<SE: brush_core::ShellExtensions>(
     shell: &mut brush_core::Shell<SE>,
     var: &str,
     index: &str,
-) -> Result<Result<(), ()>, brush_core::Error> {
+) -> Result<Outcome, brush_core::Error> {
     let highest = match shell.env().get(var).map(|(_, v)| v.value()) {
-        None => return Ok(Ok(())),
+        None => return Ok(Outcome::Variable),
         Some(ShellValue::AssociativeArray(_)) => {
             shell.env_mut().unset_index(var, index)?;
-            return Ok(Ok(()));
+            return Ok(Outcome::Variable);
         }
-        Some(ShellValue::IndexedArray(values)) => values.keys().next_back().copied(),
+        Some(ShellValue::IndexedArray(values)) => Some(values.keys().next_back().copied()),
         Some(_) => None,
     };
     let expr = brush_parser::arithmetic::parse(index)?;
     let value = shell.eval_arithmetic(&expr)?;
+    let Some(highest) = highest else {
+        // A scalar is its own element 0.
+        if value == 0 {
+            shell.env_mut().unset(var)?;
+            return Ok(Outcome::Variable);
+        }
+        return Ok(Outcome::Refused(format!("{var}: not an array variable")));
+    };
     let Some(key) = indexed_key(value, highest) else {
-        return Ok(Err(()));
+        return Ok(Outcome::Refused(format!("[{index}]: bad array subscript")));
     };
     shell.env_mut().unset_index(var, &key.to_string())?;
-    Ok(Ok(()))
+    Ok(Outcome::Variable)
 }
 
 #[cfg(test)]
@@ -155,13 +197,5 @@ mod tests {
         assert_eq!(indexed_key(-6, Some(5)), Some(0));
         assert_eq!(indexed_key(-7, Some(5)), None);
         assert_eq!(indexed_key(-1, None), None);
-    }
-
-    #[test]
-    fn identifiers() {
-        assert!(is_identifier("_a1"));
-        assert!(!is_identifier("1a"));
-        assert!(!is_identifier("a-b"));
-        assert!(!is_identifier(""));
     }
 }

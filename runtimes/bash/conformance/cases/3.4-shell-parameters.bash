@@ -129,3 +129,7 @@ readonly ro=1; declare -n r=ro; r=2; echo "status $?"
 x1=a x2=b; for n in x1 x2; do declare -n ref=$n; echo "$ref"; done
 #### nameref-plus-n-removes
 a=1; declare -n r=a; declare +n r; echo "$r"
+#### nameref-local-same-name-as-argument
+f() { local -n result=$1; result=5; }; result=1; f result 2>/dev/null; echo "s=$? r=$result"
+#### nameref-self-error-lists-nothing
+f() { :; }; declare -n a=b; declare -n r=r; echo "status $?"

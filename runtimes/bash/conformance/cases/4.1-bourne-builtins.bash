@@ -241,3 +241,13 @@ exec 4>f4; echo four >&4; exec 4>&-; cat f4
 eval "echo 'single' \"double\""
 #### set-dashdash-positional
 set -- -x y; echo "$1 $2"
+#### unset-goes-on-after-readonly
+readonly ro=1; o=2; unset ro o; echo "$? ${o-gone}"
+#### unset-scalar-element
+s=str; unset 's[1]'; echo "$? ${s-gone}"; unset 's[0]'; echo "$? ${s-gone}"
+#### exit-double-dash
+( exit -- 3 ); echo "status $?"
+#### shift-too-many-arguments
+set -- a b c
+shift 1 2
+echo "status $? $#"

@@ -129,3 +129,9 @@ trap 'echo err' ERR; trap - ERR; false; echo done
 set -e; trap 'echo exit' EXIT; trap 'echo err' ERR; false
 #### trap-p-exit-format
 trap 'echo "q"' EXIT; trap -p EXIT; trap - EXIT
+#### trap-exit-in-signal-trap
+trap 'echo got; exit 3' TERM; kill $$; echo after
+#### trap-return-in-signal-trap
+trap 'return 5' USR1; f() { kill -USR1 $$; echo notreached; }; f; echo "status $?"
+#### trap-usage-without-signal
+trap 'echo x'; echo "status $?"; trap -; echo "status $?"

@@ -174,3 +174,5 @@ fc -l 2>/dev/null; echo "status $?"
 history; echo "status $?"
 #### bind-non-interactive
 bind -l 2>/dev/null | head -0; echo ok
+#### fc-l-negative-offset
+fc -l -5 2>/dev/null; echo "status $?"

@@ -213,3 +213,5 @@ a=([10]=x); a+=(y z); echo "${#a[@]} ${!a[@]}"
 declare -A m; m['a]b']=1 2>/dev/null; m[x.y]=2; echo "${m[x.y]}"
 #### array-printf-v-element
 declare -a a; printf -v 'a[1]' '%03d' 7; echo "${a[1]}"
+#### unset-assoc-at-is-a-key
+declare -A h=([x]=1 [@]=2); unset 'h[@]'; declare -p h

@@ -33,3 +33,11 @@ mkdir a; pushd a >/dev/null; dirs +1 | sed "s|$HOME|H|"
 pushd; echo "status $?"
 #### dirs-out-of-range
 dirs +5; echo "status $?"
+#### pushd-too-many-arguments
+mkdir a b; pushd a b; echo "status $?"
+#### pushd-dash-is-oldpwd
+mkdir a; cd a; cd ..; pushd - | sed "s|$HOME|H|g"
+#### popd-invalid-argument
+popd x; echo "status $?"
+#### dirs-index-out-of-range-message
+mkdir a; pushd a >/dev/null; dirs +5; echo "status $?"
