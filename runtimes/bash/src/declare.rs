@@ -7,31 +7,22 @@
 //!   `declare -n ref="a"`), and
 //! * refuses a reference to itself (``declare: r: nameref variable self references not allowed``, status 1).
 
-use std::future::Future;
 use std::io::Write as _;
-use std::pin::Pin;
-use std::sync::OnceLock;
 
 use brush_core::{CommandArg, ExecutionContext, ExecutionResult, builtins};
 use brush_parser::ast::{AssignmentName, AssignmentValue};
 
 use crate::errors::{Extensions, builtin_prefix};
-
-type Outcome<'a> =
-    Pin<Box<dyn Future<Output = Result<ExecutionResult, brush_core::Error>> + Send + 'a>>;
+use crate::wrapped::{Outcome, Wrapped};
 
 /// brush's `declare` (which `typeset` and `local` share).
-static BRUSH_DECLARE: OnceLock<builtins::CommandExecuteFunc<Extensions>> = OnceLock::new();
+static BRUSH: Wrapped = Wrapped::new("declare");
 
 /// brush's registration of `declare`, `typeset` or `local` with this module's checks around it.
 pub(crate) fn registration(
     brush: builtins::Registration<Extensions>,
 ) -> builtins::Registration<Extensions> {
-    let _ = BRUSH_DECLARE.set(brush.execute_func);
-    builtins::Registration {
-        execute_func: execute,
-        ..brush
-    }
+    BRUSH.wrap(brush, execute)
 }
 
 /// What the option words ask for: (`-n` given, work on references themselves).
@@ -70,9 +61,7 @@ fn self_reference(arg: &CommandArg) -> Option<&str> {
 
 fn execute(context: ExecutionContext<'_, Extensions>, args: Vec<CommandArg>) -> Outcome<'_> {
     Box::pin(async move {
-        let brush = BRUSH_DECLARE.get().copied().ok_or_else(|| {
-            brush_core::Error::from(brush_core::ErrorKind::Unimplemented("declare"))
-        })?;
+        let brush = BRUSH.brush()?;
         let (make_reference, unresolved) = reference_options(&args);
         let mut refused = false;
         let mut operands_left = true;

@@ -2,30 +2,21 @@
 //! with status 0): each such operand is reported as ``export: `1bad=x': not a valid identifier``, left out, and
 //! the status is 1; the other operands are exported by brush's builtin as before.
 
-use std::future::Future;
 use std::io::Write as _;
-use std::pin::Pin;
-use std::sync::OnceLock;
 
 use brush_core::{CommandArg, ExecutionContext, ExecutionResult, builtins};
 
 use crate::errors::{Extensions, builtin_prefix};
-
-type Outcome<'a> =
-    Pin<Box<dyn Future<Output = Result<ExecutionResult, brush_core::Error>> + Send + 'a>>;
+use crate::wrapped::{Outcome, Wrapped};
 
 /// brush's `export`, which runs the operands that pass.
-static BRUSH_EXPORT: OnceLock<builtins::CommandExecuteFunc<Extensions>> = OnceLock::new();
+static BRUSH: Wrapped = Wrapped::new("export");
 
 /// brush's registration with its execution checked first.
 pub(crate) fn registration(
     brush: builtins::Registration<Extensions>,
 ) -> builtins::Registration<Extensions> {
-    let _ = BRUSH_EXPORT.set(brush.execute_func);
-    builtins::Registration {
-        execute_func: execute,
-        ..brush
-    }
+    BRUSH.wrap(brush, execute)
 }
 
 /// Whether `word` (`NAME` or `NAME=VALUE`) names a variable bash may export.
@@ -70,9 +61,7 @@ fn execute(context: ExecutionContext<'_, Extensions>, args: Vec<CommandArg>) -> 
                 writeln!(stderr, "{prefix}`{word}': not a valid identifier")?;
             }
         }
-        let brush = BRUSH_EXPORT.get().copied().ok_or_else(|| {
-            brush_core::Error::from(brush_core::ErrorKind::Unimplemented("export"))
-        })?;
+        let brush = BRUSH.brush()?;
         // No operand left would mean "list the exports": not what `export 1bad` asks for.
         let result = if invalid.is_empty() || operands > 0 {
             brush(context, kept).await?

@@ -58,6 +58,7 @@ mod trap;
 mod umask;
 mod unset;
 mod usage;
+mod wrapped;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
