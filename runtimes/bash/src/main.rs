@@ -39,6 +39,7 @@ mod exec;
 mod exit;
 mod export;
 mod history;
+mod jobctl;
 mod kill;
 mod options;
 // Pipes and processes over the host's WASI streams and spawn: wasm only (the rest also builds natively, for
@@ -227,6 +228,8 @@ async fn run(options: Options, program: Program) -> Result<u8, brush_core::Error
     builtins.insert("source".to_owned(), dot::registration(false));
     builtins.insert("unset".to_owned(), unset::registration());
     builtins.insert("trap".to_owned(), trap::registration());
+    builtins.insert("disown".to_owned(), jobctl::disown());
+    builtins.insert("suspend".to_owned(), jobctl::suspend());
     for name in ["history", "fc", "logout"] {
         builtins.insert(name.to_owned(), history::registration());
     }

@@ -109,6 +109,14 @@ v=a/b/c; echo "${v//\//:}"
 v=abc; echo "${v/b/[&]}"
 #### replace-ampersand-quoted
 v=abc; echo "${v/b/[\&]}" "${v/b/"[&]"}"
+#### replace-ampersand-all
+v=abcabc; echo "${v//[ac]/<&&>}" "${v/#a/&-}" "${v/%c/-&}"
+#### replace-ampersand-backslash
+v=abc; echo "${v/b/\\&}" "${v/b/'&'}" "${v/b/$'&'}"
+#### replace-ampersand-off
+shopt -u patsub_replacement; v=abc; echo "${v/b/[&]}"
+#### replace-ampersand-in-substitution
+v=abc; echo "${v/b/$(echo "x&&y")}"
 #### replace-positional
 set -- foo boo; echo "${@/o/0}"
 #### replace-array

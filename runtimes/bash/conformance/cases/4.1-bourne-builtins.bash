@@ -129,6 +129,12 @@ hash nosuchcmd; echo "status $?"
 hash -r; hash
 #### hash-t
 hash cat; hash -t cat | sed 's|.*/||'
+#### hash-hits
+hash -r; hash cat; hash | sed 's|/.*/||'; cat /dev/null; cat /dev/null; hash | sed 's|/.*/||'
+#### hash-l
+hash -r; hash -l; echo "status $?"; hash cat; hash -l | sed 's| /.*/| |'
+#### hash-d-forgets
+hash -r; hash cat; hash -d cat; hash; hash -d cat; echo "status $?"
 #### readonly-basic
 readonly R=1; R=2; echo "status $? $R"
 #### readonly-p

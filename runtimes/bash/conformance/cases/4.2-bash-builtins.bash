@@ -168,6 +168,12 @@ logout; echo "status $?"
 suspend 2>/dev/null; echo "status $?"
 #### disown-no-jobs
 disown 2>/dev/null; echo "status $?"
+#### disown-unknown-job
+disown %3 2; echo "status $?"
+#### disown-all-without-jobs
+disown -a; echo "status $?"; disown -h; echo "status $?"
+#### suspend-message
+suspend; echo "status $?"
 #### fc-non-interactive
 fc -l 2>/dev/null; echo "status $?"
 #### history-non-interactive

@@ -149,6 +149,8 @@ f() { local -A l=([i]=1); echo "${l[i]}"; }; f; declare -p l 2>/dev/null || echo
 declare -ra r=(1 2); r[0]=9; echo "status $? ${r[0]}"
 #### array-export-not
 declare -a a=(1 2); export a; bash -c 'echo "[${a-unset}]"'
+#### array-export-assoc-not
+declare -A m=([k]=v); export m; s=1; export s; bash -c 'echo "[${m-unset}] [$s]"'
 #### integer-array
 declare -ai n=(1+1 2*3); echo "${n[@]}"
 #### lower-array

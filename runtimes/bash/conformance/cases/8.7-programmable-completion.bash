@@ -59,6 +59,8 @@ complete -W 'a' one; complete -W 'b' two; complete -p | sort
 complete -p nosuch; echo "status $?"
 #### compopt-outside
 compopt -o nospace; echo "status $?"
+#### compopt-outside-plus
+compopt +o nospace; echo "status $?"
 #### compgen-function-completion
 _f() { COMPREPLY=(one two); }; compgen -F _f 2>/dev/null; echo "status $?"
 #### compgen-a-variable-sorted
