@@ -175,7 +175,9 @@ pub(crate) fn run(
         args.builtins.as_deref(),
         &declared,
     )?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // One Run: its guest runs on this thread (it yields to the runtime at every epoch tick, so a signal still
+    // cancels it). Worker threads would cost their start-up and a cross-thread wake-up per host call for nothing.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
