@@ -69,6 +69,10 @@ set -- a b c d e; echo "${@: -2}"
 a=(a b c d e); echo "${a[@]:1:3}"
 #### substring-negative-length-error
 v=abc; (echo "${v:1:-5}"); echo "status $?"
+#### substring-negative-length-array-error
+a=(1 2 3 4); (echo "${a[@]:1:-1}"); echo "status $?"; set -- 1 2 3; (echo "${@:1:-1}"); echo "status $?"
+#### substring-negative-length-to-offset
+v=abcdef; echo "[${v:2:-4}] [${v:2:-3}] [${v: -3:-1}]"
 #### prefix-short
 v=a/b/c.tar.gz; echo "${v#*/}"
 #### prefix-long
@@ -151,6 +155,8 @@ v=MiXed; echo "${v@U}" "${v@L}" "${v@u}"
 declare -A m=([a]=1); echo "${m[@]@K}"
 #### transform-a-assign
 v=x; declare -i n=2; echo "${v@A}"; echo "${n@A}"
+#### transform-a-attributes
+export e=1; readonly r=x; declare -l low=AB; plain=p; echo "${e@A}|${r@A}|${low@A}|${plain@A}"
 #### transform-q-array
 a=(a 'b c'); echo "${a[@]@Q}"
 #### indirect-basic

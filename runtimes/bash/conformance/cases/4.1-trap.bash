@@ -7,6 +7,12 @@ trap 'echo "status $?"' EXIT; (exit 3); exit
 trap 'echo in-trap' EXIT; exit 4
 #### exit-trap-change-code
 trap 'exit 7' EXIT; exit 1
+#### exit-trap-status-seen
+trap 'echo "trap sees $?"' EXIT; (exit 4); exit $?
+#### exit-trap-function-exits
+f() { echo in f; exit 5; }; trap f EXIT; echo main
+#### exit-trap-without-exit-keeps-status
+trap 'false' EXIT; exit 3
 #### exit-trap-zero-name
 trap 'echo zero' 0; true
 #### exit-trap-subshell

@@ -82,6 +82,10 @@ shopt -s extdebug; f() { echo "${BASH_ARGC[0]} ${BASH_ARGV[*]}"; }; f a b
 echo "${#BASH_CMDS[@]}"
 #### bash-aliases
 shopt -s expand_aliases; alias ll='ls -l'; echo "${BASH_ALIASES[ll]}"
+#### bash-aliases-keys
+alias b='echo b' a='echo a'; for k in "${!BASH_ALIASES[@]}"; do echo "$k=${BASH_ALIASES[$k]}"; done | sort
+#### bash-cmds-element
+hash -r; hash cat; echo "${BASH_CMDS[cat]##*/}"
 #### bash-command
 trap 'echo "cmd: $BASH_COMMAND"' DEBUG; echo x; trap - DEBUG
 #### bash-execution-string-unset
