@@ -181,6 +181,8 @@ touch f; mkdir d; [ -f f ] && [ -d d ] && [ ! -f d ] && echo ok
 [ a b c ]; echo "status $?"
 #### test-unary-expected
 [ -q x ]; echo "status $?"
+#### test-parse-errors
+[ ! a b ]; echo "status $?"; [ a = b c ]; echo "status $?"; test "(" a; echo "status $?"; [ a -a ]; echo "status $?"
 #### test-string-less
 [ a \< b ] && echo lt
 #### test-equal-double
