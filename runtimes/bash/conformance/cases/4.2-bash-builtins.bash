@@ -72,6 +72,8 @@ X_Y=1; declare -p | grep -c '^declare -- X_Y="1"'
 a=1; declare -n r=a; echo $r
 #### declare-a-append
 declare -a arr=(1); declare -a arr+=(2); echo ${arr[@]}
+#### declare-append-forms
+declare s=a; declare s+=b; declare -i n=1; declare n+=2; f() { local v=1; local v+=2; echo "$v"; }; f; echo "$s $n"; declare -A m=([a]=1); declare -A m+=([b]=2); echo "${m[a]}${m[b]}"
 #### echo-basic
 echo a b  c
 #### echo-n
