@@ -55,6 +55,8 @@ a=(0 1 2 3 4 5); echo "${a[@]:4}"
 a=(0 1 2 3 4 5); echo "${a[@]: -2}"
 #### slice-sparse
 a=([1]=a [5]=b [9]=c); echo "${a[@]:2}"
+#### slice-sparse-forms
+a=([1]=a [5]=b [9]=c); echo "${a[@]:5}|${a[@]:6:1}|${a[@]: -1}|${a[@]: -5}|${a[@]: -20}|${a[@]:10}|${a[*]:0:2}"
 #### slice-beyond
 a=(1 2); echo "[${a[@]:5}]"
 #### slice-element-string
