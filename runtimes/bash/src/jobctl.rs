@@ -81,7 +81,8 @@ impl builtins::Command for Disown {
         if !keep {
             jobs.jobs.retain(|job| !found.contains(&job.id));
         }
-        // bash names the line here even for a command string (`bash: line 1: disown: ...`), as brush's formatter does.
+        // Through the shell's formatter, as bash's own builtins report. In a command string bash 5.2 also names the
+        // line here (`bash: line 1: disown: ...`) and the formatter does not: a known difference (scripts match).
         for name in &missing {
             context.report_error(format_args!("{name}: no such job"));
         }
