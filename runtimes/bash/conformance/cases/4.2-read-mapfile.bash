@@ -129,3 +129,7 @@ read -p 'ask: ' v <<< 'ans' 2>&1; echo "$v"
 printf 'a\nb' | { n=0; while read -r l; do n=$((n+1)); done; echo "$n [$l]"; }
 #### mapfile-t-crlf
 mapfile -t a < <(printf 'a\r\nb\r\n'); printf '%s' "${a[0]}" | od -An -c
+#### read-t-zero-herestring
+read -t 0 <<< 'x'; echo "status $?"
+#### read-timeout-file
+echo data > f; read -t 2 v < f; echo "$v $?"

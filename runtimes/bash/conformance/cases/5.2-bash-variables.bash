@@ -159,3 +159,11 @@ set -- -a -b x; while getopts ab o; do :; done; echo $OPTIND
 IFS=':;'; set -- a b; echo "$*"
 #### pipestatus-after-subshell-pipeline
 (exit 2) | (exit 3); s=("${PIPESTATUS[@]}"); echo "${s[*]}"
+#### random-seed-values
+RANDOM=42; echo $RANDOM $RANDOM $RANDOM; RANDOM=0; echo $RANDOM; RANDOM=-5; echo $RANDOM
+#### random-seed-in-function-and-subshell
+f() { RANDOM=$1; echo $RANDOM; }; f 7; f 7; (RANDOM=9; echo $RANDOM); RANDOM=9; echo $RANDOM
+#### random-seed-arithmetic
+RANDOM=1+2; a=$RANDOM; RANDOM=3; b=$RANDOM; [ "$a" = "$b" ] && echo evaluated; n=0; RANDOM=n; c=$RANDOM; RANDOM=0; [ "$c" = "$RANDOM" ] && echo zero
+#### seconds-assign-zero
+sleep 1; SECONDS=0; echo $SECONDS
