@@ -46,6 +46,7 @@ mod options;
 // unit tests).
 #[cfg(target_family = "wasm")]
 mod io;
+mod per_depth;
 mod printf;
 #[cfg(target_family = "wasm")]
 mod process;
@@ -56,6 +57,7 @@ mod signals;
 mod strftime;
 mod timeout;
 mod trap;
+mod ulimit;
 mod umask;
 mod unset;
 mod usage;
@@ -218,6 +220,7 @@ async fn run(options: Options, program: Program) -> Result<u8, brush_core::Error
     let mut builtins = default_builtins::<errors::Extensions>(BuiltinSet::BashMode);
     builtins.insert("printf".to_owned(), printf::registration());
     builtins.insert("umask".to_owned(), umask::registration());
+    builtins.insert("ulimit".to_owned(), ulimit::registration());
     builtins.insert("exec".to_owned(), exec::registration());
     builtins.insert("shift".to_owned(), shift::registration());
     builtins.insert("kill".to_owned(), kill::registration());

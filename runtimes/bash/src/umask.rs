@@ -2,13 +2,9 @@
 //!
 //! WASI has no file mode creation mask: the value is kept by the shell and shown and changed as bash does, but
 //! files are created with the sandbox's modes whatever it is. It starts at 0022. A subshell starts with its
-//! parent's value and its changes do not reach the parent: the values are kept per subshell depth (brush runs a
-//! subshell in a clone of the shell one level deeper), and a shell dropping the values of deeper levels when it
-//! reads or sets its own. Limit: two sibling subshells in a row (`(umask 077); (umask)`) with no `umask` in the
-//! parent between them share the deeper level's value.
+//! parent's value and its changes do not reach the parent ([`crate::per_depth`]).
 
 use std::io::Write as _;
-use std::sync::Mutex;
 
 use brush_core::{ExecutionResult, builtins};
 use clap::Parser;
@@ -28,19 +24,11 @@ pub(crate) fn registration<SE: brush_core::ShellExtensions>() -> builtins::Regis
 
 const INITIAL: u32 = 0o022;
 
-/// The mask of each subshell depth (index 0: the shell itself).
-static MASKS: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+/// The mask of each subshell depth.
+static MASKS: crate::per_depth::PerDepth<u32> = crate::per_depth::PerDepth::new();
 
 fn with_masks<T>(depth: usize, f: impl FnOnce(&mut u32) -> T) -> T {
-    let mut masks = MASKS
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    masks.truncate(depth + 1);
-    while masks.len() <= depth {
-        let inherited = masks.last().copied().unwrap_or(INITIAL);
-        masks.push(inherited);
-    }
-    f(&mut masks[depth])
+    MASKS.with(depth, || INITIAL, f)
 }
 
 /// What the command line asks for.

@@ -184,3 +184,15 @@ history; echo "status $?"
 bind -l 2>/dev/null | head -0; echo ok
 #### fc-l-negative-offset
 fc -l -5 2>/dev/null; echo "status $?"
+#### ulimit-default-file-size
+ulimit; ulimit -f; ulimit -c
+#### ulimit-lower-then-raise
+ulimit -n 100; ulimit -n; ulimit -n 200; echo "status $?"; ulimit -Hn
+#### ulimit-soft-below-hard
+ulimit -S -f 10; ulimit -f; ulimit -H -f; ulimit -S -f hard; ulimit -f
+#### ulimit-subshell-keeps-own
+(ulimit -f 50; ulimit -f); ulimit -f
+#### ulimit-labelled-list
+ulimit -c -f; ulimit -t -f 20; ulimit -f
+#### ulimit-errors
+ulimit -Z; echo "status $?"; ulimit -f abc; echo "status $?"; ulimit -p 16; echo "status $?"; ulimit -H -f 5; ulimit -S -f 6; echo "status $?"
