@@ -185,3 +185,9 @@ for i in a b c; do [ $i = b ] && break; done; echo $i
 printf 'x\ny\n' > f; while read -r l <&3; do echo "$l"; done 3< f
 #### select-in-while-skip
 i=0; while :; do i=$((i+1)); case $i in 1) continue;; 3) break;; esac; echo $i; done
+#### time-timeformat-text
+TIMEFORMAT='took %%'; time echo timed; TIMEFORMAT=$'a\tb'; time true
+#### time-timeformat-invalid
+TIMEFORMAT='%x'; time echo timed; echo "status $?"
+#### time-timeformat-p-overrides
+TIMEFORMAT=''; time -p true 2>&1 | sed 's/[0-9.]*$/N/'

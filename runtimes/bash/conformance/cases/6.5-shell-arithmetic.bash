@@ -155,3 +155,5 @@ a=2; echo $(( $((a*3)) + 1 ))
 echo $(("a")); echo after
 #### space-around-operators
 echo $(( 3   *   ( 2 + 1 ) ))
+#### empty-arith-command
+(( )); echo "status $?"; ((  )) || echo false; echo "[$((  ))]"
