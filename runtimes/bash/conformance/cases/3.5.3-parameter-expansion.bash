@@ -255,3 +255,7 @@ v=$'a\nb'; echo "${v@Q}"
 v=hello; echo "${v:1:1}${v: -1:1}"
 #### replace-dollar-digit-literal
 v=hello; echo "${v/l/\$1}" "${v//l/\$0x}"; r='$1'; echo "${v/l/$r}"
+#### transform-k-indexed-sparse
+a=(1 "2 3"); echo "[${a[@]@K}]"; a=(); a[3]=z; echo "[${a[*]@K}]"; v=x; echo "[${v[@]@K}]"; unset u; echo "[${u[@]@K}]"
+#### transform-k-assoc-quoted-key
+declare -A m=(["b c"]="x y"); echo "[${m[@]@K}]"; echo "[${m[b c]@K}]"

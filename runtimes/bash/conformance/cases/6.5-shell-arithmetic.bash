@@ -157,3 +157,7 @@ echo $(("a")); echo after
 echo $(( 3   *   ( 2 + 1 ) ))
 #### empty-arith-command
 (( )); echo "status $?"; ((  )) || echo false; echo "[$((  ))]"
+#### arith-assoc-key-assign
+declare -A m; (( m[k] = 5, m[j] += 2 )); echo "${m[k]} ${m[j]} ${#m[@]}"; k=j; echo $(( m[$k] ))
+#### arith-indexed-subscript-expression
+a=(10 20 30); i=1; echo $(( a[i+1] )) $(( a[i] * 2 )); (( a[i-1] = 7 )); echo "${a[@]}"
