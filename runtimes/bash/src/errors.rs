@@ -95,6 +95,7 @@ pub(crate) fn message(kind: &ErrorKind) -> String {
             format!("{name}: {}", strip_os_error(&err.to_string()))
         }
         ErrorKind::NoMatch(pattern) => format!("no match: {pattern}"),
+        ErrorKind::EvalError(error) => crate::arith_errors::describe(error),
         ErrorKind::BadFileDescriptor(fd) => format!("{fd}: Bad file descriptor"),
         ErrorKind::InvalidBuiltinOption(builtin, option) => invalid_option(builtin, option),
         ErrorKind::BuiltinError(inner, builtin) => {

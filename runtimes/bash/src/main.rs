@@ -30,6 +30,7 @@ mod bindings {
     });
 }
 
+mod arith_errors;
 mod cd;
 mod declare;
 mod dirstack;

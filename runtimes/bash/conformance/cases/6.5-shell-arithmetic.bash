@@ -161,3 +161,29 @@ echo $(( 3   *   ( 2 + 1 ) ))
 declare -A m; (( m[k] = 5, m[j] += 2 )); echo "${m[k]} ${m[j]} ${#m[@]}"; k=j; echo $(( m[$k] ))
 #### arith-indexed-subscript-expression
 a=(10 20 30); i=1; echo $(( a[i+1] )) $(( a[i] * 2 )); (( a[i-1] = 7 )); echo "${a[@]}"
+#### error-division-by-variable
+a=4 b=0; echo $(( a / b )); echo after
+#### error-division-then-more
+echo $(( 1/0+3 )); echo after
+#### error-missing-paren
+echo $(( (1 + 2 )); echo after
+#### error-conditional-colon
+echo $(( 1 ? 2 )); echo after
+#### error-conditional-expression-expected
+echo $(( 1 ? : 2 )); echo after
+#### error-preincrement-number
+echo $(( ++1 )); echo after
+#### error-hex-invalid
+echo $(( 0xg )); echo after
+#### error-in-let-syntax
+let 'x = 1 +'; echo "status $?"
+#### error-in-for-arith
+for (( i = 0; i < 1/0; i++ )); do echo loop; done; echo "status $?"
+#### error-in-array-subscript
+a=(1 2); echo "${a[1/0]}"; echo after
+#### error-operand-expected-start
+echo $(( * 2 )); echo after
+#### error-assign-to-expression
+echo $(( (a) = 2 )); echo after
+#### error-compound-assign-divide
+x=5; (( x /= 0 )); echo "status $? $x"
