@@ -259,3 +259,5 @@ v=hello; echo "${v/l/\$1}" "${v//l/\$0x}"; r='$1'; echo "${v/l/$r}"
 a=(1 "2 3"); echo "[${a[@]@K}]"; a=(); a[3]=z; echo "[${a[*]@K}]"; v=x; echo "[${v[@]@K}]"; unset u; echo "[${u[@]@K}]"
 #### transform-k-assoc-quoted-key
 declare -A m=(["b c"]="x y"); echo "[${m[@]@K}]"; echo "[${m[b c]@K}]"
+#### nounset-array-length-declared-only
+set -u; b=(); echo "${#b[@]}"; declare -A m=(); echo "${#m[@]}"; echo "[${u[@]}]"; declare -a d; echo "${#d[@]}"; echo not reached

@@ -219,3 +219,5 @@ declare -A m; m['a]b']=1 2>/dev/null; m[x.y]=2; echo "${m[x.y]}"
 declare -a a; printf -v 'a[1]' '%03d' 7; echo "${a[1]}"
 #### unset-assoc-at-is-a-key
 declare -A h=([x]=1 [@]=2); unset 'h[@]'; declare -p h
+#### negative-index-out-of-range-goes-on
+a=(a b c); v="${a[-4]}x"; echo "[$v] $?"; echo "${a[-3]}"; unset a; b=(); echo "[${b[-1]}]"
