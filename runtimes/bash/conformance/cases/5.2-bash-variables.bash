@@ -167,3 +167,7 @@ f() { RANDOM=$1; echo $RANDOM; }; f 7; f 7; (RANDOM=9; echo $RANDOM); RANDOM=9; 
 RANDOM=1+2; a=$RANDOM; RANDOM=3; b=$RANDOM; [ "$a" = "$b" ] && echo evaluated; n=0; RANDOM=n; c=$RANDOM; RANDOM=0; [ "$c" = "$RANDOM" ] && echo zero
 #### seconds-assign-zero
 sleep 1; SECONDS=0; echo $SECONDS
+#### hostname-is-uname-n
+[ "$HOSTNAME" = "$(uname -n)" ] && echo same; HOSTNAME=given bash -c 'echo $HOSTNAME'
+#### groups-is-id-g
+[ "${GROUPS[0]}" = "$(id -g)" ] && [ "${GROUPS[*]}" = "$(id -G)" ] && echo same
