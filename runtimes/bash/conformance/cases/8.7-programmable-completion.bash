@@ -67,3 +67,5 @@ _f() { COMPREPLY=(one two); }; compgen -F _f 2>/dev/null; echo "status $?"
 zz_b=1 zz_a=2; compgen -A variable zz_
 #### complete-default-e
 complete -D -W 'dflt'; complete -p -D
+#### complete-special-specs-printed
+complete -D -F f -o nospace -W "a b"; complete -p -D; complete -E -W x; complete -p -E; complete -I -A function; complete -p -I
