@@ -105,3 +105,7 @@ HOME=/h; [[ /h == ~ ]] && echo tilde
 [[ aaa == +(a) ]] && echo extglob-in-cond
 #### regex-invalid-at-runtime
 re='a('; [[ a =~ $re ]]; echo "status $?"
+#### regex-invalid-negated-and-combined
+re='a('; [[ ! a =~ $re ]]; echo "status $?"; [[ a == a && a =~ $re ]]; echo "status $?"; if [[ a =~ $re ]]; then echo yes; else echo "no $?"; fi
+#### regex-invalid-or
+re='a('; [[ a =~ $re || b == b ]]; echo "status $?"; [[ a =~ $re || b == c ]]; echo "status $?"
