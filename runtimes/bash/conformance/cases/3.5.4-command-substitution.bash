@@ -89,3 +89,5 @@ v=$( (echo sub) ); echo "$v"
 a=$(echo 1) b=$(echo 2); echo $a$b
 #### cmdsub-set-positional
 set -- $(echo p q r); echo "$# $2"
+#### file-read-missing-goes-on
+v="[$(< nosuch)]"; echo "$v $?"; echo x > f; w=$(< f); echo "$w $?"
