@@ -113,3 +113,9 @@ function k
   echo k
 }
 k
+#### local-dash-restores-set-o
+f() { local -; set -o noglob -u; shopt -s nullglob; echo "in $-"; }; f; echo "out $-"; shopt -q nullglob && echo shopt-kept
+#### local-dash-nested
+g() { local -; set -f; }; f() { local -; set -u; g; echo "f $-"; }; f; echo "top $-"
+#### localvar-inherit-attributes
+shopt -s localvar_inherit; declare -i n=2; f() { local n; n+=3; echo "$n"; declare -p n; }; f; echo "$n"
