@@ -67,12 +67,32 @@ impl builtins::Command for Unset {
         }
         let mut status = 0;
         for name in names {
+            let readonly_function = context
+                .shell
+                .funcs()
+                .get(name)
+                .is_some_and(|f| f.is_readonly());
             if functions {
-                context.shell.undefine_func(name);
+                if readonly_function {
+                    writeln!(
+                        context.stderr(),
+                        "{prefix}{name}: cannot unset: readonly function"
+                    )?;
+                    status = 1;
+                } else {
+                    context.shell.undefine_func(name);
+                }
                 continue;
             }
             match unset_one(context.shell, name, variables, references) {
                 Ok(Outcome::Variable) => {}
+                Ok(Outcome::NotAVariable) if !variables && !references && readonly_function => {
+                    writeln!(
+                        context.stderr(),
+                        "{prefix}{name}: cannot unset: readonly function"
+                    )?;
+                    status = 1;
+                }
                 Ok(Outcome::NotAVariable) if !variables && !references => {
                     context.shell.undefine_func(name);
                 }

@@ -259,3 +259,7 @@ s=str; unset 's[1]'; echo "$? ${s-gone}"; unset 's[0]'; echo "$? ${s-gone}"
 set -- a b c
 shift 1 2
 echo "status $? $#"
+#### readonly-function-unset-and-missing
+f() { echo f; }; readonly -f f; unset f; echo "status $?"; f; readonly -f nosuch; echo "status $?"; declare -fr g; echo "status $?"
+#### readonly-function-declare-fr
+f() { echo f; }; declare -fr f; f() { echo g; }; echo "status $?"; f
