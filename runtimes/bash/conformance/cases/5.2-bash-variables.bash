@@ -171,3 +171,5 @@ sleep 1; SECONDS=0; echo $SECONDS
 [ "$HOSTNAME" = "$(uname -n)" ] && echo same; HOSTNAME=given bash -c 'echo $HOSTNAME'
 #### groups-is-id-g
 [ "${GROUPS[0]}" = "$(id -g)" ] && [ "${GROUPS[*]}" = "$(id -G)" ] && echo same
+#### bash-source-nested-sourced
+echo 'echo "${BASH_SOURCE[*]}"; . ./b.sh' > a.sh; echo 'echo "${BASH_SOURCE[*]} ${#BASH_SOURCE[@]}"' > b.sh; . ./a.sh; echo "${#BASH_SOURCE[@]} ${BASH_SOURCE[0]}"
