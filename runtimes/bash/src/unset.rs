@@ -11,7 +11,8 @@
 use std::io::Write as _;
 
 use brush_core::env::valid_variable_name;
-use brush_core::variables::{ArrayLiteral, ShellValueLiteral};
+use brush_core::env::{EnvironmentLookup, EnvironmentScope};
+use brush_core::variables::{ArrayLiteral, ShellValueLiteral, ShellValueUnsetType, ShellVariable};
 use brush_core::{ExecutionResult, ShellValue, builtins};
 use brush_parser::word::Parameter;
 use clap::Parser;
@@ -126,6 +127,19 @@ enum Outcome {
     Refused(String),
 }
 
+/// Whether `name` is a local of a function that called the current one (not of the current function).
+fn hides_callers_local<SE: brush_core::ShellExtensions>(
+    shell: &brush_core::Shell<SE>,
+    name: &str,
+) -> bool {
+    shell.in_function()
+        && shell
+            .env()
+            .get_using_policy(name, EnvironmentLookup::OnlyInCurrentLocal)
+            .is_none()
+        && matches!(shell.env().get(name), Some((EnvironmentScope::Local, _)))
+}
+
 fn unset_one<SE: brush_core::ShellExtensions>(
     shell: &mut brush_core::Shell<SE>,
     name: &str,
@@ -135,6 +149,19 @@ fn unset_one<SE: brush_core::ShellExtensions>(
     let parameter = brush_parser::word::parse_parameter(name, &shell.parser_options());
     match parameter {
         Ok(Parameter::Named(var)) if valid_variable_name(&var) => {
+            if !references && shell.options().localvar_unset && hides_callers_local(shell, &var) {
+                // `localvar_unset`: a calling function's local stays declared, unset, so that the caller
+                // sees it unset and not the variable its local hides.
+                if let Some((_, found)) = shell.env_mut().get_mut(&var) {
+                    if found.is_readonly() {
+                        return Ok(Outcome::Refused(format!(
+                            "{var}: cannot unset: readonly variable"
+                        )));
+                    }
+                    *found = ShellVariable::new(ShellValue::Unset(ShellValueUnsetType::Untyped));
+                }
+                return Ok(Outcome::Variable);
+            }
             let resolving = shell.env_mut().set_nameref_resolution(!references);
             let removed = shell.env_mut().unset(&var);
             shell.env_mut().set_nameref_resolution(resolving);

@@ -81,3 +81,7 @@ mkdir w && cd w; echo .*
 mkdir w && cd w; shopt -s nullglob; v='*.q'; echo "[$v]" [$v]
 #### interactive-comments-default
 shopt -p interactive_comments
+#### localvar-unset-then-assign
+shopt -s localvar_unset; x=g; f() { local x=l; g; echo "f:[${x-u}]"; x=2; echo "f2:$x"; }; g() { unset x; }; f; echo "top:$x"
+#### localvar-unset-off-reveals-global
+x=g; f() { local x=l; g; echo "f:[${x-u}]"; }; g() { unset x; }; f; echo "top:$x"
