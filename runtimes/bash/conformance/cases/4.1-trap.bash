@@ -141,3 +141,7 @@ trap 'echo got; exit 3' TERM; kill $$; echo after
 trap 'return 5' USR1; f() { kill -USR1 $$; echo notreached; }; f; echo "status $?"
 #### trap-usage-without-signal
 trap 'echo x'; echo "status $?"; trap -; echo "status $?"
+#### wait-n-no-jobs-and-p
+wait -n; echo "status $?"; (exit 6) & p=$!; wait -n -p got; echo "status $? $([ "$got" = "$p" ] && echo same)"
+#### wait-n-listed
+(exit 2) & a=$!; wait -n "$a"; echo "status $?"; wait -n %9; echo "status $?"
