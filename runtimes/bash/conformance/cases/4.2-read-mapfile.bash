@@ -133,3 +133,5 @@ mapfile -t a < <(printf 'a\r\nb\r\n'); printf '%s' "${a[0]}" | od -An -c
 read -t 0 <<< 'x'; echo "status $?"
 #### read-timeout-file
 echo data > f; read -t 2 v < f; echo "$v $?"
+#### mapfile-callback-quoted-and-origin
+printf "a b\nit's\nc\nd\n" > f; mapfile -C 'printf "<%s|%s>\n"' -c 1 -O 3 arr < f; echo "${#arr[@]}"; mapfile -c 0 x < f; echo "status $?"
