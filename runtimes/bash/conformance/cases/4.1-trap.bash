@@ -145,3 +145,5 @@ trap 'echo x'; echo "status $?"; trap -; echo "status $?"
 wait -n; echo "status $?"; (exit 6) & p=$!; wait -n -p got; echo "status $? $([ "$got" = "$p" ] && echo same)"
 #### wait-n-listed
 (exit 2) & a=$!; wait -n "$a"; echo "status $?"; wait -n %9; echo "status $?"
+#### debug-trap-assignments-in-function
+f() { local v=1; w=2; echo body; }; trap 'echo "dbg: $BASH_COMMAND"' DEBUG; f; trap - DEBUG
