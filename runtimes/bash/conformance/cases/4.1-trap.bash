@@ -147,3 +147,5 @@ wait -n; echo "status $?"; (exit 6) & p=$!; wait -n -p got; echo "status $? $([ 
 (exit 2) & a=$!; wait -n "$a"; echo "status $?"; wait -n %9; echo "status $?"
 #### debug-trap-assignments-in-function
 f() { local v=1; w=2; echo body; }; trap 'echo "dbg: $BASH_COMMAND"' DEBUG; f; trap - DEBUG
+#### exit-trap-cmdsub-parent-not-inherited
+trap 'echo parent-exit' EXIT; v=$(echo body); echo "[$v]"; w=$(trap 'echo inner' EXIT; exit 3); echo "[$w] $?"
