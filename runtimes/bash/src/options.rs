@@ -43,13 +43,20 @@ pub(crate) fn scan_for<'a, SE: brush_core::ShellExtensions>(
     args: &'a [String],
     letters: &str,
 ) -> Result<(Vec<char>, &'a [String]), brush_core::ExecutionResult> {
-    scan(args, letters).map_err(|option| {
-        use std::io::Write as _;
-        let message = crate::errors::invalid_option(&context.command_name, &option);
-        let prefix = crate::errors::shell_prefix(context.shell);
-        let _ = writeln!(context.stderr(), "{prefix}{message}");
-        brush_core::ExecutionResult::new(2)
-    })
+    scan(args, letters).map_err(|option| invalid(context, &option))
+}
+
+/// Reports an option the builtin does not have on its stderr as bash reports it (`main.sh: line 1: cd: -z:
+/// invalid option` and the usage line) and returns bash's status for it, 2.
+pub(crate) fn invalid<SE: brush_core::ShellExtensions>(
+    context: &brush_core::ExecutionContext<'_, SE>,
+    option: &str,
+) -> brush_core::ExecutionResult {
+    use std::io::Write as _;
+    let message = crate::errors::invalid_option(&context.command_name, option);
+    let prefix = crate::errors::shell_prefix(context.shell);
+    let _ = writeln!(context.stderr(), "{prefix}{message}");
+    brush_core::ExecutionResult::new(2)
 }
 
 #[cfg(test)]

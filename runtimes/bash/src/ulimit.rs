@@ -44,33 +44,33 @@ const fn resource(option: char, description: &'static str, unit: Option<&'static
     }
 }
 
+impl Resource {
+    /// The resource with a soft limit in the sandbox other than unlimited.
+    const fn starting_at(self, initial: u64) -> Self {
+        Self {
+            initial: Some(initial),
+            ..self
+        }
+    }
+}
+
 /// bash 5.2's resources on Linux, in the order of `ulimit -a`.
 const RESOURCES: [Resource; 17] = [
     resource('R', "real-time non-blocking time", Some("microseconds")),
-    Resource {
-        initial: Some(0),
-        ..resource('c', "core file size", Some("blocks"))
-    },
+    resource('c', "core file size", Some("blocks")).starting_at(0),
     resource('d', "data seg size", Some("kbytes")),
-    Resource {
-        initial: Some(0),
-        ..resource('e', "scheduling priority", None)
-    },
+    resource('e', "scheduling priority", None).starting_at(0),
     resource('f', "file size", Some("blocks")),
     resource('i', "pending signals", None),
     resource('l', "max locked memory", Some("kbytes")),
     resource('m', "max memory size", Some("kbytes")),
     resource('n', "open files", None),
     Resource {
-        initial: Some(8),
         read_only: true,
-        ..resource('p', "pipe size", Some("512 bytes"))
+        ..resource('p', "pipe size", Some("512 bytes")).starting_at(8)
     },
     resource('q', "POSIX message queues", Some("bytes")),
-    Resource {
-        initial: Some(0),
-        ..resource('r', "real-time priority", None)
-    },
+    resource('r', "real-time priority", None).starting_at(0),
     resource('s', "stack size", Some("kbytes")),
     resource('t', "cpu time", Some("seconds")),
     resource('u', "max user processes", None),
@@ -238,15 +238,7 @@ impl builtins::Command for Ulimit {
     ) -> Result<ExecutionResult, Self::Error> {
         let request = match parse(&self.args) {
             Ok(request) => request,
-            Err(option) => {
-                let message = crate::errors::invalid_option("ulimit", &option);
-                writeln!(
-                    context.stderr(),
-                    "{}{message}",
-                    crate::errors::shell_prefix(context.shell)
-                )?;
-                return Ok(ExecutionResult::new(2));
-            }
+            Err(option) => return Ok(crate::options::invalid(&context, &option)),
         };
         let depth = context.shell.depth();
         let mut limits = LIMITS.with(depth, initial_limits, |l| l.clone());

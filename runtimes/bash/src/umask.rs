@@ -141,15 +141,7 @@ impl builtins::Command for Umask {
         let depth = context.shell.depth();
         let request = match parse(&self.args) {
             Ok(request) => request,
-            Err(option) => {
-                let message = crate::errors::invalid_option("umask", &option);
-                writeln!(
-                    context.stderr(),
-                    "{}{message}",
-                    crate::errors::shell_prefix(context.shell)
-                )?;
-                return Ok(ExecutionResult::new(2));
-            }
+            Err(option) => return Ok(crate::options::invalid(&context, &option)),
         };
         let mut mask = with_masks(depth, |m| *m);
         if let Some(mode) = request.mode {
