@@ -190,4 +190,4 @@ TIMEFORMAT='took %%'; time echo timed; TIMEFORMAT=$'a\tb'; time true
 #### time-timeformat-invalid
 TIMEFORMAT='%x'; time echo timed; echo "status $?"
 #### time-timeformat-p-overrides
-TIMEFORMAT=''; time -p true 2>&1 | sed 's/[0-9.]*$/N/'
+TIMEFORMAT=''; { time -p true; } 2>&1 | sed 's/[0-9.]*$/N/'
