@@ -44,8 +44,15 @@ const BRUSH_BUILTINS: PatchedCrate = PatchedCrate {
     patches: "runtimes/bash/patches",
 };
 
+/// brush-parser, patched for the shell (`runtimes/bash/`): bash's grammar where brush's parses differently.
+const BRUSH_PARSER: PatchedCrate = PatchedCrate {
+    crate_version: "brush-parser-0.4.0",
+    workspace: "runtimes/bash",
+    patches: "runtimes/bash/patches",
+};
+
 /// The crates `runtimes/bash/Cargo.toml` patches.
-const BASH_PATCHED: [PatchedCrate; 2] = [BRUSH_CORE, BRUSH_BUILTINS];
+const BASH_PATCHED: [PatchedCrate; 3] = [BRUSH_CORE, BRUSH_BUILTINS, BRUSH_PARSER];
 
 /// awk-rs, patched for the `awk` tool of the `runtimes/` workspace.
 pub(crate) const AWK_RS: PatchedCrate = PatchedCrate {
@@ -113,8 +120,8 @@ const RUNTIME_PROGRAMS: [(&str, &str); 4] = [
     ("python3", "python"),
 ];
 
-/// Unpacks and patches the crates the shell's workspace patches (brush-core, brush-builtins) unless their patches
-/// are unchanged since the last time.
+/// Unpacks and patches the crates the shell's workspace patches (brush-core, brush-builtins, brush-parser) unless
+/// their patches are unchanged since the last time.
 pub(crate) fn prepare(root: &Path) -> Result<()> {
     BASH_PATCHED
         .iter()

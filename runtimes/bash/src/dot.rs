@@ -4,10 +4,12 @@
 //! `. filename [arguments]`: a name without a slash is looked up in `PATH` first (bash's `sourcepath`, on by
 //! default, `shopt -u sourcepath` turns it off), as a regular file (it need not be executable), then in the current directory. A file that cannot
 //! be read is `x: No such file or directory`, a directory `.: x: is a directory` (status 1); no name is `filename argument required` (status 2).
+//! A RETURN trap runs when the file finishes.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use brush_core::traps::TrapSignal;
 use brush_core::{ErrorKind, ExecutionResult, builtins};
 use clap::Parser;
 
@@ -81,6 +83,13 @@ impl builtins::Command for Dot {
             .shell
             .source_script(&path, args.iter(), &params)
             .await;
+        // bash runs the RETURN trap when a sourced file finishes, as when a function returns.
+        if outcome.is_ok() && context.shell.traps().handles(TrapSignal::Return) {
+            let _ = context
+                .shell
+                .invoke_trap_handler(TrapSignal::Return, &params)
+                .await;
+        }
         let Err(e) = &outcome else { return outcome };
         let ErrorKind::FailedSourcingFile(_, io) = e.kind() else {
             return outcome;

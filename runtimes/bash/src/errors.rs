@@ -19,6 +19,17 @@ impl extensions::ErrorFormatter for BashErrors {
         let name = shell
             .current_shell_name()
             .map_or_else(|| "bash".to_owned(), |n| n.into_owned());
+        if let ErrorKind::ParseError(parse_error, source) = error.kind() {
+            // An `eval` string's source starts where the `eval` command is.
+            let first_line = source.start.as_ref().map_or(1, |start| start.line);
+            return syntax_error(
+                &name,
+                &source.source,
+                first_line,
+                parse_error,
+                shell.syntax_error_input(),
+            );
+        }
         // An error that escaped a function body carries the line inside the body it was raised on.
         let line = error.line().map_or_else(
             || {
@@ -31,6 +42,33 @@ impl extensions::ErrorFormatter for BashErrors {
         );
         format!("{name}: line {line}: {}\n", message(error.kind()))
     }
+}
+
+/// A syntax error as bash reports it: `main.sh: line 3: syntax error: unexpected end of file`. A script or
+/// sourced file is named by its path as given; an `eval` string or `-c` command by the shell's name and its
+/// source (`main.sh: eval: line 1: `), an `eval` string's lines counted on from the line of the `eval`
+/// (`first_line`).
+fn syntax_error(
+    name: &str,
+    source: &str,
+    first_line: usize,
+    error: &brush_parser::ParseError,
+    text: Option<&str>,
+) -> String {
+    let described = crate::syntax_errors::describe(error, text);
+    let (prefix, line) = match source {
+        "eval" => (
+            format!("{name}: eval: "),
+            first_line + described.line.saturating_sub(1),
+        ),
+        "-c" => (format!("{name}: -c: "), described.line),
+        path => (format!("{path}: "), described.line),
+    };
+    let mut report = format!("{prefix}line {line}: {}\n", described.message);
+    if let Some(quoted) = described.quoted {
+        report.push_str(&format!("{prefix}line {line}: `{quoted}'\n"));
+    }
+    report
 }
 
 /// Whether the shell runs a command string (`bash -c`, a Run's command line) rather than a script file: bash's

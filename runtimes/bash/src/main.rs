@@ -56,6 +56,7 @@ mod shebang;
 mod shift;
 mod signals;
 mod strftime;
+mod syntax_errors;
 mod timeout;
 mod trap;
 mod ulimit;

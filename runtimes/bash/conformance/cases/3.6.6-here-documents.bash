@@ -27,6 +27,12 @@ cat <<EOT
 a\
 b
 EOT
+#### backslash-newline-escaped-backslash
+cat <<EOT
+a\\
+b\
+c
+EOT
 #### backslash-other
 cat <<EOT
 a\tb \\ \" \' \$

@@ -119,6 +119,29 @@ nosuch; echo continues
 echo before
 if
 echo after
+#### syntax-error-earlier-commands-run
+echo one
+echo two
+done
+echo three
+#### syntax-error-unexpected-paren
+echo a )
+#### syntax-error-exit-before-error
+echo one
+exit 3
+fi
+#### syntax-error-in-sourced-file
+printf 'echo in\nfi\necho never\n' > s.sh
+. ./s.sh
+echo "status $?"
+#### syntax-error-bash-c-second-line
+bash -c 'echo a
+fi'; echo "status $?"
+#### syntax-error-redirect-missing-word
+echo a >
+#### syntax-error-unterminated-subst
+echo one
+echo "$(echo a"
 #### command-substitution-error-status
 v=$(nosuch 2>/dev/null); echo "status $?"
 #### exec-non-executable

@@ -58,6 +58,13 @@ eval 'x=5'; echo $x
 eval 'false'; echo $?; eval ''; echo $?
 #### eval-syntax-error
 eval 'if'; echo "status $?"
+#### eval-syntax-error-token
+echo x
+eval 'echo in
+fi'; echo "status $?"
+#### eval-syntax-error-in-function
+f() { eval 'echo a |; echo b'; echo "f status $?"; }
+f
 #### eval-double-expansion
 v='$w'; w=inner; eval "echo $v"
 #### eval-defines-function

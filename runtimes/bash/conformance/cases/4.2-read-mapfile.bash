@@ -111,6 +111,12 @@ read -ra a <<< ''; echo "${#a[@]}"
 read -r -d ';' a <<< 'nodelim'; echo "status $? [$a]"
 #### read-backslash-ifs
 IFS=, read a b <<< 'x\,y,z'; echo "[$a][$b]"
+#### read-backslash-space-kept
+read a b <<< 'one\ two three\ '; echo "[$a][$b]"
+#### read-backslash-ifs-array
+IFS=: read -a parts <<< 'a\:b:c'; echo "${#parts[@]} [${parts[0]}]"
+#### read-backslash-n-count
+read -n 3 v <<< 'a\bcd'; echo "[$v]"
 #### read-timeout-data
 read -t 1 a <<< 'fast'; echo "$a $?"
 #### read-array-sparse-reset

@@ -51,6 +51,14 @@ set -e; shopt -s inherit_errexit; v=$(false; echo no); echo "[$v]"
 mkdir w && cd w; shopt -s nullglob failglob; echo *.x; echo "status $?"
 #### extdebug-declare-capital-f
 shopt -s extdebug; f() { :; }; declare -F f
+#### extdebug-declare-capital-f-line-and-file
+shopt -s extdebug
+echo x
+g() {
+  :
+}
+declare -F g
+printf 'echo lib\nh() { :; }\n' > lib.sh; . ./lib.sh; declare -F h
 #### globasciiranges
 mkdir w && cd w && touch a B; shopt -s globasciiranges; echo [A-Z]
 #### nocaseglob-bracket
